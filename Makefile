@@ -1,0 +1,54 @@
+# The two commands: `make run` and `make test`. Both install what is missing, configure, build.
+#   make run            the main job (examples/quickstart until a reference server exists)
+#   make test           every suite (C++, C, Python, install, lint) through CTest, with counts
+#   make test-sanitize  the C++ and C suites built with clang and address,undefined sanitizers
+#   make bench          the benchmark programs (see docs/performance.md)
+#   make lint           clang-format check and clang-tidy over the library
+BUILD ?= build
+PYTHON ?= /usr/bin/python3
+JOBS ?= 2
+GENERATOR ?= Ninja
+CMAKE_FLAGS ?=
+CTEST_FLAGS = --output-on-failure --test-output-size-passed 1000000 --test-output-size-failed 1000000
+
+.PHONY: all deps configure build run test test-sanitize bench lint install clean
+
+all: build
+
+deps:
+	@sh scripts/install-deps.sh
+
+configure: deps
+	@cmake -S . -B $(BUILD) -G $(GENERATOR) -DPython_EXECUTABLE=$(PYTHON) $(CMAKE_FLAGS) \
+	  > $(BUILD).configure.log 2>&1 || { cat $(BUILD).configure.log; exit 1; }
+
+build: configure
+	@cmake --build $(BUILD) --parallel $(JOBS)
+
+run: build
+	@./$(BUILD)/examples/cairn-quickstart
+
+test: build
+	@cd $(BUILD) && { ctest --parallel $(JOBS) $(CTEST_FLAGS) --output-junit test-results.xml; \
+	  rc=$$?; $(PYTHON) ../scripts/test_summary.py test-results.xml; exit $$rc; }
+
+test-sanitize:
+	@$(MAKE) --no-print-directory BUILD=build-sanitize CMAKE_FLAGS="-DCMAKE_C_COMPILER=clang \
+	  -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug -DCAIRN_SANITIZE=address,undefined \
+	  -DCAIRN_BUILD_PYTHON=OFF -DCAIRN_BUILD_BENCHMARKS=OFF -DCAIRN_BUILD_EXAMPLES=OFF" build
+	@cd build-sanitize && { ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --parallel $(JOBS) -L '^(cpp|c)$$' $(CTEST_FLAGS) --output-junit test-results.xml; \
+	  rc=$$?; $(PYTHON) ../scripts/test_summary.py test-results.xml; exit $$rc; }
+
+bench: build
+	@for b in $(BUILD)/benchmarks/*_bench; do [ -x "$$b" ] && "$$b"; done; true
+
+lint: build
+	@sh tests/lint/format_check.sh . clang-format
+	@sh tests/lint/tidy_check.sh . $(BUILD) run-clang-tidy
+
+install: build
+	@cmake --install $(BUILD)
+
+clean:
+	rm -rf build build-sanitize build.configure.log build-sanitize.configure.log

@@ -1,0 +1,28 @@
+from typing import Optional
+
+from ._core import Engine as Engine, FakeEnv as FakeEnv
+from .errors import (
+    AbortedError as AbortedError,
+    AlreadyExistsError as AlreadyExistsError,
+    CancelledError as CancelledError,
+    DataLossError as DataLossError,
+    DeadlineExceededError as DeadlineExceededError,
+    Error as Error,
+    ErrorCode as ErrorCode,
+    FailedPreconditionError as FailedPreconditionError,
+    InternalError as InternalError,
+    InvalidArgumentError as InvalidArgumentError,
+    NotFoundError as NotFoundError,
+    OutOfRangeError as OutOfRangeError,
+    PermissionDeniedError as PermissionDeniedError,
+    ResourceExhaustedError as ResourceExhaustedError,
+    UnauthenticatedError as UnauthenticatedError,
+    UnavailableError as UnavailableError,
+    UnimplementedError as UnimplementedError,
+    UnknownError as UnknownError,
+)
+
+__version__: str
+
+def latest_schema_version() -> int: ...
+def open(uri: str, *, env: Optional[FakeEnv] = ..., busy_timeout_ms: int = ...) -> Engine: ...

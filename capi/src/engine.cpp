@@ -1,0 +1,120 @@
+// The C ABI's engine: open, close, and what an engine can tell about itself.
+#include "cairn/engine.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "cairn/version.h"
+#include "common.hpp"
+
+struct cairn_engine {
+  std::unique_ptr<cairn::Engine> engine;
+};
+
+using cairn::capi::guard;
+using cairn::capi::null_argument;
+using cairn::capi::set_error;
+using cairn::capi::set_ok;
+
+namespace {
+
+cairn_status unsupported_options_version(unsigned int version) {
+  return set_error({cairn::ErrorCode::kInvalidArgument, "CAPI_OPTIONS_VERSION_UNSUPPORTED",
+                    "cairn_engine_options version " + std::to_string(version) +
+                        " is not supported by this library (it knows 1 to " +
+                        std::to_string(CAIRN_ENGINE_OPTIONS_VERSION) + ")"});
+}
+
+}  // namespace
+
+extern "C" {
+
+cairn_status cairn_engine_options_init(cairn_engine_options* opts, unsigned int version) {
+  return guard([&] {
+    if (opts == nullptr) return null_argument("opts");
+    if (version < 1 || version > CAIRN_ENGINE_OPTIONS_VERSION) {
+      return unsupported_options_version(version);
+    }
+    cairn_engine_options defaults = CAIRN_ENGINE_OPTIONS_INIT;
+    *opts = defaults;
+    opts->version = version;
+    return set_ok();
+  });
+}
+
+cairn_status cairn_engine_open(cairn_engine** out, const char* uri,
+                               const cairn_engine_options* opts) {
+  return guard([&] {
+    if (out == nullptr) return null_argument("out");
+    *out = nullptr;
+    if (uri == nullptr) return null_argument("uri");
+    const cairn_engine_options defaults = CAIRN_ENGINE_OPTIONS_INIT;
+    const cairn_engine_options& o = opts != nullptr ? *opts : defaults;
+    if (o.version < 1 || o.version > CAIRN_ENGINE_OPTIONS_VERSION) {
+      return unsupported_options_version(o.version);
+    }
+    if (cairn_status abi = cairn_abi_check(static_cast<int>(o.abi_version)); abi != CAIRN_OK) {
+      return abi;
+    }
+    cairn::EngineOptions options;
+    options.env = cairn::capi::env_of(o.env);
+    options.busy_timeout = std::chrono::milliseconds(o.busy_timeout_ms);
+    auto engine = cairn::Engine::open(uri, options);
+    if (!engine) return set_error(engine.error());
+    *out = new cairn_engine{std::move(*engine)};
+    return set_ok();
+  });
+}
+
+void cairn_engine_close(cairn_engine* engine) { delete engine; }
+
+const char* cairn_engine_uri(const cairn_engine* engine) {
+  return engine != nullptr ? engine->engine->uri().c_str() : "";
+}
+
+const char* cairn_engine_backend(const cairn_engine* engine) {
+  // backend_name() returns string literals.
+  return engine != nullptr ? cairn::storage::backend_name(engine->engine->backend()).data() : "";
+}
+
+const char* cairn_engine_instance_id(const cairn_engine* engine) {
+  return engine != nullptr ? engine->engine->instance_id().c_str() : "";
+}
+
+cairn_status cairn_engine_schema_version(int64_t* out, const cairn_engine* engine) {
+  return guard([&] {
+    if (out == nullptr) return null_argument("out");
+    if (engine == nullptr) return null_argument("engine");
+    *out = engine->engine->schema_version();
+    return set_ok();
+  });
+}
+
+cairn_status cairn_engine_created_at(int64_t* out, const cairn_engine* engine) {
+  return guard([&] {
+    if (out == nullptr) return null_argument("out");
+    if (engine == nullptr) return null_argument("engine");
+    *out = cairn::to_unix_micros(engine->engine->created_at());
+    return set_ok();
+  });
+}
+
+cairn_status cairn_engine_describe(char** out, const cairn_engine* engine) {
+  return guard([&] {
+    if (out == nullptr) return null_argument("out");
+    *out = nullptr;
+    if (engine == nullptr) return null_argument("engine");
+    const cairn::Engine& e = *engine->engine;
+    nlohmann::json description = {
+        {"uri", e.uri()},
+        {"backend", cairn::storage::backend_name(e.backend())},
+        {"schema_version", e.schema_version()},
+        {"instance_id", e.instance_id()},
+        {"created_at_micros", cairn::to_unix_micros(e.created_at())},
+        {"version", CAIRN_VERSION_STRING},
+    };
+    *out = cairn::capi::copy_string(description.dump());
+    return set_ok();
+  });
+}
+
+}  // extern "C"

@@ -1,0 +1,20 @@
+// cairn: the umbrella header. Includes every public C++ header of the engine.
+//
+// Thread-safety and ownership are stated in each header.
+#pragma once
+
+#include "cairn/core/encoding.hpp"
+#include "cairn/core/env.hpp"
+#include "cairn/core/error.hpp"
+#include "cairn/core/result.hpp"
+#include "cairn/engine.hpp"
+#include "cairn/storage/database.hpp"
+#include "cairn/storage/meta_store.hpp"
+#include "cairn/version.h"
+
+namespace cairn {
+
+// The library's version, "MAJOR.MINOR.PATCH" (CAIRN_VERSION_STRING of the build).
+const char* version() noexcept;
+
+}  // namespace cairn

@@ -1,0 +1,68 @@
+// cairn::Engine: the one façade. Opens every store on one database and hands out the domain
+// services.
+//
+//   auto engine = cairn::Engine::open("sqlite:data/app.db");
+//   if (!engine) { log(engine.error().to_string()); return 1; }
+//   std::cout << (*engine)->instance_id() << "\n";
+//
+// Each database gets an instance id (32 random hex characters) and a creation time when it is first
+// opened; both survive reopening and identify the deployment (for example in exported audit logs).
+//
+// Thread-safety: an Engine is safe for concurrent use from many threads.
+// Ownership: open() returns sole ownership; destroying the Engine closes its database. The Env in
+// EngineOptions is borrowed and must outlive the Engine.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "cairn/core/env.hpp"
+#include "cairn/core/result.hpp"
+#include "cairn/storage/database.hpp"
+
+namespace cairn {
+
+// How to open an Engine.
+struct EngineOptions {
+  // Clock and randomness for all domain code. nullptr means Env::system().
+  Env* env = nullptr;
+  // SQLite: how long a call waits for another connection's lock before UNAVAILABLE / STORAGE_BUSY.
+  std::chrono::milliseconds busy_timeout{5000};
+};
+
+class Engine {
+ public:
+  // Opens the database at `uri` (see storage/database.hpp for the URI forms), migrating it to the
+  // latest schema. Errors: INVALID_ARGUMENT / ENGINE_OPTIONS_INVALID (busy_timeout outside
+  // 0..2^31-1 ms); those of storage::open().
+  static Result<std::unique_ptr<Engine>> open(std::string_view uri,
+                                              const EngineOptions& options = {});
+
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+  ~Engine();
+
+  // The URI the engine was opened with.
+  const std::string& uri() const noexcept;
+  // The storage backend behind it.
+  storage::Backend backend() const noexcept;
+  // The highest schema migration applied to its database.
+  int64_t schema_version() const;
+  // This database's instance id: 32 lower-case hex characters, fixed when it was created.
+  const std::string& instance_id() const noexcept;
+  // When this database was created.
+  Timestamp created_at() const noexcept;
+  // The clock and randomness the engine's services use.
+  Env& env() const noexcept;
+  // The database itself, for code that adds its own stores.
+  storage::Database& database() noexcept;
+
+ private:
+  struct State;
+  explicit Engine(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace cairn

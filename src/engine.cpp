@@ -1,0 +1,72 @@
+#include "cairn/engine.hpp"
+
+#include <array>
+#include <charconv>
+#include <cstdint>
+
+#include "cairn/cairn.hpp"
+
+namespace cairn {
+
+struct Engine::State {
+  Env* env;
+  std::shared_ptr<storage::Database> database;
+  std::string instance_id;
+  Timestamp created_at;
+};
+
+namespace {
+
+constexpr std::string_view kInstanceIdKey = "engine.instance_id";
+constexpr std::string_view kCreatedAtKey = "engine.created_at";
+
+Result<Timestamp> parse_created_at(std::string_view text) {
+  int64_t micros = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), micros);
+  if (ec != std::errc() || end != text.data() + text.size()) {
+    return fail(ErrorCode::kDataLoss, "STORAGE_CORRUPT",
+                "the engine's recorded creation time is not a number");
+  }
+  return from_unix_micros(micros);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Engine>> Engine::open(std::string_view uri, const EngineOptions& options) {
+  if (options.busy_timeout.count() < 0 || options.busy_timeout.count() > INT32_MAX) {
+    return fail(ErrorCode::kInvalidArgument, "ENGINE_OPTIONS_INVALID",
+                "busy_timeout must be between 0 and 2147483647 milliseconds");
+  }
+  auto state = std::make_unique<State>();
+  state->env = options.env != nullptr ? options.env : &Env::system();
+  storage::OpenOptions open_options;
+  open_options.busy_timeout = options.busy_timeout;
+  CAIRN_ASSIGN_OR_RETURN(state->database, storage::open(uri, open_options));
+
+  // Both settings are written once, the first time the database is opened, and read back after.
+  storage::MetaStore& meta = state->database->meta();
+  std::array<uint8_t, 16> id_bytes{};
+  state->env->random_bytes(id_bytes);
+  CAIRN_ASSIGN_OR_RETURN(state->instance_id,
+                         meta.put_if_absent(kInstanceIdKey, encoding::hex_encode(id_bytes)));
+  CAIRN_ASSIGN_OR_RETURN(
+      std::string created,
+      meta.put_if_absent(kCreatedAtKey, std::to_string(to_unix_micros(state->env->now()))));
+  CAIRN_ASSIGN_OR_RETURN(state->created_at, parse_created_at(created));
+  return std::unique_ptr<Engine>(new Engine(std::move(state)));
+}
+
+Engine::Engine(std::unique_ptr<State> state) : state_(std::move(state)) {}
+Engine::~Engine() = default;
+
+const std::string& Engine::uri() const noexcept { return state_->database->uri(); }
+storage::Backend Engine::backend() const noexcept { return state_->database->backend(); }
+int64_t Engine::schema_version() const { return state_->database->schema_version(); }
+const std::string& Engine::instance_id() const noexcept { return state_->instance_id; }
+Timestamp Engine::created_at() const noexcept { return state_->created_at; }
+Env& Engine::env() const noexcept { return *state_->env; }
+storage::Database& Engine::database() noexcept { return *state_->database; }
+
+const char* version() noexcept { return CAIRN_VERSION_STRING; }
+
+}  // namespace cairn

@@ -1,0 +1,25 @@
+// The sqlite: backend's MetaStore: the table cairn_meta (migration 1).
+#pragma once
+
+#include "cairn/storage/meta_store.hpp"
+
+namespace cairn::storage::sqlite {
+
+class SqliteDatabase;
+
+class SqliteMetaStore final : public MetaStore {
+ public:
+  explicit SqliteMetaStore(SqliteDatabase& db) : db_(db) {}
+
+ protected:
+  Result<std::string> do_get(std::string_view key) override;
+  Result<std::string> do_put_if_absent(std::string_view key, std::string_view value) override;
+  Status do_put(std::string_view key, std::string_view value) override;
+  Result<std::vector<std::pair<std::string, std::string>>> do_list(
+      std::string_view prefix) override;
+
+ private:
+  SqliteDatabase& db_;
+};
+
+}  // namespace cairn::storage::sqlite

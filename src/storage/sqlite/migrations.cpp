@@ -1,0 +1,90 @@
+#include "storage/sqlite/migrations.hpp"
+
+#include <array>
+
+#include "storage/sqlite/sqlite_database.hpp"
+
+namespace cairn::storage::sqlite {
+namespace {
+
+// Append only. Each entry's SQL runs once, in a transaction, in the order listed.
+constexpr std::array kMigrations{
+    Migration{1, "core: engine settings",
+              "CREATE TABLE cairn_meta (\n"
+              "  key   TEXT PRIMARY KEY NOT NULL,\n"
+              "  value TEXT NOT NULL\n"
+              ") WITHOUT ROWID;"},
+};
+
+constexpr bool versions_are_consecutive() {
+  for (size_t i = 0; i < kMigrations.size(); ++i) {
+    if (kMigrations[i].version != static_cast<int64_t>(i) + 1) return false;
+  }
+  return true;
+}
+static_assert(versions_are_consecutive(), "migration versions must be 1, 2, 3, ... in order");
+
+constexpr std::string_view kCreateMigrationsTable =
+    "CREATE TABLE IF NOT EXISTS schema_migrations (\n"
+    "  version    INTEGER PRIMARY KEY NOT NULL,\n"
+    "  name       TEXT NOT NULL,\n"
+    "  applied_at INTEGER NOT NULL\n"
+    ")";
+
+}  // namespace
+
+std::span<const Migration> migrations() noexcept { return kMigrations; }
+
+int64_t latest_migration_version() noexcept { return kMigrations.back().version; }
+
+Result<int64_t> applied_version(Connection& connection) {
+  CAIRN_ASSIGN_OR_RETURN(Statement exists,
+                         connection.prepare("SELECT count(*) FROM sqlite_schema "
+                                            "WHERE type = 'table' AND name = 'schema_migrations'"));
+  CAIRN_TRY(exists.step());
+  if (exists.column_int64(0) == 0) return int64_t{0};
+  CAIRN_ASSIGN_OR_RETURN(
+      Statement max, connection.prepare("SELECT coalesce(max(version), 0) FROM schema_migrations"));
+  CAIRN_TRY(max.step());
+  return max.column_int64(0);
+}
+
+Result<int64_t> migrate(Connection& connection) {
+  int64_t version = 0;
+  for (const Migration& migration : kMigrations) {
+    // Each migration re-reads the version inside its own write transaction, so two processes
+    // opening a new database at once apply every migration exactly once.
+    CAIRN_TRY(connection.exec("BEGIN IMMEDIATE"));
+    auto step = [&]() -> Result<bool> {
+      CAIRN_TRY(connection.exec(kCreateMigrationsTable));
+      CAIRN_ASSIGN_OR_RETURN(version, applied_version(connection));
+      if (version > latest_migration_version()) {
+        return fail(ErrorCode::kFailedPrecondition, "STORAGE_SCHEMA_TOO_NEW",
+                    "the database schema is at version " + std::to_string(version) +
+                        ", newer than this build of cairn knows");
+      }
+      if (version >= migration.version) return false;
+      CAIRN_TRY(connection.exec(migration.sql));
+      CAIRN_ASSIGN_OR_RETURN(
+          Statement record,
+          connection.prepare("INSERT INTO schema_migrations (version, name, applied_at) "
+                             "VALUES (?1, ?2, CAST(strftime('%s', 'now') AS INTEGER))"));
+      record.bind(1, migration.version).bind(2, migration.name);
+      CAIRN_TRY(record.run());
+      version = migration.version;
+      return true;
+    };
+    Result<bool> applied = step();
+    if (!applied) {
+      (void)connection.exec("ROLLBACK");
+      return fail(std::move(applied).error());
+    }
+    if (Status committed = connection.exec("COMMIT"); !committed) {
+      (void)connection.exec("ROLLBACK");
+      return fail(std::move(committed).error());
+    }
+  }
+  return version;
+}
+
+}  // namespace cairn::storage::sqlite

@@ -1,0 +1,254 @@
+#include "storage/sqlite/sqlite_database.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <system_error>
+
+#include "storage/sqlite/meta_store.hpp"
+#include "storage/sqlite/migrations.hpp"
+
+namespace cairn::storage::sqlite {
+namespace {
+
+Unexpected<Error> open_failed(const std::string& what, int err) {
+  return fail(ErrorCode::kUnavailable, "STORAGE_OPEN_FAILED",
+              what + ": " + std::system_category().message(err));
+}
+
+// Creates every missing directory on the way to `dir`, each with mode 0700: database files hold
+// secrets, so cairn never creates a directory others can list.
+Status create_private_directories(const std::filesystem::path& dir) {
+  if (dir.empty()) return ok_status();
+  std::filesystem::path partial;
+  for (const auto& part : dir) {
+    partial /= part;
+    if (::mkdir(partial.c_str(), 0700) != 0 && errno != EEXIST) {
+      return open_failed("cannot create directory " + partial.string(), errno);
+    }
+  }
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return fail(ErrorCode::kUnavailable, "STORAGE_OPEN_FAILED", "not a directory: " + dir.string());
+  }
+  return ok_status();
+}
+
+// Creates the database file with mode 0600 when it does not exist yet. SQLite gives its -wal and
+// -shm files the mode of the main file, so they are private too.
+Status create_private_file(const std::string& path) {
+  int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    ::close(fd);
+    return ok_status();
+  }
+  if (errno == EEXIST) return ok_status();
+  return open_failed("cannot create database file " + path, errno);
+}
+
+}  // namespace
+
+Error error_from_sqlite(int rc, sqlite3* db, std::string_view doing) {
+  std::string message = "sqlite: " + std::string(doing) + ": " +
+                        (db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return {ErrorCode::kUnavailable, "STORAGE_BUSY", std::move(message)};
+    case SQLITE_CORRUPT:
+      return {ErrorCode::kDataLoss, "STORAGE_CORRUPT", std::move(message)};
+    case SQLITE_NOTADB:
+      return {ErrorCode::kFailedPrecondition, "STORAGE_NOT_A_DATABASE", std::move(message)};
+    case SQLITE_FULL:
+      return {ErrorCode::kResourceExhausted, "STORAGE_FULL", std::move(message)};
+    case SQLITE_READONLY:
+      return {ErrorCode::kFailedPrecondition, "STORAGE_READ_ONLY", std::move(message)};
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+      return {ErrorCode::kUnavailable, "STORAGE_OPEN_FAILED", std::move(message)};
+    case SQLITE_IOERR:
+      return {ErrorCode::kUnavailable, "STORAGE_IO_ERROR", std::move(message)};
+    case SQLITE_TOOBIG:
+      return {ErrorCode::kInvalidArgument, "STORAGE_VALUE_TOO_BIG", std::move(message)};
+    case SQLITE_CONSTRAINT:
+      return {ErrorCode::kFailedPrecondition, "STORAGE_CONSTRAINT", std::move(message)};
+    default:
+      return {ErrorCode::kInternal, "STORAGE_ERROR", std::move(message)};
+  }
+}
+
+// Statement
+
+Statement::~Statement() {
+  if (stmt_ != nullptr) {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+}
+
+Statement& Statement::bind(int index, std::string_view text) {
+  note_bind(
+      sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
+  return *this;
+}
+
+Statement& Statement::bind(int index, int64_t value) {
+  note_bind(sqlite3_bind_int64(stmt_, index, value));
+  return *this;
+}
+
+Statement& Statement::bind_blob(int index, std::span<const uint8_t> bytes) {
+  // A zero-length blob must still be a blob, not NULL: bind_zeroblob keeps that distinction.
+  note_bind(bytes.empty()
+                ? sqlite3_bind_zeroblob(stmt_, index, 0)
+                : sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), SQLITE_TRANSIENT));
+  return *this;
+}
+
+Statement& Statement::bind_null(int index) {
+  note_bind(sqlite3_bind_null(stmt_, index));
+  return *this;
+}
+
+Result<bool> Statement::step() {
+  if (bind_rc_ != SQLITE_OK) return fail(error_from_sqlite(bind_rc_, db_, "binding a parameter"));
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return fail(error_from_sqlite(rc, db_, "running a statement"));
+}
+
+Status Statement::run() {
+  while (true) {
+    CAIRN_ASSIGN_OR_RETURN(bool row, step());
+    if (!row) return ok_status();
+  }
+}
+
+int64_t Statement::column_int64(int index) const { return sqlite3_column_int64(stmt_, index); }
+
+std::string Statement::column_text(int index) const {
+  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, index));
+  int size = sqlite3_column_bytes(stmt_, index);
+  return text != nullptr ? std::string(text, static_cast<size_t>(size)) : std::string();
+}
+
+std::vector<uint8_t> Statement::column_blob(int index) const {
+  const auto* data = static_cast<const uint8_t*>(sqlite3_column_blob(stmt_, index));
+  int size = sqlite3_column_bytes(stmt_, index);
+  return data != nullptr ? std::vector<uint8_t>(data, data + size) : std::vector<uint8_t>();
+}
+
+bool Statement::column_is_null(int index) const {
+  return sqlite3_column_type(stmt_, index) == SQLITE_NULL;
+}
+
+// Connection
+
+Result<std::unique_ptr<Connection>> Connection::open(const std::string& path,
+                                                     const OpenOptions& options) {
+  sqlite3* db = nullptr;
+  int rc =
+      sqlite3_open_v2(path.c_str(), &db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, nullptr);
+  if (rc != SQLITE_OK) {
+    Error error = error_from_sqlite(rc, db, "opening " + path);
+    sqlite3_close_v2(db);
+    return fail(std::move(error));
+  }
+  std::unique_ptr<Connection> connection(new Connection(db));
+  sqlite3_busy_timeout(db, static_cast<int>(options.busy_timeout.count()));
+  // Per connection, never stored in the file: must be set on every open.
+  CAIRN_TRY(connection->exec("PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF;"));
+  return connection;
+}
+
+Connection::~Connection() {
+  for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+  sqlite3_close_v2(db_);
+}
+
+Result<Statement> Connection::prepare(std::string_view sql) {
+  auto it = cache_.find(std::string(sql));
+  if (it != cache_.end()) return Statement(it->second, db_);
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                              SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+  if (rc != SQLITE_OK) return fail(error_from_sqlite(rc, db_, "preparing a statement"));
+  cache_.emplace(std::string(sql), stmt);
+  return Statement(stmt, db_);
+}
+
+Status Connection::exec(std::string_view sql) {
+  std::string text(sql);
+  int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return fail(error_from_sqlite(rc, db_, "executing SQL"));
+  return ok_status();
+}
+
+Result<std::string> Connection::pragma_text(std::string_view pragma) {
+  std::string sql = "PRAGMA " + std::string(pragma);
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr);
+  if (rc != SQLITE_OK) return fail(error_from_sqlite(rc, db_, "preparing a pragma"));
+  rc = sqlite3_step(stmt);
+  std::string value;
+  if (rc == SQLITE_ROW) {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+    if (text != nullptr) value = text;
+    rc = SQLITE_OK;
+  } else if (rc == SQLITE_DONE) {
+    rc = SQLITE_OK;
+  }
+  // A failed step leaves its error on the connection; read it before finalize can replace it.
+  Error error = rc != SQLITE_OK ? error_from_sqlite(rc, db_, "running a pragma") : Error{};
+  sqlite3_finalize(stmt);
+  if (rc != SQLITE_OK) return fail(std::move(error));
+  return value;
+}
+
+// SqliteDatabase
+
+SqliteDatabase::SqliteDatabase(std::string uri, std::unique_ptr<Connection> connection,
+                               int64_t schema_version)
+    : Database(Backend::kSqlite, std::move(uri)),
+      connection_(std::move(connection)),
+      schema_version_(schema_version),
+      meta_(std::make_unique<SqliteMetaStore>(*this)) {}
+
+SqliteDatabase::~SqliteDatabase() = default;
+
+MetaStore& SqliteDatabase::meta() { return *meta_; }
+
+Result<std::shared_ptr<SqliteDatabase>> SqliteDatabase::open(std::string uri,
+                                                             const std::string& path,
+                                                             const OpenOptions& options) {
+  CAIRN_TRY(create_private_directories(std::filesystem::path(path).parent_path()));
+  CAIRN_TRY(create_private_file(path));
+  CAIRN_ASSIGN_OR_RETURN(std::unique_ptr<Connection> connection, Connection::open(path, options));
+
+  // Refuse a newer schema before changing anything, even the journal mode.
+  CAIRN_ASSIGN_OR_RETURN(int64_t applied, applied_version(*connection));
+  if (applied > latest_migration_version()) {
+    return fail(ErrorCode::kFailedPrecondition, "STORAGE_SCHEMA_TOO_NEW",
+                "the database schema is at version " + std::to_string(applied) +
+                    " but this build of cairn knows only up to " +
+                    std::to_string(latest_migration_version()) + "; upgrade cairn");
+  }
+
+  CAIRN_ASSIGN_OR_RETURN(std::string journal, connection->pragma_text("journal_mode = WAL"));
+  if (journal != "wal") {
+    return fail(ErrorCode::kFailedPrecondition, "STORAGE_WAL_UNAVAILABLE",
+                "SQLite could not switch " + path + " to WAL mode (it reports '" + journal + "')");
+  }
+  // FULL: a committed transaction survives a power loss, not only a crash of the process.
+  CAIRN_TRY(connection->exec("PRAGMA synchronous = FULL"));
+  CAIRN_ASSIGN_OR_RETURN(int64_t version, migrate(*connection));
+  return std::shared_ptr<SqliteDatabase>(
+      new SqliteDatabase(std::move(uri), std::move(connection), version));
+}
+
+}  // namespace cairn::storage::sqlite

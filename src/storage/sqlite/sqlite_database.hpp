@@ -1,0 +1,144 @@
+// The sqlite: backend: one SQLite connection per Database, used by one thread at a time.
+//
+// Domain stores for SQLite (src/storage/sqlite/<domain>_store.cpp) reach the database only through
+// SqliteDatabase::read() and ::write(): read() gives exclusive use of the connection for a group of
+// queries; write() also wraps them in BEGIN IMMEDIATE ... COMMIT and rolls back when the callback
+// returns an error, so a failed store operation leaves the database exactly as it was.
+// Prepared statements are cached per connection, keyed by their SQL text.
+//
+// Why one connection under a mutex: SQLite serializes writers anyway, and in WAL mode a single
+// connection with cached statements is faster than a pool for the short operations stores make.
+// A reader pool can be added behind read() without changing any store.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <unordered_map>
+#include <vector>
+
+#include "cairn/storage/database.hpp"
+
+namespace cairn::storage::sqlite {
+
+// The cairn Error for SQLite result code `rc` while `doing` something (for the message).
+Error error_from_sqlite(int rc, sqlite3* db, std::string_view doing);
+
+// A prepared statement borrowed from the connection's cache. Destroying it resets the statement
+// and clears its bindings, ready for the next user. Bind indexes start at 1, column indexes at 0.
+class Statement {
+ public:
+  Statement(sqlite3_stmt* stmt, sqlite3* db) : stmt_(stmt), db_(db) {}
+  Statement(Statement&& other) noexcept
+      : stmt_(std::exchange(other.stmt_, nullptr)), db_(other.db_), bind_rc_(other.bind_rc_) {}
+  Statement& operator=(Statement&&) = delete;
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  ~Statement();
+
+  Statement& bind(int index, std::string_view text);
+  Statement& bind(int index, int64_t value);
+  Statement& bind_blob(int index, std::span<const uint8_t> bytes);
+  Statement& bind_null(int index);
+
+  // Advances to the next row: true when a row is ready, false when the statement is done.
+  Result<bool> step();
+  // Runs the statement to completion, ignoring any rows.
+  Status run();
+
+  int64_t column_int64(int index) const;
+  std::string column_text(int index) const;
+  std::vector<uint8_t> column_blob(int index) const;
+  bool column_is_null(int index) const;
+
+ private:
+  void note_bind(int rc) {
+    if (rc != SQLITE_OK && bind_rc_ == SQLITE_OK) bind_rc_ = rc;
+  }
+  sqlite3_stmt* stmt_;
+  sqlite3* db_;
+  int bind_rc_ = SQLITE_OK;
+};
+
+// One open SQLite connection and its statement cache. Not thread-safe: SqliteDatabase serializes
+// access to it.
+class Connection {
+ public:
+  // Opens the existing file at `path` (open() in sqlite_database.cpp creates it first).
+  static Result<std::unique_ptr<Connection>> open(const std::string& path,
+                                                  const OpenOptions& options);
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection();
+
+  // The cached statement for `sql`, prepared on first use.
+  Result<Statement> prepare(std::string_view sql);
+  // Runs one or more statements without caching them (schema changes, pragmas).
+  Status exec(std::string_view sql);
+  // The value of a pragma that answers with one text row.
+  Result<std::string> pragma_text(std::string_view pragma);
+
+  // Rows changed by the last INSERT, UPDATE or DELETE.
+  int64_t changes() const { return sqlite3_changes64(db_); }
+
+ private:
+  explicit Connection(sqlite3* db) : db_(db) {}
+  sqlite3* db_;
+  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+};
+
+class SqliteMetaStore;
+
+class SqliteDatabase final : public Database {
+ public:
+  // Opens or creates the database file at `path` and migrates it (see database.hpp).
+  static Result<std::shared_ptr<SqliteDatabase>> open(std::string uri, const std::string& path,
+                                                      const OpenOptions& options);
+  ~SqliteDatabase() override;
+
+  int64_t schema_version() const override { return schema_version_; }
+  MetaStore& meta() override;
+
+  // Runs f(Connection&) with exclusive use of the connection and returns what f returns.
+  template <class F>
+  auto read(F&& f) -> std::invoke_result_t<F&, Connection&> {
+    std::lock_guard lock(mu_);
+    return f(*connection_);
+  }
+
+  // Runs f(Connection&) -> Result<T> or Status in one IMMEDIATE transaction: committed when f
+  // succeeds, rolled back when f fails or throws.
+  template <class F>
+  auto write(F&& f) -> std::invoke_result_t<F&, Connection&> {
+    std::lock_guard lock(mu_);
+    CAIRN_TRY(connection_->exec("BEGIN IMMEDIATE"));
+    RollbackGuard guard{connection_.get()};
+    auto result = f(*connection_);
+    if (!result) return result;
+    CAIRN_TRY(connection_->exec("COMMIT"));
+    guard.connection = nullptr;
+    return result;
+  }
+
+ private:
+  struct RollbackGuard {
+    Connection* connection;
+    ~RollbackGuard() {
+      if (connection != nullptr) (void)connection->exec("ROLLBACK");
+    }
+  };
+
+  SqliteDatabase(std::string uri, std::unique_ptr<Connection> connection, int64_t schema_version);
+
+  std::mutex mu_;
+  std::unique_ptr<Connection> connection_;
+  int64_t schema_version_;
+  std::unique_ptr<SqliteMetaStore> meta_;
+};
+
+}  // namespace cairn::storage::sqlite

@@ -1,0 +1,225 @@
+// The sqlite: backend's promises: file modes, WAL, foreign keys, migrations, refusal of newer
+// schemas, and transactions that leave nothing behind when they fail.
+#include "storage/sqlite/sqlite_database.hpp"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <iterator>
+#include <thread>
+
+#include "storage/sqlite/migrations.hpp"
+#include "support/temp_dir.hpp"
+
+namespace cairn::storage {
+namespace {
+
+using cairn::testing::TempDir;
+
+mode_t mode_of(const std::string& path) {
+  struct stat st {};
+  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
+  return st.st_mode & 0777;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Runs one query on a separate raw connection and returns the first column of the first row.
+std::string raw_query(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK) << sql;
+  std::string out;
+  if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0) != nullptr) {
+    out = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return out;
+}
+
+sqlite::SqliteDatabase& as_sqlite(Database& db) {
+  return dynamic_cast<sqlite::SqliteDatabase&>(db);
+}
+
+TEST(SqliteDatabaseTest, CreatesPrivateFileAndDirectories) {
+  TempDir dir;
+  std::string path = dir.file("a/b/app.db");
+  auto db = open("sqlite:" + path);
+  ASSERT_TRUE(db) << db.error().to_string();
+  EXPECT_EQ(mode_of(path), 0600u);
+  EXPECT_EQ(mode_of(dir.file("a")), 0700u);
+  EXPECT_EQ(mode_of(dir.file("a/b")), 0700u);
+  ASSERT_TRUE((*db)->meta().put("k", "v"));
+  EXPECT_EQ(mode_of(path + "-wal"), 0600u);
+}
+
+TEST(SqliteDatabaseTest, AcceptsTheUrlForm) {
+  TempDir dir;
+  std::string path = dir.file("url.db");
+  auto db = open("sqlite://" + path);  // path is absolute, so this is sqlite:///...
+  ASSERT_TRUE(db) << db.error().to_string();
+  EXPECT_EQ((*db)->backend(), Backend::kSqlite);
+  EXPECT_EQ(::access(path.c_str(), F_OK), 0);
+}
+
+TEST(SqliteDatabaseTest, RelativePathsAreRelativeToTheWorkingDirectory) {
+  TempDir dir;
+  char cwd[4096];
+  ASSERT_NE(::getcwd(cwd, sizeof cwd), nullptr);
+  ASSERT_EQ(::chdir(dir.path().c_str()), 0);
+  auto db = open("sqlite:data/rel.db");
+  ASSERT_EQ(::chdir(cwd), 0);
+  ASSERT_TRUE(db) << db.error().to_string();
+  EXPECT_EQ(::access(dir.file("data/rel.db").c_str(), F_OK), 0);
+}
+
+TEST(SqliteDatabaseTest, RunsInWalModeWithForeignKeys) {
+  TempDir dir;
+  std::string path = dir.file("wal.db");
+  auto db = open("sqlite:" + path);
+  ASSERT_TRUE(db);
+  EXPECT_EQ(raw_query(path, "PRAGMA journal_mode"), "wal");
+  auto fk =
+      as_sqlite(**db).read([](sqlite::Connection& c) { return c.pragma_text("foreign_keys"); });
+  ASSERT_TRUE(fk);
+  EXPECT_EQ(*fk, "1");
+  auto sync =
+      as_sqlite(**db).read([](sqlite::Connection& c) { return c.pragma_text("synchronous"); });
+  EXPECT_EQ(*sync, "2") << "synchronous must be FULL";
+}
+
+TEST(SqliteDatabaseTest, RecordsEveryMigration) {
+  TempDir dir;
+  std::string path = dir.file("m.db");
+  auto db = open("sqlite:" + path);
+  ASSERT_TRUE(db);
+  EXPECT_EQ((*db)->schema_version(), latest_schema_version());
+  EXPECT_EQ(raw_query(path, "SELECT count(*) FROM schema_migrations"),
+            std::to_string(sqlite::migrations().size()));
+  EXPECT_EQ(raw_query(path, "SELECT max(version) FROM schema_migrations"),
+            std::to_string(latest_schema_version()));
+  EXPECT_EQ(raw_query(path, "SELECT name FROM schema_migrations WHERE version = 1"),
+            std::string(sqlite::migrations()[0].name));
+  db->reset();
+  // Reopening applies nothing twice.
+  auto again = open("sqlite:" + path);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(raw_query(path, "SELECT count(*) FROM schema_migrations"),
+            std::to_string(sqlite::migrations().size()));
+}
+
+TEST(SqliteDatabaseTest, RefusesANewerSchemaAndTouchesNothing) {
+  TempDir dir;
+  std::string path = dir.file("future.db");
+  ASSERT_TRUE(open("sqlite:" + path));
+  raw_query(path, "INSERT INTO schema_migrations VALUES (9999, 'from the future', 0)");
+  std::string before = read_file(path);
+  struct stat st_before {};
+  ASSERT_EQ(::stat(path.c_str(), &st_before), 0);
+
+  auto db = open("sqlite:" + path);
+  ASSERT_FALSE(db);
+  EXPECT_EQ(db.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(db.error().reason, "STORAGE_SCHEMA_TOO_NEW");
+  EXPECT_EQ(read_file(path), before);
+  EXPECT_EQ(raw_query(path, "SELECT max(version) FROM schema_migrations"), "9999");
+}
+
+TEST(SqliteDatabaseTest, RefusesAFileThatIsNotADatabase) {
+  TempDir dir;
+  std::string path = dir.file("notes.txt");
+  std::string text(4096, 'x');
+  std::ofstream(path) << text;
+  auto db = open("sqlite:" + path);
+  ASSERT_FALSE(db);
+  EXPECT_EQ(db.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(db.error().reason, "STORAGE_NOT_A_DATABASE");
+  EXPECT_EQ(read_file(path), text);
+}
+
+TEST(SqliteDatabaseTest, ReportsPathsItCannotUse) {
+  TempDir dir;
+  auto is_dir = open("sqlite:" + dir.path().string() + "/.");
+  ASSERT_FALSE(is_dir);
+  EXPECT_EQ(is_dir.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(is_dir.error().reason, "STORAGE_OPEN_FAILED");
+
+  std::ofstream(dir.file("file")) << "x";
+  auto under_file = open("sqlite:" + dir.file("file/app.db"));
+  ASSERT_FALSE(under_file);
+  EXPECT_EQ(under_file.error().reason, "STORAGE_OPEN_FAILED");
+}
+
+TEST(SqliteDatabaseTest, FailedWriteRollsBackEverything) {
+  TempDir dir;
+  auto db = open("sqlite:" + dir.file("tx.db"));
+  ASSERT_TRUE(db);
+  auto& sqlite_db = as_sqlite(**db);
+  Status failed = sqlite_db.write([](sqlite::Connection& c) -> Status {
+    CAIRN_ASSIGN_OR_RETURN(auto insert,
+                           c.prepare("INSERT INTO cairn_meta (key, value) VALUES ('x', '1')"));
+    CAIRN_TRY(insert.run());
+    return fail(ErrorCode::kAborted, "TEST_ABORT", "stop after the insert");
+  });
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().reason, "TEST_ABORT");
+  EXPECT_EQ((*db)->meta().get("x").error().code, ErrorCode::kNotFound);
+  // The connection is usable again: no transaction was left open.
+  EXPECT_TRUE((*db)->meta().put("y", "2"));
+}
+
+TEST(SqliteDatabaseTest, StatementsAreCachedAndReset) {
+  TempDir dir;
+  auto db = open("sqlite:" + dir.file("cache.db"));
+  ASSERT_TRUE(db);
+  auto& sqlite_db = as_sqlite(**db);
+  for (int i = 0; i < 3; ++i) {
+    auto count = sqlite_db.read([](sqlite::Connection& c) -> Result<int64_t> {
+      CAIRN_ASSIGN_OR_RETURN(auto s, c.prepare("SELECT count(*) FROM schema_migrations"));
+      CAIRN_TRY(s.step());
+      return s.column_int64(0);
+    });
+    ASSERT_TRUE(count);
+    EXPECT_EQ(*count, static_cast<int64_t>(sqlite::migrations().size()));
+  }
+}
+
+TEST(SqliteDatabaseTest, BadSqlIsAnInternalStorageError) {
+  TempDir dir;
+  auto db = open("sqlite:" + dir.file("bad.db"));
+  ASSERT_TRUE(db);
+  auto r = as_sqlite(**db).read([](sqlite::Connection& c) -> Status {
+    auto s = c.prepare("SELEKT 1");
+    if (s) return ok_status();
+    return fail(std::move(s).error());
+  });
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kInternal);
+  EXPECT_EQ(r.error().reason, "STORAGE_ERROR");
+}
+
+TEST(SqliteDatabaseTest, TwoHandlesOnOneFileSeeEachOthersWrites) {
+  TempDir dir;
+  std::string uri = "sqlite:" + dir.file("shared.db");
+  auto a = open(uri);
+  auto b = open(uri);
+  ASSERT_TRUE(a && b);
+  std::thread writer([&] {
+    for (int i = 0; i < 50; ++i) ASSERT_TRUE((*a)->meta().put("a." + std::to_string(i), "x"));
+  });
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE((*b)->meta().put("b." + std::to_string(i), "y"));
+  writer.join();
+  EXPECT_EQ((*a)->meta().list("")->size(), 100u);
+  EXPECT_EQ((*b)->meta().list("")->size(), 100u);
+}
+
+}  // namespace
+}  // namespace cairn::storage
