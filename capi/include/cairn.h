@@ -40,6 +40,9 @@ extern "C" {
 typedef enum cairn_status {
 #define CAIRN_ERROR_CODE(enumerator, wire, number, http, pyclass, pybase) CAIRN_##wire = number,
 #include "cairn/core/error_codes.inc"
+  /* Not a status: makes every 32-bit value a valid cairn_status, so a number from a newer
+   * library (or any int) can be passed to cairn_status_name() safely. */
+  CAIRN_STATUS_FORCE_INT32_ = 0x7fffffff
 } cairn_status;
 
 /** What the last call on this thread that returned a cairn_status reported. */
