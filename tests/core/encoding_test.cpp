@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/vectors.hpp"
+
 namespace cairn::encoding {
 namespace {
 
@@ -26,6 +28,44 @@ TEST(HexTest, RejectsOddLengthAndBadCharacters) {
   }
 }
 
+TEST(Base64Test, MatchesRfc4648) {
+  auto data = cairn::testing::load_vectors("base64_rfc4648.json");
+  for (const auto& v : data["vectors"]) {
+    std::string input = v["input"];
+    EXPECT_EQ(b64_encode(as_bytes(input)), v["base64"]);
+    EXPECT_EQ(to_string(*b64_decode(v["base64"].get<std::string>())), input);
+    auto hex = hex_decode(v["base16"].get<std::string>());
+    ASSERT_TRUE(hex);
+    EXPECT_EQ(to_string(*hex), input);
+  }
+  for (const auto& v : data["base64url_extra"]) {
+    Bytes input = cairn::testing::unhex(v["input_hex"]);
+    EXPECT_EQ(b64_encode(input), v["base64"]);
+    EXPECT_EQ(b64url_encode(input, true), v["base64url"]);
+    EXPECT_EQ(b64url_encode(input), v["base64url_nopad"]);
+    EXPECT_EQ(*b64url_decode(v["base64url"].get<std::string>()), input);
+    EXPECT_EQ(*b64url_decode(v["base64url_nopad"].get<std::string>()), input);
+    EXPECT_EQ(*b64_decode(v["base64"].get<std::string>()), input);
+  }
+}
+
+TEST(Base64Test, RejectsNonCanonicalAndMalformedText) {
+  for (std::string_view bad : {"Zh==", "Zm9=", "Zg=", "Zg", "Z", "Zg===", "=Zg=", "Zm9v\n", "Zm 9v",
+                               "Zm9v-_==", "Zg==Zg==", "====", "Zm9vY", "A"}) {
+    auto r = b64_decode(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_EQ(r.error().reason, "ENCODING_INVALID_BASE64");
+  }
+  for (std::string_view bad : {"Zh", "Zm9", "Zg=", "Zg===", "+/8", "Zm9vY", "a b", "Zg==x"}) {
+    auto r = b64url_decode(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().reason, "ENCODING_INVALID_BASE64");
+  }
+  EXPECT_TRUE(b64url_decode(""));
+  EXPECT_TRUE(b64_decode(""));
+}
+
 TEST(Utf8Test, AcceptsWellFormedText) {
   EXPECT_TRUE(is_valid_utf8(""));
   EXPECT_TRUE(is_valid_utf8("plain ascii"));
@@ -48,7 +88,7 @@ TEST(Utf8Test, RejectsMalformedText) {
            std::string_view("\xe2\x82"),
            std::string_view("ok\xffok"),
        }) {
-    EXPECT_FALSE(is_valid_utf8(bad)) << testing::PrintToString(bad);
+    EXPECT_FALSE(is_valid_utf8(bad)) << ::testing::PrintToString(bad);
   }
 }
 

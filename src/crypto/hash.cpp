@@ -1,0 +1,180 @@
+// SHA-256 and SHA-384 call OpenSSL's block-function API (SHA256_Init/Update/Final), deprecated in
+// OpenSSL 3 but still shipped: it is the only path without per-call provider dispatch. On 64-byte
+// inputs SHA256() (now a wrapper over EVP_Q_digest) costs about 4.5 times the hash and a reused
+// EVP context about 1.5 times (benchmarks/crypto_bench.cpp). SHA3 has no such API and uses EVP.
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include "cairn/crypto/hash.hpp"
+
+#include <openssl/sha.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#include "crypto/internal/openssl.hpp"
+
+namespace cairn::crypto {
+
+static_assert(sizeof(SHA256_CTX) <= 112 && alignof(SHA256_CTX) <= 8);
+static_assert(sizeof(SHA512_CTX) <= 216 && alignof(SHA512_CTX) <= 8);
+
+namespace internal {
+
+namespace {
+const EVP_MD* fetch(const char* name) {
+  EVP_MD* md = EVP_MD_fetch(nullptr, name, nullptr);
+  if (md == nullptr) {
+    // The default provider always has these; without it nothing in cairn can work.
+    std::abort();
+  }
+  return md;  // kept for the life of the process
+}
+}  // namespace
+
+const EVP_MD* sha256_md() {
+  static const EVP_MD* md = fetch("SHA2-256");
+  return md;
+}
+const EVP_MD* sha384_md() {
+  static const EVP_MD* md = fetch("SHA2-384");
+  return md;
+}
+const EVP_MD* sha3_256_md() {
+  static const EVP_MD* md = fetch("SHA3-256");
+  return md;
+}
+
+}  // namespace internal
+
+namespace {
+
+// One EVP context per thread for one-shot SHA3, reset (not reallocated) for every message.
+EVP_MD_CTX* thread_sha3_context() {
+  thread_local internal::MdCtxPtr ctx(EVP_MD_CTX_new());
+  if (!ctx) std::abort();
+  return ctx.get();
+}
+
+void sha256_range(std::span<const ByteView> inputs, std::span<Sha256Digest> out) {
+  for (size_t i = 0; i < inputs.size(); ++i) out[i] = sha256(inputs[i]);
+}
+
+}  // namespace
+
+Sha256Digest sha256(ByteView data) noexcept {
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, data.data(), data.size());
+  Sha256Digest digest;
+  SHA256_Final(digest.data(), &ctx);
+  return digest;
+}
+
+Sha384Digest sha384(ByteView data) noexcept {
+  SHA512_CTX ctx;
+  SHA384_Init(&ctx);
+  SHA384_Update(&ctx, data.data(), data.size());
+  Sha384Digest digest;
+  SHA384_Final(digest.data(), &ctx);
+  return digest;
+}
+
+Sha3_256Digest sha3_256(ByteView data) noexcept {
+  EVP_MD_CTX* ctx = thread_sha3_context();
+  Sha3_256Digest digest;
+  unsigned int size = 0;
+  EVP_DigestInit_ex2(ctx, internal::sha3_256_md(), nullptr);
+  EVP_DigestUpdate(ctx, data.data(), data.size());
+  EVP_DigestFinal_ex(ctx, digest.data(), &size);
+  return digest;
+}
+
+void sha256_batch(std::span<const ByteView> inputs, std::span<Sha256Digest> out, unsigned threads) {
+  // Starting a thread costs tens of microseconds: about the time to hash 64 KiB. Below that much
+  // work per extra thread, hash on the caller's thread.
+  constexpr size_t kMinBytesPerThread = size_t{64} * 1024;
+  size_t total = 0;
+  for (ByteView input : inputs) total += input.size() + 64;  // + per-call overhead, in bytes
+  unsigned wanted = threads != 0 ? threads : std::max(1u, std::thread::hardware_concurrency());
+  auto workers = static_cast<unsigned>(
+      std::min<size_t>({wanted, inputs.size(), std::max<size_t>(1, total / kMinBytesPerThread)}));
+  if (workers <= 1) {
+    sha256_range(inputs, out);
+    return;
+  }
+  std::vector<std::thread> pool;
+  pool.reserve(workers - 1);
+  size_t chunk = (inputs.size() + workers - 1) / workers;
+  for (unsigned w = 1; w < workers; ++w) {
+    size_t begin = w * chunk;
+    if (begin >= inputs.size()) break;
+    size_t count = std::min(chunk, inputs.size() - begin);
+    pool.emplace_back(sha256_range, inputs.subspan(begin, count), out.subspan(begin, count));
+  }
+  sha256_range(inputs.first(std::min(chunk, inputs.size())),
+               out.first(std::min(chunk, out.size())));
+  for (auto& t : pool) t.join();
+}
+
+// Streaming hashers
+
+Sha256::Sha256() noexcept { SHA256_Init(reinterpret_cast<SHA256_CTX*>(state_)); }
+Sha256::~Sha256() = default;
+
+Sha256& Sha256::update(ByteView data) noexcept {
+  SHA256_Update(reinterpret_cast<SHA256_CTX*>(state_), data.data(), data.size());
+  return *this;
+}
+
+Sha256Digest Sha256::finish() noexcept {
+  Sha256Digest digest;
+  auto* ctx = reinterpret_cast<SHA256_CTX*>(state_);
+  SHA256_Final(digest.data(), ctx);
+  SHA256_Init(ctx);
+  return digest;
+}
+
+Sha384::Sha384() noexcept { SHA384_Init(reinterpret_cast<SHA512_CTX*>(state_)); }
+Sha384::~Sha384() = default;
+
+Sha384& Sha384::update(ByteView data) noexcept {
+  SHA384_Update(reinterpret_cast<SHA512_CTX*>(state_), data.data(), data.size());
+  return *this;
+}
+
+Sha384Digest Sha384::finish() noexcept {
+  Sha384Digest digest;
+  auto* ctx = reinterpret_cast<SHA512_CTX*>(state_);
+  SHA384_Final(digest.data(), ctx);
+  SHA384_Init(ctx);
+  return digest;
+}
+
+struct Sha3_256::Context {
+  internal::MdCtxPtr ctx{EVP_MD_CTX_new()};
+};
+
+Sha3_256::Sha3_256() : context_(std::make_unique<Context>()) {
+  if (!context_->ctx) throw std::bad_alloc();
+  EVP_DigestInit_ex2(context_->ctx.get(), internal::sha3_256_md(), nullptr);
+}
+Sha3_256::Sha3_256(Sha3_256&&) noexcept = default;
+Sha3_256& Sha3_256::operator=(Sha3_256&&) noexcept = default;
+Sha3_256::~Sha3_256() = default;
+
+Sha3_256& Sha3_256::update(ByteView data) noexcept {
+  EVP_DigestUpdate(context_->ctx.get(), data.data(), data.size());
+  return *this;
+}
+
+Sha3_256Digest Sha3_256::finish() noexcept {
+  Sha3_256Digest digest;
+  unsigned int size = 0;
+  EVP_DigestFinal_ex(context_->ctx.get(), digest.data(), &size);
+  EVP_DigestInit_ex2(context_->ctx.get(), internal::sha3_256_md(), nullptr);
+  return digest;
+}
+
+}  // namespace cairn::crypto

@@ -1,0 +1,105 @@
+#include "cairn/crypto/hash.hpp"
+
+#include <gtest/gtest.h>
+
+#include "support/vectors.hpp"
+
+namespace cairn::crypto {
+namespace {
+
+using cairn::testing::load_vectors;
+using cairn::testing::unhex;
+using encoding::hex_encode;
+
+Bytes vector_input(const nlohmann::json& v) {
+  Bytes unit = unhex(v["input_hex"]);
+  size_t repeat = v.value("repeat", 1);
+  Bytes input;
+  input.reserve(unit.size() * repeat);
+  for (size_t i = 0; i < repeat; ++i) input.insert(input.end(), unit.begin(), unit.end());
+  return input;
+}
+
+std::string one_shot(const std::string& alg, ByteView input) {
+  if (alg == "sha256") return hex_encode(sha256(input));
+  if (alg == "sha384") return hex_encode(sha384(input));
+  return hex_encode(sha3_256(input));
+}
+
+// Feeds `input` in uneven pieces (1, 2, 3, ... bytes, then the rest) to exercise buffering.
+template <class Hasher>
+std::string streamed(ByteView input) {
+  Hasher h;
+  size_t pos = 0;
+  for (size_t step = 1; pos < input.size() && step < 200; ++step) {
+    size_t n = std::min(step, input.size() - pos);
+    h.update(input.subspan(pos, n));
+    pos += n;
+  }
+  h.update(input.subspan(pos));
+  return hex_encode(h.finish());
+}
+
+std::string streaming(const std::string& alg, ByteView input) {
+  if (alg == "sha256") return streamed<Sha256>(input);
+  if (alg == "sha384") return streamed<Sha384>(input);
+  return streamed<Sha3_256>(input);
+}
+
+TEST(HashTest, MatchesPublishedVectors) {
+  auto vectors = load_vectors("sha.json")["vectors"];
+  ASSERT_GE(vectors.size(), 12u);
+  for (const auto& v : vectors) {
+    Bytes input = vector_input(v);
+    std::string alg = v["alg"];
+    EXPECT_EQ(one_shot(alg, input), v["digest_hex"]) << alg << " " << v["name"];
+    EXPECT_EQ(streaming(alg, input), v["digest_hex"]) << alg << " streamed " << v["name"];
+  }
+}
+
+TEST(HashTest, FinishResetsTheHasher) {
+  Sha256 h;
+  h.update(as_bytes("abc"));
+  auto first = h.finish();
+  h.update(as_bytes("abc"));
+  EXPECT_EQ(h.finish(), first);
+  EXPECT_EQ(h.finish(), sha256({}));
+
+  Sha3_256 h3;
+  h3.update(as_bytes("abc"));
+  auto abc = h3.finish();
+  EXPECT_EQ(abc, sha3_256(as_bytes("abc")));
+  EXPECT_EQ(h3.finish(), sha3_256({}));
+  Sha3_256 moved = std::move(h3);
+  moved.update(as_bytes("abc"));
+  EXPECT_EQ(moved.finish(), abc);
+}
+
+TEST(HashTest, CopiedHasherContinuesIndependently) {
+  Sha384 a;
+  a.update(as_bytes("ab"));
+  Sha384 b = a;
+  a.update(as_bytes("c"));
+  b.update(as_bytes("d"));
+  EXPECT_EQ(a.finish(), sha384(as_bytes("abc")));
+  EXPECT_EQ(b.finish(), sha384(as_bytes("abd")));
+}
+
+TEST(HashTest, BatchEqualsOneShotForEverySizeAndThreadCount) {
+  std::vector<Bytes> storage;
+  for (size_t i = 0; i < 3000; ++i)
+    storage.emplace_back(i % 97 + (i % 7 == 0 ? 5000 : 0), static_cast<uint8_t>(i));
+  std::vector<ByteView> inputs(storage.begin(), storage.end());
+  for (unsigned threads : {0u, 1u, 2u, 3u, 8u}) {
+    std::vector<Sha256Digest> out(inputs.size());
+    sha256_batch(inputs, out, threads);
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      ASSERT_EQ(out[i], sha256(inputs[i])) << "input " << i << " threads " << threads;
+    }
+  }
+  std::vector<Sha256Digest> none;
+  sha256_batch({}, none);
+}
+
+}  // namespace
+}  // namespace cairn::crypto
