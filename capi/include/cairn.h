@@ -174,6 +174,177 @@ CAIRN_API cairn_status cairn_engine_created_at(int64_t* out, const cairn_engine*
  */
 CAIRN_API cairn_status cairn_engine_describe(char** out, const cairn_engine* engine);
 
+/* Encodings
+ *
+ * Encoders return a NUL-terminated string in *out (release with cairn_free()). Decoders are strict
+ * (CAIRN_INVALID_ARGUMENT / ENCODING_INVALID_HEX or ENCODING_INVALID_BASE64 for a bad character,
+ * bad padding or non-zero trailing bits) and return bytes in *out / *out_len (cairn_free()). A
+ * data pointer may be NULL when its length is 0. */
+
+CAIRN_API cairn_status cairn_hex_encode(char** out, const uint8_t* data, size_t len);
+CAIRN_API cairn_status cairn_hex_decode(uint8_t** out, size_t* out_len, const char* text);
+/** Standard base64 with padding. */
+CAIRN_API cairn_status cairn_b64_encode(char** out, const uint8_t* data, size_t len);
+CAIRN_API cairn_status cairn_b64_decode(uint8_t** out, size_t* out_len, const char* text);
+/** base64url; '=' padding only when pad is non-zero. The decoder accepts both forms. */
+CAIRN_API cairn_status cairn_b64url_encode(char** out, const uint8_t* data, size_t len, int pad);
+CAIRN_API cairn_status cairn_b64url_decode(uint8_t** out, size_t* out_len, const char* text);
+
+/* Hashes, MACs, key derivation */
+
+#define CAIRN_SHA256_SIZE 32
+#define CAIRN_SHA384_SIZE 48
+#define CAIRN_SHA3_256_SIZE 32
+
+/** The hash algorithms of cairn_hasher. */
+typedef enum cairn_hash_algorithm {
+  CAIRN_HASH_SHA256 = 1,
+  CAIRN_HASH_SHA384 = 2,
+  CAIRN_HASH_SHA3_256 = 3
+} cairn_hash_algorithm;
+
+/** SHA-256 of data into out (32 bytes). */
+CAIRN_API cairn_status cairn_sha256(uint8_t out[CAIRN_SHA256_SIZE], const uint8_t* data,
+                                    size_t len);
+/** SHA-384 of data into out (48 bytes). */
+CAIRN_API cairn_status cairn_sha384(uint8_t out[CAIRN_SHA384_SIZE], const uint8_t* data,
+                                    size_t len);
+/** SHA3-256 of data into out (32 bytes). */
+CAIRN_API cairn_status cairn_sha3_256(uint8_t out[CAIRN_SHA3_256_SIZE], const uint8_t* data,
+                                      size_t len);
+
+/**
+ * SHA-256 of count inputs (inputs[i], lengths[i]) into out (count * 32 bytes), spread over up to
+ * `threads` threads (0: one per core).
+ */
+CAIRN_API cairn_status cairn_sha256_batch(uint8_t* out, const uint8_t* const* inputs,
+                                          const size_t* lengths, size_t count, unsigned threads);
+
+/** A streaming hasher. Use from one thread at a time. */
+typedef struct cairn_hasher cairn_hasher;
+
+/** A new hasher. CAIRN_INVALID_ARGUMENT / CRYPTO_ALGORITHM_UNKNOWN for an unknown algorithm. */
+CAIRN_API cairn_status cairn_hasher_new(cairn_hasher** out, cairn_hash_algorithm algorithm);
+CAIRN_API cairn_status cairn_hasher_update(cairn_hasher* hasher, const uint8_t* data, size_t len);
+/**
+ * Writes the digest to out (out_size must be the algorithm's digest size, else
+ * CAIRN_INVALID_ARGUMENT / CAPI_BUFFER_SIZE) and resets the hasher for the next message.
+ */
+CAIRN_API cairn_status cairn_hasher_finish(uint8_t* out, size_t out_size, cairn_hasher* hasher);
+/** Releases a hasher. NULL is ok. */
+CAIRN_API void cairn_hasher_free(cairn_hasher* hasher);
+
+/** HMAC-SHA256 of data under key into out (32 bytes). */
+CAIRN_API cairn_status cairn_hmac_sha256(uint8_t out[CAIRN_SHA256_SIZE], const uint8_t* key,
+                                         size_t key_len, const uint8_t* data, size_t len);
+
+/**
+ * HKDF-SHA256 (RFC 5869): out_len bytes into out. CAIRN_INVALID_ARGUMENT /
+ * CRYPTO_HKDF_LENGTH_INVALID when out_len is 0 or above 8160.
+ */
+CAIRN_API cairn_status cairn_hkdf_sha256(uint8_t* out, size_t out_len, const uint8_t* key,
+                                         size_t key_len, const uint8_t* salt, size_t salt_len,
+                                         const uint8_t* info, size_t info_len);
+
+/* Authenticated encryption: AES-256-GCM with a random 96-bit nonce per message */
+
+/**
+ * Encrypts plaintext under a 32-byte key, authenticating aad too; *out holds
+ * nonce || ciphertext || tag (release with cairn_free()). CAIRN_INVALID_ARGUMENT /
+ * CRYPTO_KEY_INVALID for a key that is not 32 bytes.
+ */
+CAIRN_API cairn_status cairn_aes_gcm_encrypt(uint8_t** out, size_t* out_len, const uint8_t* key,
+                                             size_t key_len, const uint8_t* plaintext,
+                                             size_t plaintext_len, const uint8_t* aad,
+                                             size_t aad_len);
+/**
+ * Decrypts a blob from cairn_aes_gcm_encrypt(). CAIRN_DATA_LOSS / CRYPTO_DECRYPT_FAILED for a
+ * wrong key, nonce, tag or aad, or a damaged blob; then *out is NULL and nothing was decrypted.
+ */
+CAIRN_API cairn_status cairn_aes_gcm_decrypt(uint8_t** out, size_t* out_len, const uint8_t* key,
+                                             size_t key_len, const uint8_t* blob, size_t blob_len,
+                                             const uint8_t* aad, size_t aad_len);
+
+/* Randomness and secret handling */
+
+/** Fills out with len bytes from the CSPRNG. */
+CAIRN_API cairn_status cairn_random_bytes(uint8_t* out, size_t len);
+/** 1 when the two byte strings are equal, else 0; time independent of where they differ. */
+CAIRN_API int cairn_constant_time_equal(const uint8_t* a, size_t a_len, const uint8_t* b,
+                                        size_t b_len);
+/** Overwrites len bytes at ptr with zeros (not optimised away). Wipe secrets before cairn_free().
+ */
+CAIRN_API void cairn_secure_wipe(void* ptr, size_t len);
+
+/* Signatures: ES256 (ECDSA P-256), ES384 (ECDSA P-384), Ed25519
+ *
+ * ECDSA signatures are raw r || s (64 or 96 bytes, JWS format); Ed25519 signatures are 64 bytes.
+ * Keys are PEM (PKCS#8 private, SPKI public) or the one-line PEM body. Key handles are immutable
+ * and thread-safe. */
+
+typedef enum cairn_signature_algorithm {
+  CAIRN_SIG_ES256 = 1,
+  CAIRN_SIG_ES384 = 2,
+  CAIRN_SIG_ED25519 = 3
+} cairn_signature_algorithm;
+
+typedef struct cairn_private_key cairn_private_key;
+typedef struct cairn_public_key cairn_public_key;
+
+/** "ES256", "ES384", "Ed25519", or "" for another value. Static storage. */
+CAIRN_API const char* cairn_signature_algorithm_name(cairn_signature_algorithm algorithm);
+
+/** A new private key. CAIRN_INVALID_ARGUMENT / CRYPTO_ALGORITHM_UNKNOWN. */
+CAIRN_API cairn_status cairn_private_key_generate(cairn_private_key** out,
+                                                  cairn_signature_algorithm algorithm);
+/** Loads a PKCS#8 PEM or one-line body. CAIRN_INVALID_ARGUMENT / CRYPTO_KEY_INVALID,
+ * CRYPTO_KEY_UNSUPPORTED. */
+CAIRN_API cairn_status cairn_private_key_from_pem(cairn_private_key** out, const char* pem);
+/** An Ed25519 key from its 32-byte seed. CAIRN_INVALID_ARGUMENT / CRYPTO_KEY_INVALID,
+ * CRYPTO_KEY_UNSUPPORTED. */
+CAIRN_API cairn_status cairn_private_key_from_raw(cairn_private_key** out,
+                                                  cairn_signature_algorithm algorithm,
+                                                  const uint8_t* raw, size_t len);
+/** The key's algorithm. */
+CAIRN_API cairn_signature_algorithm cairn_private_key_algorithm(const cairn_private_key* key);
+/** The key as PKCS#8 PEM in *out (secret: cairn_secure_wipe() it, then cairn_free()). */
+CAIRN_API cairn_status cairn_private_key_to_pem(char** out, const cairn_private_key* key);
+/** The matching public key (release with cairn_public_key_free()). */
+CAIRN_API cairn_status cairn_private_key_public_key(cairn_public_key** out,
+                                                    const cairn_private_key* key);
+/** Signs message; the signature in *out / *out_len (cairn_free()). */
+CAIRN_API cairn_status cairn_private_key_sign(uint8_t** out, size_t* out_len,
+                                              const cairn_private_key* key, const uint8_t* message,
+                                              size_t len);
+/** Releases a private key. NULL is ok. */
+CAIRN_API void cairn_private_key_free(cairn_private_key* key);
+
+/** Loads an SPKI PEM or one-line body. CAIRN_INVALID_ARGUMENT / CRYPTO_KEY_INVALID,
+ * CRYPTO_KEY_UNSUPPORTED. */
+CAIRN_API cairn_status cairn_public_key_from_pem(cairn_public_key** out, const char* pem);
+/** A key from 32 raw Ed25519 bytes or an uncompressed EC point (0x04 || x || y). */
+CAIRN_API cairn_status cairn_public_key_from_raw(cairn_public_key** out,
+                                                 cairn_signature_algorithm algorithm,
+                                                 const uint8_t* raw, size_t len);
+/** The key's algorithm. */
+CAIRN_API cairn_signature_algorithm cairn_public_key_algorithm(const cairn_public_key* key);
+/** The key as SPKI PEM in *out (cairn_free()). */
+CAIRN_API cairn_status cairn_public_key_to_pem(char** out, const cairn_public_key* key);
+/** The key as a one-line PEM body in *out (cairn_free()). */
+CAIRN_API cairn_status cairn_public_key_to_pem_body(char** out, const cairn_public_key* key);
+/** The raw key (as cairn_public_key_from_raw() takes it) in *out / *out_len (cairn_free()). */
+CAIRN_API cairn_status cairn_public_key_to_raw(uint8_t** out, size_t* out_len,
+                                               const cairn_public_key* key);
+/**
+ * Sets *out_valid to 1 when signature is a valid signature of message under key, else 0 (a
+ * malformed signature is simply invalid). Returns CAIRN_OK unless an argument is NULL.
+ */
+CAIRN_API cairn_status cairn_public_key_verify(int* out_valid, const cairn_public_key* key,
+                                               const uint8_t* message, size_t len,
+                                               const uint8_t* signature, size_t signature_len);
+/** Releases a public key. NULL is ok. */
+CAIRN_API void cairn_public_key_free(cairn_public_key* key);
+
 #ifdef __cplusplus
 }
 #endif

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "cairn.h"
+#include "cairn/core/bytes.hpp"
 #include "cairn/core/env.hpp"
 #include "cairn/core/result.hpp"
 
@@ -24,6 +25,22 @@ cairn_status null_argument(const char* what);
 
 // The C++ Env behind a cairn_env, or nullptr for NULL (meaning the system env).
 Env* env_of(cairn_env* env);
+
+// The bytes (data, len) as a view; data may be NULL only when len is 0.
+inline bool view_of(const uint8_t* data, size_t len, ByteView& out) {
+  if (data == nullptr && len != 0) return false;
+  out = data == nullptr ? ByteView() : ByteView(data, len);
+  return true;
+}
+
+// A malloc'd copy of `bytes` in *out / *out_len, released by cairn_free(); throws bad_alloc.
+inline void copy_bytes(ByteView bytes, uint8_t** out, size_t* out_len) {
+  auto* buffer = static_cast<uint8_t*>(std::malloc(bytes.empty() ? 1 : bytes.size()));
+  if (buffer == nullptr) throw std::bad_alloc();
+  if (!bytes.empty()) std::memcpy(buffer, bytes.data(), bytes.size());
+  *out = buffer;
+  *out_len = bytes.size();
+}
 
 // Runs `body` (returning cairn_status), converting anything thrown to an error.
 template <class F>

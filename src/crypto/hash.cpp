@@ -121,7 +121,6 @@ void sha256_batch(std::span<const ByteView> inputs, std::span<Sha256Digest> out,
 // Streaming hashers
 
 Sha256::Sha256() noexcept { SHA256_Init(reinterpret_cast<SHA256_CTX*>(state_)); }
-Sha256::~Sha256() = default;
 
 Sha256& Sha256::update(ByteView data) noexcept {
   SHA256_Update(reinterpret_cast<SHA256_CTX*>(state_), data.data(), data.size());
@@ -137,7 +136,6 @@ Sha256Digest Sha256::finish() noexcept {
 }
 
 Sha384::Sha384() noexcept { SHA384_Init(reinterpret_cast<SHA512_CTX*>(state_)); }
-Sha384::~Sha384() = default;
 
 Sha384& Sha384::update(ByteView data) noexcept {
   SHA384_Update(reinterpret_cast<SHA512_CTX*>(state_), data.data(), data.size());

@@ -67,7 +67,7 @@ Sha256Digest hmac_sha256(ByteView key, ByteView data) {
 }
 
 Result<Bytes> hkdf_sha256(ByteView key, ByteView salt, ByteView info, size_t length) {
-  if (length == 0 || length > 255 * 32) {
+  if (length == 0 || length > size_t{255} * 32) {
     return fail(ErrorCode::kInvalidArgument, "CRYPTO_HKDF_LENGTH_INVALID",
                 "HKDF-SHA256 output length must be 1 to 8160 bytes");
   }

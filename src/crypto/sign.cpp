@@ -139,8 +139,8 @@ Bytes raw_to_der(ByteView raw) {
   std::unique_ptr<BIGNUM, BnFree> s(BN_bin2bn(raw.data() + half, static_cast<int>(half), nullptr));
   std::unique_ptr<ECDSA_SIG, EcdsaSigFree> sig(ECDSA_SIG_new());
   if (!r || !s || !sig || ECDSA_SIG_set0(sig.get(), r.get(), s.get()) != 1) return {};
-  r.release();  // now owned by sig
-  s.release();
+  (void)r.release();  // now owned by sig
+  (void)s.release();
   int size = i2d_ECDSA_SIG(sig.get(), nullptr);
   if (size <= 0) return {};
   Bytes der(static_cast<size_t>(size));
@@ -210,10 +210,9 @@ Result<PublicKey> PublicKey::from_raw(SignatureAlgorithm algorithm, ByteView raw
                          std::to_string(expected) + " bytes starting with 0x04");
     }
     internal::PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
-    char group[8];
-    std::strcpy(group, curve_name(algorithm));
+    std::string group = curve_name(algorithm);
     OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0),
+        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group.data(), 0),
         OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, const_cast<uint8_t*>(raw.data()),
                                           raw.size()),
         OSSL_PARAM_construct_end(),

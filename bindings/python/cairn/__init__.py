@@ -9,7 +9,7 @@ Errors are raised as subclasses of :class:`cairn.Error` (see :mod:`cairn.errors`
 ``.code``, ``.reason`` and ``.http_status``.
 """
 
-from . import _core
+from . import _core, crypto, encoding
 from .errors import (
     AbortedError,
     AlreadyExistsError,
@@ -74,6 +74,8 @@ __all__ = [
     "UnimplementedError",
     "UnknownError",
     "__version__",
+    "crypto",
+    "encoding",
     "latest_schema_version",
     "open",
 ]

@@ -1,5 +1,6 @@
 from typing import Optional
 
+from . import crypto as crypto, encoding as encoding
 from ._core import Engine as Engine, FakeEnv as FakeEnv
 from .errors import (
     AbortedError as AbortedError,

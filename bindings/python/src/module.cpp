@@ -11,22 +11,12 @@
 #include <mutex>
 
 #include "cairn/cairn.hpp"
+#include "common.hpp"
 
 namespace py = pybind11;
 
 namespace cairn::python {
 namespace {
-
-// A failed Result on its way to Python.
-struct ErrorException {
-  Error error;
-};
-
-template <class T>
-T unwrap(Result<T>&& result) {
-  if (!result) throw ErrorException{std::move(result).error()};
-  return std::move(result).value();
-}
 
 // A FakeEnv owned by Python. Engines opened with it keep the Python object alive.
 class PyFakeEnv {
@@ -150,6 +140,9 @@ PYBIND11_MODULE(_core, m) {
         e.close();
         return false;
       });
+
+  cairn::python::bind_crypto(m);
+  cairn::python::bind_encoding(m);
 
   m.def("open", &cairn::python::open_engine, py::arg("uri"), py::kw_only(),
         py::arg("env") = nullptr, py::arg("busy_timeout_ms") = 5000,

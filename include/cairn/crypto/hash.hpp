@@ -44,7 +44,6 @@ class Sha256 {
   Sha256() noexcept;
   Sha256(const Sha256&) noexcept = default;
   Sha256& operator=(const Sha256&) noexcept = default;
-  ~Sha256();
 
   Sha256& update(ByteView data) noexcept;
   Sha256Digest finish() noexcept;
@@ -59,7 +58,6 @@ class Sha384 {
   Sha384() noexcept;
   Sha384(const Sha384&) noexcept = default;
   Sha384& operator=(const Sha384&) noexcept = default;
-  ~Sha384();
 
   Sha384& update(ByteView data) noexcept;
   Sha384Digest finish() noexcept;
@@ -69,7 +67,7 @@ class Sha384 {
 };
 
 // Streaming SHA3-256, as Sha256. Move-only (it owns an OpenSSL context).
-class Sha3_256 {
+class Sha3_256 {  // NOLINT(readability-identifier-naming): the algorithm is SHA3-256
  public:
   Sha3_256();
   Sha3_256(Sha3_256&&) noexcept;
