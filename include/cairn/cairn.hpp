@@ -3,10 +3,17 @@
 // Thread-safety and ownership are stated in each header.
 #pragma once
 
+#include "cairn/core/bytes.hpp"
 #include "cairn/core/encoding.hpp"
 #include "cairn/core/env.hpp"
 #include "cairn/core/error.hpp"
 #include "cairn/core/result.hpp"
+#include "cairn/crypto/aead.hpp"
+#include "cairn/crypto/hash.hpp"
+#include "cairn/crypto/mac.hpp"
+#include "cairn/crypto/random.hpp"
+#include "cairn/crypto/secure.hpp"
+#include "cairn/crypto/sign.hpp"
 #include "cairn/engine.hpp"
 #include "cairn/storage/database.hpp"
 #include "cairn/storage/meta_store.hpp"

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "support/vectors.hpp"
 
 namespace cairn::crypto {
@@ -99,6 +102,27 @@ TEST(HashTest, BatchEqualsOneShotForEverySizeAndThreadCount) {
   }
   std::vector<Sha256Digest> none;
   sha256_batch({}, none);
+}
+
+TEST(HashTest, ConcurrentBatchesShareThePool) {
+  std::vector<Bytes> storage;
+  for (size_t i = 0; i < 2000; ++i) storage.emplace_back(64 + i % 50, static_cast<uint8_t>(i));
+  std::vector<ByteView> inputs(storage.begin(), storage.end());
+  std::vector<Sha256Digest> expected(inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) expected[i] = sha256(inputs[i]);
+  std::vector<std::thread> callers;
+  std::atomic<int> mismatches{0};
+  for (int t = 0; t < 4; ++t) {
+    callers.emplace_back([&] {
+      for (int round = 0; round < 20; ++round) {
+        std::vector<Sha256Digest> out(inputs.size());
+        sha256_batch(inputs, out);
+        if (out != expected) ++mismatches;
+      }
+    });
+  }
+  for (auto& c : callers) c.join();
+  EXPECT_EQ(mismatches.load(), 0);
 }
 
 }  // namespace

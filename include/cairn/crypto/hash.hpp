@@ -32,8 +32,9 @@ Sha384Digest sha384(ByteView data) noexcept;
 Sha3_256Digest sha3_256(ByteView data) noexcept;
 
 // SHA-256 of every input: out[i] = sha256(inputs[i]). Spreads large batches over up to `threads`
-// threads (0: one per core); small batches stay on the calling thread, where starting threads
-// would cost more than it saves. REQUIRES: out.size() == inputs.size().
+// threads (0: one per core) of a process-wide worker pool, the calling thread included; small
+// batches stay on the calling thread, where waking workers would cost more than it saves.
+// REQUIRES: out.size() == inputs.size().
 void sha256_batch(std::span<const ByteView> inputs, std::span<Sha256Digest> out,
                   unsigned threads = 0);
 

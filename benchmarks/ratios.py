@@ -1,0 +1,54 @@
+"""Runs a benchmark program and prints each cairn figure as a ratio to the limit or peer it is
+paired with (the pairs below), as recorded in docs/performance.md.
+
+    /usr/bin/python3 benchmarks/ratios.py build/benchmarks/crypto_bench
+
+Ratios are cairn time / peer time (below 1.00: cairn is faster), from the median of the
+repetitions. Throughput pairs (batch) are shown as speed-ups instead.
+"""
+
+import json
+import subprocess
+import sys
+
+TIME_PAIRS = [
+    ("BM_CryptoSha256/64", "BM_CryptoSha256OpenSslRaw/64", "SHA-256 64 B vs raw OpenSSL block API (goal <= 1.10)"),
+    ("BM_CryptoSha256/1024", "BM_CryptoSha256OpenSslRaw/1024", "SHA-256 1 KiB vs raw"),
+    ("BM_CryptoSha256/16384", "BM_CryptoSha256OpenSslRaw/16384", "SHA-256 16 KiB vs raw (goal <= 1.05)"),
+    ("BM_CryptoSha256/1048576", "BM_CryptoSha256OpenSslRaw/1048576", "SHA-256 1 MiB vs raw (goal <= 1.05)"),
+    ("BM_CryptoSha256/64", "BM_CryptoSha256OpenSslEvp/64", "SHA-256 64 B vs EVP with reused context"),
+    ("BM_CryptoSha256/64", "BM_CryptoSha256OpenSslOneShot/64", "SHA-256 64 B vs OpenSSL 3 SHA256()"),
+    ("BM_CryptoVerifyEs256", "BM_CryptoVerifyEs256OpenSsl", "ES256 verify vs OpenSSL EVP_DigestVerify"),
+    ("BM_CryptoVerifyEs384", "BM_CryptoVerifyEs384OpenSsl", "ES384 verify vs OpenSSL EVP_DigestVerify"),
+    ("BM_CryptoVerifyEd25519", "BM_CryptoVerifyEd25519OpenSsl", "Ed25519 verify vs OpenSSL EVP_DigestVerify"),
+]
+SPEEDUP_PAIRS = [
+    ("BM_CryptoSha256Batch/2/real_time", "BM_CryptoSha256BatchRawLoop/real_time",
+     "batch of 4096 x 64 B on 2 threads vs a one-thread raw loop"),
+    ("BM_CryptoSha256Batch/1/real_time", "BM_CryptoSha256BatchRawLoop/real_time",
+     "batch of 4096 x 64 B on 1 thread vs a one-thread raw loop"),
+]
+
+
+def main():
+    program = sys.argv[1]
+    out = subprocess.run(
+        [program, "--benchmark_format=json", "--benchmark_repetitions=5",
+         "--benchmark_report_aggregates_only=true", "--benchmark_min_time=0.2"],
+        check=True, capture_output=True, text=True).stdout
+    medians = {}
+    for b in json.loads(out)["benchmarks"]:
+        if b.get("aggregate_name") == "median":
+            medians[b["run_name"]] = b
+    for cairn, peer, label in TIME_PAIRS:
+        if cairn in medians and peer in medians:
+            a, b = medians[cairn]["real_time"], medians[peer]["real_time"]
+            print(f"{a / b:5.2f}x  {label}  ({a:,.1f} vs {b:,.1f} {medians[cairn]['time_unit']})")
+    for cairn, peer, label in SPEEDUP_PAIRS:
+        if cairn in medians and peer in medians:
+            a, b = medians[cairn]["items_per_second"], medians[peer]["items_per_second"]
+            print(f"{a / b:5.2f}x  speed-up: {label}  ({a / 1e6:.2f} vs {b / 1e6:.2f} M hashes/s)")
+
+
+if __name__ == "__main__":
+    main()
