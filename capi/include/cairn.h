@@ -200,7 +200,8 @@ CAIRN_API cairn_status cairn_b64url_decode(uint8_t** out, size_t* out_len, const
 typedef enum cairn_hash_algorithm {
   CAIRN_HASH_SHA256 = 1,
   CAIRN_HASH_SHA384 = 2,
-  CAIRN_HASH_SHA3_256 = 3
+  CAIRN_HASH_SHA3_256 = 3,
+  CAIRN_HASH_FORCE_INT32_ = 0x7fffffff /* not an algorithm: any int is a valid value */
 } cairn_hash_algorithm;
 
 /** SHA-256 of data into out (32 bytes). */
@@ -285,7 +286,8 @@ CAIRN_API void cairn_secure_wipe(void* ptr, size_t len);
 typedef enum cairn_signature_algorithm {
   CAIRN_SIG_ES256 = 1,
   CAIRN_SIG_ES384 = 2,
-  CAIRN_SIG_ED25519 = 3
+  CAIRN_SIG_ED25519 = 3,
+  CAIRN_SIG_FORCE_INT32_ = 0x7fffffff /* not an algorithm: any int is a valid value */
 } cairn_signature_algorithm;
 
 typedef struct cairn_private_key cairn_private_key;

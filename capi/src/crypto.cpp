@@ -50,8 +50,9 @@ bool to_algorithm(cairn_signature_algorithm in, crypto::SignatureAlgorithm& out)
     case CAIRN_SIG_ED25519:
       out = crypto::SignatureAlgorithm::kEd25519;
       return true;
+    default:
+      return false;
   }
-  return false;
 }
 
 cairn_signature_algorithm from_algorithm(crypto::SignatureAlgorithm algorithm) {
@@ -134,8 +135,9 @@ cairn_status cairn_hasher_new(cairn_hasher** out, cairn_hash_algorithm algorithm
       case CAIRN_HASH_SHA3_256:
         *out = new cairn_hasher{crypto::Sha3_256()};
         return set_ok();
+      default:
+        return unknown_algorithm();
     }
-    return unknown_algorithm();
   });
 }
 

@@ -120,6 +120,7 @@ static void test_aes_gcm(void) {
   cairn_free(plain);
   CHECK(cairn_aes_gcm_decrypt(&plain, &plain_len, key, 32, blob, blob_len, NULL, 0) ==
         CAIRN_DATA_LOSS);
+  cairn_free(blob);
   CHECK(cairn_aes_gcm_encrypt(&blob, &blob_len, key, 16, NULL, 0, NULL, 0) ==
         CAIRN_INVALID_ARGUMENT);
   CHECK_STR_EQ(cairn_error_last()->reason, "CRYPTO_KEY_INVALID");
