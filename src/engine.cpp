@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "cairn/cairn.hpp"
+#include "storage/internal/stores.hpp"
 
 namespace cairn {
 
@@ -13,6 +14,9 @@ struct Engine::State {
   std::shared_ptr<storage::Database> database;
   std::string instance_id;
   Timestamp created_at;
+  // Declared after the database they borrow, so destroyed before it.
+  std::unique_ptr<audit::AuditStore> audit_store;
+  std::unique_ptr<audit::AuditLog> audit;
 };
 
 namespace {
@@ -53,6 +57,9 @@ Result<std::unique_ptr<Engine>> Engine::open(std::string_view uri, const EngineO
       std::string created,
       meta.put_if_absent(kCreatedAtKey, std::to_string(to_unix_micros(state->env->now()))));
   CAIRN_ASSIGN_OR_RETURN(state->created_at, parse_created_at(created));
+  state->audit_store = storage::internal::make_audit_store(*state->database);
+  CAIRN_ASSIGN_OR_RETURN(
+      state->audit, audit::AuditLog::open(*state->audit_store, "main", *state->env, options.audit));
   return std::unique_ptr<Engine>(new Engine(std::move(state)));
 }
 
@@ -66,6 +73,7 @@ const std::string& Engine::instance_id() const noexcept { return state_->instanc
 Timestamp Engine::created_at() const noexcept { return state_->created_at; }
 Env& Engine::env() const noexcept { return *state_->env; }
 storage::Database& Engine::database() noexcept { return *state_->database; }
+audit::AuditLog& Engine::audit() noexcept { return *state_->audit; }
 
 const char* version() noexcept { return CAIRN_VERSION_STRING; }
 

@@ -307,10 +307,12 @@ CAIRN_API cairn_status cairn_private_key_from_pem(cairn_private_key** out, const
 CAIRN_API cairn_status cairn_private_key_from_raw(cairn_private_key** out,
                                                   cairn_signature_algorithm algorithm,
                                                   const uint8_t* raw, size_t len);
-/** The key's algorithm. */
+/** The key's algorithm; 0 for NULL. */
 CAIRN_API cairn_signature_algorithm cairn_private_key_algorithm(const cairn_private_key* key);
 /** The key as PKCS#8 PEM in *out (secret: cairn_secure_wipe() it, then cairn_free()). */
 CAIRN_API cairn_status cairn_private_key_to_pem(char** out, const cairn_private_key* key);
+/** The key as a one-line PKCS#8 PEM body in *out (secret: wipe, then cairn_free()). */
+CAIRN_API cairn_status cairn_private_key_to_pem_body(char** out, const cairn_private_key* key);
 /** The matching public key (release with cairn_public_key_free()). */
 CAIRN_API cairn_status cairn_private_key_public_key(cairn_public_key** out,
                                                     const cairn_private_key* key);
@@ -328,7 +330,7 @@ CAIRN_API cairn_status cairn_public_key_from_pem(cairn_public_key** out, const c
 CAIRN_API cairn_status cairn_public_key_from_raw(cairn_public_key** out,
                                                  cairn_signature_algorithm algorithm,
                                                  const uint8_t* raw, size_t len);
-/** The key's algorithm. */
+/** The key's algorithm; 0 for NULL. */
 CAIRN_API cairn_signature_algorithm cairn_public_key_algorithm(const cairn_public_key* key);
 /** The key as SPKI PEM in *out (cairn_free()). */
 CAIRN_API cairn_status cairn_public_key_to_pem(char** out, const cairn_public_key* key);

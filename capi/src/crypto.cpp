@@ -157,12 +157,14 @@ cairn_status cairn_hasher_finish(uint8_t* out, size_t out_size, cairn_hasher* ha
     if (hasher == nullptr) return null_argument("hasher");
     return std::visit(
         [&](auto& h) {
-          auto digest = h.finish();
-          if (out_size != digest.size()) {
+          constexpr size_t kSize = std::tuple_size_v<decltype(h.finish())>;
+          // Checked before finish(), which would end the message.
+          if (out_size != kSize) {
             return set_error(
                 {cairn::ErrorCode::kInvalidArgument, "CAPI_BUFFER_SIZE",
-                 "the output buffer must be exactly " + std::to_string(digest.size()) + " bytes"});
+                 "the output buffer must be exactly " + std::to_string(kSize) + " bytes"});
           }
+          auto digest = h.finish();
           std::memcpy(out, digest.data(), digest.size());
           return set_ok();
         },
@@ -297,7 +299,8 @@ cairn_status cairn_private_key_from_raw(cairn_private_key** out,
 }
 
 cairn_signature_algorithm cairn_private_key_algorithm(const cairn_private_key* key) {
-  return key != nullptr ? from_algorithm(key->key.algorithm()) : CAIRN_SIG_ES256;
+  return key != nullptr ? from_algorithm(key->key.algorithm())
+                        : static_cast<cairn_signature_algorithm>(0);
 }
 
 cairn_status cairn_private_key_to_pem(char** out, const cairn_private_key* key) {
@@ -308,6 +311,18 @@ cairn_status cairn_private_key_to_pem(char** out, const cairn_private_key* key) 
     std::string pem = key->key.to_pem();
     *out = cairn::capi::copy_string(pem);
     crypto::secure_wipe(std::span<uint8_t>(reinterpret_cast<uint8_t*>(pem.data()), pem.size()));
+    return set_ok();
+  });
+}
+
+cairn_status cairn_private_key_to_pem_body(char** out, const cairn_private_key* key) {
+  return guard([&] {
+    if (out == nullptr) return null_argument("out");
+    *out = nullptr;
+    if (key == nullptr) return null_argument("key");
+    std::string body = key->key.to_pem_body();
+    *out = cairn::capi::copy_string(body);
+    crypto::secure_wipe(std::span<uint8_t>(reinterpret_cast<uint8_t*>(body.data()), body.size()));
     return set_ok();
   });
 }
@@ -363,7 +378,8 @@ cairn_status cairn_public_key_from_raw(cairn_public_key** out, cairn_signature_a
 }
 
 cairn_signature_algorithm cairn_public_key_algorithm(const cairn_public_key* key) {
-  return key != nullptr ? from_algorithm(key->key.algorithm()) : CAIRN_SIG_ES256;
+  return key != nullptr ? from_algorithm(key->key.algorithm())
+                        : static_cast<cairn_signature_algorithm>(0);
 }
 
 cairn_status cairn_public_key_to_pem(char** out, const cairn_public_key* key) {

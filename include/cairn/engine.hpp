@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 
+#include "cairn/audit/log.hpp"
 #include "cairn/core/env.hpp"
 #include "cairn/core/result.hpp"
 #include "cairn/storage/database.hpp"
@@ -30,6 +31,8 @@ struct EngineOptions {
   Env* env = nullptr;
   // SQLite: how long a call waits for another connection's lock before UNAVAILABLE / STORAGE_BUSY.
   std::chrono::milliseconds busy_timeout{5000};
+  // The audit log's write mode and, for kAsync, its queue size (see audit/log.hpp).
+  audit::LogOptions audit;
 };
 
 class Engine {
@@ -58,6 +61,9 @@ class Engine {
   Env& env() const noexcept;
   // The database itself, for code that adds its own stores.
   storage::Database& database() noexcept;
+
+  // The engine's audit log (named "main"), which every domain service writes to.
+  audit::AuditLog& audit() noexcept;
 
  private:
   struct State;

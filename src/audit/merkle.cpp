@@ -215,9 +215,9 @@ void MemoryTree::append(const Hash& leaf) {
 
 Result<Hash> MemoryTree::node(uint32_t level, uint64_t index) {
   if (level >= levels_.size() || index >= levels_[level].size()) {
-    return fail(ErrorCode::kDataLoss, "AUDIT_NODE_MISSING",
-                "no tree node at level " + std::to_string(level) + " index " +
-                    std::to_string(index));
+    return fail(
+        ErrorCode::kDataLoss, "AUDIT_NODE_MISSING",
+        "no tree node at level " + std::to_string(level) + " index " + std::to_string(index));
   }
   return levels_[level][index];
 }

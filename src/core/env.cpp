@@ -3,6 +3,7 @@
 #include <sys/random.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 
@@ -70,7 +71,12 @@ void FakeEnv::set_now(Timestamp t) {
 
 void FakeEnv::advance(std::chrono::microseconds d) {
   std::lock_guard lock(mu_);
-  now_ += d;
+  int64_t sum = 0;
+  // Saturate instead of overflowing: a test clock pushed past the end of time stays there.
+  if (__builtin_add_overflow(now_.time_since_epoch().count(), d.count(), &sum)) {
+    sum = d.count() > 0 ? INT64_MAX : INT64_MIN;
+  }
+  now_ = from_unix_micros(sum);
 }
 
 }  // namespace cairn

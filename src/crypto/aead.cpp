@@ -67,7 +67,10 @@ Result<Bytes> open_sealed(ByteView key, ByteView nonce, ByteView sealed, ByteVie
   if (sealed.size() < kAesGcmTagBytes) return decrypt_failed();
   ByteView ciphertext = sealed.first(sealed.size() - kAesGcmTagBytes);
   ByteView tag = sealed.last(kAesGcmTagBytes);
-  if (!fits_int(ciphertext.size()) || !fits_int(aad.size())) return decrypt_failed();
+  if (!fits_int(ciphertext.size()) || !fits_int(aad.size())) {
+    return fail(ErrorCode::kInvalidArgument, "CRYPTO_MESSAGE_TOO_LARGE",
+                "AES-GCM messages and associated data are limited to 2 GiB each");
+  }
   internal::CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
   if (!ctx) throw std::bad_alloc();
   Bytes plaintext(ciphertext.size());

@@ -152,6 +152,15 @@ Sha3_256::Sha3_256() : context_(std::make_unique<Context>()) {
   if (!context_->ctx) throw std::bad_alloc();
   EVP_DigestInit_ex2(context_->ctx.get(), internal::sha3_256_md(), nullptr);
 }
+Sha3_256::Sha3_256(const Sha3_256& other) : context_(std::make_unique<Context>()) {
+  if (!context_->ctx || EVP_MD_CTX_copy_ex(context_->ctx.get(), other.context_->ctx.get()) != 1) {
+    throw std::bad_alloc();
+  }
+}
+Sha3_256& Sha3_256::operator=(const Sha3_256& other) {
+  if (this != &other) *this = Sha3_256(other);
+  return *this;
+}
 Sha3_256::Sha3_256(Sha3_256&&) noexcept = default;
 Sha3_256& Sha3_256::operator=(Sha3_256&&) noexcept = default;
 Sha3_256::~Sha3_256() = default;

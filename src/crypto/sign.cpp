@@ -98,6 +98,10 @@ std::string pem_body(std::string_view pem) {
 
 bool has_armor(std::string_view pem) { return pem.find("-----BEGIN ") != std::string_view::npos; }
 
+// Keys of the supported algorithms are a few hundred bytes as PEM; anything far larger is not a
+// key, and refusing it early bounds parsing work and keeps lengths within OpenSSL's int.
+constexpr size_t kMaxPemBytes = size_t{16} * 1024;
+
 // The DER bytes of a one-line PEM body (whitespace tolerated).
 Result<Bytes> body_der(std::string_view text) {
   auto der = encoding::b64_decode(pem_body(text));
@@ -178,6 +182,7 @@ size_t signature_size(SignatureAlgorithm algorithm) noexcept {
 // PublicKey
 
 Result<PublicKey> PublicKey::from_pem(std::string_view pem) {
+  if (pem.size() > kMaxPemBytes) return key_invalid("a public key PEM is at most 16 KiB");
   EVP_PKEY* pkey = nullptr;
   if (has_armor(pem)) {
     internal::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
@@ -276,10 +281,25 @@ Result<PrivateKey> PrivateKey::generate(SignatureAlgorithm algorithm) {
                        : EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", curve_name(algorithm));
   if (pkey == nullptr) return openssl_error("key generation");
   CAIRN_ASSIGN_OR_RETURN(auto key, wrap(pkey));
-  return PrivateKey(std::move(key), algorithm);
+  return from_owned(std::move(key), algorithm);
+}
+
+Result<PrivateKey> PrivateKey::from_owned(std::shared_ptr<PublicKey::Key> key,
+                                          SignatureAlgorithm algorithm) {
+  // Round-trip through SubjectPublicKeyInfo DER: the result holds no private material.
+  unsigned char* der = nullptr;
+  int size = i2d_PUBKEY(key->pkey.get(), &der);
+  if (size <= 0) return openssl_error("deriving the public key");
+  const unsigned char* p = der;
+  EVP_PKEY* pub = d2i_PUBKEY(nullptr, &p, size);
+  OPENSSL_free(der);
+  if (pub == nullptr) return openssl_error("deriving the public key");
+  CAIRN_ASSIGN_OR_RETURN(auto public_part, wrap(pub));
+  return PrivateKey(std::move(key), std::move(public_part), algorithm);
 }
 
 Result<PrivateKey> PrivateKey::from_pem(std::string_view pem) {
+  if (pem.size() > kMaxPemBytes) return key_invalid("a private key PEM is at most 16 KiB");
   EVP_PKEY* pkey = nullptr;
   if (has_armor(pem)) {
     internal::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
@@ -298,7 +318,7 @@ Result<PrivateKey> PrivateKey::from_pem(std::string_view pem) {
   if (pkey == nullptr) return key_invalid("not an unencrypted PEM PKCS#8 private key");
   CAIRN_ASSIGN_OR_RETURN(auto key, wrap(pkey));
   CAIRN_ASSIGN_OR_RETURN(SignatureAlgorithm algorithm, algorithm_of(pkey));
-  return PrivateKey(std::move(key), algorithm);
+  return from_owned(std::move(key), algorithm);
 }
 
 Result<PrivateKey> PrivateKey::from_raw(SignatureAlgorithm algorithm, ByteView raw) {
@@ -309,7 +329,7 @@ Result<PrivateKey> PrivateKey::from_raw(SignatureAlgorithm algorithm, ByteView r
   EVP_PKEY* pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, raw.data(), raw.size());
   if (pkey == nullptr) return openssl_error("Ed25519 key import");
   CAIRN_ASSIGN_OR_RETURN(auto key, wrap(pkey));
-  return PrivateKey(std::move(key), algorithm);
+  return from_owned(std::move(key), algorithm);
 }
 
 std::string PrivateKey::to_pem() const {
@@ -321,12 +341,14 @@ std::string PrivateKey::to_pem() const {
   return bio_to_string(bio.get());
 }
 
-std::string PrivateKey::to_pem_body() const { return pem_body(to_pem()); }
-
-PublicKey PrivateKey::public_key() const {
-  // A private EVP_PKEY also serves every public-key operation.
-  return PublicKey(key_, algorithm_);
+std::string PrivateKey::to_pem_body() const {
+  std::string pem = to_pem();
+  std::string body = pem_body(pem);
+  OPENSSL_cleanse(pem.data(), pem.size());
+  return body;
 }
+
+PublicKey PrivateKey::public_key() const { return PublicKey(public_, algorithm_); }
 
 Result<Bytes> PrivateKey::sign(ByteView message) const {
   internal::MdCtxPtr ctx(EVP_MD_CTX_new());

@@ -1,6 +1,9 @@
 #include "crypto/internal/worker_pool.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <system_error>
 
 namespace cairn::crypto::internal {
 
@@ -9,12 +12,23 @@ WorkerPool& WorkerPool::instance() {
   return pool;
 }
 
-WorkerPool::WorkerPool(unsigned workers) {
+WorkerPool::WorkerPool(unsigned workers) : owner_(::getpid()) {
   workers_.reserve(workers);
-  for (unsigned i = 0; i < workers; ++i) workers_.emplace_back(&WorkerPool::work, this, i + 1);
+  for (unsigned i = 0; i < workers; ++i) {
+    try {
+      workers_.emplace_back(&WorkerPool::work, this, i + 1);
+    } catch (const std::system_error&) {
+      break;  // out of threads: work with the ones we have (or on the caller alone)
+    }
+  }
 }
 
 WorkerPool::~WorkerPool() {
+  if (::getpid() != owner_) {
+    // A forked child has the thread objects but not the threads: nothing to join.
+    for (auto& t : workers_) t.detach();
+    return;
+  }
   {
     std::lock_guard lock(mu_);
     stop_ = true;
@@ -25,7 +39,7 @@ WorkerPool::~WorkerPool() {
 
 void WorkerPool::run(unsigned parts, const std::function<void(unsigned)>& part) {
   std::unique_lock run_lock(run_mu_, std::try_to_lock);
-  if (!run_lock.owns_lock() || parts <= 1 || workers_.empty()) {
+  if (!run_lock.owns_lock() || parts <= 1 || workers_.empty() || ::getpid() != owner_) {
     for (unsigned i = 0; i < parts; ++i) part(i);
     return;
   }

@@ -1,5 +1,6 @@
 #include "cairn/storage/database.hpp"
 
+#include "cairn/core/encoding.hpp"
 #include "storage/memory/memory_database.hpp"
 #include "storage/sqlite/migrations.hpp"
 #include "storage/sqlite/sqlite_database.hpp"
@@ -32,6 +33,7 @@ Result<Location> parse_uri(std::string_view uri) {
   if (uri.find('\0') != std::string_view::npos) {
     return invalid_uri("database URI contains a NUL byte");
   }
+  if (!encoding::is_valid_utf8(uri)) return invalid_uri("database URI is not UTF-8");
   if (uri == kMemoryScheme) return Location{Backend::kMemory, {}};
   if (uri.starts_with(kMemoryScheme)) {
     return invalid_uri("a memory: URI takes nothing after the colon");

@@ -90,7 +90,8 @@ TEST(MerkleTest, EveryInclusionProofVerifiesAndTamperingFails) {
       EXPECT_LE(proof->size(), 7u);
       ASSERT_TRUE(verify_inclusion(leaves[i], i, size, *proof, r)) << i << "/" << size;
       EXPECT_FALSE(verify_inclusion(leaves[i], i + 1, size, *proof, r));
-      EXPECT_FALSE(verify_inclusion(leaves[(i + 1) % size], i, size, *proof, size == 1 ? Hash{} : r));
+      EXPECT_FALSE(
+          verify_inclusion(leaves[(i + 1) % size], i, size, *proof, size == 1 ? Hash{} : r));
       if (!proof->empty()) {
         auto flipped = *proof;
         flipped[0][5] ^= 0x10;

@@ -49,6 +49,9 @@ static void test_streaming_and_batch(void) {
   CHECK(cairn_hasher_update(h, (const uint8_t*)"bc", 2) == CAIRN_OK);
   CHECK(cairn_hasher_finish(digest, 31, h) == CAIRN_INVALID_ARGUMENT);
   CHECK_STR_EQ(cairn_error_last()->reason, "CAPI_BUFFER_SIZE");
+  /* The failed call must not have ended the message. */
+  CHECK(cairn_hasher_finish(digest, 32, h) == CAIRN_OK);
+  CHECK_STR_EQ(hex(digest, 32), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   cairn_hasher_free(h);
 
   CHECK(cairn_hasher_new(&h, CAIRN_HASH_SHA3_256) == CAIRN_OK);

@@ -21,6 +21,15 @@ TEST(FakeEnvTest, StartsAtTheGivenTimeAndMovesOnlyWhenTold) {
   EXPECT_EQ(to_unix_micros(env.now()), 5);
 }
 
+TEST(FakeEnvTest, AdvanceSaturatesInsteadOfOverflowing) {
+  FakeEnv env(from_unix_micros(INT64_MAX - 5));
+  env.advance(microseconds(INT64_MAX));
+  EXPECT_EQ(to_unix_micros(env.now()), INT64_MAX);
+  env.set_now(from_unix_micros(INT64_MIN + 5));
+  env.advance(microseconds(-100));
+  EXPECT_EQ(to_unix_micros(env.now()), INT64_MIN);
+}
+
 TEST(FakeEnvTest, DefaultStartIsNewYear2026) {
   FakeEnv env;
   EXPECT_EQ(to_unix_micros(env.now()), 1767225600LL * 1000000);

@@ -42,7 +42,8 @@ TEST(ParseUriTest, RejectsMalformedUris) {
         std::string_view("sqlite:"), std::string_view("sqlite://"),
         std::string_view("sqlite://host/file.db"), std::string_view("sqlite:dir/"),
         std::string_view("mysql://db/app"), std::string_view("/abs/file.db"),
-        std::string_view("SQLITE:file.db"), std::string_view("sqlite:a\0b", 10)}) {
+        std::string_view("SQLITE:file.db"), std::string_view("sqlite:a\0b", 10),
+        std::string_view("sqlite:/tmp/\xff.db")}) {
     auto r = parse_uri(bad);
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument) << bad;

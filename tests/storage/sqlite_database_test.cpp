@@ -145,6 +145,51 @@ TEST(SqliteDatabaseTest, RefusesAFileThatIsNotADatabase) {
   EXPECT_EQ(read_file(path), text);
 }
 
+TEST(SqliteDatabaseTest, RefusesAnotherApplicationsDatabase) {
+  TempDir dir;
+  std::string path = dir.file("other.db");
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE schema_migrations (version TEXT)", nullptr, nullptr,
+                           nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  std::string before = read_file(path);
+  auto db = open("sqlite:" + path);
+  ASSERT_FALSE(db);
+  EXPECT_EQ(db.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(db.error().reason, "STORAGE_NOT_CAIRN_DATABASE");
+  EXPECT_EQ(read_file(path), before);
+  // cairn's own files carry its application id.
+  ASSERT_TRUE(open("sqlite:" + dir.file("mine.db")));
+  EXPECT_EQ(raw_query(dir.file("mine.db"), "PRAGMA application_id"), "1667330670");
+}
+
+TEST(SqliteDatabaseTest, NestedUseOfOneStatementGetsItsOwnCopy) {
+  TempDir dir;
+  auto db = open("sqlite:" + dir.file("nested.db"));
+  ASSERT_TRUE(db);
+  ASSERT_TRUE((*db)->meta().put("a", "1"));
+  ASSERT_TRUE((*db)->meta().put("b", "2"));
+  auto rows = as_sqlite(**db).read([](sqlite::Connection& c) -> Result<int> {
+    const char* sql = "SELECT key FROM cairn_meta ORDER BY key";
+    CAIRN_ASSIGN_OR_RETURN(auto outer, c.prepare(sql));
+    int seen = 0;
+    while (true) {
+      CAIRN_ASSIGN_OR_RETURN(bool row, outer.step());
+      if (!row) break;
+      CAIRN_ASSIGN_OR_RETURN(auto inner, c.prepare(sql));
+      CAIRN_TRY(inner.run());
+      ++seen;
+    }
+    return seen;
+  });
+  ASSERT_TRUE(rows) << rows.error().to_string();
+  EXPECT_EQ(*rows, 2);
+}
+
 TEST(SqliteDatabaseTest, ReportsPathsItCannotUse) {
   TempDir dir;
   auto is_dir = open("sqlite:" + dir.path().string() + "/.");

@@ -22,6 +22,10 @@ sha384 = _crypto.sha384
 sha3_256 = _crypto.sha3_256
 sha256_batch = _crypto.sha256_batch
 Sha256 = _crypto.Sha256
+Sha384 = _crypto.Sha384
+Sha3_256 = _crypto.Sha3_256
+aes_gcm_seal = _crypto.aes_gcm_seal
+aes_gcm_open = _crypto.aes_gcm_open
 hmac_sha256 = _crypto.hmac_sha256
 hkdf_sha256 = _crypto.hkdf_sha256
 aes_gcm_encrypt = _crypto.aes_gcm_encrypt
@@ -37,7 +41,8 @@ private_key_from_raw = _crypto.private_key_from_raw
 public_key_from_raw = _crypto.public_key_from_raw
 
 __all__ = [
-    "PrivateKey", "PublicKey", "Sha256", "aes_gcm_decrypt", "aes_gcm_encrypt",
+    "PrivateKey", "PublicKey", "Sha256", "Sha384", "Sha3_256", "aes_gcm_decrypt",
+    "aes_gcm_encrypt", "aes_gcm_open", "aes_gcm_seal",
     "constant_time_equal", "generate_key", "hkdf_sha256", "hmac_sha256", "load_private_key",
     "load_public_key", "private_key_from_raw", "public_key_from_raw", "random_bytes", "sha256",
     "sha256_batch", "sha384", "sha3_256",

@@ -28,24 +28,46 @@ inline void unwrap(Status&& status) {
   if (!status) throw ErrorException{std::move(status).error()};
 }
 
-// Any bytes-like argument (bytes, bytearray, memoryview of bytes). Holding the buffer keeps the
-// object's memory in place, so the view stays valid while the GIL is released.
+// Any bytes-like argument (bytes, bytearray, contiguous memoryview). The buffer is requested with
+// PyBUF_SIMPLE, so the exporter either hands over one contiguous run of bytes or refuses (a strided
+// memoryview is a TypeError, never misread). Holding the buffer keeps the object's memory in
+// place, so the view stays valid while the GIL is released.
 class BytesArg {
  public:
   BytesArg() = default;
-  explicit BytesArg(py::buffer_info info) : info_(std::move(info)) {}
-
-  // Whether `info` describes plain bytes (one dimension of single-byte items).
-  static bool acceptable(const py::buffer_info& info) {
-    return info.ndim <= 1 && (info.itemsize == 1 || info.size == 0);
+  BytesArg(BytesArg&& other) noexcept : view_(std::exchange(other.view_, nullptr)) {}
+  BytesArg& operator=(BytesArg&& other) noexcept {
+    std::swap(view_, other.view_);
+    return *this;
   }
+  BytesArg(const BytesArg&) = delete;
+  BytesArg& operator=(const BytesArg&) = delete;
+  ~BytesArg() {
+    if (view_ != nullptr) {
+      PyBuffer_Release(view_);
+      delete view_;
+    }
+  }
+
+  // Takes a contiguous byte view of `object`; false (with no Python error set) when it has none.
+  bool load(PyObject* object) {
+    auto* view = new Py_buffer();
+    if (PyObject_GetBuffer(object, view, PyBUF_SIMPLE) != 0) {
+      delete view;
+      PyErr_Clear();
+      return false;
+    }
+    view_ = view;
+    return true;
+  }
+
   ByteView view() const {
-    if (info_.ptr == nullptr) return {};
-    return {static_cast<const uint8_t*>(info_.ptr), static_cast<size_t>(info_.size)};
+    if (view_ == nullptr || view_->buf == nullptr) return {};
+    return {static_cast<const uint8_t*>(view_->buf), static_cast<size_t>(view_->len)};
   }
 
  private:
-  py::buffer_info info_;
+  Py_buffer* view_ = nullptr;
 };
 
 inline py::bytes to_py_bytes(ByteView bytes) {
@@ -67,10 +89,7 @@ struct type_caster<cairn::python::BytesArg> {
 
   bool load(handle src, bool /*convert*/) {
     if (!PyObject_CheckBuffer(src.ptr())) return false;
-    buffer_info info = reinterpret_borrow<buffer>(src).request();
-    if (!cairn::python::BytesArg::acceptable(info)) return false;
-    value = cairn::python::BytesArg(std::move(info));
-    return true;
+    return value.load(src.ptr());
   }
 };
 

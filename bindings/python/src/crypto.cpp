@@ -49,6 +49,27 @@ bool verify(const PublicKey& key, const BytesArg& data, const BytesArg& signatur
   return key.verify(data.view(), signature.view());
 }
 
+// A streaming hasher with hashlib's manners: update() chains, digest() does not end the message.
+template <class Hasher>
+void bind_hasher(py::module_& m, const char* name) {
+  py::class_<Hasher>(m, name, "Streaming hash: update(data) ..., then digest().")
+      .def(py::init<>())
+      .def(
+          "update",
+          [](Hasher& h, const BytesArg& d) -> Hasher& {
+            h.update(d.view());
+            return h;
+          },
+          py::arg("data"), py::return_value_policy::reference_internal)
+      .def(
+          "digest",
+          [](const Hasher& h) {
+            Hasher copy = h;  // finish a copy, so more update() calls may follow
+            return to_py_bytes(copy.finish());
+          },
+          "The digest of everything given so far.");
+}
+
 }  // namespace
 
 void bind_crypto(py::module_& root) {
@@ -68,13 +89,10 @@ void bind_crypto(py::module_& root) {
       py::arg("data"));
   m.def(
       "sha256_batch",
-      [](const std::vector<py::bytes>& inputs, unsigned threads) {
+      [](const std::vector<BytesArg>& inputs, unsigned threads) {
         std::vector<ByteView> views;
         views.reserve(inputs.size());
-        for (const py::bytes& b : inputs) {
-          std::string_view sv(b);
-          views.push_back(as_bytes(sv));
-        }
+        for (const BytesArg& b : inputs) views.push_back(b.view());
         std::vector<crypto::Sha256Digest> out(views.size());
         {
           py::gil_scoped_release release;
@@ -87,17 +105,9 @@ void bind_crypto(py::module_& root) {
       py::arg("inputs"), py::arg("threads") = 0,
       "SHA-256 of every input, spread over threads (0: one per core).");
 
-  py::class_<crypto::Sha256>(m, "Sha256", "Streaming SHA-256: update(data) ..., then digest().")
-      .def(py::init<>())
-      .def(
-          "update",
-          [](crypto::Sha256& h, const BytesArg& d) -> crypto::Sha256& {
-            return h.update(d.view());
-          },
-          py::arg("data"), py::return_value_policy::reference_internal)
-      .def(
-          "digest", [](crypto::Sha256& h) { return to_py_bytes(h.finish()); },
-          "The digest of everything given so far; the hasher starts over afterwards.");
+  bind_hasher<crypto::Sha256>(m, "Sha256");
+  bind_hasher<crypto::Sha384>(m, "Sha384");
+  bind_hasher<crypto::Sha3_256>(m, "Sha3_256");
 
   m.def(
       "hmac_sha256",
@@ -135,6 +145,23 @@ void bind_crypto(py::module_& root) {
       py::arg("key"), py::arg("blob"), py::arg("aad") = py::bytes(),
       "Decrypts aes_gcm_encrypt() output; DataLossError (CRYPTO_DECRYPT_FAILED) if anything is "
       "wrong.");
+  m.def(
+      "aes_gcm_seal",
+      [](const BytesArg& key, const BytesArg& nonce, const BytesArg& plaintext,
+         const BytesArg& aad) {
+        return to_py_bytes(
+            unwrap(crypto::aes_gcm_seal(key.view(), nonce.view(), plaintext.view(), aad.view())));
+      },
+      py::arg("key"), py::arg("nonce"), py::arg("plaintext"), py::arg("aad") = py::bytes(),
+      "AES-256-GCM with the caller's 12-byte nonce (never reuse one): ciphertext || tag.");
+  m.def(
+      "aes_gcm_open",
+      [](const BytesArg& key, const BytesArg& nonce, const BytesArg& sealed, const BytesArg& aad) {
+        return to_py_bytes(
+            unwrap(crypto::aes_gcm_open(key.view(), nonce.view(), sealed.view(), aad.view())));
+      },
+      py::arg("key"), py::arg("nonce"), py::arg("sealed"), py::arg("aad") = py::bytes(),
+      "Opens aes_gcm_seal() output; DataLossError (CRYPTO_DECRYPT_FAILED) if anything is wrong.");
   m.def(
       "random_bytes", [](size_t n) { return to_py_bytes(crypto::random_bytes(n)); }, py::arg("n"));
   m.def(

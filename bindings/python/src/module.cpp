@@ -42,7 +42,7 @@ class PyFakeEnv {
 class PyEngine {
  public:
   PyEngine(std::shared_ptr<Engine> engine, std::shared_ptr<FakeEnv> env)
-      : engine_(std::move(engine)), env_(std::move(env)) {}
+      : env_(std::move(env)), engine_(std::move(engine)) {}
 
   std::shared_ptr<Engine> get() const {
     if (!engine_) {
@@ -55,8 +55,9 @@ class PyEngine {
   bool closed() const { return !engine_; }
 
  private:
+  // The clock is declared first so it is destroyed last: the engine borrows it.
+  std::shared_ptr<FakeEnv> env_;
   std::shared_ptr<Engine> engine_;
-  std::shared_ptr<FakeEnv> env_;  // keeps a fake clock alive as long as the engine
 };
 
 PyEngine open_engine(const std::string& uri, const PyFakeEnv* env, int64_t busy_timeout_ms) {

@@ -39,11 +39,53 @@ def test_hashes_match_published_vectors(v):
         assert h.digest().hex() == v["digest_hex"]
 
 
-def test_streaming_hasher_resets_and_accepts_buffers():
-    h = crypto.Sha256()
-    h.update(b"a").update(bytearray(b"b")).update(memoryview(b"c"))
-    assert h.digest() == hashlib.sha256(b"abc").digest()
-    assert h.digest() == hashlib.sha256(b"").digest()
+@pytest.mark.parametrize("name", ["Sha256", "Sha384", "Sha3_256"])
+def test_streaming_hashers_behave_like_hashlib(name):
+    h = getattr(crypto, name)()
+    ref = hashlib.new(name.lower().replace("sha3_256", "sha3_256"))
+    for part in (b"a", bytearray(b"b"), memoryview(b"c")):
+        h.update(part)
+        ref.update(part)
+        assert h.digest() == ref.digest()  # digest() does not end the message
+    assert h.digest() == ref.digest()
+
+
+def test_strided_buffers_are_refused_not_misread():
+    with pytest.raises(TypeError):
+        crypto.sha256(memoryview(b"abcdef")[::2])
+    with pytest.raises(TypeError):
+        encoding.hex_encode(memoryview(bytes(range(64)))[::-1])
+    assert crypto.sha256(memoryview(b"abcdef")[1:4]) == hashlib.sha256(b"bcd").digest()
+
+
+def test_batch_hashing_works_in_a_forked_child():
+    import os
+    inputs = [bytes([i]) * 4096 for i in range(64)]
+    expected = [hashlib.sha256(x).digest() for x in inputs]
+    assert crypto.sha256_batch(inputs) == expected
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0 if crypto.sha256_batch(inputs) == expected else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
+def test_public_key_of_a_private_key_holds_no_private_material():
+    key = crypto.generate_key("ES256")
+    pub = key.public_key()
+    assert "PRIVATE" not in pub.public_pem()
+    assert pub.verify(b"m", key.sign(b"m"))
+
+
+def test_seal_and_open_with_an_explicit_nonce():
+    v = vectors("aes256_gcm.json")["vectors"][3]
+    key, iv = bytes.fromhex(v["key_hex"]), bytes.fromhex(v["iv_hex"])
+    sealed = crypto.aes_gcm_seal(key, iv, bytes.fromhex(v["plaintext_hex"]), bytes.fromhex(v["aad_hex"]))
+    assert sealed.hex() == v["ciphertext_hex"] + v["tag_hex"]
+    assert crypto.aes_gcm_open(key, iv, sealed, bytes.fromhex(v["aad_hex"])).hex() == v["plaintext_hex"]
+    with pytest.raises(cairn.InvalidArgumentError) as info:
+        crypto.aes_gcm_seal(key, b"short", b"x")
+    assert info.value.reason == "CRYPTO_NONCE_INVALID"
 
 
 def test_batch_equals_one_shot():

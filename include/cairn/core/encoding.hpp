@@ -33,8 +33,9 @@ Result<Bytes> b64_decode(std::string_view text);
 // base64url (RFC 4648 section 5: '-' and '_' for '+' and '/'), without padding unless `pad`.
 std::string b64url_encode(ByteView bytes, bool pad = false);
 
-// Decodes base64url with or without padding (if present it must be complete and correct).
-// Errors: INVALID_ARGUMENT / ENCODING_INVALID_BASE64.
+// Decodes base64url with or without padding (if present it must be complete and correct), so
+// "QQ" and "QQ==" are the same bytes; formats that compare encoded text (content IDs, tokens)
+// must also check that the text has no '='. Errors: INVALID_ARGUMENT / ENCODING_INVALID_BASE64.
 Result<Bytes> b64url_decode(std::string_view text);
 
 // True when `text` is well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing

@@ -60,7 +60,7 @@ class FakeEnv final : public Env {
 
   // Moves the clock to `t` (backwards too: tests of clock skew need it).
   void set_now(Timestamp t);
-  // Moves the clock by `d` (forward, or backward when negative).
+  // Moves the clock by `d` (forward, or backward when negative), saturating at the ends of time.
   void advance(std::chrono::microseconds d);
 
   static constexpr Timestamp kDefaultStart{std::chrono::microseconds(1767225600LL * 1000000)};

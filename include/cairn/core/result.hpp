@@ -20,27 +20,10 @@
 #include <type_traits>
 #include <utility>
 #include <variant>
-#include <version>
 
 #include "cairn/core/error.hpp"
 
-#if defined(__cpp_lib_expected) && __cpp_lib_expected >= 202202L
-#include <expected>
-#define CAIRN_HAVE_STD_EXPECTED 1
-#else
-#define CAIRN_HAVE_STD_EXPECTED 0
-#endif
-
 namespace cairn {
-
-#if CAIRN_HAVE_STD_EXPECTED
-
-template <class E>
-using Unexpected = std::unexpected<E>;
-template <class T, class E>
-using Expected = std::expected<T, E>;
-
-#else
 
 // The error side of an Expected, as std::unexpected.
 template <class E>
@@ -133,8 +116,6 @@ class [[nodiscard]] Expected<void, E> {
  private:
   std::optional<E> error_;
 };
-
-#endif  // CAIRN_HAVE_STD_EXPECTED
 
 // A value of type T or a cairn::Error.
 template <class T>

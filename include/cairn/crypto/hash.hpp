@@ -67,10 +67,12 @@ class Sha384 {
   alignas(8) unsigned char state_[216];  // OpenSSL's SHA512_CTX, checked in hash.cpp
 };
 
-// Streaming SHA3-256, as Sha256. Move-only (it owns an OpenSSL context).
+// Streaming SHA3-256, as Sha256. Copying duplicates the OpenSSL context.
 class Sha3_256 {  // NOLINT(readability-identifier-naming): the algorithm is SHA3-256
  public:
   Sha3_256();
+  Sha3_256(const Sha3_256& other);
+  Sha3_256& operator=(const Sha3_256& other);
   Sha3_256(Sha3_256&&) noexcept;
   Sha3_256& operator=(Sha3_256&&) noexcept;
   ~Sha3_256();

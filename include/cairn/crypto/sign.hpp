@@ -89,7 +89,8 @@ class PrivateKey {
   // The key as one line of standard base64 PKCS#8 DER. Treat the result as secret.
   std::string to_pem_body() const;
 
-  // The matching public key.
+  // The matching public key. It holds only public material: keeping it does not keep the
+  // private key in memory.
   PublicKey public_key() const;
 
   // Signs `message`: raw r || s for ECDSA (randomized, so two signatures of one message differ),
@@ -97,9 +98,14 @@ class PrivateKey {
   Result<Bytes> sign(ByteView message) const;
 
  private:
-  PrivateKey(std::shared_ptr<PublicKey::Key> key, SignatureAlgorithm algorithm)
-      : key_(std::move(key)), algorithm_(algorithm) {}
+  PrivateKey(std::shared_ptr<PublicKey::Key> key, std::shared_ptr<PublicKey::Key> public_part,
+             SignatureAlgorithm algorithm)
+      : key_(std::move(key)), public_(std::move(public_part)), algorithm_(algorithm) {}
+  // Builds the handle, deriving the public-only key once.
+  static Result<PrivateKey> from_owned(std::shared_ptr<PublicKey::Key> key,
+                                       SignatureAlgorithm algorithm);
   std::shared_ptr<PublicKey::Key> key_;
+  std::shared_ptr<PublicKey::Key> public_;
   SignatureAlgorithm algorithm_;
 };
 

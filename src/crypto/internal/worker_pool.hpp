@@ -5,8 +5,11 @@
 // variable between calls; the calling thread always takes part 0 itself.
 //
 // Thread-safety: run() may be called from any thread. While one run() is in progress, a
-// concurrent caller does all its parts itself instead of waiting for the pool.
+// concurrent caller does all its parts itself instead of waiting for the pool. In a child process
+// after fork() (which copies the pool but not its threads) run() does every part itself.
 #pragma once
+
+#include <sys/types.h>
 
 #include <condition_variable>
 #include <cstdint>
@@ -47,6 +50,7 @@ class WorkerPool {
   uint64_t generation_ = 0;
   bool stop_ = false;
   std::vector<std::thread> workers_;
+  const pid_t owner_;  // the process whose threads these are
 };
 
 }  // namespace cairn::crypto::internal

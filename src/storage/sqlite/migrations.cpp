@@ -10,9 +10,50 @@ namespace {
 // Append only. Each entry's SQL runs once, in a transaction, in the order listed.
 constexpr std::array kMigrations{
     Migration{1, "core: engine settings",
+              "PRAGMA application_id = 1667330670;\n"  // 'carn': marks the file as cairn's
               "CREATE TABLE cairn_meta (\n"
               "  key   TEXT PRIMARY KEY NOT NULL,\n"
               "  value TEXT NOT NULL\n"
+              ") WITHOUT ROWID;"},
+    Migration{2, "audit: logs, entries, tree nodes",
+              "CREATE TABLE audit_logs (\n"
+              "  id              INTEGER PRIMARY KEY,\n"
+              "  name            TEXT NOT NULL UNIQUE,\n"
+              "  signing_key_pem TEXT NOT NULL,\n"
+              "  redaction_key   BLOB NOT NULL,\n"
+              "  created_at      INTEGER NOT NULL,\n"
+              "  size            INTEGER NOT NULL,\n"
+              "  chain_head      BLOB NOT NULL,\n"
+              "  frontier        BLOB NOT NULL\n"
+              ");\n"
+              "CREATE TABLE audit_entries (\n"
+              "  log           INTEGER NOT NULL REFERENCES audit_logs (id),\n"
+              "  seq           INTEGER NOT NULL,\n"
+              "  time          INTEGER NOT NULL,\n"
+              "  actor_type    TEXT NOT NULL,\n"
+              "  actor_id      TEXT NOT NULL,\n"
+              "  action        TEXT NOT NULL,\n"
+              "  resource_type TEXT NOT NULL,\n"
+              "  resource_id   TEXT NOT NULL,\n"
+              "  outcome       TEXT NOT NULL,\n"
+              "  details       TEXT NOT NULL,\n"
+              "  ip            TEXT NOT NULL,\n"
+              "  user_agent    TEXT NOT NULL,\n"
+              "  request_id    TEXT NOT NULL,\n"
+              "  leaf          BLOB NOT NULL,\n"
+              "  link          BLOB NOT NULL,\n"
+              "  PRIMARY KEY (log, seq)\n"
+              ") WITHOUT ROWID;\n"
+              "CREATE INDEX audit_entries_by_actor ON audit_entries (log, actor_id, seq);\n"
+              "CREATE INDEX audit_entries_by_resource ON audit_entries (log, resource_id, seq);\n"
+              "CREATE INDEX audit_entries_by_action ON audit_entries (log, action, seq);\n"
+              "CREATE INDEX audit_entries_by_time ON audit_entries (log, time, seq);\n"
+              "CREATE TABLE audit_nodes (\n"
+              "  log   INTEGER NOT NULL REFERENCES audit_logs (id),\n"
+              "  level INTEGER NOT NULL,\n"
+              "  idx   INTEGER NOT NULL,\n"
+              "  hash  BLOB NOT NULL,\n"
+              "  PRIMARY KEY (log, level, idx)\n"
               ") WITHOUT ROWID;"},
 };
 
@@ -47,6 +88,17 @@ Result<int64_t> applied_version(Connection& connection) {
       Statement max, connection.prepare("SELECT coalesce(max(version), 0) FROM schema_migrations"));
   CAIRN_TRY(max.step());
   return max.column_int64(0);
+}
+
+Status check_application(Connection& connection) {
+  CAIRN_ASSIGN_OR_RETURN(std::string id, connection.pragma_text("application_id"));
+  if (id == std::to_string(kApplicationId)) return ok_status();
+  CAIRN_ASSIGN_OR_RETURN(Statement objects,
+                         connection.prepare("SELECT count(*) FROM sqlite_schema"));
+  CAIRN_TRY(objects.step());
+  if (id == "0" && objects.column_int64(0) == 0) return ok_status();  // a new, empty database
+  return fail(ErrorCode::kFailedPrecondition, "STORAGE_NOT_CAIRN_DATABASE",
+              "the file is an SQLite database of another application; cairn will not change it");
 }
 
 Result<int64_t> migrate(Connection& connection) {

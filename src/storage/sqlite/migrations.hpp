@@ -28,6 +28,13 @@ std::span<const Migration> migrations() noexcept;
 // The version of the last migration.
 int64_t latest_migration_version() noexcept;
 
+// The SQLite application_id cairn stamps into its database files ('carn').
+inline constexpr int64_t kApplicationId = 1667330670;
+
+// Refuses a database that is not cairn's: a non-empty file without cairn's application_id.
+// Reads only. Errors: FAILED_PRECONDITION / STORAGE_NOT_CAIRN_DATABASE.
+Status check_application(Connection& connection);
+
 // The highest migration recorded in the database on `connection` (0 for a new database). Reads
 // only. Errors: FAILED_PRECONDITION / STORAGE_NOT_A_DATABASE, DATA_LOSS / STORAGE_CORRUPT.
 Result<int64_t> applied_version(Connection& connection);

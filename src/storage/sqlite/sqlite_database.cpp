@@ -83,10 +83,13 @@ Error error_from_sqlite(int rc, sqlite3* db, std::string_view doing) {
 // Statement
 
 Statement::~Statement() {
-  if (stmt_ != nullptr) {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
+  if (stmt_ == nullptr) return;
+  if (owned_) {
+    sqlite3_finalize(stmt_);
+    return;
   }
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
 }
 
 Statement& Statement::bind(int index, std::string_view text) {
@@ -173,11 +176,15 @@ Connection::~Connection() {
 
 Result<Statement> Connection::prepare(std::string_view sql) {
   auto it = cache_.find(std::string(sql));
-  if (it != cache_.end()) return Statement(it->second, db_);
+  if (it != cache_.end() && sqlite3_stmt_busy(it->second) == 0) return Statement(it->second, db_);
+  bool cached = it == cache_.end();
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
                               SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
   if (rc != SQLITE_OK) return fail(error_from_sqlite(rc, db_, "preparing a statement"));
+  // The cached copy is in use further up the stack (a nested query with the same SQL): this one
+  // gets its own statement, finalized after use, so neither resets the other mid-iteration.
+  if (!cached) return Statement(stmt, db_, /*owned=*/true);
   cache_.emplace(std::string(sql), stmt);
   return Statement(stmt, db_);
 }
@@ -230,7 +237,9 @@ Result<std::shared_ptr<SqliteDatabase>> SqliteDatabase::open(std::string uri,
   CAIRN_TRY(create_private_file(path));
   CAIRN_ASSIGN_OR_RETURN(std::unique_ptr<Connection> connection, Connection::open(path, options));
 
-  // Refuse a newer schema before changing anything, even the journal mode.
+  // Refuse someone else's database, or a newer schema, before changing anything, even the
+  // journal mode.
+  CAIRN_TRY(check_application(*connection));
   CAIRN_ASSIGN_OR_RETURN(int64_t applied, applied_version(*connection));
   if (applied > latest_migration_version()) {
     return fail(ErrorCode::kFailedPrecondition, "STORAGE_SCHEMA_TOO_NEW",

@@ -33,9 +33,14 @@ Error error_from_sqlite(int rc, sqlite3* db, std::string_view doing);
 // and clears its bindings, ready for the next user. Bind indexes start at 1, column indexes at 0.
 class Statement {
  public:
-  Statement(sqlite3_stmt* stmt, sqlite3* db) : stmt_(stmt), db_(db) {}
+  // `owned`: finalize the statement on destruction instead of returning it to the cache.
+  Statement(sqlite3_stmt* stmt, sqlite3* db, bool owned = false)
+      : stmt_(stmt), db_(db), owned_(owned) {}
   Statement(Statement&& other) noexcept
-      : stmt_(std::exchange(other.stmt_, nullptr)), db_(other.db_), bind_rc_(other.bind_rc_) {}
+      : stmt_(std::exchange(other.stmt_, nullptr)),
+        db_(other.db_),
+        owned_(other.owned_),
+        bind_rc_(other.bind_rc_) {}
   Statement& operator=(Statement&&) = delete;
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
@@ -50,6 +55,8 @@ class Statement {
   Result<bool> step();
   // Runs the statement to completion, ignoring any rows.
   Status run();
+  // Resets the statement to run again with new bindings (earlier bindings are kept until rebound).
+  void reset() { sqlite3_reset(stmt_); }
 
   int64_t column_int64(int index) const;
   std::string column_text(int index) const;
@@ -62,6 +69,7 @@ class Statement {
   }
   sqlite3_stmt* stmt_;
   sqlite3* db_;
+  bool owned_;
   int bind_rc_ = SQLITE_OK;
 };
 
@@ -82,6 +90,9 @@ class Connection {
   Status exec(std::string_view sql);
   // The value of a pragma that answers with one text row.
   Result<std::string> pragma_text(std::string_view pragma);
+
+  // False while a transaction is open on the connection.
+  bool in_autocommit() const { return sqlite3_get_autocommit(db_) != 0; }
 
   // Rows changed by the last INSERT, UPDATE or DELETE.
   int64_t changes() const { return sqlite3_changes64(db_); }
@@ -116,6 +127,8 @@ class SqliteDatabase final : public Database {
   template <class F>
   auto write(F&& f) -> std::invoke_result_t<F&, Connection&> {
     std::lock_guard lock(mu_);
+    // A failed ROLLBACK can leave a transaction open; end it rather than fail every later write.
+    if (!connection_->in_autocommit()) (void)connection_->exec("ROLLBACK");
     CAIRN_TRY(connection_->exec("BEGIN IMMEDIATE"));
     RollbackGuard guard{connection_.get()};
     auto result = f(*connection_);

@@ -1,0 +1,359 @@
+#include "cairn/audit/log.hpp"
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "audit/internal/verifier.hpp"
+#include "cairn/core/encoding.hpp"
+#include "cairn/crypto/random.hpp"
+
+namespace cairn::audit {
+namespace {
+
+constexpr size_t kMaxBatch = 1000;
+constexpr size_t kMaxQueryLimit = 1000;
+constexpr size_t kVerifyChunk = 4096;
+
+// Reads persisted tree nodes of one log.
+class StoreNodes final : public NodeReader {
+ public:
+  StoreNodes(AuditStore& store, std::string_view log) : store_(store), log_(log) {}
+  Result<Hash> node(uint32_t level, uint64_t index) override {
+    return store_.node(log_, level, index);
+  }
+
+ private:
+  AuditStore& store_;
+  std::string_view log_;
+};
+
+void put_u64(Bytes& out, uint64_t v) {
+  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(v >> shift));
+}
+
+Unexpected<Error> size_out_of_range(uint64_t asked, uint64_t size) {
+  return fail(ErrorCode::kOutOfRange, "AUDIT_INDEX_OUT_OF_RANGE",
+              "size " + std::to_string(asked) + " is beyond the log's " + std::to_string(size) +
+                  " entries");
+}
+
+}  // namespace
+
+Bytes TreeHead::signed_bytes() const {
+  static constexpr std::string_view kLabel = "cairn-audit-tree-head-v1";
+  Bytes out(kLabel.begin(), kLabel.end());
+  put_u64(out, size);
+  out.insert(out.end(), root.begin(), root.end());
+  out.insert(out.end(), chain_head.begin(), chain_head.end());
+  put_u64(out, static_cast<uint64_t>(to_unix_micros(time)));
+  return out;
+}
+
+bool verify_tree_head(const TreeHead& head, const crypto::PublicKey& key) {
+  return key.verify(head.signed_bytes(), head.signature);
+}
+
+std::string_view damage_name(Damage damage) noexcept {
+  switch (damage) {
+    case Damage::kNone:
+      return "none";
+    case Damage::kModified:
+      return "modified";
+    case Damage::kDeleted:
+      return "deleted";
+    case Damage::kInserted:
+      return "inserted";
+    case Damage::kReordered:
+      return "reordered";
+    case Damage::kTruncated:
+      return "truncated";
+    case Damage::kTreeHead:
+      return "tree_head";
+  }
+  return "unknown";
+}
+
+Error chain_broken(const VerifyReport& report) {
+  return {ErrorCode::kDataLoss, "AUDIT_CHAIN_BROKEN",
+          "audit log damaged (" + std::string(damage_name(report.damage)) + ") at sequence " +
+              std::to_string(report.first_bad_seq) + ": " + report.detail};
+}
+
+struct AuditLog::State {
+  AuditStore& store;
+  std::string name;
+  Env& env;
+  LogOptions options;
+  crypto::PrivateKey signing_key;
+  crypto::PublicKey public_key;
+  Bytes redaction_key;
+
+  // The asynchronous writer (kAsync only).
+  std::mutex mu;
+  std::condition_variable wake;
+  std::condition_variable idle;
+  std::deque<EntryInput> queue;
+  bool writing = false;
+  bool stopping = false;
+  std::atomic<uint64_t> dropped{0};
+  std::thread writer;
+
+  State(AuditStore& s, std::string n, Env& e, const LogOptions& o, crypto::PrivateKey key,
+        Bytes redaction)
+      : store(s),
+        name(std::move(n)),
+        env(e),
+        options(o),
+        signing_key(std::move(key)),
+        public_key(signing_key.public_key()),
+        redaction_key(std::move(redaction)) {}
+
+  Result<uint64_t> append(std::span<const EntryInput> inputs, std::optional<uint64_t> expected) {
+    if (inputs.empty()) {
+      return fail(ErrorCode::kInvalidArgument, "AUDIT_ENTRY_INVALID", "no entries to append");
+    }
+    // Validate and canonicalize before taking the log's lock.
+    std::vector<Entry> entries;
+    entries.reserve(inputs.size());
+    for (const EntryInput& input : inputs) {
+      CAIRN_ASSIGN_OR_RETURN(Entry e, normalize(input, redaction_key));
+      entries.push_back(std::move(e));
+    }
+    uint64_t first = 0;
+    auto planner = [&](const LogHead& head) -> Result<AppendPlan> {
+      if (expected && *expected != head.size()) {
+        return fail(ErrorCode::kAborted, "AUDIT_SIZE_MISMATCH",
+                    "the log has " + std::to_string(head.size()) + " entries, not the expected " +
+                        std::to_string(*expected));
+      }
+      AppendPlan plan;
+      plan.head = head;
+      first = head.size();
+      Timestamp now = env.now();
+      plan.entries.reserve(entries.size());
+      for (Entry& e : entries) {
+        e.seq = plan.head.size();
+        e.time = now;
+        StoredEntry stored;
+        stored.leaf = leaf_hash(encode(e));
+        stored.link = chain_link(plan.head.chain_head, stored.leaf);
+        plan.head.chain_head = stored.link;
+        auto nodes = plan.head.frontier.append(stored.leaf);
+        plan.nodes.insert(plan.nodes.end(), nodes.begin(), nodes.end());
+        stored.entry = std::move(e);
+        plan.entries.push_back(std::move(stored));
+      }
+      return plan;
+    };
+    CAIRN_TRY(store.append(name, planner));
+    return first;
+  }
+
+  void run_writer() {
+    std::unique_lock lock(mu);
+    while (true) {
+      wake.wait(lock, [&] { return stopping || !queue.empty(); });
+      if (queue.empty() && stopping) return;
+      std::vector<EntryInput> batch;
+      while (!queue.empty() && batch.size() < kMaxBatch) {
+        batch.push_back(std::move(queue.front()));
+        queue.pop_front();
+      }
+      writing = true;
+      lock.unlock();
+      if (!append(batch, std::nullopt)) dropped += batch.size();
+      lock.lock();
+      writing = false;
+      if (queue.empty()) idle.notify_all();
+    }
+  }
+};
+
+Result<std::unique_ptr<AuditLog>> AuditLog::open(AuditStore& store, std::string name, Env& env,
+                                                 const LogOptions& options) {
+  if (options.mode == WriteMode::kAsync && options.queue_capacity == 0) {
+    return fail(ErrorCode::kInvalidArgument, "AUDIT_OPTIONS_INVALID",
+                "an asynchronous audit log needs a queue capacity above 0");
+  }
+  LogKeys fresh;
+  CAIRN_ASSIGN_OR_RETURN(crypto::PrivateKey key,
+                         crypto::PrivateKey::generate(crypto::SignatureAlgorithm::kEd25519));
+  fresh.signing_key_pem = key.to_pem();
+  fresh.redaction_key = crypto::random_bytes(32);
+  fresh.created_at = env.now();
+  CAIRN_ASSIGN_OR_RETURN(LogKeys keys, store.open_log(name, fresh));
+  CAIRN_ASSIGN_OR_RETURN(crypto::PrivateKey signing,
+                         crypto::PrivateKey::from_pem(keys.signing_key_pem));
+  auto state = std::make_unique<State>(store, std::move(name), env, options, std::move(signing),
+                                       std::move(keys.redaction_key));
+  std::unique_ptr<AuditLog> log(new AuditLog(std::move(state)));
+  if (options.mode == WriteMode::kAsync) {
+    log->state_->writer = std::thread([s = log->state_.get()] { s->run_writer(); });
+  }
+  return log;
+}
+
+AuditLog::AuditLog(std::unique_ptr<State> state) : state_(std::move(state)) {}
+
+AuditLog::~AuditLog() {
+  if (state_->writer.joinable()) {
+    {
+      std::lock_guard lock(state_->mu);
+      state_->stopping = true;
+    }
+    state_->wake.notify_all();
+    state_->writer.join();
+  }
+}
+
+const std::string& AuditLog::name() const noexcept { return state_->name; }
+WriteMode AuditLog::mode() const noexcept { return state_->options.mode; }
+
+Result<uint64_t> AuditLog::append(const EntryInput& entry, std::optional<uint64_t> expected_size) {
+  return state_->append(std::span<const EntryInput>(&entry, 1), expected_size);
+}
+
+Result<uint64_t> AuditLog::append_batch(std::span<const EntryInput> entries,
+                                        std::optional<uint64_t> expected_size) {
+  return state_->append(entries, expected_size);
+}
+
+Status AuditLog::record(const EntryInput& entry) {
+  if (state_->options.mode == WriteMode::kFailClosed) {
+    CAIRN_TRY(append(entry));
+    return ok_status();
+  }
+  // Reject bad input now: the caller is there to hear about it, the writer thread is not.
+  CAIRN_TRY(normalize(entry, state_->redaction_key));
+  {
+    std::lock_guard lock(state_->mu);
+    if (state_->queue.size() >= state_->options.queue_capacity) {
+      ++state_->dropped;
+      return ok_status();
+    }
+    state_->queue.push_back(entry);
+  }
+  state_->wake.notify_one();
+  return ok_status();
+}
+
+Status AuditLog::flush() {
+  if (state_->options.mode != WriteMode::kAsync) return ok_status();
+  std::unique_lock lock(state_->mu);
+  state_->idle.wait(lock, [&] { return state_->queue.empty() && !state_->writing; });
+  return ok_status();
+}
+
+uint64_t AuditLog::dropped() const noexcept { return state_->dropped.load(); }
+
+Result<uint64_t> AuditLog::size() {
+  CAIRN_ASSIGN_OR_RETURN(LogHead head, state_->store.head(state_->name));
+  return head.size();
+}
+
+Result<TreeHead> AuditLog::tree_head() {
+  CAIRN_ASSIGN_OR_RETURN(LogHead head, state_->store.head(state_->name));
+  TreeHead th;
+  th.size = head.size();
+  th.root = head.frontier.root();
+  th.chain_head = head.chain_head;
+  th.time = state_->env.now();
+  CAIRN_ASSIGN_OR_RETURN(th.signature, state_->signing_key.sign(th.signed_bytes()));
+  return th;
+}
+
+Result<Hash> AuditLog::root(uint64_t size) {
+  CAIRN_ASSIGN_OR_RETURN(LogHead head, state_->store.head(state_->name));
+  if (size > head.size()) return size_out_of_range(size, head.size());
+  if (size == head.size()) return head.frontier.root();
+  StoreNodes nodes(state_->store, state_->name);
+  return audit::root(nodes, size);
+}
+
+Result<std::vector<Hash>> AuditLog::prove_inclusion(uint64_t seq, std::optional<uint64_t> size) {
+  CAIRN_ASSIGN_OR_RETURN(LogHead head, state_->store.head(state_->name));
+  uint64_t n = size.value_or(head.size());
+  if (n > head.size()) return size_out_of_range(n, head.size());
+  StoreNodes nodes(state_->store, state_->name);
+  return inclusion_proof(nodes, seq, n);
+}
+
+Result<std::vector<Hash>> AuditLog::prove_consistency(uint64_t m, std::optional<uint64_t> n) {
+  CAIRN_ASSIGN_OR_RETURN(LogHead head, state_->store.head(state_->name));
+  uint64_t size = n.value_or(head.size());
+  if (size > head.size()) return size_out_of_range(size, head.size());
+  StoreNodes nodes(state_->store, state_->name);
+  return consistency_proof(nodes, m, size);
+}
+
+Result<StoredEntry> AuditLog::entry(uint64_t seq) { return state_->store.entry(state_->name, seq); }
+
+Result<std::vector<StoredEntry>> AuditLog::entries(uint64_t from_seq, size_t limit) {
+  return state_->store.scan(state_->name, from_seq, std::min<size_t>(limit, 10000));
+}
+
+Result<QueryPage> AuditLog::query(const EntryQuery& filters, std::string_view cursor) {
+  if (filters.limit == 0 || filters.limit > kMaxQueryLimit) {
+    return fail(ErrorCode::kInvalidArgument, "AUDIT_QUERY_INVALID",
+                "a query's limit must be between 1 and 1000");
+  }
+  EntryQuery q = filters;
+  q.after_seq.reset();
+  if (!cursor.empty()) {
+    auto decoded = encoding::b64url_decode(cursor);
+    if (!decoded || decoded->size() != 8) {
+      return fail(ErrorCode::kInvalidArgument, "AUDIT_CURSOR_INVALID", "not a cursor from query()");
+    }
+    uint64_t after = 0;
+    for (uint8_t b : *decoded) after = (after << 8) | b;
+    q.after_seq = after;
+  }
+  // One extra row tells whether another page follows.
+  q.limit = filters.limit + 1;
+  CAIRN_ASSIGN_OR_RETURN(std::vector<StoredEntry> rows, state_->store.query(state_->name, q));
+  QueryPage page;
+  bool more = rows.size() > filters.limit;
+  if (more) rows.resize(filters.limit);
+  for (StoredEntry& row : rows) page.entries.push_back(std::move(row.entry));
+  if (more) {
+    Bytes raw;
+    put_u64(raw, page.entries.back().seq);
+    page.next_cursor = encoding::b64url_encode(raw);
+  }
+  return page;
+}
+
+Result<VerifyReport> AuditLog::check() {
+  AuditStore& store = state_->store;
+  const std::string& log = state_->name;
+  CAIRN_ASSIGN_OR_RETURN(LogHead head, store.head(log));
+  internal::ChainVerifier verifier;
+  uint64_t from = 0;
+  while (true) {
+    CAIRN_ASSIGN_OR_RETURN(std::vector<StoredEntry> chunk, store.scan(log, from, kVerifyChunk));
+    if (chunk.empty()) break;
+    uint64_t first_seq = chunk.front().entry.seq;
+    CAIRN_ASSIGN_OR_RETURN(std::vector<Hash> leaves, store.nodes(log, 0, first_seq, chunk.size()));
+    for (size_t i = 0; i < chunk.size(); ++i) {
+      uint64_t offset = chunk[i].entry.seq - first_seq;
+      std::optional<Hash> persisted;
+      if (chunk[i].entry.seq >= first_seq && offset < leaves.size()) persisted = leaves[offset];
+      verifier.add(chunk[i], persisted);
+    }
+    from = chunk.back().entry.seq + 1;
+  }
+  return verifier.finish(head.size(), head.frontier.root(), head.chain_head);
+}
+
+Status AuditLog::verify() {
+  CAIRN_ASSIGN_OR_RETURN(VerifyReport report, check());
+  if (!report.intact) return fail(chain_broken(report));
+  return ok_status();
+}
+
+std::string AuditLog::public_key_pem() const { return state_->public_key.to_pem(); }
+const crypto::PublicKey& AuditLog::public_key() const noexcept { return state_->public_key; }
+
+}  // namespace cairn::audit

@@ -1,0 +1,15 @@
+// The per-backend factories for domain stores: the one place that knows which class implements
+// which store on which backend.
+#pragma once
+
+#include <memory>
+
+#include "cairn/audit/store.hpp"
+#include "cairn/storage/database.hpp"
+
+namespace cairn::storage::internal {
+
+// The audit store of `db`, borrowing it (db must outlive the store).
+std::unique_ptr<audit::AuditStore> make_audit_store(Database& db);
+
+}  // namespace cairn::storage::internal

@@ -1,0 +1,16 @@
+#include "storage/internal/stores.hpp"
+
+#include "storage/memory/audit_store.hpp"
+#include "storage/sqlite/audit_store.hpp"
+#include "storage/sqlite/sqlite_database.hpp"
+
+namespace cairn::storage::internal {
+
+std::unique_ptr<audit::AuditStore> make_audit_store(Database& db) {
+  if (db.backend() == Backend::kSqlite) {
+    return std::make_unique<sqlite::SqliteAuditStore>(static_cast<sqlite::SqliteDatabase&>(db));
+  }
+  return std::make_unique<memory::MemoryAuditStore>();
+}
+
+}  // namespace cairn::storage::internal
