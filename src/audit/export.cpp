@@ -219,9 +219,9 @@ Result<VerifyReport> verify_export(std::string_view jsonl, const crypto::PublicK
     report.detail = "the tree head's signature does not verify with this key";
     return report;
   }
-  internal::ChainVerifier verifier;
+  internal::ChainVerifier verifier(log.head.size);
   for (const StoredEntry& e : log.entries) verifier.add(e, std::nullopt);
-  return verifier.finish(log.head.size, log.head.root, log.head.chain_head);
+  return verifier.finish(log.head.root, log.head.chain_head);
 }
 
 }  // namespace cairn::audit

@@ -329,7 +329,7 @@ Result<VerifyReport> AuditLog::check() {
   AuditStore& store = state_->store;
   const std::string& log = state_->name;
   CAIRN_ASSIGN_OR_RETURN(LogHead head, store.head(log));
-  internal::ChainVerifier verifier;
+  internal::ChainVerifier verifier(head.size());
   uint64_t from = 0;
   while (true) {
     CAIRN_ASSIGN_OR_RETURN(std::vector<StoredEntry> chunk, store.scan(log, from, kVerifyChunk));
@@ -344,7 +344,7 @@ Result<VerifyReport> AuditLog::check() {
     }
     from = chunk.back().entry.seq + 1;
   }
-  return verifier.finish(head.size(), head.frontier.root(), head.chain_head);
+  return verifier.finish(head.frontier.root(), head.chain_head);
 }
 
 Status AuditLog::verify() {

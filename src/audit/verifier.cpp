@@ -35,6 +35,12 @@ void ChainVerifier::add(const StoredEntry& stored, std::optional<Hash> persisted
     }
     return;
   }
+  if (seq >= expected_size_) {
+    mark(Damage::kInserted, seq,
+         "entry " + std::to_string(seq) + " is beyond the recorded size " +
+             std::to_string(expected_size_));
+    return;
+  }
   Hash leaf = leaf_hash(encode(stored.entry));
   if (leaf != stored.leaf || (persisted_leaf && *persisted_leaf != leaf)) {
     mark(Damage::kModified, seq,
@@ -51,8 +57,8 @@ void ChainVerifier::add(const StoredEntry& stored, std::optional<Hash> persisted
   ++next_seq_;
 }
 
-VerifyReport ChainVerifier::finish(uint64_t expected_size, const Hash& expected_root,
-                                   const Hash& expected_chain_head) {
+VerifyReport ChainVerifier::finish(const Hash& expected_root, const Hash& expected_chain_head) {
+  uint64_t expected_size = expected_size_;
   missing_.reset();
   if (damaged()) return report_;
   if (next_seq_ < expected_size) {

@@ -11,6 +11,9 @@ namespace cairn::audit::internal {
 
 class ChainVerifier {
  public:
+  // `expected_size`: the size recorded in the log head or the signed tree head.
+  explicit ChainVerifier(uint64_t expected_size) : expected_size_(expected_size) {}
+
   // Examines the next entry. `persisted_leaf` is the level-0 tree node stored for this position,
   // when the source has one: it records the original leaf even if an entry row was rewritten.
   void add(const StoredEntry& stored, std::optional<Hash> persisted_leaf);
@@ -19,12 +22,12 @@ class ChainVerifier {
   bool damaged() const { return report_.damage != Damage::kNone; }
 
   // Completes the walk against the expected head (from the log or a signed tree head).
-  VerifyReport finish(uint64_t expected_size, const Hash& expected_root,
-                      const Hash& expected_chain_head);
+  VerifyReport finish(const Hash& expected_root, const Hash& expected_chain_head);
 
  private:
   void mark(Damage damage, uint64_t seq, std::string detail);
 
+  uint64_t expected_size_;
   VerifyReport report_{};
   uint64_t next_seq_ = 0;  // the seq expected next while the walk is in order
   Hash link_ = kGenesisLink;
