@@ -1,6 +1,6 @@
 from typing import Optional
 
-from . import crypto as crypto, encoding as encoding
+from . import audit as audit, crypto as crypto, encoding as encoding
 from ._core import Engine as Engine, FakeEnv as FakeEnv
 from .errors import (
     AbortedError as AbortedError,
@@ -26,4 +26,5 @@ from .errors import (
 __version__: str
 
 def latest_schema_version() -> int: ...
-def open(uri: str, *, env: Optional[FakeEnv] = ..., busy_timeout_ms: int = ...) -> Engine: ...
+def open(uri: str, *, env: Optional[FakeEnv] = ..., busy_timeout_ms: int = ...,
+         audit_mode: str = ..., audit_queue_capacity: int = ...) -> Engine: ...

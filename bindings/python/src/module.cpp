@@ -12,56 +12,23 @@
 
 #include "cairn/cairn.hpp"
 #include "common.hpp"
+#include "engine.hpp"
 
 namespace py = pybind11;
 
 namespace cairn::python {
 namespace {
 
-// A FakeEnv owned by Python. Engines opened with it keep the Python object alive.
-class PyFakeEnv {
- public:
-  PyFakeEnv(int64_t start_unix_micros, uint64_t seed)
-      : env_(std::make_shared<FakeEnv>(from_unix_micros(start_unix_micros), seed)) {}
-  int64_t now_unix_micros() { return to_unix_micros(env_->now()); }
-  void set_now_unix_micros(int64_t micros) { env_->set_now(from_unix_micros(micros)); }
-  void advance_micros(int64_t micros) { env_->advance(std::chrono::microseconds(micros)); }
-  py::bytes random_bytes(size_t n) {
-    std::string out(n, '\0');
-    env_->random_bytes({reinterpret_cast<uint8_t*>(out.data()), out.size()});
-    return py::bytes(out);
-  }
-  const std::shared_ptr<FakeEnv>& env() const { return env_; }
-
- private:
-  std::shared_ptr<FakeEnv> env_;
-};
-
-// An Engine as Python sees it: closeable, usable as a context manager. Calls take a reference to
-// the engine before doing work, so close() from another thread never frees an engine in use.
-class PyEngine {
- public:
-  PyEngine(std::shared_ptr<Engine> engine, std::shared_ptr<FakeEnv> env)
-      : env_(std::move(env)), engine_(std::move(engine)) {}
-
-  std::shared_ptr<Engine> get() const {
-    if (!engine_) {
-      throw ErrorException{
-          {ErrorCode::kFailedPrecondition, "ENGINE_CLOSED", "the engine is closed"}};
-    }
-    return engine_;
-  }
-  void close() { engine_.reset(); }
-  bool closed() const { return !engine_; }
-
- private:
-  // The clock is declared first so it is destroyed last: the engine borrows it.
-  std::shared_ptr<FakeEnv> env_;
-  std::shared_ptr<Engine> engine_;
-};
-
-PyEngine open_engine(const std::string& uri, const PyFakeEnv* env, int64_t busy_timeout_ms) {
+PyEngine open_engine(const std::string& uri, const PyFakeEnv* env, int64_t busy_timeout_ms,
+                     const std::string& audit_mode, size_t audit_queue_capacity) {
   EngineOptions options;
+  if (audit_mode == "async") {
+    options.audit.mode = audit::WriteMode::kAsync;
+  } else if (audit_mode != "fail_closed") {
+    throw ErrorException{{ErrorCode::kInvalidArgument, "ENGINE_OPTIONS_INVALID",
+                          "audit_mode must be 'fail_closed' or 'async'"}};
+  }
+  options.audit.queue_capacity = audit_queue_capacity;
   options.env = env != nullptr ? env->env().get() : nullptr;
   options.busy_timeout = std::chrono::milliseconds(busy_timeout_ms);
   Result<std::unique_ptr<Engine>> engine = [&] {
@@ -119,8 +86,8 @@ PYBIND11_MODULE(_core, m) {
       .def("advance_micros", &PyFakeEnv::advance_micros, py::arg("micros"))
       .def("random_bytes", &PyFakeEnv::random_bytes, py::arg("n"));
 
-  py::class_<PyEngine>(m, "Engine", "An open engine: every store on one database.")
-      .def_property_readonly("uri", [](const PyEngine& e) { return e.get()->uri(); })
+  py::class_<PyEngine> engine_class(m, "Engine", "An open engine: every store on one database.");
+  engine_class.def_property_readonly("uri", [](const PyEngine& e) { return e.get()->uri(); })
       .def_property_readonly("backend",
                              [](const PyEngine& e) {
                                return std::string(cairn::storage::backend_name(e.get()->backend()));
@@ -144,8 +111,10 @@ PYBIND11_MODULE(_core, m) {
 
   cairn::python::bind_crypto(m);
   cairn::python::bind_encoding(m);
+  cairn::python::bind_audit(m, engine_class);
 
   m.def("open", &cairn::python::open_engine, py::arg("uri"), py::kw_only(),
         py::arg("env") = nullptr, py::arg("busy_timeout_ms") = 5000,
+        py::arg("audit_mode") = "fail_closed", py::arg("audit_queue_capacity") = 10000,
         "Opens (creating and migrating as needed) the database at `uri`.");
 }
