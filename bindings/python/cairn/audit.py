@@ -9,7 +9,7 @@ Pure functions over raw leaf bytes (the 0x00 leaf prefix is added inside)::
 
 The engine's stored log is ``engine.audit``::
 
-    seq = engine.audit.append("alice", "secret.read", "DB_URL", resource_type="secret")
+    seq = engine.audit.append("alice", "secret.read", "db-url", resource_type="secret")
     head = engine.audit.tree_head()          # .size .root .time .signature, Ed25519-signed
     engine.audit.verify()                    # raises DataLossError with .seq and .damage
     engine.audit.export("audit.jsonl")       # check offline: verify_export(path, public_key_pem)
