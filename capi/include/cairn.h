@@ -126,11 +126,13 @@ typedef struct cairn_engine_options {
   uint32_t abi_version;    /**< CAIRN_ABI_VERSION of the caller's header; checked at open */
   cairn_env* env;          /**< borrowed; NULL: system clock and kernel CSPRNG */
   int64_t busy_timeout_ms; /**< SQLite lock wait before CAIRN_UNAVAILABLE; 0: do not wait */
+  int audit_async;         /**< 0: audit writes fail closed (default); 1: queued in background */
+  size_t audit_queue_capacity; /**< entries the async audit queue holds before dropping */
 } cairn_engine_options;
 
 #define CAIRN_ENGINE_OPTIONS_VERSION 1
 #define CAIRN_ENGINE_OPTIONS_INIT \
-  { CAIRN_ENGINE_OPTIONS_VERSION, CAIRN_ABI_VERSION, NULL, 5000 }
+  { CAIRN_ENGINE_OPTIONS_VERSION, CAIRN_ABI_VERSION, NULL, 5000, 0, 10000 }
 
 /**
  * Fills opts with the defaults of options version `version` (pass CAIRN_ENGINE_OPTIONS_VERSION).
@@ -348,6 +350,133 @@ CAIRN_API cairn_status cairn_public_key_verify(int* out_valid, const cairn_publi
                                                const uint8_t* signature, size_t signature_len);
 /** Releases a public key. NULL is ok. */
 CAIRN_API void cairn_public_key_free(cairn_public_key* key);
+
+/* Audit: RFC 6962 Merkle functions over raw leaf data
+ *
+ * Leaves are passed as count pointers and lengths (the 0x00 leaf prefix is added inside); a pointer
+ * may be NULL when its length is 0. Proofs come back as *out_count hashes of 32 bytes each in one
+ * buffer (release with cairn_free()). */
+
+#define CAIRN_AUDIT_HASH_SIZE 32
+
+/** SHA-256(0x00 || data). */
+CAIRN_API cairn_status cairn_audit_leaf_hash(uint8_t out[CAIRN_AUDIT_HASH_SIZE],
+                                             const uint8_t* data, size_t len);
+/** The RFC 6962 root of the leaves (SHA-256 of nothing when count is 0). */
+CAIRN_API cairn_status cairn_audit_merkle_root(uint8_t out[CAIRN_AUDIT_HASH_SIZE],
+                                               const uint8_t* const* leaves, const size_t* lengths,
+                                               size_t count);
+/** The inclusion proof of leaf index in the tree of the first size leaves.
+ * CAIRN_OUT_OF_RANGE / AUDIT_INDEX_OUT_OF_RANGE unless index < size <= count. */
+CAIRN_API cairn_status cairn_audit_inclusion_proof(uint8_t** out, size_t* out_count,
+                                                   const uint8_t* const* leaves,
+                                                   const size_t* lengths, size_t count,
+                                                   uint64_t index, uint64_t size);
+/** The consistency proof between the trees of the first m and n leaves (m <= n <= count). */
+CAIRN_API cairn_status cairn_audit_consistency_proof(uint8_t** out, size_t* out_count,
+                                                     const uint8_t* const* leaves,
+                                                     const size_t* lengths, size_t count,
+                                                     uint64_t m, uint64_t n);
+/** *out_valid = 1 when proof (proof_count hashes) places leaf_data at index in the tree of size
+ * leaves with root, else 0. */
+CAIRN_API cairn_status cairn_audit_verify_inclusion(int* out_valid, const uint8_t* leaf_data,
+                                                    size_t len, uint64_t index, uint64_t size,
+                                                    const uint8_t* proof, size_t proof_count,
+                                                    const uint8_t root[CAIRN_AUDIT_HASH_SIZE]);
+/** *out_valid = 1 when proof shows the tree (m, root_m) is a prefix of (n, root_n), else 0. */
+CAIRN_API cairn_status cairn_audit_verify_consistency(int* out_valid, uint64_t m, uint64_t n,
+                                                      const uint8_t root_m[CAIRN_AUDIT_HASH_SIZE],
+                                                      const uint8_t root_n[CAIRN_AUDIT_HASH_SIZE],
+                                                      const uint8_t* proof, size_t proof_count);
+
+/* Audit: the engine's tamper-evident log (see docs/audit.md) */
+
+/** One entry to record. NULL text fields are absent. Initialise with CAIRN_AUDIT_ENTRY_INIT. */
+typedef struct cairn_audit_entry {
+  uint32_t version;             /**< CAIRN_AUDIT_ENTRY_VERSION */
+  const char* actor_type;       /**< "user" by default */
+  const char* actor;            /**< required */
+  const char* action;           /**< required */
+  const char* resource_type;    /**< optional */
+  const char* resource;         /**< optional */
+  const char* outcome;          /**< "ok" by default */
+  const char* details_json;     /**< optional JSON object */
+  const char* ip;               /**< optional IPv4/IPv6 address */
+  const char* user_agent;       /**< optional */
+  const char* request_id;       /**< optional */
+  const char* const* sensitive; /**< detail keys stored only as HMACs */
+  size_t sensitive_count;
+} cairn_audit_entry;
+
+#define CAIRN_AUDIT_ENTRY_VERSION 1
+#define CAIRN_AUDIT_ENTRY_INIT                                                                     \
+  {                                                                                                \
+    CAIRN_AUDIT_ENTRY_VERSION, "user", NULL, NULL, NULL, NULL, "ok", NULL, NULL, NULL, NULL, NULL, \
+        0                                                                                          \
+  }
+
+/** A signed tree head. */
+typedef struct cairn_tree_head {
+  uint64_t size;
+  uint8_t root[CAIRN_AUDIT_HASH_SIZE];
+  uint8_t chain_head[CAIRN_AUDIT_HASH_SIZE];
+  int64_t time_micros;
+  uint8_t signature[64]; /**< Ed25519 */
+} cairn_tree_head;
+
+/**
+ * Appends an entry now; its sequence number in *out_seq. expected_size >= 0 makes the append
+ * conditional: CAIRN_ABORTED / AUDIT_SIZE_MISMATCH if the log has another size (-1: any size).
+ * CAIRN_INVALID_ARGUMENT / AUDIT_ENTRY_INVALID for a bad entry.
+ */
+CAIRN_API cairn_status cairn_audit_append(uint64_t* out_seq, cairn_engine* engine,
+                                          const cairn_audit_entry* entry, int64_t expected_size);
+/** Records an entry in the log's write mode (fail-closed: now; async: queued). */
+CAIRN_API cairn_status cairn_audit_record(cairn_engine* engine, const cairn_audit_entry* entry);
+/** Waits until the async queue is written. */
+CAIRN_API cairn_status cairn_audit_flush(cairn_engine* engine);
+/** Entries the async writer dropped. */
+CAIRN_API cairn_status cairn_audit_dropped(uint64_t* out, cairn_engine* engine);
+/** The number of entries. */
+CAIRN_API cairn_status cairn_audit_size(uint64_t* out, cairn_engine* engine);
+/** The current tree head, signed now. */
+CAIRN_API cairn_status cairn_audit_tree_head(cairn_tree_head* out, cairn_engine* engine);
+/** *out_valid = 1 when head is signed by the key in public_key_pem. */
+CAIRN_API cairn_status cairn_audit_verify_tree_head(int* out_valid, const cairn_tree_head* head,
+                                                    const char* public_key_pem);
+/** The inclusion proof of entry seq in the tree of size entries (size -1: current size). */
+CAIRN_API cairn_status cairn_audit_prove_inclusion(uint8_t** out, size_t* out_count,
+                                                   cairn_engine* engine, uint64_t seq,
+                                                   int64_t size);
+/** The consistency proof between sizes m and n (n -1: current size). */
+CAIRN_API cairn_status cairn_audit_prove_consistency(uint8_t** out, size_t* out_count,
+                                                     cairn_engine* engine, uint64_t m, int64_t n);
+/** Entry seq as a JSON object, including "encoded" (hex canonical encoding), "leaf" and "link". */
+CAIRN_API cairn_status cairn_audit_entry_json(char** out, cairn_engine* engine, uint64_t seq);
+/**
+ * One page of matching entries as {"entries": [...], "next_cursor": "..." or null}. NULL
+ * filters match everything; since/until (microseconds) may be NULL; cursor may be NULL or "".
+ */
+CAIRN_API cairn_status cairn_audit_query_json(char** out, cairn_engine* engine, const char* actor,
+                                              const char* action, const char* resource,
+                                              const int64_t* since, const int64_t* until,
+                                              size_t limit, const char* cursor);
+/**
+ * Verifies the stored log. CAIRN_DATA_LOSS / AUDIT_CHAIN_BROKEN when damaged, with the first bad
+ * sequence number in *out_bad_seq (which may be NULL).
+ */
+CAIRN_API cairn_status cairn_audit_verify(uint64_t* out_bad_seq, cairn_engine* engine);
+/** Exports the log as JSON Lines ending with the signed tree head, to path (mode 0600). */
+CAIRN_API cairn_status cairn_audit_export(cairn_engine* engine, const char* path);
+/** The log's Ed25519 public key as SPKI PEM (cairn_free()). */
+CAIRN_API cairn_status cairn_audit_public_key_pem(char** out, cairn_engine* engine);
+/**
+ * Verifies an export file offline. *out_intact = 1 when intact; else 0 and *out_bad_seq holds
+ * the first bad sequence number. CAIRN_INVALID_ARGUMENT / AUDIT_EXPORT_MALFORMED for a file that
+ * is not an export; CAIRN_UNAVAILABLE / AUDIT_EXPORT_FAILED when it cannot be read.
+ */
+CAIRN_API cairn_status cairn_audit_verify_export(int* out_intact, uint64_t* out_bad_seq,
+                                                 const char* path, const char* public_key_pem);
 
 #ifdef __cplusplus
 }

@@ -5,10 +5,7 @@
 
 #include "cairn/version.h"
 #include "common.hpp"
-
-struct cairn_engine {
-  std::unique_ptr<cairn::Engine> engine;
-};
+#include "engine_handle.hpp"
 
 using cairn::capi::guard;
 using cairn::capi::null_argument;
@@ -58,6 +55,9 @@ cairn_status cairn_engine_open(cairn_engine** out, const char* uri,
     cairn::EngineOptions options;
     options.env = cairn::capi::env_of(o.env);
     options.busy_timeout = std::chrono::milliseconds(o.busy_timeout_ms);
+    options.audit.mode =
+        o.audit_async != 0 ? cairn::audit::WriteMode::kAsync : cairn::audit::WriteMode::kFailClosed;
+    options.audit.queue_capacity = o.audit_queue_capacity;
     auto engine = cairn::Engine::open(uri, options);
     if (!engine) return set_error(engine.error());
     *out = new cairn_engine{std::move(*engine)};
