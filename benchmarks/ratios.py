@@ -22,11 +22,26 @@ TIME_PAIRS = [
     ("BM_CryptoVerifyEs384", "BM_CryptoVerifyEs384OpenSsl", "ES384 verify vs OpenSSL EVP_DigestVerify"),
     ("BM_CryptoVerifyEd25519", "BM_CryptoVerifyEd25519OpenSsl", "Ed25519 verify vs OpenSSL EVP_DigestVerify"),
 ]
+TIME_PAIRS += [
+    ("BM_AuditAppend/real_time", "BM_AuditAppendSqlitePeer/real_time",
+     "audit append (1 per transaction) vs plain SQLite insert of the same bytes (goal <= 2.00)"),
+]
 SPEEDUP_PAIRS = [
+    ("BM_AuditAppendBatch/1000/real_time", "BM_AuditAppendBatchSqlitePeer/real_time",
+     "audit batch of 1000 (1000 actors) vs plain SQLite batch of the same bytes"),
+    ("BM_AuditAppendBatch/50/real_time", "BM_AuditAppendBatchSqlitePeer/real_time",
+     "audit batch of 1000 (50 actors) vs plain SQLite batch of the same bytes"),
     ("BM_CryptoSha256Batch/2/real_time", "BM_CryptoSha256BatchRawLoop/real_time",
      "batch of 4096 x 64 B on 2 threads vs a one-thread raw loop"),
     ("BM_CryptoSha256Batch/1/real_time", "BM_CryptoSha256BatchRawLoop/real_time",
      "batch of 4096 x 64 B on 1 thread vs a one-thread raw loop"),
+]
+
+
+ABSOLUTE = [
+    ("BM_AuditAppendBatch/1000/real_time", "audit batched appends (goal >= 100,000 entries/s)"),
+    ("BM_AuditInclusionProof/1000000", "inclusion proof in a 1,000,000-entry SQLite log"),
+    ("BM_AuditVerify/100000/real_time", "full verification of a 100,000-entry log"),
 ]
 
 
@@ -47,7 +62,12 @@ def main():
     for cairn, peer, label in SPEEDUP_PAIRS:
         if cairn in medians and peer in medians:
             a, b = medians[cairn]["items_per_second"], medians[peer]["items_per_second"]
-            print(f"{a / b:5.2f}x  speed-up: {label}  ({a / 1e6:.2f} vs {b / 1e6:.2f} M hashes/s)")
+            print(f"{a / b:5.2f}x  throughput: {label}  ({a:,.0f} vs {b:,.0f} per second)")
+    for name, label in ABSOLUTE:
+        if name in medians:
+            b = medians[name]
+            print(f"        {label}: {b['real_time']:,.1f} {b['time_unit']}"
+                  f" ({b.get('items_per_second', 0):,.0f} per second)")
 
 
 if __name__ == "__main__":

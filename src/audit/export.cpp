@@ -23,6 +23,19 @@ using nlohmann::json;
 
 json optional_text(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
 
+// Details as exported: the stored JSON object, or, for a row damaged in storage, the text itself
+// (the export must still be written; verification then reports the entry).
+json details_json(const std::string& details) {
+  if (details.empty()) return nullptr;
+  json parsed = json::parse(details, nullptr, false);
+  return parsed.is_discarded() ? json(details) : parsed;
+}
+
+// Serializes without throwing on invalid UTF-8 from a damaged row (replaced by U+FFFD).
+std::string dump_line(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 json entry_json(const StoredEntry& s) {
   const Entry& e = s.entry;
   return json{{"seq", e.seq},
@@ -33,7 +46,7 @@ json entry_json(const StoredEntry& s) {
               {"resource_type", optional_text(e.resource_type)},
               {"resource_id", optional_text(e.resource_id)},
               {"outcome", e.outcome},
-              {"details", e.details.empty() ? json(nullptr) : json::parse(e.details)},
+              {"details", details_json(e.details)},
               {"ip", optional_text(e.ip)},
               {"user_agent", optional_text(e.user_agent)},
               {"request_id", optional_text(e.request_id)},
@@ -94,10 +107,12 @@ Result<StoredEntry> parse_entry(const json& line, size_t number) {
     return malformed(number, "an entry field is missing or not text");
   }
   auto details = line.find("details");
-  if (details == line.end() || !(details->is_null() || details->is_object())) {
-    return malformed(number, "details must be an object or null");
+  if (details == line.end() ||
+      !(details->is_null() || details->is_object() || details->is_string())) {
+    return malformed(number, "details must be an object, a string or null");
   }
   if (details->is_object()) e.details = details->dump();
+  if (details->is_string()) e.details = details->get<std::string>();
   if (!read_hash(line, "leaf", s.leaf) || !read_hash(line, "link", s.link)) {
     return malformed(number, "leaf and link must be 64 hex characters");
   }
@@ -161,7 +176,7 @@ Status AuditLog::export_jsonl(const std::string& path) {
     }
     if (chunk->empty()) break;
     for (const StoredEntry& s : *chunk) {
-      buffer += entry_json(s).dump();
+      buffer += dump_line(entry_json(s));
       buffer += '\n';
     }
     from = chunk->back().entry.seq + 1;

@@ -131,7 +131,7 @@ struct AuditLog::State {
       AppendPlan plan;
       plan.head = head;
       first = head.size();
-      Timestamp now = env.now();
+      Timestamp now = std::max(env.now(), head.last_time);
       plan.entries.reserve(entries.size());
       for (Entry& e : entries) {
         e.seq = plan.head.size();
@@ -145,6 +145,7 @@ struct AuditLog::State {
         stored.entry = std::move(e);
         plan.entries.push_back(std::move(stored));
       }
+      plan.head.last_time = now;
       return plan;
     };
     CAIRN_TRY(store.append(name, planner));

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "cairn/core/encoding.hpp"
@@ -36,6 +37,9 @@ class AuditVerifyTest : public ::testing::Test {
     engine_ = std::move(Engine::open("sqlite:" + path_).value());
     for (int i = 0; i < 20; ++i) ASSERT_TRUE(engine_->audit().append(entry(i)));
   }
+
+  // The row id of entry `seq` of the engine's log (log id 1; see sqlite/audit_store.cpp).
+  static std::string row(uint64_t seq) { return std::to_string((int64_t{1} << 40) + int64_t(seq)); }
 
   void sql(const std::string& statement) {
     sqlite3* db = nullptr;
@@ -73,12 +77,12 @@ TEST_F(AuditVerifyTest, IntactLogVerifies) {
 }
 
 TEST_F(AuditVerifyTest, FindsAModifiedField) {
-  sql("UPDATE audit_entries SET actor_id = 'mallory' WHERE seq = 7");
+  sql("UPDATE audit_entries SET actor_id = 'mallory' WHERE id = " + row(7));
   expect_damage(Damage::kModified, 7);
 }
 
 TEST_F(AuditVerifyTest, FindsAModifiedIpAndUserAgent) {
-  sql("UPDATE audit_entries SET user_agent = 'other' WHERE seq = 11");
+  sql("UPDATE audit_entries SET user_agent = 'other' WHERE id = " + row(11));
   expect_damage(Damage::kModified, 11);
 }
 
@@ -89,24 +93,40 @@ TEST_F(AuditVerifyTest, FindsAModificationWithRecomputedLeafAndLink) {
   Hash leaf = leaf_hash(encode(e.entry));
   Hash link = chain_link(engine_->audit().entry(3)->link, leaf);
   sql("UPDATE audit_entries SET actor_id = 'mallory', leaf = x'" + encoding::hex_encode(leaf) +
-      "', link = x'" + encoding::hex_encode(link) + "' WHERE seq = 4");
+      "', link = x'" + encoding::hex_encode(link) + "' WHERE id = " + row(4));
   expect_damage(Damage::kModified, 4);
 }
 
+TEST_F(AuditVerifyTest, ExportsAndReportsRowsDamagedBeyondParsing) {
+  sql("UPDATE audit_entries SET details = '{not json' WHERE id = " + row(2));
+  sql("UPDATE audit_entries SET user_agent = CAST(x'ff00ff' AS TEXT) WHERE id = " + row(3));
+  expect_damage(Damage::kModified, 2);
+  std::string path = dir_.file("damaged.jsonl");
+  ASSERT_TRUE(engine_->audit().export_jsonl(path));
+  std::ifstream in(path);
+  std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  auto key = crypto::PublicKey::from_pem(engine_->audit().public_key_pem()).value();
+  auto report = verify_export(text, key);
+  ASSERT_TRUE(report) << report.error().to_string();
+  EXPECT_EQ(damage_name(report->damage), "modified");
+  EXPECT_EQ(report->first_bad_seq, 2u);
+}
+
 TEST_F(AuditVerifyTest, FindsADeletedEntry) {
-  sql("DELETE FROM audit_entries WHERE seq = 5");
+  sql("DELETE FROM audit_entries WHERE id = " + row(5));
   expect_damage(Damage::kDeleted, 5);
 }
 
 TEST_F(AuditVerifyTest, FindsATruncatedLog) {
-  sql("DELETE FROM audit_entries WHERE seq >= 17");
+  sql("DELETE FROM audit_entries WHERE id >= " + row(17));
   expect_damage(Damage::kTruncated, 17);
 }
 
 TEST_F(AuditVerifyTest, FindsAnInsertedEntry) {
-  sql("INSERT INTO audit_entries SELECT log, 20, time, actor_type, actor_id, action, "
+  sql("INSERT INTO audit_entries SELECT id + 1, time, actor_type, actor_id, action, "
       "resource_type, resource_id, outcome, details, ip, user_agent, request_id, leaf, link "
-      "FROM audit_entries WHERE seq = 19");
+      "FROM audit_entries WHERE id = " +
+      row(19));
   expect_damage(Damage::kInserted, 20);
 }
 

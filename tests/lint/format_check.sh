@@ -4,7 +4,7 @@ set -eu
 root=$1
 clang_format=$2
 cd "$root"
-files=$(find include src capi tests examples benchmarks bindings/python/src servers \
+files=$(find include src capi tests examples benchmarks bindings/python/src servers tools \
   \( -name '*.hpp' -o -name '*.cpp' -o -name '*.h' -o -name '*.c' \) 2>/dev/null | sort)
 "$clang_format" --dry-run -Werror $files
 echo "format: $(echo "$files" | wc -l) files clean"

@@ -192,7 +192,8 @@ def test_verify_reports_the_first_bad_sequence_number(tmp_path):
         append_some(engine.audit, 8)
         assert engine.audit.verify() == 8
     raw = sqlite3.connect(db)
-    raw.execute("UPDATE audit_entries SET ip = '198.51.100.7' WHERE seq = 5")
+    # Row ids pack (log << 40) | seq; the engine's log is log 1.
+    raw.execute("UPDATE audit_entries SET ip = '198.51.100.7' WHERE id = ?", ((1 << 40) + 5,))
     raw.commit()
     raw.close()
     with cairn.open(f"sqlite:{db}") as engine:

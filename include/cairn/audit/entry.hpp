@@ -41,7 +41,9 @@ struct EntryInput {
   std::string request_id;              // optional, up to 128 printable ASCII characters
 };
 
-// An entry as the log holds it: validated, canonical, numbered and timed.
+// An entry as the log holds it: validated, canonical, numbered and timed. Times never decrease
+// along the sequence (an append uses the later of the clock and the previous entry's time), so a
+// clock stepping back cannot make the log look reordered.
 struct Entry {
   uint64_t seq = 0;
   Timestamp time{};

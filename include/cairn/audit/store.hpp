@@ -24,6 +24,7 @@ namespace cairn::audit {
 struct LogHead {
   Hash chain_head = kGenesisLink;  // the last entry's link
   Frontier frontier;               // frontier.size is the log's size
+  Timestamp last_time{};           // the last entry's time: entry times never decrease
   uint64_t size() const noexcept { return frontier.size; }
 };
 
@@ -42,7 +43,8 @@ struct AppendPlan {
 };
 
 // Filters for query(); unset fields match everything. Results are in sequence order, starting
-// after `after_seq` when set.
+// after `after_seq` when set. Entry times never decrease along the sequence, so a time range is a
+// sequence range: stores find it by binary search instead of keeping a time index.
 struct EntryQuery {
   std::optional<std::string> actor_id;
   std::optional<std::string> action;

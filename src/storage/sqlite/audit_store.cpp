@@ -10,8 +10,18 @@ using audit::Hash;
 using audit::StoredEntry;
 
 constexpr std::string_view kEntryColumns =
-    "seq, time, actor_type, actor_id, action, resource_type, resource_id, outcome, details, ip, "
-    "user_agent, request_id, leaf, link";
+    "id & 1099511627775, time, actor_type, actor_id, action, resource_type, resource_id, "
+    "outcome, details, ip, user_agent, request_id, leaf, link";
+
+// Row ids (migration 2): entries (log << 40) | seq, nodes (log << 47) | (level << 41) | index.
+// Limits: 2^40 entries per log, 2^16 logs.
+constexpr int kSeqBits = 40;
+int64_t entry_id(int64_t log, uint64_t seq) {
+  return (log << kSeqBits) | static_cast<int64_t>(seq);
+}
+int64_t node_id(int64_t log, uint32_t level, uint64_t index) {
+  return (log << 47) | (static_cast<int64_t>(level) << 41) | static_cast<int64_t>(index);
+}
 
 Result<Hash> to_hash(const Bytes& bytes) {
   if (bytes.size() != 32) {
@@ -60,6 +70,7 @@ Result<audit::LogHead> read_head(Connection& c, int64_t id) {
   if (!row) return internal::audit_log_not_found(std::to_string(id));
   audit::LogHead head;
   head.frontier.size = static_cast<uint64_t>(s.column_int64(0));
+  head.last_time = from_unix_micros(s.column_int64(3));
   CAIRN_ASSIGN_OR_RETURN(head.chain_head, to_hash(s.column_blob(1)));
   Bytes peaks = s.column_blob(2);
   if (peaks.size() != 32 * static_cast<size_t>(std::popcount(head.frontier.size))) {
@@ -103,7 +114,7 @@ Result<audit::LogKeys> SqliteAuditStore::open_log(std::string_view log,
     CAIRN_ASSIGN_OR_RETURN(
         Statement s,
         c.prepare("INSERT INTO audit_logs (name, signing_key_pem, redaction_key, created_at, "
-                  "size, chain_head, frontier) VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6) "
+                  "size, chain_head, frontier, last_time) VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, 0) "
                   "ON CONFLICT (name) DO NOTHING"));
     Hash genesis = audit::kGenesisLink;
     s.bind(1, log)
@@ -142,14 +153,13 @@ Result<audit::LogHead> SqliteAuditStore::append(std::string_view log, const Plan
     CAIRN_ASSIGN_OR_RETURN(audit::AppendPlan p, plan(head));
     CAIRN_ASSIGN_OR_RETURN(
         Statement insert,
-        c.prepare("INSERT INTO audit_entries (log, seq, time, actor_type, actor_id, action, "
+        c.prepare("INSERT INTO audit_entries (id, time, actor_type, actor_id, action, "
                   "resource_type, resource_id, outcome, details, ip, user_agent, request_id, "
-                  "leaf, link) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-                  "?14, ?15)"));
+                  "leaf, link) VALUES (?1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+                  "?15)"));
     for (const StoredEntry& s : p.entries) {
       const audit::Entry& e = s.entry;
-      insert.bind(1, id)
-          .bind(2, static_cast<int64_t>(e.seq))
+      insert.bind(1, entry_id(id, e.seq))
           .bind(3, to_unix_micros(e.time))
           .bind(4, e.actor_type)
           .bind(5, e.actor_id)
@@ -166,14 +176,10 @@ Result<audit::LogHead> SqliteAuditStore::append(std::string_view log, const Plan
       CAIRN_TRY(insert.run());
       insert.reset();
     }
-    CAIRN_ASSIGN_OR_RETURN(
-        Statement node,
-        c.prepare("INSERT INTO audit_nodes (log, level, idx, hash) VALUES (?1, ?2, ?3, ?4)"));
+    CAIRN_ASSIGN_OR_RETURN(Statement node,
+                           c.prepare("INSERT INTO audit_nodes (id, hash) VALUES (?1, ?2)"));
     for (const auto& n : p.nodes) {
-      node.bind(1, id)
-          .bind(2, int64_t{n.level})
-          .bind(3, static_cast<int64_t>(n.index))
-          .bind_blob(4, n.hash);
+      node.bind(1, node_id(id, n.level, n.index)).bind_blob(2, n.hash);
       CAIRN_TRY(node.run());
       node.reset();
     }
@@ -181,11 +187,13 @@ Result<audit::LogHead> SqliteAuditStore::append(std::string_view log, const Plan
     for (const Hash& h : p.head.frontier.peaks) peaks.insert(peaks.end(), h.begin(), h.end());
     CAIRN_ASSIGN_OR_RETURN(
         Statement update,
-        c.prepare("UPDATE audit_logs SET size = ?2, chain_head = ?3, frontier = ?4 WHERE id = ?1"));
+        c.prepare("UPDATE audit_logs SET size = ?2, chain_head = ?3, frontier = ?4, "
+                  "last_time = ?5 WHERE id = ?1"));
     update.bind(1, id)
         .bind(2, static_cast<int64_t>(p.head.size()))
         .bind_blob(3, p.head.chain_head)
-        .bind_blob(4, peaks);
+        .bind_blob(4, peaks)
+        .bind(5, to_unix_micros(p.head.last_time));
     CAIRN_TRY(update.run());
     return p.head;
   });
@@ -194,10 +202,9 @@ Result<audit::LogHead> SqliteAuditStore::append(std::string_view log, const Plan
 Result<StoredEntry> SqliteAuditStore::entry(std::string_view log, uint64_t seq) {
   CAIRN_ASSIGN_OR_RETURN(int64_t id, log_id(log));
   return db_.read([&](Connection& c) -> Result<StoredEntry> {
-    CAIRN_ASSIGN_OR_RETURN(Statement s,
-                           c.prepare("SELECT " + std::string(kEntryColumns) +
-                                     " FROM audit_entries WHERE log = ?1 AND seq = ?2"));
-    s.bind(1, id).bind(2, static_cast<int64_t>(seq));
+    CAIRN_ASSIGN_OR_RETURN(Statement s, c.prepare("SELECT " + std::string(kEntryColumns) +
+                                                  " FROM audit_entries WHERE id = ?1"));
+    s.bind(1, entry_id(id, seq));
     CAIRN_ASSIGN_OR_RETURN(bool row, s.step());
     if (!row) return internal::audit_entry_not_found(seq);
     return read_entry(s);
@@ -208,28 +215,62 @@ Result<std::vector<StoredEntry>> SqliteAuditStore::scan(std::string_view log, ui
                                                         size_t limit) {
   CAIRN_ASSIGN_OR_RETURN(int64_t id, log_id(log));
   return db_.read([&](Connection& c) -> Result<std::vector<StoredEntry>> {
-    CAIRN_ASSIGN_OR_RETURN(Statement s,
-                           c.prepare("SELECT " + std::string(kEntryColumns) +
-                                     " FROM audit_entries WHERE log = ?1 AND seq >= ?2 "
-                                     "ORDER BY seq LIMIT ?3"));
-    s.bind(1, id).bind(2, static_cast<int64_t>(from_seq)).bind(3, static_cast<int64_t>(limit));
+    CAIRN_ASSIGN_OR_RETURN(Statement s, c.prepare("SELECT " + std::string(kEntryColumns) +
+                                                  " FROM audit_entries WHERE id >= ?1 AND id <= ?2 "
+                                                  "ORDER BY id LIMIT ?3"));
+    s.bind(1, entry_id(id, from_seq))
+        .bind(2, entry_id(id, (uint64_t{1} << kSeqBits) - 1))
+        .bind(3, static_cast<int64_t>(limit));
     return read_entries(s);
   });
 }
+
+namespace {
+
+// The first seq in [lo, hi) whose entry time is >= t, by binary search (times never decrease).
+Result<uint64_t> first_at_or_after(Connection& c, int64_t log, uint64_t lo, uint64_t hi,
+                                   Timestamp t) {
+  CAIRN_ASSIGN_OR_RETURN(Statement s, c.prepare("SELECT time FROM audit_entries WHERE id = ?1"));
+  while (lo < hi) {
+    uint64_t mid = lo + (hi - lo) / 2;
+    s.bind(1, entry_id(log, mid));
+    CAIRN_ASSIGN_OR_RETURN(bool row, s.step());
+    // A missing row (a damaged log) counts as "later", keeping the search bounded.
+    bool before = row && s.column_int64(0) < to_unix_micros(t);
+    s.reset();
+    if (before) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
+}  // namespace
 
 Result<std::vector<StoredEntry>> SqliteAuditStore::query(std::string_view log,
                                                          const audit::EntryQuery& q) {
   CAIRN_ASSIGN_OR_RETURN(int64_t id, log_id(log));
   return db_.read([&](Connection& c) -> Result<std::vector<StoredEntry>> {
+    CAIRN_ASSIGN_OR_RETURN(audit::LogHead head, read_head(c, id));
+    uint64_t begin = q.after_seq ? *q.after_seq + 1 : 0;
+    uint64_t end = head.size();
+    if (q.since) {
+      CAIRN_ASSIGN_OR_RETURN(begin, first_at_or_after(c, id, begin, end, *q.since));
+    }
+    if (q.until) {
+      CAIRN_ASSIGN_OR_RETURN(end, first_at_or_after(c, id, begin, end, *q.until));
+    }
+    std::vector<StoredEntry> out;
+    if (begin >= end) return out;
     // One statement for every filter combination: an unset filter binds NULL and matches all.
     CAIRN_ASSIGN_OR_RETURN(
-        Statement s,
-        c.prepare("SELECT " + std::string(kEntryColumns) +
-                  " FROM audit_entries WHERE log = ?1 AND seq > ?2"
-                  " AND (?3 IS NULL OR actor_id = ?3) AND (?4 IS NULL OR action = ?4)"
-                  " AND (?5 IS NULL OR resource_id = ?5) AND (?6 IS NULL OR time >= ?6)"
-                  " AND (?7 IS NULL OR time < ?7) ORDER BY seq LIMIT ?8"));
-    s.bind(1, id).bind(2, q.after_seq ? static_cast<int64_t>(*q.after_seq) : int64_t{-1});
+        Statement s, c.prepare("SELECT " + std::string(kEntryColumns) +
+                               " FROM audit_entries WHERE id >= ?1 AND id < ?2"
+                               " AND (?3 IS NULL OR actor_id = ?3) AND (?4 IS NULL OR action = ?4)"
+                               " AND (?5 IS NULL OR resource_id = ?5) ORDER BY id LIMIT ?6"));
+    s.bind(1, entry_id(id, begin)).bind(2, entry_id(id, end));
     auto bind_text = [&](int i, const std::optional<std::string>& v) {
       if (v) {
         s.bind(i, *v);
@@ -240,17 +281,7 @@ Result<std::vector<StoredEntry>> SqliteAuditStore::query(std::string_view log,
     bind_text(3, q.actor_id);
     bind_text(4, q.action);
     bind_text(5, q.resource_id);
-    if (q.since) {
-      s.bind(6, to_unix_micros(*q.since));
-    } else {
-      s.bind_null(6);
-    }
-    if (q.until) {
-      s.bind(7, to_unix_micros(*q.until));
-    } else {
-      s.bind_null(7);
-    }
-    s.bind(8, static_cast<int64_t>(q.limit));
+    s.bind(6, static_cast<int64_t>(q.limit));
     return read_entries(s);
   });
 }
@@ -258,10 +289,8 @@ Result<std::vector<StoredEntry>> SqliteAuditStore::query(std::string_view log,
 Result<Hash> SqliteAuditStore::node(std::string_view log, uint32_t level, uint64_t index) {
   CAIRN_ASSIGN_OR_RETURN(int64_t id, log_id(log));
   return db_.read([&](Connection& c) -> Result<Hash> {
-    CAIRN_ASSIGN_OR_RETURN(
-        Statement s,
-        c.prepare("SELECT hash FROM audit_nodes WHERE log = ?1 AND level = ?2 AND idx = ?3"));
-    s.bind(1, id).bind(2, int64_t{level}).bind(3, static_cast<int64_t>(index));
+    CAIRN_ASSIGN_OR_RETURN(Statement s, c.prepare("SELECT hash FROM audit_nodes WHERE id = ?1"));
+    s.bind(1, node_id(id, level, index));
     CAIRN_ASSIGN_OR_RETURN(bool row, s.step());
     if (!row) return internal::audit_node_missing(level, index);
     return to_hash(s.column_blob(0));
@@ -273,12 +302,11 @@ Result<std::vector<Hash>> SqliteAuditStore::nodes(std::string_view log, uint32_t
   CAIRN_ASSIGN_OR_RETURN(int64_t id, log_id(log));
   return db_.read([&](Connection& c) -> Result<std::vector<Hash>> {
     CAIRN_ASSIGN_OR_RETURN(
-        Statement s, c.prepare("SELECT idx, hash FROM audit_nodes WHERE log = ?1 AND level = ?2 "
-                               "AND idx >= ?3 AND idx < ?4 ORDER BY idx"));
-    s.bind(1, id)
-        .bind(2, int64_t{level})
-        .bind(3, static_cast<int64_t>(index))
-        .bind(4, static_cast<int64_t>(index + count));
+        Statement s, c.prepare("SELECT id - ?3, hash FROM audit_nodes WHERE id >= ?1 AND id < ?2 "
+                               "ORDER BY id"));
+    s.bind(1, node_id(id, level, index))
+        .bind(2, node_id(id, level, index + count))
+        .bind(3, node_id(id, level, 0));
     std::vector<Hash> out;
     while (true) {
       CAIRN_ASSIGN_OR_RETURN(bool row, s.step());

@@ -164,8 +164,11 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& path,
   }
   std::unique_ptr<Connection> connection(new Connection(db));
   sqlite3_busy_timeout(db, static_cast<int>(options.busy_timeout.count()));
-  // Per connection, never stored in the file: must be set on every open.
-  CAIRN_TRY(connection->exec("PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF;"));
+  // Per connection, never stored in the file: must be set on every open. The page cache (64 MiB,
+  // the default is 2 MiB) keeps the B-trees a batch touches in memory: with the default, a
+  // 1000-entry audit batch spills and re-reads pages and runs at a quarter of the speed.
+  CAIRN_TRY(connection->exec(
+      "PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF; PRAGMA cache_size = -65536;"));
   return connection;
 }
 
