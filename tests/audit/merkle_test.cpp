@@ -15,7 +15,8 @@ using encoding::hex_encode;
 
 std::vector<Hash> standard_leaves() {
   std::vector<Hash> out;
-  for (const auto& hex : load_vectors("rfc6962_merkle.json")["leaves_hex"]) {
+  const auto vectors = load_vectors("rfc6962_merkle.json");  // kept alive for the loop
+  for (const auto& hex : vectors["leaves_hex"]) {
     out.push_back(leaf_hash(unhex(hex.get<std::string>())));
   }
   return out;
