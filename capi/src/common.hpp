@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <stdexcept>
 #include <string_view>
 
 #include "cairn.h"
@@ -49,6 +50,10 @@ cairn_status guard(F&& body) noexcept {
     return body();
   } catch (const std::bad_alloc&) {
     return set_error({ErrorCode::kResourceExhausted, "CAPI_OUT_OF_MEMORY", "out of memory"});
+  } catch (const std::length_error&) {
+    // A size the library cannot allocate (a huge count or length from the caller).
+    return set_error({ErrorCode::kResourceExhausted, "CAPI_OUT_OF_MEMORY",
+                      "the request is too large to allocate"});
   } catch (...) {
     return set_error(
         {ErrorCode::kInternal, "CAPI_INTERNAL_ERROR", "an unexpected internal error occurred"});

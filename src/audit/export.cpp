@@ -81,6 +81,8 @@ bool read_hash(const json& object, const char* key, Hash& out) {
 bool read_int(const json& object, const char* key, int64_t& out) {
   auto it = object.find(key);
   if (it == object.end() || !it->is_number_integer()) return false;
+  // Above INT64_MAX the value would wrap negative: not a valid seq, size or time.
+  if (it->is_number_unsigned() && it->get<uint64_t>() > uint64_t{INT64_MAX}) return false;
   out = it->get<int64_t>();
   return true;
 }
@@ -202,22 +204,26 @@ Status AuditLog::export_jsonl(const std::string& path) {
 
 Result<ExportedLog> parse_export(std::string_view jsonl) {
   ExportedLog out;
-  std::vector<std::string_view> lines;
+  // (line number, text) of every non-blank line; blank lines are tolerated but keep their numbers,
+  // so errors name the line an editor shows.
+  std::vector<std::pair<size_t, std::string_view>> lines;
   size_t pos = 0;
-  while (pos < jsonl.size()) {
+  for (size_t number = 1; pos < jsonl.size(); ++number) {
     size_t end = jsonl.find('\n', pos);
     if (end == std::string_view::npos) end = jsonl.size();
-    if (end > pos) lines.push_back(jsonl.substr(pos, end - pos));
+    std::string_view text = jsonl.substr(pos, end - pos);
+    if (!text.empty() && text != "\r") lines.emplace_back(number, text);
     pos = end + 1;
   }
   if (lines.empty()) return malformed(1, "the export is empty");
   for (size_t i = 0; i < lines.size(); ++i) {
-    json line = json::parse(lines[i], nullptr, false);
-    if (line.is_discarded()) return malformed(i + 1, "not JSON");
+    auto [number, text] = lines[i];
+    json line = json::parse(text, nullptr, false);
+    if (line.is_discarded()) return malformed(number, "not JSON");
     if (i + 1 == lines.size()) {
-      CAIRN_ASSIGN_OR_RETURN(out.head, parse_tree_head(line, i + 1));
+      CAIRN_ASSIGN_OR_RETURN(out.head, parse_tree_head(line, number));
     } else {
-      CAIRN_ASSIGN_OR_RETURN(StoredEntry e, parse_entry(line, i + 1));
+      CAIRN_ASSIGN_OR_RETURN(StoredEntry e, parse_entry(line, number));
       out.entries.push_back(std::move(e));
     }
   }

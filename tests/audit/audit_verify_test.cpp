@@ -229,6 +229,22 @@ TEST_F(AuditExportTest, MalformedExportsAreInvalidArgument) {
   }
 }
 
+TEST_F(AuditExportTest, MalformedLinesAreNamedByTheirLineNumber) {
+  auto lines = exported_lines();
+  lines.insert(lines.begin() + 2, "");  // a blank line: tolerated, but counted
+  lines[5] = "{broken";
+  auto key = crypto::PublicKey::from_pem(engine_->audit().public_key_pem()).value();
+  auto r = verify_export(join(lines), key);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().reason, "AUDIT_EXPORT_MALFORMED");
+  EXPECT_NE(r.error().message.find("line 6:"), std::string::npos) << r.error().message;
+  auto huge = exported_lines();
+  huge[1].replace(huge[1].find("\"time\":"), 7, "\"time\":18446744073709551615,\"x\":");
+  auto h = verify_export(join(huge), key);
+  ASSERT_FALSE(h);
+  EXPECT_EQ(h.error().reason, "AUDIT_EXPORT_MALFORMED");
+}
+
 TEST_F(AuditExportTest, ExportFileIsPrivate) {
   std::string path = dir_.file("private.jsonl");
   ASSERT_TRUE(engine_->audit().export_jsonl(path));
