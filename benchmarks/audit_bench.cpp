@@ -6,6 +6,7 @@
 //   BM_AuditAppendBatch       1000 entries per transaction (group commit)
 //   BM_AuditAppendBatchSqlitePeer  the same bytes, 1000 plain inserts per transaction
 //   BM_AuditInclusionProof    proof for a random entry of a 1,000,000-entry SQLite log
+//   BM_AuditQueryByActor      one page of one actor's entries in a 100,000-entry log
 //   BM_AuditVerify            full verification of a 100,000-entry SQLite log (entries/s)
 //
 // benchmarks/ratios.py prints the ratios recorded in docs/performance.md.
@@ -167,6 +168,24 @@ void BM_AuditInclusionProof(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_AuditInclusionProof)->Arg(1000000)->Unit(benchmark::kMicrosecond);
+
+// One page (up to 100) of a single actor's entries in a 100,000-entry log: actor i % 1000, so
+// each block of 1024 entries holds the actor about once. Arg 1: a key present in no block.
+void BM_AuditQueryByActor(benchmark::State& state) {
+  cairn::Engine& engine = big_log(100000);
+  cairn::audit::EntryQuery q;
+  q.actor_id = state.range(0) == 0 ? "user7" : "nobody";
+  q.limit = 100;
+  for (auto _ : state) {
+    auto page = engine.audit().query(q);
+    if (!page || (state.range(0) == 0 && page->entries.size() != 100)) {
+      state.SkipWithError("query failed");
+    }
+    benchmark::DoNotOptimize(page);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_AuditQueryByActor)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 
 void BM_AuditVerify(benchmark::State& state) {
   cairn::Engine& engine = big_log(state.range(0));

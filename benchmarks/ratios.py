@@ -41,6 +41,8 @@ SPEEDUP_PAIRS = [
 ABSOLUTE = [
     ("BM_AuditAppendBatch/1000/real_time", "audit batched appends (goal >= 100,000 entries/s)"),
     ("BM_AuditInclusionProof/1000000", "inclusion proof in a 1,000,000-entry SQLite log"),
+    ("BM_AuditQueryByActor/0", "query: a page of 100 of one actor's entries, 100,000-entry log"),
+    ("BM_AuditQueryByActor/1", "query: an actor with no entries, 100,000-entry log"),
     ("BM_AuditVerify/100000/real_time", "full verification of a 100,000-entry log"),
 ]
 

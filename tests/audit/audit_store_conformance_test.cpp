@@ -189,6 +189,42 @@ TEST_P(AuditConformance, QueriesFilterAndPaginate) {
   EXPECT_EQ(log().query({}, "!!").error().reason, "AUDIT_CURSOR_INVALID");
 }
 
+TEST_P(AuditConformance, QueriesFindRareKeysAcrossManyBlocks) {
+  std::vector<EntryInput> batch;
+  for (int i = 0; i < 3500; ++i) {
+    bool rare = i == 5 || i == 1500 || i == 2047 || i == 2048 || i == 3499;
+    batch.push_back(entry(rare ? "rare" : "common" + std::to_string(i % 7),
+                          rare ? "export" : "read", rare ? "vault" : "r" + std::to_string(i % 13)));
+  }
+  ASSERT_TRUE(log().append_batch(batch));
+  for (auto filter : {0, 1, 2}) {
+    audit::EntryQuery q;
+    if (filter == 0) q.actor_id = "rare";
+    if (filter == 1) q.action = "export";
+    if (filter == 2) q.resource_id = "vault";
+    q.limit = 2;
+    std::vector<uint64_t> seqs;
+    std::string cursor;
+    do {
+      auto page = log().query(q, cursor);
+      ASSERT_TRUE(page) << page.error().to_string();
+      for (const auto& e : page->entries) seqs.push_back(e.seq);
+      cursor = page->next_cursor;
+    } while (!cursor.empty());
+    EXPECT_EQ(seqs, (std::vector<uint64_t>{5, 1500, 2047, 2048, 3499})) << "filter " << filter;
+  }
+  audit::EntryQuery none;
+  none.actor_id = "nobody";
+  EXPECT_TRUE(log().query(none)->entries.empty());
+  audit::EntryQuery both;
+  both.actor_id = "common3";
+  both.resource_id = "r3";
+  auto page = log().query(both);
+  ASSERT_TRUE(page);
+  for (const auto& e : page->entries) EXPECT_EQ(e.seq % 91, 3u);  // i % 7 == 3 and i % 13 == 3
+  EXPECT_FALSE(page->entries.empty());
+}
+
 TEST_P(AuditConformance, VerifyAcceptsAnIntactLog) {
   for (int i = 0; i < 50; ++i) ASSERT_TRUE(log().append(entry("a", "x")));
   auto report = log().check();

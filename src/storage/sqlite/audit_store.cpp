@@ -1,5 +1,9 @@
 #include "storage/sqlite/audit_store.hpp"
 
+#include <algorithm>
+#include <iterator>
+#include <map>
+
 #include "storage/internal/audit_errors.hpp"
 #include "storage/sqlite/sqlite_database.hpp"
 
@@ -21,6 +25,98 @@ int64_t entry_id(int64_t log, uint64_t seq) {
 }
 int64_t node_id(int64_t log, uint32_t level, uint64_t index) {
   return (log << 47) | (static_cast<int64_t>(level) << 41) | static_cast<int64_t>(index);
+}
+
+// Skip index blocks: 1024 consecutive entries each.
+constexpr int kBlockBits = 10;
+int64_t block_id(int64_t log, uint64_t block) { return (log << 30) | static_cast<int64_t>(block); }
+
+// FNV-1a, 64-bit: stable across processes and versions (it is stored), and fast. Collisions only
+// make a query scan a block it did not need to.
+uint64_t key_hash(std::string_view text) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+// A block's summary: one sorted set of key hashes per filterable column.
+struct BlockKeys {
+  std::vector<uint64_t> actors, resources, actions;
+};
+
+std::vector<uint64_t> hashes_of_blob(const Bytes& blob) {
+  std::vector<uint64_t> out(blob.size() / 8);
+  for (size_t i = 0; i < out.size(); ++i) {
+    uint64_t v = 0;
+    for (int b = 0; b < 8; ++b) v = (v << 8) | blob[i * 8 + static_cast<size_t>(b)];
+    out[i] = v;
+  }
+  return out;
+}
+
+Bytes blob_of_hashes(const std::vector<uint64_t>& hashes) {
+  Bytes out;
+  out.reserve(hashes.size() * 8);
+  for (uint64_t v : hashes) {
+    for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(v >> shift));
+  }
+  return out;
+}
+
+// Adds `more` (unsorted, with repeats) to the sorted set `set`.
+void merge_into(std::vector<uint64_t>& set, std::vector<uint64_t> more) {
+  std::sort(more.begin(), more.end());
+  std::vector<uint64_t> merged;
+  merged.reserve(set.size() + more.size());
+  std::set_union(set.begin(), set.end(), more.begin(), more.end(), std::back_inserter(merged));
+  merged.erase(std::unique(merged.begin(), merged.end()), merged.end());
+  set = std::move(merged);
+}
+
+bool contains(const std::vector<uint64_t>& set, const std::optional<std::string>& key) {
+  return !key || std::binary_search(set.begin(), set.end(), key_hash(*key));
+}
+
+// Adds the batch's keys to the summaries of the blocks it touches (one or two per batch).
+Status update_blocks(Connection& c, int64_t log, const std::vector<StoredEntry>& entries) {
+  std::map<uint64_t, BlockKeys> added;
+  for (const StoredEntry& s : entries) {
+    BlockKeys& k = added[s.entry.seq >> kBlockBits];
+    k.actors.push_back(key_hash(s.entry.actor_id));
+    k.resources.push_back(key_hash(s.entry.resource_id));
+    k.actions.push_back(key_hash(s.entry.action));
+  }
+  CAIRN_ASSIGN_OR_RETURN(
+      Statement read,
+      c.prepare("SELECT actors, resources, actions FROM audit_blocks WHERE id = ?1"));
+  CAIRN_ASSIGN_OR_RETURN(
+      Statement write,
+      c.prepare("INSERT OR REPLACE INTO audit_blocks (id, actors, resources, actions) "
+                "VALUES (?1, ?2, ?3, ?4)"));
+  for (auto& [block, keys] : added) {
+    BlockKeys current;
+    read.bind(1, block_id(log, block));
+    CAIRN_ASSIGN_OR_RETURN(bool row, read.step());
+    if (row) {
+      current.actors = hashes_of_blob(read.column_blob(0));
+      current.resources = hashes_of_blob(read.column_blob(1));
+      current.actions = hashes_of_blob(read.column_blob(2));
+    }
+    read.reset();
+    merge_into(current.actors, std::move(keys.actors));
+    merge_into(current.resources, std::move(keys.resources));
+    merge_into(current.actions, std::move(keys.actions));
+    write.bind(1, block_id(log, block))
+        .bind_blob(2, blob_of_hashes(current.actors))
+        .bind_blob(3, blob_of_hashes(current.resources))
+        .bind_blob(4, blob_of_hashes(current.actions));
+    CAIRN_TRY(write.run());
+    write.reset();
+  }
+  return ok_status();
 }
 
 Result<Hash> to_hash(const Bytes& bytes) {
@@ -183,6 +279,7 @@ Result<audit::LogHead> SqliteAuditStore::append(std::string_view log, const Plan
       CAIRN_TRY(node.run());
       node.reset();
     }
+    CAIRN_TRY(update_blocks(c, id, p.entries));
     Bytes peaks;
     for (const Hash& h : p.head.frontier.peaks) peaks.insert(peaks.end(), h.begin(), h.end());
     CAIRN_ASSIGN_OR_RETURN(
@@ -270,7 +367,6 @@ Result<std::vector<StoredEntry>> SqliteAuditStore::query(std::string_view log,
                                " FROM audit_entries WHERE id >= ?1 AND id < ?2"
                                " AND (?3 IS NULL OR actor_id = ?3) AND (?4 IS NULL OR action = ?4)"
                                " AND (?5 IS NULL OR resource_id = ?5) ORDER BY id LIMIT ?6"));
-    s.bind(1, entry_id(id, begin)).bind(2, entry_id(id, end));
     auto bind_text = [&](int i, const std::optional<std::string>& v) {
       if (v) {
         s.bind(i, *v);
@@ -278,11 +374,52 @@ Result<std::vector<StoredEntry>> SqliteAuditStore::query(std::string_view log,
         s.bind_null(i);
       }
     };
-    bind_text(3, q.actor_id);
-    bind_text(4, q.action);
-    bind_text(5, q.resource_id);
-    s.bind(6, static_cast<int64_t>(q.limit));
-    return read_entries(s);
+    // Scans entries [from, to) with the filters, appending matches until the limit.
+    auto scan_range = [&](uint64_t from, uint64_t to) -> Status {
+      s.bind(1, entry_id(id, from)).bind(2, entry_id(id, to));
+      bind_text(3, q.actor_id);
+      bind_text(4, q.action);
+      bind_text(5, q.resource_id);
+      s.bind(6, static_cast<int64_t>(q.limit - out.size()));
+      CAIRN_ASSIGN_OR_RETURN(std::vector<StoredEntry> found, read_entries(s));
+      s.reset();
+      for (StoredEntry& e : found) out.push_back(std::move(e));
+      return ok_status();
+    };
+    if (!q.actor_id && !q.action && !q.resource_id) {
+      CAIRN_TRY(scan_range(begin, end));
+      return out;
+    }
+    // Key filters: walk the block summaries in order and scan only blocks that can match.
+    CAIRN_ASSIGN_OR_RETURN(Statement blocks,
+                           c.prepare("SELECT id, actors, resources, actions FROM audit_blocks "
+                                     "WHERE id >= ?1 AND id <= ?2 ORDER BY id"));
+    uint64_t first_block = begin >> kBlockBits;
+    uint64_t last_block = (end - 1) >> kBlockBits;
+    blocks.bind(1, block_id(id, first_block)).bind(2, block_id(id, last_block));
+    uint64_t expected_block = first_block;
+    auto scan_block = [&](uint64_t block) -> Status {
+      uint64_t from = std::max(begin, block << kBlockBits);
+      uint64_t to = std::min(end, (block + 1) << kBlockBits);
+      return from < to ? scan_range(from, to) : ok_status();
+    };
+    while (out.size() < q.limit) {
+      CAIRN_ASSIGN_OR_RETURN(bool row, blocks.step());
+      uint64_t block =
+          row ? static_cast<uint64_t>(blocks.column_int64(0) - block_id(id, 0)) : last_block + 1;
+      // A block without a summary (a damaged log) is scanned rather than skipped.
+      for (; expected_block < block && out.size() < q.limit; ++expected_block) {
+        CAIRN_TRY(scan_block(expected_block));
+      }
+      if (!row || out.size() >= q.limit) break;
+      expected_block = block + 1;
+      if (contains(hashes_of_blob(blocks.column_blob(1)), q.actor_id) &&
+          contains(hashes_of_blob(blocks.column_blob(2)), q.resource_id) &&
+          contains(hashes_of_blob(blocks.column_blob(3)), q.action)) {
+        CAIRN_TRY(scan_block(block));
+      }
+    }
+    return out;
   });
 }
 
