@@ -9,7 +9,7 @@ Errors are raised as subclasses of :class:`cairn.Error` (see :mod:`cairn.errors`
 ``.code``, ``.reason`` and ``.http_status``.
 """
 
-from . import _core, audit, crypto, encoding
+from . import _core, access, audit, crypto, encoding
 from .errors import (
     AbortedError,
     AlreadyExistsError,
@@ -78,6 +78,7 @@ __all__ = [
     "UnimplementedError",
     "UnknownError",
     "__version__",
+    "access",
     "audit",
     "crypto",
     "encoding",

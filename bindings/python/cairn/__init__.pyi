@@ -1,6 +1,6 @@
 from typing import Optional
 
-from . import audit as audit, crypto as crypto, encoding as encoding
+from . import access as access, audit as audit, crypto as crypto, encoding as encoding
 from ._core import Engine as Engine, FakeEnv as FakeEnv
 from .errors import (
     AbortedError as AbortedError,

@@ -76,6 +76,7 @@ inline py::bytes to_py_bytes(ByteView bytes) {
 
 void bind_crypto(py::module_& m);
 void bind_encoding(py::module_& m);
+void bind_access(py::module_& m);
 
 }  // namespace cairn::python
 

@@ -111,6 +111,7 @@ PYBIND11_MODULE(_core, m) {
 
   cairn::python::bind_crypto(m);
   cairn::python::bind_encoding(m);
+  cairn::python::bind_access(m);
   cairn::python::bind_audit(m, engine_class);
 
   m.def("open", &cairn::python::open_engine, py::arg("uri"), py::kw_only(),

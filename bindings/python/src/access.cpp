@@ -1,0 +1,168 @@
+// cairn._core.access: visibility, roles, policies and the access decision.
+#include <pybind11/stl.h>
+
+#include "cairn/access/check.hpp"
+#include "common.hpp"
+
+namespace cairn::python {
+namespace {
+
+using namespace cairn::access;
+
+// A Python attribute value (str, bool, int, float, list of str) as a policy Value.
+Value to_value(const py::handle& v) {
+  if (v.is_none()) return {};
+  if (py::isinstance<py::bool_>(v)) return v.cast<bool>();
+  if (py::isinstance<py::int_>(v) || py::isinstance<py::float_>(v)) return v.cast<double>();
+  if (py::isinstance<py::str>(v)) return v.cast<std::string>();
+  if (py::isinstance<py::list>(v) || py::isinstance<py::tuple>(v)) {
+    std::vector<std::string> out;
+    for (const py::handle& item : v) out.push_back(py::str(item).cast<std::string>());
+    return out;
+  }
+  throw ErrorException{{ErrorCode::kInvalidArgument, "ACCESS_ATTRIBUTE_INVALID",
+                        "attribute values are str, bool, int, float or a list of str"}};
+}
+
+std::map<std::string, Value> to_attrs(const py::object& attrs) {
+  std::map<std::string, Value> out;
+  if (attrs.is_none()) return out;
+  for (const auto& [k, v] : attrs.cast<py::dict>()) out[k.cast<std::string>()] = to_value(v);
+  return out;
+}
+
+Visibility visibility_arg(const py::object& v) {
+  if (v.is_none()) return Visibility::kDirect;
+  return unwrap(parse_visibility(v.cast<std::string>()));
+}
+
+}  // namespace
+
+void bind_access(py::module_& core) {
+  py::module_ m = core.def_submodule("access", "Visibility, roles, policies and access decisions.");
+
+  py::class_<Subject>(m, "Subject", "Who asks.")
+      .def(py::init([](std::string id_tag, std::vector<std::string> roles, bool authenticated,
+                       bool following, bool connected, std::optional<std::string> tenant,
+                       const py::object& attrs) {
+             Subject s;
+             s.id_tag = std::move(id_tag);
+             s.roles = std::move(roles);
+             s.authenticated = authenticated;
+             s.following = following;
+             s.connected = connected;
+             s.tenant = std::move(tenant);
+             s.attrs = to_attrs(attrs);
+             return s;
+           }),
+           py::arg("id_tag"), py::arg("roles") = std::vector<std::string>{},
+           py::arg("authenticated") = true, py::arg("following") = false,
+           py::arg("connected") = false, py::arg("tenant") = py::none(),
+           py::arg("attrs") = py::none())
+      .def_readonly("id_tag", &Subject::id_tag)
+      .def_readonly("roles", &Subject::roles)
+      .def_readonly("authenticated", &Subject::authenticated)
+      .def_readonly("following", &Subject::following)
+      .def_readonly("connected", &Subject::connected)
+      .def_readonly("tenant", &Subject::tenant);
+
+  py::class_<Resource>(m, "Resource", "What is asked about.")
+      .def(py::init([](std::string owner, std::optional<std::string> issuer,
+                       const py::object& visibility, std::vector<std::string> audience,
+                       std::optional<std::string> access_level, const py::object& attrs) {
+             Resource r;
+             r.owner = std::move(owner);
+             r.issuer = std::move(issuer);
+             r.visibility = visibility_arg(visibility);
+             r.audience = std::move(audience);
+             if (access_level) r.access_level = parse_access_level(*access_level);
+             r.attrs = to_attrs(attrs);
+             return r;
+           }),
+           py::arg("owner"), py::arg("issuer") = py::none(), py::arg("visibility") = "F",
+           py::arg("audience") = std::vector<std::string>{}, py::arg("access_level") = py::none(),
+           py::arg("attrs") = py::none(),
+           "visibility: a one-character code (P V 2 F C S D), a name, or None for Direct. "
+           "access_level: none/read/comment/write/admin (anything else counts as none).")
+      .def_readonly("owner", &Resource::owner)
+      .def_readonly("issuer", &Resource::issuer)
+      .def_property_readonly(
+          "visibility",
+          [](const Resource& r) { return std::string(1, visibility_char(r.visibility)); })
+      .def_readonly("audience", &Resource::audience);
+
+  py::class_<Policy>(m, "Policy", "A validated policy document (top and bottom rules).")
+      .def_static(
+          "from_json", [](const std::string& text) { return unwrap(Policy::from_json(text)); },
+          py::arg("text"),
+          "Parses and validates; InvalidArgumentError (ACCESS_POLICY_INVALID) names the bad path.")
+      .def("to_json", &Policy::to_json)
+      .def_property_readonly("top_rules", [](const Policy& p) { return p.top().size(); })
+      .def_property_readonly("bottom_rules", [](const Policy& p) { return p.bottom().size(); });
+
+  py::class_<Decision>(m, "Decision", "An access decision with its reason.")
+      .def_readonly("allowed", &Decision::allowed)
+      .def_property_readonly("step", [](const Decision& d) { return std::string(d.step); })
+      .def_property_readonly("rule",
+                             [](const Decision& d) -> py::object {
+                               if (d.rule_index < 0) return py::none();
+                               return py::str(d.rule());
+                             })
+      .def("__bool__", [](const Decision& d) { return d.allowed; })
+      .def("__repr__", [](const Decision& d) {
+        return "<Decision " + std::string(d.allowed ? "allow" : "deny") + " by " +
+               std::string(d.step) + (d.rule_index >= 0 ? " " + d.rule() : "") + ">";
+      });
+
+  m.def(
+      "check",
+      [](const Subject& subject, const std::string& action, const Resource& resource,
+         const py::object& env, const Policy* policy, bool explain) -> py::object {
+        Environment e;
+        if (!env.is_none()) {
+          for (const auto& [k, v] : env.cast<py::dict>()) {
+            std::string key = k.cast<std::string>();
+            if (key == "time") {
+              e.time = v.cast<int64_t>();
+            } else {
+              e.attrs[key] = to_value(v);
+            }
+          }
+        }
+        Decision d = access::check(subject, action, resource, e, policy);
+        if (explain) return py::cast(d);
+        return py::bool_(d.allowed);
+      },
+      py::arg("subject"), py::arg("action"), py::arg("resource"), py::arg("env") = py::none(),
+      py::arg("policy") = nullptr, py::arg("explain") = false,
+      "True when subject may do action ('resource:op') on resource; with explain=True a "
+      "Decision (.allowed, .step, .rule). env: {'time': unix seconds, other attributes}.");
+  m.def(
+      "can_access",
+      [](const std::string& level, const py::object& visibility) {
+        return access::can_access(unwrap(parse_level(level)), visibility_arg(visibility));
+      },
+      py::arg("level"), py::arg("visibility"));
+  m.def(
+      "visible_levels",
+      [](const std::string& level) {
+        std::vector<std::string> out;
+        for (Visibility v : access::visible_levels(unwrap(parse_level(level)))) {
+          out.emplace_back(1, visibility_char(v));
+        }
+        return out;
+      },
+      py::arg("level"), "The visibility codes a subject at `level` may see.");
+  m.def(
+      "expand_roles",
+      [](const std::vector<std::string>& roles) { return access::expand_roles(roles); },
+      py::arg("roles"));
+  m.def(
+      "relationship_level",
+      [](const Subject& s, const Resource& r) {
+        return std::string(level_name(access::relationship_level(s, r)));
+      },
+      py::arg("subject"), py::arg("resource"));
+}
+
+}  // namespace cairn::python

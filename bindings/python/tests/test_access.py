@@ -1,0 +1,99 @@
+"""cairn.access: the reference tables (cloudillo.md 3.4) and policies, from Python."""
+
+import pytest
+
+import cairn
+from cairn import access
+
+
+def test_can_access_and_visible_levels():
+    assert access.can_access("follower", "2")
+    assert not access.can_access("follower", "C")
+    assert access.can_access("owner", None)  # Direct
+    assert not access.can_access("connected", None)
+    assert access.visible_levels("none") == ["P"]
+    assert access.visible_levels("connected") == ["P", "V", "2", "F", "C"]
+    assert access.visible_levels("owner") == ["P", "V", "2", "F", "C", "S", "D"]
+    with pytest.raises(cairn.InvalidArgumentError) as info:
+        access.can_access("admin", "P")
+    assert info.value.reason == "ACCESS_LEVEL_UNKNOWN"
+    with pytest.raises(cairn.InvalidArgumentError) as info:
+        access.can_access("owner", "X")
+    assert info.value.reason == "ACCESS_VISIBILITY_UNKNOWN"
+
+
+def test_expand_roles():
+    assert access.expand_roles(["contributor", "SADM"]) == [
+        "public", "follower", "supporter", "contributor", "SADM"]
+
+
+@pytest.mark.parametrize("level,read,update,delete", [
+    ("admin", True, True, True), ("write", True, True, True), ("read", True, False, False),
+    ("bogus", False, False, False), ("none", False, False, False)])
+def test_access_level_table(level, read, update, delete):
+    alice = access.Subject("alice")
+    item = access.Resource("", visibility=None, access_level=level)
+    assert access.check(alice, "file:read", item) is read
+    assert access.check(alice, "file:update", item) is update
+    assert access.check(alice, "file:delete", item) is delete
+
+
+def test_subscribed_item_cases():
+    def can(who, audience):
+        return access.check(access.Subject(who, tenant="home.example.com"), "action:read",
+                            access.Resource("bob.example.com", visibility="S", audience=audience))
+    assert can("alice.example.com", ["alice.example.com"])
+    assert not can("carol.example.com", [])
+    assert can("bob.example.com", [])
+    assert can("home.example.com", [])
+
+
+def test_nine_row_scenario():
+    def posts(subscribed):
+        rows = [access.Resource("carol", visibility=c,
+                                audience=["viewer"] if c == "S" and subscribed else [])
+                for c in "PV2FCSD"]
+        rows.append(access.Resource("viewer", visibility="D"))
+        rows.append(access.Resource("carol", visibility="D", audience=["viewer"]))
+        return rows
+
+    def count(subject, subscribed=False):
+        return sum(access.check(subject, "action:read", r) for r in posts(subscribed))
+
+    assert count(access.Subject("guest")) == 1
+    assert count(access.Subject("viewer")) == 4
+    assert count(access.Subject("viewer", following=True)) == 6
+    assert count(access.Subject("viewer", connected=True)) == 7
+    assert count(access.Subject("viewer"), subscribed=True) == 5
+    assert count(access.Subject("home", tenant="home")) == 9
+
+
+def test_policies_explain_their_decisions():
+    policy = access.Policy.from_json("""{
+      "top": [{"effect": "deny", "actions": ["file:read"],
+               "when": [{"attr": "resource.attrs.label", "op": "eq", "value": "secret"}]}],
+      "bottom": [{"effect": "allow", "actions": ["file:read"],
+                  "when": [{"attr": "subject.team", "op": "in", "value": ["audit"]},
+                           {"attr": "env.time", "op": "weekly",
+                            "value": {"days": ["mon"], "from": "09:00", "to": "17:00", "utc_offset": "+00:00"}}]}]}""")
+    secret = access.Resource("bob", visibility="P", attrs={"label": "secret"})
+    d = access.check(access.Subject("alice", roles=["leader"]), "file:read", secret,
+                     policy=policy, explain=True)
+    assert not d.allowed and d.step == "top_policy" and d.rule == "top[0]"
+    hidden = access.Resource("bob", visibility=None)
+    auditor = access.Subject("ann", attrs={"team": "audit"})
+    monday_ten = 1767571200 + 10 * 3600
+    d = access.check(auditor, "file:read", hidden, env={"time": monday_ten}, policy=policy,
+                     explain=True)
+    assert d.allowed and d.step == "bottom_policy" and d.rule == "bottom[0]"
+    assert not access.check(auditor, "file:read", hidden, env={"time": monday_ten + 8 * 3600},
+                            policy=policy)
+    d = access.check(access.Subject("x"), "file:read", hidden, explain=True)
+    assert d.rule is None and d.step == "default_deny"
+
+
+def test_invalid_policy_names_the_path():
+    with pytest.raises(cairn.InvalidArgumentError) as info:
+        access.Policy.from_json('{"bottom": [{"effect": "allow", "when": [{"attr": "env.x", "op": "between", "value": 1}]}]}')
+    assert info.value.reason == "ACCESS_POLICY_INVALID"
+    assert info.value.message.startswith("bottom[0].when[0].op:")
