@@ -17,6 +17,9 @@ struct Engine::State {
   // Declared after the database they borrow, so destroyed before it.
   std::unique_ptr<audit::AuditStore> audit_store;
   std::unique_ptr<audit::AuditLog> audit;
+  std::unique_ptr<access::PolicyStore> policy_store;
+  access::MemoryRelationships relationships;
+  std::unique_ptr<access::AccessService> access;
 };
 
 namespace {
@@ -60,6 +63,9 @@ Result<std::unique_ptr<Engine>> Engine::open(std::string_view uri, const EngineO
   state->audit_store = storage::internal::make_audit_store(*state->database);
   CAIRN_ASSIGN_OR_RETURN(
       state->audit, audit::AuditLog::open(*state->audit_store, "main", *state->env, options.audit));
+  state->policy_store = storage::internal::make_policy_store(*state->database);
+  state->access = std::make_unique<access::AccessService>(*state->policy_store, *state->audit,
+                                                          *state->env, &state->relationships);
   return std::unique_ptr<Engine>(new Engine(std::move(state)));
 }
 
@@ -74,6 +80,8 @@ Timestamp Engine::created_at() const noexcept { return state_->created_at; }
 Env& Engine::env() const noexcept { return *state_->env; }
 storage::Database& Engine::database() noexcept { return *state_->database; }
 audit::AuditLog& Engine::audit() noexcept { return *state_->audit; }
+access::AccessService& Engine::access() noexcept { return *state_->access; }
+access::MemoryRelationships& Engine::relationships() noexcept { return state_->relationships; }
 
 const char* version() noexcept { return CAIRN_VERSION_STRING; }
 

@@ -478,6 +478,99 @@ CAIRN_API cairn_status cairn_audit_public_key_pem(char** out, cairn_engine* engi
 CAIRN_API cairn_status cairn_audit_verify_export(int* out_intact, uint64_t* out_bad_seq,
                                                  const char* path, const char* public_key_pem);
 
+/* Access control (see docs/access.md)
+ *
+ * Subjects, resources and environments are plain structs; initialise them with their _INIT
+ * macros. attrs_json fields are NULL or a JSON object whose values are text, numbers, booleans
+ * or lists of text. */
+
+typedef struct cairn_access_policy cairn_access_policy; /**< immutable, thread-safe */
+
+typedef struct cairn_access_subject {
+  uint32_t version;         /**< CAIRN_ACCESS_STRUCT_VERSION */
+  const char* id_tag;       /**< "" or "guest": unauthenticated */
+  const char* const* roles; /**< may be NULL when roles_count is 0 */
+  size_t roles_count;
+  int authenticated;      /**< 1 by default */
+  int following;          /**< follows the resource's owner */
+  int connected;          /**< connected with the resource's owner */
+  const char* tenant;     /**< NULL: none */
+  const char* attrs_json; /**< subject.<attr> for policies */
+} cairn_access_subject;
+
+typedef struct cairn_access_resource {
+  uint32_t version; /**< CAIRN_ACCESS_STRUCT_VERSION */
+  const char* owner;
+  const char* issuer; /**< NULL: none */
+  char visibility;    /**< 'P' 'V' '2' 'F' 'C' 'S' 'D' (anything else: 'D') */
+  const char* const* audience;
+  size_t audience_count;
+  const char* access_level; /**< "none" "read" "comment" "write" "admin", or NULL */
+  const char* attrs_json;   /**< resource.attrs.<name> for policies */
+} cairn_access_resource;
+
+typedef struct cairn_access_env {
+  uint32_t version; /**< CAIRN_ACCESS_STRUCT_VERSION */
+  int has_time;
+  int64_t time;           /**< unix seconds, when has_time */
+  const char* attrs_json; /**< env.<name> for policies */
+} cairn_access_env;
+
+/** A decision and its reason: the step that decided and, for policy steps, the rule. */
+typedef struct cairn_access_decision {
+  int allowed;
+  char step[32]; /**< "visibility", "top_policy", ... */
+  char rule[32]; /**< "top[3]", or "" */
+} cairn_access_decision;
+
+#define CAIRN_ACCESS_STRUCT_VERSION 1
+#define CAIRN_ACCESS_SUBJECT_INIT \
+  { CAIRN_ACCESS_STRUCT_VERSION, "", NULL, 0, 1, 0, 0, NULL, NULL }
+#define CAIRN_ACCESS_RESOURCE_INIT \
+  { CAIRN_ACCESS_STRUCT_VERSION, "", NULL, 'F', NULL, 0, NULL, NULL }
+#define CAIRN_ACCESS_ENV_INIT \
+  { CAIRN_ACCESS_STRUCT_VERSION, 0, 0, NULL }
+
+/** Parses and validates a policy document. CAIRN_INVALID_ARGUMENT / ACCESS_POLICY_INVALID with
+ * the bad element's path at the start of the message. */
+CAIRN_API cairn_status cairn_access_policy_parse(cairn_access_policy** out, const char* json);
+/** The policy in canonical JSON (cairn_free()). */
+CAIRN_API cairn_status cairn_access_policy_to_json(char** out, const cairn_access_policy* policy);
+/** Releases a policy. NULL is ok. */
+CAIRN_API void cairn_access_policy_free(cairn_access_policy* policy);
+
+/** The decision for subject doing action ("resource:op") on resource. env and policy may be
+ * NULL. CAIRN_INVALID_ARGUMENT / ACCESS_ATTRIBUTE_INVALID for attrs_json that is not an object
+ * of text, numbers, booleans or lists of text. */
+CAIRN_API cairn_status cairn_access_check(cairn_access_decision* out,
+                                          const cairn_access_subject* subject, const char* action,
+                                          const cairn_access_resource* resource,
+                                          const cairn_access_env* env,
+                                          const cairn_access_policy* policy);
+/** *out = 1 when a subject at level ("none" ... "owner") may see visibility, else 0.
+ * CAIRN_INVALID_ARGUMENT / ACCESS_LEVEL_UNKNOWN. */
+CAIRN_API cairn_status cairn_access_can_access(int* out, const char* level, char visibility);
+
+/** The engine's per-tenant policies: validated, stored and audited as actor. */
+CAIRN_API cairn_status cairn_access_set_policy(cairn_engine* engine, const char* tenant,
+                                               const char* json, const char* actor);
+/** Removes a tenant's policy (audited). CAIRN_NOT_FOUND / ACCESS_POLICY_NOT_FOUND. */
+CAIRN_API cairn_status cairn_access_remove_policy(cairn_engine* engine, const char* tenant,
+                                                  const char* actor);
+/** cairn_access_check() with the tenant's stored policy and the engine's relationships. */
+CAIRN_API cairn_status cairn_access_check_tenant(cairn_access_decision* out, cairn_engine* engine,
+                                                 const char* tenant,
+                                                 const cairn_access_subject* subject,
+                                                 const char* action,
+                                                 const cairn_access_resource* resource,
+                                                 const cairn_access_env* env);
+/** Relationships in the engine's in-memory graph. */
+CAIRN_API cairn_status cairn_access_follow(cairn_engine* engine, const char* subject,
+                                           const char* owner);
+CAIRN_API cairn_status cairn_access_connect(cairn_engine* engine, const char* a, const char* b);
+CAIRN_API cairn_status cairn_access_subscribe(cairn_engine* engine, const char* subject,
+                                              const char* owner);
+
 #ifdef __cplusplus
 }
 #endif

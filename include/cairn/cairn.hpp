@@ -3,6 +3,9 @@
 // Thread-safety and ownership are stated in each header.
 #pragma once
 
+#include "cairn/access/check.hpp"
+#include "cairn/access/service.hpp"
+#include "cairn/audit/log.hpp"
 #include "cairn/core/bytes.hpp"
 #include "cairn/core/encoding.hpp"
 #include "cairn/core/env.hpp"

@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 
+#include "cairn/access/service.hpp"
 #include "cairn/audit/log.hpp"
 #include "cairn/core/env.hpp"
 #include "cairn/core/result.hpp"
@@ -64,6 +65,12 @@ class Engine {
 
   // The engine's audit log (named "main"), which every domain service writes to.
   audit::AuditLog& audit() noexcept;
+
+  // Per-tenant access policies and decisions. Its relationships start as relationships(); call
+  // access().set_relationships() to use the host application's instead.
+  access::AccessService& access() noexcept;
+  // The in-memory relationships the access service uses by default.
+  access::MemoryRelationships& relationships() noexcept;
 
  private:
   struct State;

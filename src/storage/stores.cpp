@@ -1,7 +1,9 @@
 #include "storage/internal/stores.hpp"
 
 #include "storage/memory/audit_store.hpp"
+#include "storage/memory/policy_store.hpp"
 #include "storage/sqlite/audit_store.hpp"
+#include "storage/sqlite/policy_store.hpp"
 #include "storage/sqlite/sqlite_database.hpp"
 
 namespace cairn::storage::internal {
@@ -11,6 +13,13 @@ std::unique_ptr<audit::AuditStore> make_audit_store(Database& db) {
     return std::make_unique<sqlite::SqliteAuditStore>(static_cast<sqlite::SqliteDatabase&>(db));
   }
   return std::make_unique<memory::MemoryAuditStore>();
+}
+
+std::unique_ptr<access::PolicyStore> make_policy_store(Database& db) {
+  if (db.backend() == Backend::kSqlite) {
+    return std::make_unique<sqlite::SqlitePolicyStore>(static_cast<sqlite::SqliteDatabase&>(db));
+  }
+  return std::make_unique<memory::MemoryPolicyStore>();
 }
 
 }  // namespace cairn::storage::internal

@@ -14,11 +14,12 @@ Subject = _access.Subject
 Resource = _access.Resource
 Policy = _access.Policy
 Decision = _access.Decision
+AccessService = _access.AccessService
 check = _access.check
 can_access = _access.can_access
 visible_levels = _access.visible_levels
 expand_roles = _access.expand_roles
 relationship_level = _access.relationship_level
 
-__all__ = ["Decision", "Policy", "Resource", "Subject", "can_access", "check", "expand_roles",
+__all__ = ["AccessService", "Decision", "Policy", "Resource", "Subject", "can_access", "check", "expand_roles",
            "relationship_level", "visible_levels"]

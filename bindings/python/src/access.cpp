@@ -3,6 +3,7 @@
 
 #include "cairn/access/check.hpp"
 #include "common.hpp"
+#include "engine.hpp"
 
 namespace cairn::python {
 namespace {
@@ -30,6 +31,34 @@ std::map<std::string, Value> to_attrs(const py::object& attrs) {
   for (const auto& [k, v] : attrs.cast<py::dict>()) out[k.cast<std::string>()] = to_value(v);
   return out;
 }
+
+Environment env_arg(const py::object& env) {
+  Environment e;
+  if (env.is_none()) return e;
+  for (const auto& [k, v] : env.cast<py::dict>()) {
+    std::string key = k.cast<std::string>();
+    if (key == "time") {
+      e.time = v.cast<int64_t>();
+    } else {
+      e.attrs[key] = to_value(v);
+    }
+  }
+  return e;
+}
+
+// engine.access: follows the engine's lifetime (ENGINE_CLOSED after close()).
+class PyAccess {
+ public:
+  explicit PyAccess(PyEngine& engine) : engine_(engine) {}
+  template <class F>
+  auto with(F&& f) {
+    std::shared_ptr<Engine> engine = engine_.get();
+    return f(*engine);
+  }
+
+ private:
+  PyEngine& engine_;
+};
 
 Visibility visibility_arg(const py::object& v) {
   if (v.is_none()) return Visibility::kDirect;
@@ -118,18 +147,7 @@ void bind_access(py::module_& core) {
       "check",
       [](const Subject& subject, const std::string& action, const Resource& resource,
          const py::object& env, const Policy* policy, bool explain) -> py::object {
-        Environment e;
-        if (!env.is_none()) {
-          for (const auto& [k, v] : env.cast<py::dict>()) {
-            std::string key = k.cast<std::string>();
-            if (key == "time") {
-              e.time = v.cast<int64_t>();
-            } else {
-              e.attrs[key] = to_value(v);
-            }
-          }
-        }
-        Decision d = access::check(subject, action, resource, e, policy);
+        Decision d = access::check(subject, action, resource, env_arg(env), policy);
         if (explain) return py::cast(d);
         return py::bool_(d.allowed);
       },
@@ -163,6 +181,74 @@ void bind_access(py::module_& core) {
         return std::string(level_name(access::relationship_level(s, r)));
       },
       py::arg("subject"), py::arg("resource"));
+}
+
+void bind_engine_access(py::module_& core, py::class_<PyEngine>& engine_class) {
+  py::module_ m = core.attr("access").cast<py::module_>();
+  py::class_<PyAccess>(m, "AccessService", "Per-tenant policies and decisions of an engine.")
+      .def(
+          "set_policy",
+          [](PyAccess& a, const std::string& tenant, const std::string& document,
+             const std::string& actor) {
+            unwrap(
+                a.with([&](Engine& e) { return e.access().set_policy(tenant, document, actor); }));
+          },
+          py::arg("tenant"), py::arg("document"), py::arg("actor") = "",
+          "Validates, stores and audits the tenant's policy document.")
+      .def(
+          "policy",
+          [](PyAccess& a, const std::string& tenant) {
+            return unwrap(a.with([&](Engine& e) { return e.access().policy(tenant); }));
+          },
+          py::arg("tenant"), "The tenant's Policy, or None.")
+      .def(
+          "remove_policy",
+          [](PyAccess& a, const std::string& tenant, const std::string& actor) {
+            unwrap(a.with([&](Engine& e) { return e.access().remove_policy(tenant, actor); }));
+          },
+          py::arg("tenant"), py::arg("actor") = "")
+      .def(
+          "check",
+          [](PyAccess& a, const std::string& tenant, const Subject& subject,
+             const std::string& action, const Resource& resource, const py::object& env,
+             bool explain) -> py::object {
+            Environment e = env_arg(env);
+            Decision d = unwrap(a.with([&](Engine& engine) {
+              return engine.access().check(tenant, subject, action, resource, e);
+            }));
+            if (explain) return py::cast(d);
+            return py::bool_(d.allowed);
+          },
+          py::arg("tenant"), py::arg("subject"), py::arg("action"), py::arg("resource"),
+          py::arg("env") = py::none(), py::arg("explain") = false,
+          "check() with the tenant's policy and the engine's relationships.")
+      .def(
+          "follow",
+          [](PyAccess& a, const std::string& subject, const std::string& owner) {
+            a.with([&](Engine& e) { e.relationships().follow(subject, owner); });
+          },
+          py::arg("subject"), py::arg("owner"))
+      .def(
+          "unfollow",
+          [](PyAccess& a, const std::string& subject, const std::string& owner) {
+            a.with([&](Engine& e) { e.relationships().unfollow(subject, owner); });
+          },
+          py::arg("subject"), py::arg("owner"))
+      .def(
+          "connect",
+          [](PyAccess& a, const std::string& x, const std::string& y) {
+            a.with([&](Engine& e) { e.relationships().connect(x, y); });
+          },
+          py::arg("a"), py::arg("b"))
+      .def(
+          "subscribe",
+          [](PyAccess& a, const std::string& subject, const std::string& owner) {
+            a.with([&](Engine& e) { e.relationships().subscribe(subject, owner); });
+          },
+          py::arg("subject"), py::arg("owner"));
+  engine_class.def_property_readonly(
+      "access", [](PyEngine& e) { return PyAccess(e); }, py::keep_alive<0, 1>(),
+      "The engine's access service (policies per tenant, relationships).");
 }
 
 }  // namespace cairn::python

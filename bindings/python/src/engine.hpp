@@ -50,6 +50,9 @@ class PyEngine {
   std::shared_ptr<Engine> engine_;
 };
 
+// Binds the property Engine.access (the per-tenant policy service).
+void bind_engine_access(py::module_& m, py::class_<PyEngine>& engine_class);
+
 // Binds cairn._core.audit and the property Engine.audit.
 void bind_audit(py::module_& m, py::class_<PyEngine>& engine_class);
 

@@ -113,6 +113,7 @@ PYBIND11_MODULE(_core, m) {
   cairn::python::bind_encoding(m);
   cairn::python::bind_access(m);
   cairn::python::bind_audit(m, engine_class);
+  cairn::python::bind_engine_access(m, engine_class);
 
   m.def("open", &cairn::python::open_engine, py::arg("uri"), py::kw_only(),
         py::arg("env") = nullptr, py::arg("busy_timeout_ms") = 5000,

@@ -97,3 +97,29 @@ def test_invalid_policy_names_the_path():
         access.Policy.from_json('{"bottom": [{"effect": "allow", "when": [{"attr": "env.x", "op": "between", "value": 1}]}]}')
     assert info.value.reason == "ACCESS_POLICY_INVALID"
     assert info.value.message.startswith("bottom[0].when[0].op:")
+
+
+def test_engine_access_service(tmp_path):
+    uri = f"sqlite:{tmp_path / 'a.db'}"
+    with cairn.open(uri) as engine:
+        svc = engine.access
+        with pytest.raises(cairn.InvalidArgumentError):
+            svc.set_policy("home", '{"top": 5}', actor="admin")
+        assert svc.policy("home") is None
+        svc.set_policy("home", '{"top": [{"effect": "deny", "actions": ["file:write"]}]}',
+                       actor="admin")
+        assert engine.audit.entry(0)["action"] == "access.policy.set"
+        file = access.Resource("alice", visibility="F")
+        d = svc.check("home", access.Subject("alice"), "file:write", file, explain=True)
+        assert not d.allowed and d.rule == "top[0]"
+        reader = access.Subject("ric")
+        assert not svc.check("home", reader, "action:read", file)
+        svc.follow("ric", "alice")
+        assert svc.check("home", reader, "action:read", file)
+    with cairn.open(uri) as engine:
+        assert engine.access.policy("home").top_rules == 1
+        engine.access.remove_policy("home", actor="admin")
+        with pytest.raises(cairn.NotFoundError) as info:
+            engine.access.remove_policy("home")
+        assert info.value.reason == "ACCESS_POLICY_NOT_FOUND"
+        assert engine.audit.verify() == 2

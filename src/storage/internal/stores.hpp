@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "cairn/access/store.hpp"
 #include "cairn/audit/store.hpp"
 #include "cairn/storage/database.hpp"
 
@@ -11,5 +12,8 @@ namespace cairn::storage::internal {
 
 // The audit store of `db`, borrowing it (db must outlive the store).
 std::unique_ptr<audit::AuditStore> make_audit_store(Database& db);
+
+// The access policy store of `db`, borrowing it.
+std::unique_ptr<access::PolicyStore> make_policy_store(Database& db);
 
 }  // namespace cairn::storage::internal

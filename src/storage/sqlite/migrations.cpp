@@ -61,6 +61,12 @@ constexpr std::array kMigrations{
               "  id   INTEGER PRIMARY KEY,  -- (log << 47) | (level << 41) | index\n"
               "  hash BLOB NOT NULL\n"
               ");"},
+    Migration{3, "access: per-tenant policies",
+              "CREATE TABLE access_policies (\n"
+              "  tenant     TEXT PRIMARY KEY NOT NULL,\n"
+              "  document   TEXT NOT NULL,\n"
+              "  updated_at INTEGER NOT NULL\n"
+              ") WITHOUT ROWID;"},
 };
 
 constexpr bool versions_are_consecutive() {
