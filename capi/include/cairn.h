@@ -551,6 +551,26 @@ CAIRN_API cairn_status cairn_access_check(cairn_access_decision* out,
  * CAIRN_INVALID_ARGUMENT / ACCESS_LEVEL_UNKNOWN. */
 CAIRN_API cairn_status cairn_access_can_access(int* out, const char* level, char visibility);
 
+/** Roles: 1 when an actor with actor_roles may manage a member holding target_roles, else 0. */
+CAIRN_API int cairn_access_can_manage_member(const char* const* actor_roles, size_t actor_count,
+                                             const char* const* target_roles, size_t target_count);
+/** Roles: 1 when an actor with actor_roles may assign role, else 0. */
+CAIRN_API int cairn_access_can_assign_role(const char* const* actor_roles, size_t actor_count,
+                                           const char* role);
+/**
+ * A subject's access level on a file ("none" ... "admin", static storage in *out), resolved in
+ * Cloudillo's order: owner, direct share, nearest folder share, tenant role, the owner's share
+ * action. Shares are perm characters 'A' 'W' 'C' 'R' (0: no share); folder_shares is a string of
+ * them, nearest folder first, '-' for a folder without a share (NULL: none).
+ * file_owner NULL or "": the tenant's file. share_action may be NULL.
+ */
+CAIRN_API cairn_status cairn_access_resolve_file_access(const char** out, const char* subject,
+                                                        const char* file_owner, const char* tenant,
+                                                        const char* const* roles,
+                                                        size_t roles_count, char direct_share,
+                                                        const char* folder_shares,
+                                                        const char* share_action);
+
 /** The engine's per-tenant policies: validated, stored and audited as actor. */
 CAIRN_API cairn_status cairn_access_set_policy(cairn_engine* engine, const char* tenant,
                                                const char* json, const char* actor);

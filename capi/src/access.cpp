@@ -161,6 +161,51 @@ cairn_status cairn_access_can_access(int* out, const char* level, char visibilit
   });
 }
 
+int cairn_access_can_manage_member(const char* const* actor_roles, size_t actor_count,
+                                   const char* const* target_roles, size_t target_count) {
+  try {
+    return acl::can_manage_member(strings(actor_roles, actor_count),
+                                  strings(target_roles, target_count))
+               ? 1
+               : 0;
+  } catch (...) {
+    return 0;
+  }
+}
+
+int cairn_access_can_assign_role(const char* const* actor_roles, size_t actor_count,
+                                 const char* role) {
+  try {
+    return role != nullptr && acl::can_assign_role(strings(actor_roles, actor_count), role) ? 1 : 0;
+  } catch (...) {
+    return 0;
+  }
+}
+
+cairn_status cairn_access_resolve_file_access(const char** out, const char* subject,
+                                              const char* file_owner, const char* tenant,
+                                              const char* const* roles, size_t roles_count,
+                                              char direct_share, const char* folder_shares,
+                                              const char* share_action) {
+  return guard([&] {
+    if (out == nullptr) return null_argument("out");
+    if (subject == nullptr || tenant == nullptr) return null_argument("subject and tenant");
+    acl::FileAccessFacts f;
+    f.subject = subject;
+    f.file_owner = text(file_owner);
+    f.tenant = tenant;
+    f.subject_roles = strings(roles, roles_count);
+    if (direct_share != 0) f.direct_share = acl::access_level_from_perm_char(direct_share);
+    for (const char* p = folder_shares; p != nullptr && *p != '\0'; ++p) {
+      f.folder_shares.push_back(*p == '-' ? std::nullopt
+                                          : std::optional(acl::access_level_from_perm_char(*p)));
+    }
+    if (share_action != nullptr) f.share_action = share_action;
+    *out = acl::access_level_name(acl::resolve_file_access(f)).data();
+    return set_ok();
+  });
+}
+
 cairn_status cairn_access_set_policy(cairn_engine* engine, const char* tenant, const char* json,
                                      const char* actor) {
   return guard([&] {

@@ -120,6 +120,33 @@ int main(int argc, char** argv) {
               report->intact ? "intact" : report->detail.c_str(),
               static_cast<unsigned long long>(report->entries));
 
+  // 7. Access control: the visibility ladder, a tenant policy, and decisions that explain why.
+  namespace acl = cairn::access;
+  acl::Subject reader;
+  reader.id_tag = "ric.example.com";
+  acl::Resource post;
+  post.owner = "quickstart.example.com";
+  post.visibility = acl::Visibility::kFollower;
+  auto before = (*engine)->access().check("quickstart.example.com", reader, "action:read", post);
+  (*engine)->relationships().follow("ric.example.com", "quickstart.example.com");
+  auto after = (*engine)->access().check("quickstart.example.com", reader, "action:read", post);
+  std::printf("[access]  a follower-only post: %s before following, %s after (step %s)\n",
+              before->allowed ? "allowed" : "denied", after->allowed ? "allowed" : "denied",
+              std::string(after->step).c_str());
+  auto set =
+      (*engine)->access().set_policy("quickstart.example.com",
+                                     R"({"top": [{"effect": "deny", "actions": ["action:read"],
+                   "when": [{"attr": "env.time", "op": "weekly",
+                             "value": {"days": ["sat", "sun"], "from": "00:00", "to": "24:00"}}]}]})",
+                                     "quickstart");
+  acl::Environment weekend;
+  weekend.time = 1767398400;  // Saturday 2026-01-03
+  auto blocked =
+      (*engine)->access().check("quickstart.example.com", reader, "action:read", post, weekend);
+  std::printf("          with a weekend-blackout policy (%s): %s on Saturday, by rule %s\n",
+              set ? "stored and audited" : set.error().to_string().c_str(),
+              blocked->allowed ? "allowed" : "denied", blocked->rule().c_str());
+
   std::printf("\ndone.\n");
   return 0;
 }

@@ -153,6 +153,46 @@ std::string Decision::rule() const {
   return std::string(rule_list) + "[" + std::to_string(rule_index) + "]";
 }
 
+AccessLevel access_level_from_perm_char(char c) noexcept {
+  switch (c) {
+    case 'A':
+      return AccessLevel::kAdmin;
+    case 'W':
+      return AccessLevel::kWrite;
+    case 'C':
+      return AccessLevel::kComment;
+    default:
+      return AccessLevel::kRead;
+  }
+}
+
+AccessLevel resolve_file_access(const FileAccessFacts& facts) {
+  const std::string& owner = facts.file_owner.empty() ? facts.tenant : facts.file_owner;
+  if (!facts.subject.empty() && facts.subject == owner) return AccessLevel::kAdmin;
+  if (facts.direct_share) return *facts.direct_share;
+  constexpr size_t kMaxFolderDepth = 64;
+  for (size_t i = 0; i < facts.folder_shares.size() && i < kMaxFolderDepth; ++i) {
+    if (facts.folder_shares[i]) return *facts.folder_shares[i];
+  }
+  if (owner == facts.tenant) {
+    int role = highest_role_level(facts.subject_roles);
+    constexpr int kContributor = 3;
+    constexpr int kLeader = 5;
+    if (role == kLeader) return AccessLevel::kAdmin;
+    if (role >= kContributor) return AccessLevel::kWrite;
+    if (role >= 0) return AccessLevel::kRead;
+  }
+  if (facts.share_action) {
+    const std::string& kind = *facts.share_action;
+    if (kind == "ADMIN") return AccessLevel::kAdmin;
+    if (kind == "WRITE") return AccessLevel::kWrite;
+    if (kind == "COMMENT") return AccessLevel::kComment;
+    if (kind == "DEL") return AccessLevel::kNone;
+    return AccessLevel::kRead;
+  }
+  return AccessLevel::kNone;
+}
+
 Level relationship_level(const Subject& subject, const Resource& resource) noexcept {
   const std::string& me = subject.id_tag;
   if (!me.empty() && (me == resource.owner || (resource.issuer && me == *resource.issuer) ||

@@ -66,6 +66,41 @@ TEST(RolesTest, ExpansionAndManagement) {
   EXPECT_FALSE(can_assign_role(leader, "SADM"));
 }
 
+TEST(FileAccessTest, ResolutionOrderFromTheReference) {
+  FileAccessFacts f;
+  f.subject = "alice";
+  f.file_owner = "bob";
+  f.tenant = "home";
+  EXPECT_EQ(resolve_file_access(f), AccessLevel::kNone);
+  f.share_action = "COMMENT";
+  EXPECT_EQ(resolve_file_access(f), AccessLevel::kComment);
+  f.share_action = "SOMETHING";
+  EXPECT_EQ(resolve_file_access(f), AccessLevel::kRead);
+  f.share_action = "DEL";
+  EXPECT_EQ(resolve_file_access(f), AccessLevel::kNone);
+  f.folder_shares = {std::nullopt, AccessLevel::kWrite, AccessLevel::kRead};
+  EXPECT_EQ(resolve_file_access(f), AccessLevel::kWrite);  // the nearest share wins
+  f.direct_share = access_level_from_perm_char('C');
+  EXPECT_EQ(resolve_file_access(f), AccessLevel::kComment);  // direct beats inherited
+  f.subject = "bob";
+  EXPECT_EQ(resolve_file_access(f), AccessLevel::kAdmin);  // the owner, first of all
+
+  FileAccessFacts tenant_file;
+  tenant_file.subject = "carol";
+  tenant_file.tenant = "home";  // no owner: the tenant's file
+  EXPECT_EQ(resolve_file_access(tenant_file), AccessLevel::kNone);
+  for (auto [role, level] :
+       {std::pair{"leader", AccessLevel::kAdmin}, std::pair{"moderator", AccessLevel::kWrite},
+        std::pair{"contributor", AccessLevel::kWrite}, std::pair{"supporter", AccessLevel::kRead},
+        std::pair{"public", AccessLevel::kRead}}) {
+    tenant_file.subject_roles = {role};
+    EXPECT_EQ(resolve_file_access(tenant_file), level) << role;
+  }
+  EXPECT_EQ(access_level_from_perm_char('A'), AccessLevel::kAdmin);
+  EXPECT_EQ(access_level_from_perm_char('W'), AccessLevel::kWrite);
+  EXPECT_EQ(access_level_from_perm_char('?'), AccessLevel::kRead);
+}
+
 TEST(CheckTest, AccessLevelTableFromTheReference) {
   // Subject alice, no roles; the object has only an access level (section 3.4).
   struct Row {

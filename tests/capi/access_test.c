@@ -121,7 +121,33 @@ static void test_engine_tenant_service(void) {
   cairn_engine_close(engine);
 }
 
+static void test_roles_and_file_access(void) {
+  const char *mod[1] = {"moderator"}, *contrib[1] = {"contributor"}, *leader[1] = {"leader"};
+  const char* level = NULL;
+  CHECK(cairn_access_can_manage_member(mod, 1, contrib, 1) == 1);
+  CHECK(cairn_access_can_manage_member(mod, 1, mod, 1) == 0);
+  CHECK(cairn_access_can_manage_member(leader, 1, leader, 1) == 1);
+  CHECK(cairn_access_can_assign_role(mod, 1, "contributor") == 1);
+  CHECK(cairn_access_can_assign_role(mod, 1, "moderator") == 0);
+  CHECK(cairn_access_resolve_file_access(&level, "alice", "bob", "home", NULL, 0, 0, "-W", NULL) ==
+        CAIRN_OK);
+  CHECK_STR_EQ(level, "write");
+  CHECK(cairn_access_resolve_file_access(&level, "alice", "bob", "home", NULL, 0, 'C', "W", NULL) ==
+        CAIRN_OK);
+  CHECK_STR_EQ(level, "comment");
+  CHECK(cairn_access_resolve_file_access(&level, "bob", "bob", "home", NULL, 0, 'R', NULL, NULL) ==
+        CAIRN_OK);
+  CHECK_STR_EQ(level, "admin");
+  CHECK(cairn_access_resolve_file_access(&level, "carol", NULL, "home", leader, 1, 0, NULL, NULL) ==
+        CAIRN_OK);
+  CHECK_STR_EQ(level, "admin");
+  CHECK(cairn_access_resolve_file_access(&level, "dan", "bob", "home", NULL, 0, 0, NULL, "DEL") ==
+        CAIRN_OK);
+  CHECK_STR_EQ(level, "none");
+}
+
 CAIRN_TEST_MAIN({"visibility and levels", test_visibility_and_levels},
+                {"roles and file access", test_roles_and_file_access},
                 {"access level table", test_access_level_table},
                 {"subscribed audience", test_subscribed_audience}, {"policies", test_policies},
                 {"engine tenant service", test_engine_tenant_service})

@@ -20,6 +20,10 @@ can_access = _access.can_access
 visible_levels = _access.visible_levels
 expand_roles = _access.expand_roles
 relationship_level = _access.relationship_level
+can_manage_member = _access.can_manage_member
+can_assign_role = _access.can_assign_role
+resolve_file_access = _access.resolve_file_access
 
-__all__ = ["AccessService", "Decision", "Policy", "Resource", "Subject", "can_access", "check", "expand_roles",
-           "relationship_level", "visible_levels"]
+__all__ = ["AccessService", "Decision", "Policy", "Resource", "Subject", "can_access",
+           "can_assign_role", "can_manage_member", "check", "expand_roles", "relationship_level",
+           "resolve_file_access", "visible_levels"]

@@ -176,6 +176,47 @@ void bind_access(py::module_& core) {
       [](const std::vector<std::string>& roles) { return access::expand_roles(roles); },
       py::arg("roles"));
   m.def(
+      "can_manage_member",
+      [](const std::vector<std::string>& actor, const std::vector<std::string>& target) {
+        return access::can_manage_member(actor, target);
+      },
+      py::arg("actor_roles"), py::arg("target_roles"));
+  m.def(
+      "can_assign_role",
+      [](const std::vector<std::string>& actor, const std::string& role) {
+        return access::can_assign_role(actor, role);
+      },
+      py::arg("actor_roles"), py::arg("role"));
+  m.def(
+      "resolve_file_access",
+      [](const std::string& subject, const std::string& file_owner, const std::string& tenant,
+         const std::vector<std::string>& roles, std::optional<std::string> direct_share,
+         const std::vector<std::optional<std::string>>& folder_shares,
+         std::optional<std::string> share_action) {
+        FileAccessFacts f;
+        f.subject = subject;
+        f.file_owner = file_owner;
+        f.tenant = tenant;
+        f.subject_roles = roles;
+        auto level = [](const std::string& s) {
+          return s.size() == 1 ? access_level_from_perm_char(s[0])
+                               : parse_access_level(s).value_or(AccessLevel::kRead);
+        };
+        if (direct_share) f.direct_share = level(*direct_share);
+        for (const auto& share : folder_shares) {
+          f.folder_shares.push_back(share ? std::optional<AccessLevel>(level(*share))
+                                          : std::nullopt);
+        }
+        f.share_action = std::move(share_action);
+        return std::string(access_level_name(access::resolve_file_access(f)));
+      },
+      py::arg("subject"), py::arg("file_owner"), py::arg("tenant"),
+      py::arg("roles") = std::vector<std::string>{}, py::arg("direct_share") = py::none(),
+      py::arg("folder_shares") = std::vector<std::optional<std::string>>{},
+      py::arg("share_action") = py::none(),
+      "The subject's access level on a file ('none' ... 'admin'); shares are perm characters "
+      "(A W C R) or level names; folder_shares nearest first, None where a folder has none.");
+  m.def(
       "relationship_level",
       [](const Subject& s, const Resource& r) {
         return std::string(level_name(access::relationship_level(s, r)));

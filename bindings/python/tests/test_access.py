@@ -123,3 +123,20 @@ def test_engine_access_service(tmp_path):
             engine.access.remove_policy("home")
         assert info.value.reason == "ACCESS_POLICY_NOT_FOUND"
         assert engine.audit.verify() == 2
+
+
+def test_roles_management_and_file_access():
+    assert access.can_manage_member(["moderator"], ["contributor"])
+    assert not access.can_manage_member(["moderator"], ["moderator"])
+    assert access.can_manage_member(["leader"], ["leader"])
+    assert access.can_assign_role(["leader"], "leader")
+    assert not access.can_assign_role(["moderator"], "moderator")
+    assert not access.can_assign_role(["leader"], "SADM")
+    assert access.resolve_file_access("bob", "bob", "home") == "admin"
+    assert access.resolve_file_access("al", "bob", "home", direct_share="C",
+                                      folder_shares=["W"]) == "comment"
+    assert access.resolve_file_access("al", "bob", "home", folder_shares=[None, "W", "R"]) == "write"
+    assert access.resolve_file_access("al", "", "home", roles=["contributor"]) == "write"
+    assert access.resolve_file_access("al", "bob", "home", share_action="ADMIN") == "admin"
+    assert access.resolve_file_access("al", "bob", "home", share_action="DEL") == "none"
+    assert access.resolve_file_access("al", "bob", "home") == "none"

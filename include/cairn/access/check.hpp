@@ -43,6 +43,30 @@ enum class AccessLevel : uint8_t { kNone, kRead, kComment, kWrite, kAdmin };
 std::optional<AccessLevel> parse_access_level(std::string_view text) noexcept;
 std::string_view access_level_name(AccessLevel level) noexcept;
 
+// A share permission character: 'A' admin, 'W' write, 'C' comment, 'R' read; any other
+// character reads as read (as Cloudillo stores them).
+AccessLevel access_level_from_perm_char(char c) noexcept;
+
+// What is known about one subject and one file, for resolve_file_access().
+struct FileAccessFacts {
+  std::string subject;
+  std::string file_owner;  // "" when the tenant owns the file
+  std::string tenant;
+  std::vector<std::string> subject_roles;   // the subject's roles at the tenant
+  std::optional<AccessLevel> direct_share;  // a share entry on the file for the subject
+  std::vector<std::optional<AccessLevel>> folder_shares;  // shares on the parent folders, nearest
+                                                          // first (at most 64 are looked at)
+  std::optional<std::string> share_action;  // subtype of an FSHR action for the subject issued by
+                                            // the file's owner: ADMIN, WRITE, COMMENT, DEL, ...
+};
+
+// The subject's access level on the file, first match wins (reference cloudillo.md 3.3):
+// owner -> admin; the direct share; the nearest share up the folder chain; for tenant-owned files
+// the subject's role (leader admin, moderator or contributor write, public/follower/supporter
+// read); an FSHR share action from the owner (ADMIN admin, WRITE write, COMMENT comment, DEL none,
+// anything else read); none.
+AccessLevel resolve_file_access(const FileAccessFacts& facts);
+
 // Who asks.
 struct Subject {
   std::string id_tag;              // "" or "guest" is unauthenticated
