@@ -88,6 +88,28 @@ cairn_status hand_out(Handle** out, cairn::Result<Key>&& key) {
   return set_ok();
 }
 
+// Shared body of cairn_private_key_from_raw and cairn_public_key_from_raw.
+template <class Key, class Handle>
+cairn_status key_from_raw(Handle** out, cairn_signature_algorithm algorithm, const uint8_t* raw,
+                          size_t len) {
+  return guard([&] {
+    if (out == nullptr) return null_argument("out");
+    *out = nullptr;
+    crypto::SignatureAlgorithm a;
+    if (!to_algorithm(algorithm, a)) return unknown_algorithm();
+    ByteView bytes;
+    if (!view_of(raw, len, bytes)) return null_argument("raw");
+    return hand_out(out, Key::from_raw(a, bytes));
+  });
+}
+
+// A key handle's algorithm; 0 for NULL.
+template <class Handle>
+cairn_signature_algorithm algorithm_of_handle(const Handle* key) {
+  return key != nullptr ? from_algorithm(key->key.algorithm())
+                        : static_cast<cairn_signature_algorithm>(0);
+}
+
 }  // namespace
 
 extern "C" {
@@ -287,20 +309,11 @@ cairn_status cairn_private_key_from_pem(cairn_private_key** out, const char* pem
 cairn_status cairn_private_key_from_raw(cairn_private_key** out,
                                         cairn_signature_algorithm algorithm, const uint8_t* raw,
                                         size_t len) {
-  return guard([&] {
-    if (out == nullptr) return null_argument("out");
-    *out = nullptr;
-    crypto::SignatureAlgorithm a;
-    if (!to_algorithm(algorithm, a)) return unknown_algorithm();
-    ByteView bytes;
-    if (!view_of(raw, len, bytes)) return null_argument("raw");
-    return hand_out(out, crypto::PrivateKey::from_raw(a, bytes));
-  });
+  return key_from_raw<crypto::PrivateKey>(out, algorithm, raw, len);
 }
 
 cairn_signature_algorithm cairn_private_key_algorithm(const cairn_private_key* key) {
-  return key != nullptr ? from_algorithm(key->key.algorithm())
-                        : static_cast<cairn_signature_algorithm>(0);
+  return algorithm_of_handle(key);
 }
 
 cairn_status cairn_private_key_to_pem(char** out, const cairn_private_key* key) {
@@ -366,20 +379,11 @@ cairn_status cairn_public_key_from_pem(cairn_public_key** out, const char* pem) 
 
 cairn_status cairn_public_key_from_raw(cairn_public_key** out, cairn_signature_algorithm algorithm,
                                        const uint8_t* raw, size_t len) {
-  return guard([&] {
-    if (out == nullptr) return null_argument("out");
-    *out = nullptr;
-    crypto::SignatureAlgorithm a;
-    if (!to_algorithm(algorithm, a)) return unknown_algorithm();
-    ByteView bytes;
-    if (!view_of(raw, len, bytes)) return null_argument("raw");
-    return hand_out(out, crypto::PublicKey::from_raw(a, bytes));
-  });
+  return key_from_raw<crypto::PublicKey>(out, algorithm, raw, len);
 }
 
 cairn_signature_algorithm cairn_public_key_algorithm(const cairn_public_key* key) {
-  return key != nullptr ? from_algorithm(key->key.algorithm())
-                        : static_cast<cairn_signature_algorithm>(0);
+  return algorithm_of_handle(key);
 }
 
 cairn_status cairn_public_key_to_pem(char** out, const cairn_public_key* key) {
