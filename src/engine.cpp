@@ -20,12 +20,15 @@ struct Engine::State {
   std::unique_ptr<access::PolicyStore> policy_store;
   access::MemoryRelationships relationships;
   std::unique_ptr<access::AccessService> access;
+  std::unique_ptr<auth::AuthStore> auth_store;
+  std::unique_ptr<auth::AuthService> auth;
 };
 
 namespace {
 
 constexpr std::string_view kInstanceIdKey = "engine.instance_id";
 constexpr std::string_view kCreatedAtKey = "engine.created_at";
+constexpr std::string_view kCodeKeyKey = "auth.code_key";
 
 Result<Timestamp> parse_created_at(std::string_view text) {
   int64_t micros = 0;
@@ -66,6 +69,21 @@ Result<std::unique_ptr<Engine>> Engine::open(std::string_view uri, const EngineO
   state->policy_store = storage::internal::make_policy_store(*state->database);
   state->access = std::make_unique<access::AccessService>(*state->policy_store, *state->audit,
                                                           *state->env, &state->relationships);
+  // The key login codes are MACed with: random per database, kept with it.
+  std::array<uint8_t, 32> code_key{};
+  state->env->random_bytes(code_key);
+  CAIRN_ASSIGN_OR_RETURN(std::string code_key_hex,
+                         meta.put_if_absent(kCodeKeyKey, encoding::hex_encode(code_key)));
+  crypto::secure_wipe(code_key);
+  auto stored_key = encoding::hex_decode(code_key_hex);
+  if (!stored_key || stored_key->size() != 32) {
+    return fail(ErrorCode::kDataLoss, "STORAGE_CORRUPT", "the engine's login code key is damaged");
+  }
+  state->auth_store = storage::internal::make_auth_store(*state->database);
+  CAIRN_ASSIGN_OR_RETURN(state->auth,
+                         auth::AuthService::create(*state->auth_store, *state->audit, *state->env,
+                                                   *stored_key, options.auth));
+  crypto::secure_wipe(*stored_key);
   return std::unique_ptr<Engine>(new Engine(std::move(state)));
 }
 
@@ -82,6 +100,7 @@ storage::Database& Engine::database() noexcept { return *state_->database; }
 audit::AuditLog& Engine::audit() noexcept { return *state_->audit; }
 access::AccessService& Engine::access() noexcept { return *state_->access; }
 access::MemoryRelationships& Engine::relationships() noexcept { return state_->relationships; }
+auth::AuthService& Engine::auth() noexcept { return *state_->auth; }
 
 const char* version() noexcept { return CAIRN_VERSION_STRING; }
 

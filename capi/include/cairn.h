@@ -50,6 +50,9 @@ typedef struct cairn_error {
   cairn_status code;   /**< CAIRN_OK after a successful call */
   const char* reason;  /**< stable SCREAMING_SNAKE detail, "" when code is CAIRN_OK */
   const char* message; /**< English text for people; never contains secrets */
+  /** For RESOURCE_EXHAUSTED limits and lockouts: milliseconds until a retry can succeed (the HTTP
+   * Retry-After); 0 when the error says nothing about retrying. */
+  int64_t retry_after_ms;
 } cairn_error;
 
 /**

@@ -24,7 +24,7 @@ namespace {
 struct LastError {
   std::string reason;
   std::string message;
-  cairn_error view{CAIRN_OK, "", ""};
+  cairn_error view{CAIRN_OK, "", "", 0};
 };
 
 LastError& last_error() {
@@ -40,15 +40,16 @@ cairn_status set_error(const Error& error) {
   try {
     last.reason = error.reason;
     last.message = error.message;
-    last.view = {static_cast<cairn_status>(error.code), last.reason.c_str(), last.message.c_str()};
+    last.view = {static_cast<cairn_status>(error.code), last.reason.c_str(), last.message.c_str(),
+                 static_cast<int64_t>(error.retry_after.count())};
   } catch (...) {
-    last.view = {static_cast<cairn_status>(error.code), "CAPI_OUT_OF_MEMORY", "out of memory"};
+    last.view = {static_cast<cairn_status>(error.code), "CAPI_OUT_OF_MEMORY", "out of memory", 0};
   }
   return static_cast<cairn_status>(error.code);
 }
 
 cairn_status set_ok() {
-  last_error().view = {CAIRN_OK, "", ""};
+  last_error().view = {CAIRN_OK, "", "", 0};
   return CAIRN_OK;
 }
 

@@ -20,6 +20,7 @@
 
 #include "cairn/access/service.hpp"
 #include "cairn/audit/log.hpp"
+#include "cairn/auth/service.hpp"
 #include "cairn/core/env.hpp"
 #include "cairn/core/result.hpp"
 #include "cairn/storage/database.hpp"
@@ -34,13 +35,15 @@ struct EngineOptions {
   std::chrono::milliseconds busy_timeout{5000};
   // The audit log's write mode and, for kAsync, its queue size (see audit/log.hpp).
   audit::LogOptions audit;
+  // Password parameters, session timeouts, login-code rules (see auth/service.hpp).
+  auth::AuthOptions auth;
 };
 
 class Engine {
  public:
   // Opens the database at `uri` (see storage/database.hpp for the URI forms), migrating it to the
   // latest schema. Errors: INVALID_ARGUMENT / ENGINE_OPTIONS_INVALID (busy_timeout outside
-  // 0..2^31-1 ms); those of storage::open().
+  // 0..2^31-1 ms); those of storage::open() and auth::AuthService::create().
   static Result<std::unique_ptr<Engine>> open(std::string_view uri,
                                               const EngineOptions& options = {});
 
@@ -71,6 +74,9 @@ class Engine {
   access::AccessService& access() noexcept;
   // The in-memory relationships the access service uses by default.
   access::MemoryRelationships& relationships() noexcept;
+
+  // Users, passwords, sessions, API keys, login codes and rate limits.
+  auth::AuthService& auth() noexcept;
 
  private:
   struct State;

@@ -1,8 +1,10 @@
 #include "storage/internal/stores.hpp"
 
 #include "storage/memory/audit_store.hpp"
+#include "storage/memory/auth_store.hpp"
 #include "storage/memory/policy_store.hpp"
 #include "storage/sqlite/audit_store.hpp"
+#include "storage/sqlite/auth_store.hpp"
 #include "storage/sqlite/policy_store.hpp"
 #include "storage/sqlite/sqlite_database.hpp"
 
@@ -20,6 +22,13 @@ std::unique_ptr<access::PolicyStore> make_policy_store(Database& db) {
     return std::make_unique<sqlite::SqlitePolicyStore>(static_cast<sqlite::SqliteDatabase&>(db));
   }
   return std::make_unique<memory::MemoryPolicyStore>();
+}
+
+std::unique_ptr<auth::AuthStore> make_auth_store(Database& db) {
+  if (db.backend() == Backend::kSqlite) {
+    return std::make_unique<sqlite::SqliteAuthStore>(static_cast<sqlite::SqliteDatabase&>(db));
+  }
+  return std::make_unique<memory::MemoryAuthStore>();
 }
 
 }  // namespace cairn::storage::internal

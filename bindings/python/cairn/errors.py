@@ -11,7 +11,8 @@ built-in exception, so ordinary Python handlers work::
     UnimplementedError     also NotImplementedError
 
 Each instance carries ``.code`` (an :class:`ErrorCode`), ``.reason`` (a stable SCREAMING_SNAKE
-detail listed in docs/errors.md), ``.message`` and ``.http_status``. Branch on ``code`` and
+detail listed in docs/errors.md), ``.message``, ``.http_status`` and ``.retry_after`` (seconds
+until a retry can succeed, for limits and lockouts; otherwise None). Branch on ``code`` and
 ``reason``, never on the message.
 """
 
@@ -32,16 +33,17 @@ class Error(Exception):
     code = ErrorCode.UNKNOWN
     http_status = 500
 
-    def __init__(self, message="", *, reason=""):
+    def __init__(self, message="", *, reason="", retry_after=None):
         super().__init__(message)
         self.message = message
         self.reason = reason
+        self.retry_after = retry_after
 
     def __str__(self):
         return f"{self.code.name} {self.reason}: {self.message}" if self.reason else self.message
 
     def __reduce__(self):
-        return (_make_error, (int(self.code), self.reason, self.message))
+        return (_make_error, (int(self.code), self.reason, self.message, self.retry_after))
 
 
 def _new_through(builtin_base):
@@ -74,9 +76,10 @@ for _number, _wire, _http, _class_name, _base in _TABLE:
 del _number, _wire, _http, _class_name, _base, _bases, _cls
 
 
-def _make_error(code, reason, message):
+def _make_error(code, reason, message, retry_after=None):
     """Builds the exception for an engine error (used by cairn._core and unpickling)."""
-    return _BY_CODE.get(code, _BY_CODE[int(ErrorCode.UNKNOWN)])(message, reason=reason)
+    cls = _BY_CODE.get(code, _BY_CODE[int(ErrorCode.UNKNOWN)])
+    return cls(message, reason=reason, retry_after=retry_after)
 
 
 __all__ = ["Error", "ErrorCode"] + sorted(cls.__name__ for cls in _BY_CODE.values())

@@ -1,3 +1,4 @@
+from typing import Optional
 import enum
 
 class ErrorCode(enum.IntEnum):
@@ -24,7 +25,10 @@ class Error(Exception):
     http_status: int
     message: str
     reason: str
-    def __init__(self, message: str = ..., *, reason: str = ...) -> None: ...
+    retry_after: Optional[float]
+    def __init__(
+        self, message: str = ..., *, reason: str = ..., retry_after: Optional[float] = ...
+    ) -> None: ...
 
 class CancelledError(Error): ...
 class UnknownError(Error): ...

@@ -53,7 +53,12 @@ PYBIND11_MODULE(_core, m) {
       if (p) std::rethrow_exception(p);
     } catch (const ErrorException& e) {
       py::object make = py::module_::import("cairn.errors").attr("_make_error");
-      py::object exc = make(static_cast<int>(e.error.code), e.error.reason, e.error.message);
+      py::object retry_after = py::none();
+      if (e.error.retry_after.count() > 0) {
+        retry_after = py::float_(static_cast<double>(e.error.retry_after.count()) / 1000.0);
+      }
+      py::object exc =
+          make(static_cast<int>(e.error.code), e.error.reason, e.error.message, retry_after);
       PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(exc.ptr())), exc.ptr());
     }
   });

@@ -10,6 +10,7 @@
 // Thread-safety: Error is a plain value type. The free functions here are pure and thread-safe.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -53,6 +54,9 @@ struct Error {
   ErrorCode code = ErrorCode::kUnknown;
   std::string reason;   // SCREAMING_SNAKE, stable, listed in docs/errors.md
   std::string message;  // for people; no secrets; may change between versions
+  // For RESOURCE_EXHAUSTED limits and lockouts: how long until a retry can succeed (HTTP
+  // Retry-After). Zero when the error says nothing about retrying.
+  std::chrono::milliseconds retry_after{0};
 
   // "NOT_FOUND SECRET_NOT_FOUND: secret DB_URL not found", for logs.
   [[nodiscard]] std::string to_string() const;

@@ -6,6 +6,7 @@
 
 #include "cairn/access/store.hpp"
 #include "cairn/audit/store.hpp"
+#include "cairn/auth/store.hpp"
 #include "cairn/storage/database.hpp"
 
 namespace cairn::storage::internal {
@@ -15,5 +16,8 @@ std::unique_ptr<audit::AuditStore> make_audit_store(Database& db);
 
 // The access policy store of `db`, borrowing it.
 std::unique_ptr<access::PolicyStore> make_policy_store(Database& db);
+
+// The auth store of `db`, borrowing it.
+std::unique_ptr<auth::AuthStore> make_auth_store(Database& db);
 
 }  // namespace cairn::storage::internal

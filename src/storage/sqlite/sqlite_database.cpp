@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "core/internal/private_files.hpp"
 #include "storage/sqlite/meta_store.hpp"
 #include "storage/sqlite/migrations.hpp"
 
@@ -19,21 +20,13 @@ Unexpected<Error> open_failed(const std::string& what, int err) {
               what + ": " + std::system_category().message(err));
 }
 
-// Creates every missing directory on the way to `dir`, each with mode 0700: database files hold
-// secrets, so cairn never creates a directory others can list.
+// Database files hold secrets, so cairn never creates a directory others can list.
 Status create_private_directories(const std::filesystem::path& dir) {
-  if (dir.empty()) return ok_status();
-  std::filesystem::path partial;
-  for (const auto& part : dir) {
-    partial /= part;
-    if (::mkdir(partial.c_str(), 0700) != 0 && errno != EEXIST) {
-      return open_failed("cannot create directory " + partial.string(), errno);
-    }
-  }
-  struct stat st {};
-  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+  int err = internal::make_private_directories(dir);
+  if (err == ENOTDIR) {
     return fail(ErrorCode::kUnavailable, "STORAGE_OPEN_FAILED", "not a directory: " + dir.string());
   }
+  if (err != 0) return open_failed("cannot create directory " + dir.string(), err);
   return ok_status();
 }
 
