@@ -594,6 +594,313 @@ CAIRN_API cairn_status cairn_access_connect(cairn_engine* engine, const char* a,
 CAIRN_API cairn_status cairn_access_subscribe(cairn_engine* engine, const char* subject,
                                               const char* owner);
 
+/* Auth: passwords, API keys, token files (see docs/errors.md, "Auth")
+ *
+ * Tokens, API keys and login codes handed out in char ** out-parameters are secrets: wipe them
+ * with cairn_secure_wipe() before cairn_free() when done. */
+
+/**
+ * The Argon2id PHC string of password ("$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>"), with
+ * OWASP's default parameters and a random salt, in *out (cairn_free()). Takes tens of
+ * milliseconds. Errors: CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT, CRYPTO_PASSWORD_TOO_LONG
+ * (over 4096 bytes); CAIRN_RESOURCE_EXHAUSTED / CRYPTO_PASSWORD_HASH_FAILED.
+ */
+CAIRN_API cairn_status cairn_password_hash(char** out, const char* password);
+/**
+ * *out_match = 1 when password matches the Argon2id PHC string phc (from any implementation),
+ * else 0 (compared in constant time). Errors: CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT,
+ * CRYPTO_PASSWORD_HASH_INVALID (not an Argon2 PHC string), CRYPTO_PASSWORD_HASH_UNSUPPORTED
+ * (argon2i, argon2d, or a version other than 19), CRYPTO_PASSWORD_TOO_LONG.
+ */
+CAIRN_API cairn_status cairn_password_verify(int* out_match, const char* phc, const char* password);
+
+/**
+ * A new API key "<prefix>_" + 30 random base62 characters + a 6-character CRC32 checksum, in *out
+ * (a secret: wipe, then cairn_free()). A trailing '_' on prefix is dropped. Errors:
+ * CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT, AUTH_KEY_PREFIX_INVALID (not 1-32 characters of
+ * a-z, 0-9 and '_' starting with a letter).
+ */
+CAIRN_API cairn_status cairn_api_key_generate(char** out, const char* prefix);
+/** 1 when key has the shape of an API key and a correct checksum (so it was not mistyped), else
+ * 0 (also for NULL). Says nothing about whether the key is valid anywhere. */
+CAIRN_API int cairn_api_key_checksum_ok(const char* key);
+
+/**
+ * Writes token and a newline to the file at path, created with mode 0600 (its directory 0700 when
+ * missing) and replaced atomically. Errors: CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT,
+ * AUTH_TOKEN_FILE_INVALID (empty, over 16 KiB, or not printable ASCII without spaces);
+ * CAIRN_UNAVAILABLE / AUTH_TOKEN_FILE_IO.
+ */
+CAIRN_API cairn_status cairn_token_file_write(const char* path, const char* token);
+/**
+ * The token in the file at path, trailing whitespace removed, in *out (a secret: wipe, then
+ * cairn_free()). Errors: CAIRN_NOT_FOUND / AUTH_TOKEN_FILE_NOT_FOUND; CAIRN_PERMISSION_DENIED /
+ * AUTH_TOKEN_FILE_MODE (group- or world-accessible, or not a regular file), AUTH_TOKEN_FILE_OWNER
+ * (owned by another user than this process's or root); CAIRN_INVALID_ARGUMENT /
+ * CAPI_NULL_ARGUMENT, AUTH_TOKEN_FILE_INVALID; CAIRN_UNAVAILABLE / AUTH_TOKEN_FILE_IO.
+ */
+CAIRN_API cairn_status cairn_token_file_read(char** out, const char* path);
+
+/* Auth: JSON Web Tokens (RFC 7519) with HS256, ES256, ES384 or EdDSA, verified by RFC 8725's
+ * rules: every key is bound to one algorithm, the verifier names the algorithms it accepts
+ * ("none" never verifies), "kid" only selects among the caller's keys, "crit" is rejected. */
+
+/** A JWT key bound to one algorithm, with an optional kid. Immutable and thread-safe. */
+typedef struct cairn_jwt_key cairn_jwt_key;
+
+/**
+ * An HS256 key from secret (at least 32 bytes; copied) and kid (NULL or "": none). Errors:
+ * CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT, AUTH_JWT_KEY_WEAK. Release with
+ * cairn_jwt_key_free().
+ */
+CAIRN_API cairn_status cairn_jwt_key_from_hmac(cairn_jwt_key** out, const uint8_t* secret,
+                                               size_t secret_len, const char* kid);
+/**
+ * A key that signs and verifies with the private key's algorithm (ES256, ES384, Ed25519 as
+ * EdDSA); kid NULL or "": none. The key material is shared, so key may be freed afterwards.
+ * Errors: CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT.
+ */
+CAIRN_API cairn_status cairn_jwt_key_from_private_key(cairn_jwt_key** out,
+                                                      const cairn_private_key* key,
+                                                      const char* kid);
+/** A verify-only key from a public key; otherwise as cairn_jwt_key_from_private_key(). */
+CAIRN_API cairn_status cairn_jwt_key_from_public_key(cairn_jwt_key** out,
+                                                     const cairn_public_key* key, const char* kid);
+/**
+ * A verify-only key from a public JWK (kty EC with crv P-256 or P-384, or kty OKP with crv
+ * Ed25519; its "kid" becomes the key's). Errors: CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT,
+ * AUTH_JWK_INVALID (anything else, a bad coordinate, a private "d", an "alg" that disagrees).
+ */
+CAIRN_API cairn_status cairn_jwt_key_from_jwk(cairn_jwt_key** out, const char* jwk_json);
+/**
+ * The key's public JWK {"kty","crv","x"[,"y"],"use":"sig","alg"[,"kid"]} in *out (cairn_free()).
+ * Errors: CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT; CAIRN_FAILED_PRECONDITION /
+ * AUTH_JWT_KEY_NOT_PUBLIC (HMAC secrets are never exported).
+ */
+CAIRN_API cairn_status cairn_jwt_key_to_jwk(char** out, const cairn_jwt_key* key);
+/** The key's JWS algorithm: "HS256", "ES256", "ES384" or "EdDSA"; "" for NULL. Static storage. */
+CAIRN_API const char* cairn_jwt_key_algorithm(const cairn_jwt_key* key);
+/** Releases a JWT key. NULL is ok. */
+CAIRN_API void cairn_jwt_key_free(cairn_jwt_key* key);
+
+/**
+ * The compact JWS of claims_json (a JSON object, member order kept) signed with key, header
+ * {"alg":...,"typ":"JWT"[,"kid":...]}, in *out (cairn_free()). Errors: CAIRN_INVALID_ARGUMENT /
+ * CAPI_NULL_ARGUMENT, AUTH_JWT_CLAIMS_INVALID (not an object, or a non-numeric exp/nbf/iat);
+ * CAIRN_FAILED_PRECONDITION / AUTH_JWT_KEY_CANNOT_SIGN (a verify-only key).
+ */
+CAIRN_API cairn_status cairn_jwt_encode(char** out, const char* claims_json,
+                                        const cairn_jwt_key* key);
+/**
+ * Verifies token against keys (keys_count handles; two with the same non-empty kid are
+ * CAIRN_ALREADY_EXISTS / AUTH_JWT_KID_DUPLICATE) at now_unix_micros (the caller's clock, in
+ * microseconds since the Unix epoch) and puts its claims, a JSON object, in *out_claims_json
+ * (cairn_free()). algorithms (algorithms_count names: "HS256", "ES256", "ES384", "EdDSA") are
+ * those accepted. audience NULL or "": the token must have no "aud"; else its "aud" must contain
+ * audience. issuer NULL or "": "iss" is not checked; else it must equal issuer. exp, nbf and iat
+ * are checked with leeway_seconds of tolerance.
+ * Errors, all CAIRN_UNAUTHENTICATED: AUTH_TOKEN_INVALID (malformed, bad signature, unknown kid,
+ * "crit"), AUTH_JWT_ALGORITHM_REJECTED (an algorithm not accepted, or not its key's),
+ * AUTH_TOKEN_EXPIRED, AUTH_TOKEN_NOT_YET_VALID, AUTH_JWT_AUDIENCE_INVALID,
+ * AUTH_JWT_ISSUER_INVALID. CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT, AUTH_JWT_OPTIONS_INVALID
+ * (no algorithm), AUTH_JWT_ALGORITHM_UNSUPPORTED (an unknown algorithm name).
+ */
+CAIRN_API cairn_status cairn_jwt_decode(char** out_claims_json, const char* token,
+                                        const cairn_jwt_key* const* keys, size_t keys_count,
+                                        const char* const* algorithms, size_t algorithms_count,
+                                        const char* audience, const char* issuer,
+                                        int64_t leeway_seconds, int64_t now_unix_micros);
+
+/* Auth: rate limits (GCRA: rate_per_second requests per key on average, bursts of up to burst) */
+
+/** A rate limiter. Thread-safe. Release with cairn_rate_limiter_free(). */
+typedef struct cairn_rate_limiter cairn_rate_limiter;
+
+/**
+ * A limiter that keeps its state in process memory, with its clock from env (borrowed: it must
+ * outlive the limiter; NULL: the system clock). Errors: CAIRN_INVALID_ARGUMENT /
+ * CAPI_NULL_ARGUMENT, AUTH_RATE_LIMIT_INVALID (rate outside (0, 1e6], burst outside [1, 1e6]).
+ */
+CAIRN_API cairn_status cairn_rate_limiter_new_memory(cairn_rate_limiter** out,
+                                                     double rate_per_second, uint32_t burst,
+                                                     cairn_env* env);
+/**
+ * A limiter whose state lives in the engine's database under "<name>:<key>", so it holds across
+ * restarts and processes sharing the database. It borrows the engine: free the limiter before
+ * cairn_engine_close(). Errors: CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT,
+ * AUTH_RATE_LIMIT_INVALID, AUTH_RATE_LIMIT_NAME_INVALID (empty, over 64 bytes, or not text).
+ */
+CAIRN_API cairn_status cairn_engine_rate_limiter(cairn_rate_limiter** out, cairn_engine* engine,
+                                                 const char* name, double rate_per_second,
+                                                 uint32_t burst);
+/**
+ * Counts one request for key: *out_allowed = 1 when it is allowed, else 0 and nothing is counted.
+ * *out_retry_after_micros (may be NULL) gets how long until a request would be allowed (0 when
+ * allowed). A denial is not an error: the call returns CAIRN_OK. Errors: CAIRN_INVALID_ARGUMENT /
+ * CAPI_NULL_ARGUMENT, AUTH_RATE_LIMIT_KEY_INVALID (empty or over 256 bytes); store errors for
+ * engine limiters.
+ */
+CAIRN_API cairn_status cairn_rate_limiter_hit(int* out_allowed, int64_t* out_retry_after_micros,
+                                              cairn_rate_limiter* limiter, const char* key);
+/** Releases a rate limiter. NULL is ok. */
+CAIRN_API void cairn_rate_limiter_free(cairn_rate_limiter* limiter);
+
+/* Auth: the engine's users, sessions, API keys and login codes (see include/cairn/auth/service.hpp)
+ *
+ * Records come back as JSON objects in char ** out-parameters (cairn_free()); times are integers,
+ * microseconds since the Unix epoch; text that is empty and absent times are null.
+ *   user:    {"id", "email", "name", "roles": [...], "status": "active"|"suspended",
+ *             "created_at_micros"}
+ *   session: {"id", "user_id", "created_at_micros", "last_seen_micros", "expires_at_micros",
+ *             "ip", "user_agent"}  (expires_at: when it ends unless used again)
+ *   api key: {"id", "owner_id", "name", "prefix", "display", "scopes": [...],
+ *             "created_at_micros", "expires_at_micros", "last_used_at_micros",
+ *             "revoked_at_micros"}  ("display" is the prefix and 4 characters, to tell keys apart)
+ * Session tokens, API key secrets and login codes come back as plain text in their own
+ * out-parameter (secrets: wipe, then cairn_free()); they are never stored and never shown again.
+ * ip (an IPv4/IPv6 address) and user_agent arguments describe the request, for sessions and the
+ * audit log; both may be NULL. Every failed credential check is CAIRN_UNAUTHENTICATED; limits and
+ * lockouts are CAIRN_RESOURCE_EXHAUSTED with cairn_error_last()->retry_after_ms set. On error every
+ * out-parameter is NULL. Every change is audited in the engine's log. */
+
+/**
+ * Creates a user: email (normalized: trimmed, lower case), name (NULL: none), password (NULL or
+ * "": no password login) and roles_count roles (roles may be NULL when roles_count is 0). The user
+ * in *out. Errors: CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT, AUTH_EMAIL_INVALID,
+ * AUTH_NAME_INVALID, AUTH_PASSWORD_WEAK (under 8 characters), AUTH_PASSWORD_INVALID,
+ * AUTH_ROLE_INVALID, CRYPTO_PASSWORD_TOO_LONG; CAIRN_ALREADY_EXISTS / AUTH_USER_EXISTS.
+ */
+CAIRN_API cairn_status cairn_auth_create_user(char** out, cairn_engine* engine, const char* email,
+                                              const char* name, const char* password,
+                                              const char* const* roles, size_t roles_count);
+/** The user with user_id in *out. Errors: CAIRN_NOT_FOUND / AUTH_USER_NOT_FOUND. */
+CAIRN_API cairn_status cairn_auth_user(char** out, cairn_engine* engine, const char* user_id);
+/** The user with email in *out. Errors: CAIRN_INVALID_ARGUMENT / AUTH_EMAIL_INVALID;
+ * CAIRN_NOT_FOUND / AUTH_USER_NOT_FOUND. */
+CAIRN_API cairn_status cairn_auth_user_by_email(char** out, cairn_engine* engine,
+                                                const char* email);
+/** Every user, ordered by email, as a JSON array in *out. */
+CAIRN_API cairn_status cairn_auth_users(char** out, cairn_engine* engine);
+/** Sets the user's password (NULL or "": removes it). Errors: as cairn_auth_create_user();
+ * CAIRN_NOT_FOUND / AUTH_USER_NOT_FOUND. */
+CAIRN_API cairn_status cairn_auth_set_password(cairn_engine* engine, const char* user_id,
+                                               const char* password);
+/**
+ * Sets the user's status, "active" or "suspended", audited as actor. Suspending also revokes all
+ * the user's sessions. Errors: CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT,
+ * AUTH_USER_STATUS_INVALID; CAIRN_NOT_FOUND / AUTH_USER_NOT_FOUND.
+ */
+CAIRN_API cairn_status cairn_auth_set_user_status(cairn_engine* engine, const char* user_id,
+                                                  const char* status, const char* actor);
+/** Replaces the user's roles (roles_count of them), audited as actor. Errors:
+ * CAIRN_INVALID_ARGUMENT / AUTH_ROLE_INVALID; CAIRN_NOT_FOUND / AUTH_USER_NOT_FOUND. */
+CAIRN_API cairn_status cairn_auth_set_roles(cairn_engine* engine, const char* user_id,
+                                            const char* const* roles, size_t roles_count,
+                                            const char* actor);
+/** Links an external login (provider "github", ..., and the provider's subject) to the user.
+ * Errors: CAIRN_INVALID_ARGUMENT / AUTH_IDENTITY_INVALID; CAIRN_ALREADY_EXISTS /
+ * AUTH_IDENTITY_EXISTS; CAIRN_NOT_FOUND / AUTH_USER_NOT_FOUND. */
+CAIRN_API cairn_status cairn_auth_link_identity(cairn_engine* engine, const char* user_id,
+                                                const char* provider, const char* subject);
+/** The user an external login is linked to, in *out. Errors: CAIRN_NOT_FOUND /
+ * AUTH_IDENTITY_NOT_FOUND. */
+CAIRN_API cairn_status cairn_auth_user_by_identity(char** out, cairn_engine* engine,
+                                                   const char* provider, const char* subject);
+
+/**
+ * The user whose email and password these are, in *out. Takes an Argon2id verification.
+ * Errors: CAIRN_UNAUTHENTICATED / AUTH_INVALID_CREDENTIALS (unknown email, no password, or a wrong
+ * one: the same answer after the same work); CAIRN_PERMISSION_DENIED / AUTH_USER_SUSPENDED;
+ * CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT, AUTH_EMAIL_INVALID, AUTH_REQUEST_INVALID.
+ */
+CAIRN_API cairn_status cairn_auth_login_password(char** out, cairn_engine* engine,
+                                                 const char* email, const char* password,
+                                                 const char* ip, const char* user_agent);
+
+/**
+ * A new session for an active user: the session in *out_session and its bearer token in
+ * *out_token. Errors: CAIRN_NOT_FOUND / AUTH_USER_NOT_FOUND; CAIRN_PERMISSION_DENIED /
+ * AUTH_USER_SUSPENDED; CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT, AUTH_REQUEST_INVALID.
+ */
+CAIRN_API cairn_status cairn_auth_create_session(char** out_session, char** out_token,
+                                                 cairn_engine* engine, const char* user_id,
+                                                 const char* ip, const char* user_agent);
+/**
+ * The live session of token in *out (call on every request). Errors: CAIRN_UNAUTHENTICATED /
+ * AUTH_TOKEN_INVALID (malformed, unknown, rotated or revoked), AUTH_TOKEN_EXPIRED (idle or absolute
+ * timeout passed).
+ */
+CAIRN_API cairn_status cairn_auth_validate_session(char** out, cairn_engine* engine,
+                                                   const char* token);
+/** Gives the session of token a new token (in *out_token; the session in *out_session); the old
+ * token stops working at once. Errors: as cairn_auth_validate_session(). */
+CAIRN_API cairn_status cairn_auth_rotate_session(char** out_session, char** out_token,
+                                                 cairn_engine* engine, const char* token);
+/** Ends the session of token (an expired one too). Errors: as cairn_auth_validate_session(). */
+CAIRN_API cairn_status cairn_auth_revoke_session(cairn_engine* engine, const char* token);
+/** Ends session session_id of user_id. Errors: CAIRN_NOT_FOUND / AUTH_SESSION_NOT_FOUND. */
+CAIRN_API cairn_status cairn_auth_revoke_session_id(cairn_engine* engine, const char* user_id,
+                                                    const char* session_id);
+/** Ends every session of the user; how many in *out_count. */
+CAIRN_API cairn_status cairn_auth_revoke_all_sessions(int64_t* out_count, cairn_engine* engine,
+                                                      const char* user_id);
+/** The user's live sessions, newest first, as a JSON array in *out. */
+CAIRN_API cairn_status cairn_auth_sessions(char** out, cairn_engine* engine, const char* user_id);
+
+/**
+ * A new API key for owner_id (a user id, service account id, ...: the caller's choice): the key in
+ * *out_key and its secret text in *out_secret. prefix NULL: "cairn"; name NULL: none; scopes_count
+ * scopes; expires_at_micros 0: never expires, else it must be in the future. Errors:
+ * CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT, AUTH_OWNER_INVALID, AUTH_KEY_PREFIX_INVALID,
+ * AUTH_NAME_INVALID, AUTH_KEY_SCOPE_INVALID, AUTH_KEY_EXPIRY_INVALID.
+ */
+CAIRN_API cairn_status cairn_auth_create_api_key(char** out_key, char** out_secret,
+                                                 cairn_engine* engine, const char* owner_id,
+                                                 const char* prefix, const char* name,
+                                                 const char* const* scopes, size_t scopes_count,
+                                                 int64_t expires_at_micros);
+/**
+ * The live key whose secret is key, in *out. Errors: CAIRN_UNAUTHENTICATED / AUTH_TOKEN_INVALID
+ * (bad checksum, unknown or revoked), AUTH_TOKEN_EXPIRED.
+ */
+CAIRN_API cairn_status cairn_auth_validate_api_key(char** out, cairn_engine* engine,
+                                                   const char* key);
+/** Revokes key key_id, audited as actor (NULL: the key's owner). Errors: CAIRN_NOT_FOUND /
+ * AUTH_KEY_NOT_FOUND (no such key, or already revoked). */
+CAIRN_API cairn_status cairn_auth_revoke_api_key(cairn_engine* engine, const char* key_id,
+                                                 const char* actor);
+/** The owner's API keys (revoked ones too), newest first, as a JSON array in *out. */
+CAIRN_API cairn_status cairn_auth_api_keys(char** out, cairn_engine* engine, const char* owner_id);
+
+/**
+ * A new 6-digit login code for email in *out (a secret: the caller delivers it), replacing any
+ * earlier one; it lasts 10 minutes. Errors: CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT,
+ * AUTH_EMAIL_INVALID, AUTH_REQUEST_INVALID; CAIRN_RESOURCE_EXHAUSTED / AUTH_RATE_LIMITED (5
+ * requests per email in 15 minutes), AUTH_LOCKED_OUT (10 failed verifications in the hour), both
+ * with retry_after_ms.
+ */
+CAIRN_API cairn_status cairn_auth_request_login_code(char** out, cairn_engine* engine,
+                                                     const char* email, const char* ip,
+                                                     const char* user_agent);
+/**
+ * Exchanges email's login code for a session (*out_session, token in *out_token), creating the
+ * user when the email has none. Any attempt uses the code up. Errors: CAIRN_UNAUTHENTICATED /
+ * AUTH_CODE_INVALID (wrong, used, or none), AUTH_CODE_EXPIRED; CAIRN_RESOURCE_EXHAUSTED /
+ * AUTH_LOCKED_OUT (with retry_after_ms); CAIRN_PERMISSION_DENIED / AUTH_USER_SUSPENDED;
+ * CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT, AUTH_EMAIL_INVALID, AUTH_REQUEST_INVALID.
+ */
+CAIRN_API cairn_status cairn_auth_verify_login_code(char** out_session, char** out_token,
+                                                    cairn_engine* engine, const char* email,
+                                                    const char* code, const char* ip,
+                                                    const char* user_agent);
+
+/**
+ * Deletes expired sessions, login codes and API keys (expired, or revoked over 30 days ago), login
+ * events past both windows and rate states in the past; how many of each in *out as
+ * {"sessions":n,"login_codes":n,"api_keys":n,"login_events":n,"rate_states":n}.
+ */
+CAIRN_API cairn_status cairn_auth_purge_expired(char** out, cairn_engine* engine);
+
 #ifdef __cplusplus
 }
 #endif

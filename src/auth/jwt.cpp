@@ -402,7 +402,8 @@ Result<Jwt> jwt_decode(std::string_view token, const JwtKeySet& keys,
   if (header.contains("crit")) return token_invalid("the JWT header has critical extensions");
   if (!options.typ.empty()) {
     auto typ = header.find("typ");
-    if (typ == header.end() || !typ->is_string() || !iequals(typ->get<std::string>(), options.typ)) {
+    if (typ == header.end() || !typ->is_string() ||
+        !iequals(typ->get<std::string>(), options.typ)) {
       return token_invalid("the token's typ is not the expected one");
     }
   }

@@ -19,6 +19,12 @@ std::chrono::microseconds micros(std::chrono::seconds s) {
   return std::chrono::duration_cast<std::chrono::microseconds>(s);
 }
 
+// The first instant inside the window of length `window` that ends at `now`: an event exactly
+// `window` ago has just left it.
+Timestamp window_start(Timestamp now, std::chrono::seconds window) {
+  return now - micros(window) + std::chrono::microseconds(1);
+}
+
 std::chrono::milliseconds until(Timestamp then, Timestamp now) {
   // Rounded up, so a caller that waits exactly this long is never early.
   auto delta = then - now;
@@ -68,16 +74,15 @@ class StoreRateLimiter final : public RateLimiter {
 
 }  // namespace
 
-Result<std::optional<Timestamp>> AuthService::lockout_until(std::string_view email,
-                                                            Timestamp now) {
+Result<std::optional<Timestamp>> AuthService::lockout_until(std::string_view email, Timestamp now) {
   const LoginCodeOptions& o = options_.login_codes;
-  CAIRN_ASSIGN_OR_RETURN(
-      std::vector<Timestamp> failures,
-      store_.login_events(email, LoginEvent::kFailedVerification, now - micros(o.failure_window)));
+  CAIRN_ASSIGN_OR_RETURN(std::vector<Timestamp> failures,
+                         store_.login_events(email, LoginEvent::kFailedVerification,
+                                             window_start(now, o.failure_window)));
   if (static_cast<int64_t>(failures.size()) < o.failure_limit) return std::optional<Timestamp>();
   // Locked until the oldest failure that keeps the count at the limit leaves the window.
-  Timestamp end = failures[failures.size() - static_cast<size_t>(o.failure_limit)] +
-                  micros(o.failure_window);
+  Timestamp end =
+      failures[failures.size() - static_cast<size_t>(o.failure_limit)] + micros(o.failure_window);
   if (end <= now) return std::optional<Timestamp>();
   return std::optional<Timestamp>(end);
 }
@@ -95,9 +100,10 @@ Result<std::string> AuthService::request_login_code(std::string_view email,
     error.retry_after = until(*locked, now);
     return fail(std::move(error));
   }
-  CAIRN_ASSIGN_OR_RETURN(std::optional<Timestamp> oldest,
-                         store_.admit_login_event(normalized, LoginEvent::kCodeRequest, now,
-                                                  now - micros(o.request_window), o.request_limit));
+  CAIRN_ASSIGN_OR_RETURN(
+      std::optional<Timestamp> oldest,
+      store_.admit_login_event(normalized, LoginEvent::kCodeRequest, now,
+                               window_start(now, o.request_window), o.request_limit));
   if (oldest) {
     Error error{ErrorCode::kResourceExhausted, "AUTH_RATE_LIMITED",
                 "too many login codes requested for this email; try again later"};
@@ -137,11 +143,10 @@ Result<NewSession> AuthService::verify_login_code(std::string_view email, std::s
     error.retry_after = until(*locked, now);
     return fail(std::move(error));
   }
-  CAIRN_ASSIGN_OR_RETURN(std::optional<LoginCodeRecord> stored,
-                         store_.take_login_code(normalized));
-  bool match = stored && is_six_digits(code) &&
-               crypto::constant_time_equal(stored->code_hash,
-                                           code_mac(code_key_, normalized, code));
+  CAIRN_ASSIGN_OR_RETURN(std::optional<LoginCodeRecord> stored, store_.take_login_code(normalized));
+  bool match =
+      stored && is_six_digits(code) &&
+      crypto::constant_time_equal(stored->code_hash, code_mac(code_key_, normalized, code));
   CAIRN_ASSIGN_OR_RETURN(auto user, store_.user_by_email(normalized));
   std::string actor_type = user ? "user" : "anonymous";
   std::string actor_id = user ? user->user.id : normalized;
@@ -158,9 +163,9 @@ Result<NewSession> AuthService::verify_login_code(std::string_view email, std::s
     CAIRN_ASSIGN_OR_RETURN(std::optional<Timestamp> now_locked, lockout_until(normalized, now));
     if (now_locked) {
       nlohmann::json details = {{"until", to_unix_micros(*now_locked)}};
-      CAIRN_TRY(audit_.record(audit_entry(actor_type, actor_id, "auth.lockout", "user",
-                                          user ? user->user.id : "", "ok", request,
-                                          details.dump())));
+      CAIRN_TRY(
+          audit_.record(audit_entry(actor_type, actor_id, "auth.lockout", "user",
+                                    user ? user->user.id : "", "ok", request, details.dump())));
     }
     return fail(ErrorCode::kUnauthenticated, "AUTH_CODE_INVALID",
                 "the login code is wrong or was already used; request a new one");
@@ -171,8 +176,8 @@ Result<NewSession> AuthService::verify_login_code(std::string_view email, std::s
   } else if (options_.login_codes.creates_users) {
     CAIRN_ASSIGN_OR_RETURN(account, create_user(normalized));
   } else {
-    CAIRN_TRY(audit_.record(audit_entry(actor_type, actor_id, "auth.code.verify", "user", "",
-                                        "denied", request)));
+    CAIRN_TRY(audit_.record(
+        audit_entry(actor_type, actor_id, "auth.code.verify", "user", "", "denied", request)));
     return fail(ErrorCode::kUnauthenticated, "AUTH_CODE_INVALID",
                 "the login code is wrong or was already used; request a new one");
   }
@@ -181,8 +186,8 @@ Result<NewSession> AuthService::verify_login_code(std::string_view email, std::s
                                         "denied", request)));
     return fail(ErrorCode::kPermissionDenied, "AUTH_USER_SUSPENDED", "this user is suspended");
   }
-  CAIRN_TRY(audit_.record(audit_entry("user", account.id, "auth.code.verify", "user", account.id,
-                                      "ok", request)));
+  CAIRN_TRY(audit_.record(
+      audit_entry("user", account.id, "auth.code.verify", "user", account.id, "ok", request)));
   return start_session(account, request, "code");
 }
 

@@ -166,8 +166,7 @@ Status AuthService::link_identity(std::string_view user_id, std::string_view pro
   }
   CAIRN_ASSIGN_OR_RETURN(auto record, store_.user_by_id(user_id));
   if (!record) return fail(ErrorCode::kNotFound, "AUTH_USER_NOT_FOUND", "no such user");
-  Identity identity{std::string(provider), std::string(subject), std::string(user_id),
-                    env_.now()};
+  Identity identity{std::string(provider), std::string(subject), std::string(user_id), env_.now()};
   CAIRN_ASSIGN_OR_RETURN(auto existing, store_.identity(provider, subject));
   if (existing) {
     return fail(ErrorCode::kAlreadyExists, "AUTH_IDENTITY_EXISTS",
@@ -208,14 +207,13 @@ Result<User> AuthService::login_password(std::string_view email, std::string_vie
                 "passwords are limited to 4096 bytes");
   }
   auto invalid = [] {
-    return fail(ErrorCode::kUnauthenticated, "AUTH_INVALID_CREDENTIALS",
-                "wrong email or password");
+    return fail(ErrorCode::kUnauthenticated, "AUTH_INVALID_CREDENTIALS", "wrong email or password");
   };
   CAIRN_ASSIGN_OR_RETURN(auto record, store_.user_by_email(normalized));
   if (!record || record->password_hash.empty()) {
     CAIRN_TRY(burn_password_work(password));
-    CAIRN_TRY(audit_.record(audit_entry("anonymous", normalized, "auth.login", "user", "",
-                                        "failed", request)));
+    CAIRN_TRY(audit_.record(
+        audit_entry("anonymous", normalized, "auth.login", "user", "", "failed", request)));
     return invalid();
   }
   CAIRN_ASSIGN_OR_RETURN(bool match, crypto::verify_password(record->password_hash, password));
@@ -236,8 +234,8 @@ Result<User> AuthService::login_password(std::string_view email, std::string_vie
                            crypto::hash_password(password, options_.password, salt));
     CAIRN_TRY(store_.update_user(*record));
   }
-  CAIRN_TRY(audit_.record(audit_entry("user", record->user.id, "auth.login", "user",
-                                      record->user.id, "ok", request)));
+  CAIRN_TRY(audit_.record(
+      audit_entry("user", record->user.id, "auth.login", "user", record->user.id, "ok", request)));
   return record->user;
 }
 

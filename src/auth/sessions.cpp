@@ -71,8 +71,8 @@ Result<NewSession> AuthService::start_session(const User& user, const RequestInf
   record.user_id = user.id;
   record.created_at = now;
   record.last_seen = now;
-  record.absolute_expires_at =
-      now + std::chrono::duration_cast<std::chrono::microseconds>(options_.session_absolute_timeout);
+  record.absolute_expires_at = now + std::chrono::duration_cast<std::chrono::microseconds>(
+                                         options_.session_absolute_timeout);
   record.ip = request.ip;
   record.user_agent = request.user_agent;
   CAIRN_TRY(audit_.record(audit_entry("user", user.id, "auth.session.create", "session", record.id,
@@ -244,9 +244,8 @@ Result<NewApiKey> AuthService::create_api_key(std::string_view owner_id,
   record.key.created_at = now;
   record.key.expires_at = options.expires_at;
   record.key_hash = digest_of(secret);
-  nlohmann::json details = {{"key_id", record.key.id},
-                            {"prefix", prefix},
-                            {"scopes", record.key.scopes}};
+  nlohmann::json details = {
+      {"key_id", record.key.id}, {"prefix", prefix}, {"scopes", record.key.scopes}};
   CAIRN_TRY(audit_.record(audit_entry("user", record.key.owner_id, "auth.key.create", "api_key",
                                       record.key.id, "ok", {}, details.dump())));
   CAIRN_TRY(store_.insert_api_key(record));

@@ -59,9 +59,9 @@ Result<std::string> read_token_file(const std::string& path) {
   }
   if (!S_ISREG(st.st_mode) || (st.st_mode & 077) != 0) {
     ::close(fd);
-    return fail(ErrorCode::kPermissionDenied, "AUTH_TOKEN_FILE_MODE",
-                "token file " + path +
-                    " must be a regular file readable only by its owner (chmod 600)");
+    return fail(
+        ErrorCode::kPermissionDenied, "AUTH_TOKEN_FILE_MODE",
+        "token file " + path + " must be a regular file readable only by its owner (chmod 600)");
   }
   if (st.st_uid != ::geteuid() && st.st_uid != 0) {
     ::close(fd);

@@ -57,8 +57,8 @@ Status check_password(std::string_view password, size_t min_length) {
     return fail(ErrorCode::kInvalidArgument, "AUTH_PASSWORD_INVALID", "a password must be UTF-8");
   }
   // Characters, not bytes: count the bytes that start a code point.
-  size_t characters = static_cast<size_t>(std::count_if(
-      password.begin(), password.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+  size_t characters = static_cast<size_t>(
+      std::count_if(password.begin(), password.end(), [](char c) { return (c & 0xC0) != 0x80; }));
   if (characters < min_length) {
     return fail(ErrorCode::kInvalidArgument, "AUTH_PASSWORD_WEAK",
                 "the password must have at least " + std::to_string(min_length) + " characters");
@@ -69,11 +69,11 @@ Status check_password(std::string_view password, size_t min_length) {
 Result<std::vector<std::string>> check_roles(std::vector<std::string> roles) {
   std::vector<std::string> out;
   for (std::string& role : roles) {
-    bool ok = !role.empty() && role.size() <= 64 &&
-              std::all_of(role.begin(), role.end(), [](char c) {
-                return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-                       c == ':' || c == '-';
-              });
+    bool ok =
+        !role.empty() && role.size() <= 64 && std::all_of(role.begin(), role.end(), [](char c) {
+          return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+                 c == ':' || c == '-';
+        });
     if (!ok || out.size() >= 64) {
       return fail(ErrorCode::kInvalidArgument, "AUTH_ROLE_INVALID",
                   "roles are 1-64 characters of a-z, 0-9 and _.:- (at most 64 roles)");

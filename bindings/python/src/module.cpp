@@ -19,8 +19,22 @@ namespace py = pybind11;
 namespace cairn::python {
 namespace {
 
-PyEngine open_engine(const std::string& uri, const PyFakeEnv* env, int64_t busy_timeout_ms,
-                     const std::string& audit_mode, size_t audit_queue_capacity) {
+// Destroying an engine joins its audit writer, and a writer on a Python clock needs the GIL to
+// finish: the last owner lets go of the GIL while the engine is destroyed.
+std::shared_ptr<Engine> share_engine(std::unique_ptr<Engine> engine) {
+  return {engine.release(), [](Engine* e) {
+            if (PyGILState_Check() != 0) {
+              py::gil_scoped_release release;
+              delete e;
+            } else {
+              delete e;
+            }
+          }};
+}
+
+PyEngine open_engine(const std::string& uri, const PyFakeEnv* env, const py::object& clock,
+                     int64_t busy_timeout_ms, const std::string& audit_mode,
+                     size_t audit_queue_capacity) {
   EngineOptions options;
   if (audit_mode == "async") {
     options.audit.mode = audit::WriteMode::kAsync;
@@ -28,14 +42,24 @@ PyEngine open_engine(const std::string& uri, const PyFakeEnv* env, int64_t busy_
     throw ErrorException{{ErrorCode::kInvalidArgument, "ENGINE_OPTIONS_INVALID",
                           "audit_mode must be 'fail_closed' or 'async'"}};
   }
+  if (env != nullptr && !clock.is_none()) {
+    throw ErrorException{
+        {ErrorCode::kInvalidArgument, "ENGINE_OPTIONS_INVALID", "pass env or clock, not both"}};
+  }
+  std::shared_ptr<Env> chosen;
+  if (env != nullptr) {
+    chosen = env->env();
+  } else if (!clock.is_none()) {
+    chosen = clock_env(clock);
+  }
   options.audit.queue_capacity = audit_queue_capacity;
-  options.env = env != nullptr ? env->env().get() : nullptr;
+  options.env = chosen.get();
   options.busy_timeout = std::chrono::milliseconds(busy_timeout_ms);
   Result<std::unique_ptr<Engine>> engine = [&] {
     py::gil_scoped_release release;
     return Engine::open(uri, options);
   }();
-  return PyEngine(unwrap(std::move(engine)), env != nullptr ? env->env() : nullptr);
+  return PyEngine(share_engine(unwrap(std::move(engine))), std::move(chosen));
 }
 
 }  // namespace
@@ -98,7 +122,11 @@ PYBIND11_MODULE(_core, m) {
                                return std::string(cairn::storage::backend_name(e.get()->backend()));
                              })
       .def_property_readonly("schema_version",
-                             [](const PyEngine& e) { return e.get()->schema_version(); })
+                             [](const PyEngine& e) {
+                               std::shared_ptr<cairn::Engine> engine = e.get();
+                               py::gil_scoped_release release;
+                               return engine->schema_version();
+                             })
       .def_property_readonly("instance_id",
                              [](const PyEngine& e) { return e.get()->instance_id(); })
       .def_property_readonly(
@@ -119,9 +147,11 @@ PYBIND11_MODULE(_core, m) {
   cairn::python::bind_access(m);
   cairn::python::bind_audit(m, engine_class);
   cairn::python::bind_engine_access(m, engine_class);
+  cairn::python::bind_auth(m, engine_class);
 
   m.def("open", &cairn::python::open_engine, py::arg("uri"), py::kw_only(),
-        py::arg("env") = nullptr, py::arg("busy_timeout_ms") = 5000,
+        py::arg("env") = nullptr, py::arg("clock") = py::none(), py::arg("busy_timeout_ms") = 5000,
         py::arg("audit_mode") = "fail_closed", py::arg("audit_queue_capacity") = 10000,
-        "Opens (creating and migrating as needed) the database at `uri`.");
+        "Opens (creating and migrating as needed) the database at `uri`. `clock`: a callable "
+        "returning unix seconds, the engine's clock (see cairn.open).");
 }

@@ -89,7 +89,8 @@ class JwtKey {
 class JwtKeySet {
  public:
   JwtKeySet() = default;
-  // Adds `key`. Errors: ALREADY_EXISTS / AUTH_JWT_KID_DUPLICATE (another key has its non-empty kid).
+  // Adds `key`. Errors: ALREADY_EXISTS / AUTH_JWT_KID_DUPLICATE (another key has its non-empty
+  // kid).
   Status add(JwtKey key);
   const std::vector<JwtKey>& keys() const noexcept { return keys_; }
   // The key with `kid`, or nullptr.

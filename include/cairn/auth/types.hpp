@@ -53,8 +53,9 @@ struct ApiKey {
   std::string id;        // 32 lower-case hex characters
   std::string owner_id;  // a user id, service account id, ... (the caller's choice)
   std::string name;
-  std::string prefix;   // "cr_sa"
-  std::string display;  // the prefix and the first 4 random characters, "cr_sa_AbCd", to tell keys apart
+  std::string prefix;  // "cr_sa"
+  std::string
+      display;  // the prefix and the first 4 random characters, "cr_sa_AbCd", to tell keys apart
   std::vector<std::string> scopes;
   Timestamp created_at{};
   std::optional<Timestamp> expires_at;

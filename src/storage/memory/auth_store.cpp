@@ -7,10 +7,13 @@ namespace {
 
 using auth::LoginEvent;
 
-std::string key_of(ByteView hash) { return {reinterpret_cast<const char*>(hash.data()), hash.size()}; }
+std::string key_of(ByteView hash) {
+  return {reinterpret_cast<const char*>(hash.data()), hash.size()};
+}
 
 Unexpected<Error> user_exists() {
-  return fail(ErrorCode::kAlreadyExists, "AUTH_USER_EXISTS", "a user with this email already exists");
+  return fail(ErrorCode::kAlreadyExists, "AUTH_USER_EXISTS",
+              "a user with this email already exists");
 }
 
 }  // namespace

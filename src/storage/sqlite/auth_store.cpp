@@ -37,7 +37,8 @@ void bind_optional_time(Statement& s, int index, const std::optional<Timestamp>&
 }
 
 Unexpected<Error> user_exists() {
-  return fail(ErrorCode::kAlreadyExists, "AUTH_USER_EXISTS", "a user with this email already exists");
+  return fail(ErrorCode::kAlreadyExists, "AUTH_USER_EXISTS",
+              "a user with this email already exists");
 }
 
 constexpr std::string_view kUserColumns =
@@ -173,9 +174,9 @@ Result<bool> SqliteAuthStore::update_user(const auth::UserRecord& r) {
     check.bind(1, r.user.email).bind(2, r.user.id);
     CAIRN_ASSIGN_OR_RETURN(bool taken, check.step());
     if (taken) return user_exists();
-    CAIRN_ASSIGN_OR_RETURN(
-        Statement s, c.prepare("UPDATE auth_users SET email = ?2, name = ?3, roles = ?4, "
-                               "status = ?5, password_hash = ?6 WHERE id = ?1"));
+    CAIRN_ASSIGN_OR_RETURN(Statement s,
+                           c.prepare("UPDATE auth_users SET email = ?2, name = ?3, roles = ?4, "
+                                     "status = ?5, password_hash = ?6 WHERE id = ?1"));
     s.bind(1, r.user.id)
         .bind(2, r.user.email)
         .bind(3, r.user.name)
@@ -225,7 +226,8 @@ Status SqliteAuthStore::insert_identity(const auth::Identity& identity) {
 
 namespace {
 auth::Identity read_identity(const Statement& s) {
-  return {s.column_text(0), s.column_text(1), s.column_text(2), from_unix_micros(s.column_int64(3))};
+  return {s.column_text(0), s.column_text(1), s.column_text(2),
+          from_unix_micros(s.column_int64(3))};
 }
 }  // namespace
 
@@ -301,10 +303,9 @@ Result<bool> SqliteAuthStore::touch_session(std::string_view id, Timestamp last_
 Result<bool> SqliteAuthStore::rotate_session(std::string_view id, ByteView old_hash,
                                              ByteView new_hash, Timestamp last_seen) {
   return db_.write([&](Connection& c) -> Result<bool> {
-    CAIRN_ASSIGN_OR_RETURN(Statement s,
-                           c.prepare("UPDATE auth_sessions SET token_hash = ?3, "
-                                     "last_seen = max(last_seen, ?4) "
-                                     "WHERE id = ?1 AND token_hash = ?2"));
+    CAIRN_ASSIGN_OR_RETURN(Statement s, c.prepare("UPDATE auth_sessions SET token_hash = ?3, "
+                                                  "last_seen = max(last_seen, ?4) "
+                                                  "WHERE id = ?1 AND token_hash = ?2"));
     s.bind(1, id).bind_blob(2, old_hash).bind_blob(3, new_hash).bind(4, to_unix_micros(last_seen));
     CAIRN_ASSIGN_OR_RETURN(int64_t n, changed(c, s));
     return n > 0;
@@ -330,10 +331,10 @@ Result<int64_t> SqliteAuthStore::delete_user_sessions(std::string_view user_id) 
 
 Result<std::vector<auth::SessionRecord>> SqliteAuthStore::user_sessions(std::string_view user_id) {
   return db_.read([&](Connection& c) -> Result<std::vector<auth::SessionRecord>> {
-    CAIRN_ASSIGN_OR_RETURN(
-        Statement s, c.prepare(select_from(kSessionColumns,
-                                           "FROM auth_sessions WHERE user_id = ?1 "
-                                           "ORDER BY created_at DESC, id")));
+    CAIRN_ASSIGN_OR_RETURN(Statement s,
+                           c.prepare(select_from(kSessionColumns,
+                                                 "FROM auth_sessions WHERE user_id = ?1 "
+                                                 "ORDER BY created_at DESC, id")));
     s.bind(1, user_id);
     return all_rows<auth::SessionRecord>(s, read_session);
   });
@@ -353,8 +354,8 @@ Result<int64_t> SqliteAuthStore::purge_sessions(Timestamp now, Timestamp idle_be
 
 Status SqliteAuthStore::insert_api_key(const auth::ApiKeyRecord& r) {
   return db_.write([&](Connection& c) -> Status {
-    CAIRN_ASSIGN_OR_RETURN(
-        Statement check, c.prepare("SELECT 1 FROM auth_api_keys WHERE id = ?1 OR key_hash = ?2"));
+    CAIRN_ASSIGN_OR_RETURN(Statement check,
+                           c.prepare("SELECT 1 FROM auth_api_keys WHERE id = ?1 OR key_hash = ?2"));
     check.bind(1, r.key.id).bind_blob(2, r.key_hash);
     CAIRN_ASSIGN_OR_RETURN(bool taken, check.step());
     if (taken) {
@@ -424,8 +425,8 @@ Result<std::vector<auth::ApiKey>> SqliteAuthStore::api_keys(std::string_view own
   return db_.read([&](Connection& c) -> Result<std::vector<auth::ApiKey>> {
     CAIRN_ASSIGN_OR_RETURN(
         Statement s,
-        c.prepare(select_from(kKeyColumns,
-                              "FROM auth_api_keys WHERE owner_id = ?1 ORDER BY created_at DESC, id")));
+        c.prepare(select_from(
+            kKeyColumns, "FROM auth_api_keys WHERE owner_id = ?1 ORDER BY created_at DESC, id")));
     s.bind(1, owner_id);
     return all_rows<auth::ApiKey>(s, [](const Statement& st) { return read_key(st).key; });
   });
@@ -433,9 +434,9 @@ Result<std::vector<auth::ApiKey>> SqliteAuthStore::api_keys(std::string_view own
 
 Result<int64_t> SqliteAuthStore::purge_api_keys(Timestamp now, Timestamp revoked_before) {
   return db_.write([&](Connection& c) -> Result<int64_t> {
-    CAIRN_ASSIGN_OR_RETURN(
-        Statement s, c.prepare("DELETE FROM auth_api_keys WHERE expires_at <= ?1 OR "
-                               "revoked_at < ?2"));
+    CAIRN_ASSIGN_OR_RETURN(Statement s,
+                           c.prepare("DELETE FROM auth_api_keys WHERE expires_at <= ?1 OR "
+                                     "revoked_at < ?2"));
     s.bind(1, to_unix_micros(now)).bind(2, to_unix_micros(revoked_before));
     return changed(c, s);
   });
@@ -460,12 +461,11 @@ Status SqliteAuthStore::put_login_code(const auth::LoginCodeRecord& r) {
 Result<std::optional<auth::LoginCodeRecord>> SqliteAuthStore::take_login_code(
     std::string_view email) {
   return db_.write([&](Connection& c) -> Result<std::optional<auth::LoginCodeRecord>> {
-    CAIRN_ASSIGN_OR_RETURN(
-        Statement s, c.prepare("DELETE FROM auth_login_codes WHERE email = ?1 "
-                               "RETURNING email, code_hash, created_at, expires_at"));
+    CAIRN_ASSIGN_OR_RETURN(Statement s,
+                           c.prepare("DELETE FROM auth_login_codes WHERE email = ?1 "
+                                     "RETURNING email, code_hash, created_at, expires_at"));
     s.bind(1, email);
-    CAIRN_ASSIGN_OR_RETURN(auto record,
-                           one_row<auth::LoginCodeRecord>(s, [](const Statement& st) {
+    CAIRN_ASSIGN_OR_RETURN(auto record, one_row<auth::LoginCodeRecord>(s, [](const Statement& st) {
                              return auth::LoginCodeRecord{st.column_text(0), st.column_blob(1),
                                                           from_unix_micros(st.column_int64(2)),
                                                           from_unix_micros(st.column_int64(3))};
@@ -492,12 +492,14 @@ Result<std::vector<Timestamp>> events_since(Connection& c, std::string_view emai
                          c.prepare("SELECT at FROM auth_login_events WHERE email = ?1 AND "
                                    "kind = ?2 AND at >= ?3 ORDER BY at"));
   s.bind(1, email).bind(2, static_cast<int64_t>(kind)).bind(3, to_unix_micros(since));
-  return all_rows<Timestamp>(s, [](const Statement& st) { return from_unix_micros(st.column_int64(0)); });
+  return all_rows<Timestamp>(
+      s, [](const Statement& st) { return from_unix_micros(st.column_int64(0)); });
 }
 
 Status insert_event(Connection& c, std::string_view email, LoginEvent kind, Timestamp at) {
   CAIRN_ASSIGN_OR_RETURN(
-      Statement s, c.prepare("INSERT INTO auth_login_events (email, kind, at) VALUES (?1, ?2, ?3)"));
+      Statement s,
+      c.prepare("INSERT INTO auth_login_events (email, kind, at) VALUES (?1, ?2, ?3)"));
   s.bind(1, email).bind(2, static_cast<int64_t>(kind)).bind(3, to_unix_micros(at));
   return s.run();
 }
@@ -549,7 +551,8 @@ Status SqliteAuthStore::update_rate_state(
     std::optional<int64_t> next = update(current);
     if (!next) return ok_status();
     CAIRN_ASSIGN_OR_RETURN(
-        Statement write, c.prepare("INSERT OR REPLACE INTO auth_rate_states (key, tat) VALUES (?1, ?2)"));
+        Statement write,
+        c.prepare("INSERT OR REPLACE INTO auth_rate_states (key, tat) VALUES (?1, ?2)"));
     write.bind(1, key).bind(2, *next);
     return write.run();
   });

@@ -39,9 +39,9 @@ class SqliteAuthStore final : public auth::AuthStore {
   Status put_login_code(const auth::LoginCodeRecord& record) override;
   Result<std::optional<auth::LoginCodeRecord>> take_login_code(std::string_view email) override;
   Result<int64_t> purge_login_codes(Timestamp now) override;
-  Result<std::optional<Timestamp>> admit_login_event(std::string_view email,
-                                                     auth::LoginEvent kind, Timestamp at,
-                                                     Timestamp since, int64_t limit) override;
+  Result<std::optional<Timestamp>> admit_login_event(std::string_view email, auth::LoginEvent kind,
+                                                     Timestamp at, Timestamp since,
+                                                     int64_t limit) override;
   Status add_login_event(std::string_view email, auth::LoginEvent kind, Timestamp at) override;
   Result<std::vector<Timestamp>> login_events(std::string_view email, auth::LoginEvent kind,
                                               Timestamp since) override;
