@@ -26,6 +26,16 @@ TIME_PAIRS += [
     ("BM_AuditAppend/real_time", "BM_AuditAppendSqlitePeer/real_time",
      "audit append (1 per transaction) vs plain SQLite insert of the same bytes (goal <= 2.00)"),
 ]
+TIME_PAIRS += [
+    ("BM_AuthSessionValidate", "BM_AuthSessionLookupSqlitePeer",
+     "session validation on SQLite vs SHA-256 + plain SQLite point query (goal <= 2.00)"),
+    ("BM_AuthSessionValidateCached", "BM_AuthSessionLookupSqlitePeer",
+     "session validation through the in-process cache vs the same peer"),
+    ("BM_AuthJwtVerifyEs256", "BM_AuthJwtVerifyEs256OpenSsl",
+     "JWT ES256 verification vs raw OpenSSL verify of the signature (goal <= 1.11, i.e. >= 90%)"),
+    ("BM_AuthPasswordHash", "BM_AuthPasswordHashArgon2Raw",
+     "Argon2id PHC hash vs libargon2 raw hash, same parameters"),
+]
 SPEEDUP_PAIRS = [
     ("BM_AuditAppendBatch/1000/real_time", "BM_AuditAppendBatchSqlitePeer/real_time",
      "audit batch of 1000 (1000 actors) vs plain SQLite batch of the same bytes"),
