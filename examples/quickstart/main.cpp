@@ -147,6 +147,54 @@ int main(int argc, char** argv) {
               set ? "stored and audited" : set.error().to_string().c_str(),
               blocked->allowed ? "allowed" : "denied", blocked->rule().c_str());
 
+  // 8. Auth: a user with an Argon2id password, a session, an API key, a magic login code, a JWT.
+  cairn::auth::AuthService& auth = (*engine)->auth();
+  auto user = auth.user_by_email("ada@example.com");
+  if (!user) user = auth.create_user("ada@example.com", "Ada", "correct horse battery");
+  auto login = auth.login_password("ada@example.com", "correct horse battery");
+  auto bad_login = auth.login_password("ada@example.com", "wrong horse battery");
+  std::printf("[auth]    password login: %s; wrong password: %s\n",
+              login ? "ok" : login.error().to_string().c_str(), bad_login.error().reason.c_str());
+  auto session = auth.create_session(user->id, {"203.0.113.7", "cairn-quickstart"});
+  if (session) {
+    auto checked = auth.validate_session(session->token);
+    std::printf("          session %s valid: %s, expires %s\n", session->session.id.c_str(),
+                checked ? "yes" : "no", format_time(session->session.expires_at).c_str());
+    (void)auth.revoke_session(session->token);
+    std::printf("          after revoke: %s\n",
+                auth.validate_session(session->token).error().reason.c_str());
+  }
+  cairn::auth::ApiKeyOptions key_options;
+  key_options.prefix = "cr_sa";
+  key_options.scopes = {"secrets:read"};
+  auto api_key = auth.create_api_key("sa-deploy", key_options);
+  if (api_key) {
+    std::printf("          API key %s... (checksum %s), validates as %s\n",
+                api_key->key.display.c_str(),
+                cairn::auth::api_key_checksum_ok(api_key->secret) ? "ok" : "bad",
+                auth.validate_api_key(api_key->secret)->id.c_str());
+  }
+  auto code = auth.request_login_code("ada@example.com");
+  if (code) {
+    auto by_code = auth.verify_login_code("ada@example.com", *code);
+    std::printf("          a %zu-digit login code (never printed) -> %s\n", code->size(),
+                by_code ? "session" : by_code.error().reason.c_str());
+  } else {
+    std::printf("          login code: %s (retry in %lld s)\n", code.error().reason.c_str(),
+                static_cast<long long>(code.error().retry_after.count() / 1000));
+  }
+  auto jwt_key = cairn::auth::JwtKey::signing(
+      *cairn::crypto::PrivateKey::generate(cairn::crypto::SignatureAlgorithm::kEs256), "k1");
+  auto jwt = cairn::auth::jwt_encode(R"({"sub":"ada","aud":"api","exp":4102444800})", jwt_key);
+  cairn::auth::JwtKeySet jwt_keys;
+  (void)jwt_keys.add(jwt_key);
+  cairn::auth::JwtVerifyOptions verify;
+  verify.algorithms = {cairn::auth::JwtAlgorithm::kEs256};
+  verify.audience = "api";
+  auto decoded = cairn::auth::jwt_decode(*jwt, jwt_keys, verify, (*engine)->env().now());
+  std::printf("          ES256 JWT verified: %s; claims %s\n", decoded ? "yes" : "no",
+              decoded ? decoded->claims.c_str() : decoded.error().reason.c_str());
+
   std::printf("\ndone.\n");
   return 0;
 }
