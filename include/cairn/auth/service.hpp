@@ -124,7 +124,8 @@ class AuthService {
   Result<std::vector<User>> users();
   // Sets (or, with "", removes) the user's password. Errors: as create_user; AUTH_USER_NOT_FOUND.
   Status set_password(std::string_view user_id, std::string_view password);
-  // Suspending a user also revokes all their sessions; suspended users cannot log in.
+  // Suspending a user also revokes all their sessions; suspended users cannot log in. An empty
+  // actor is recorded as "system".
   Status set_status(std::string_view user_id, UserStatus status, std::string_view actor);
   // Roles are 1-64 characters of [a-z0-9_.:-]. Errors: AUTH_ROLE_INVALID, AUTH_USER_NOT_FOUND.
   Status set_roles(std::string_view user_id, std::vector<std::string> roles,
@@ -211,7 +212,7 @@ class AuthService {
   Env& env_;
   Bytes code_key_;
   AuthOptions options_;
-  std::string dummy_hash_;  // hashed at creation: the work done for unknown users
+  std::string dummy_hash_;  // made by the first login: the work done for unknown users
   std::unique_ptr<Cache> cache_;
 };
 

@@ -18,7 +18,7 @@
 namespace cairn::auth {
 
 // The longest token a token file may hold, in bytes.
-inline constexpr size_t kMaxTokenFileBytes = 16 * 1024;
+inline constexpr size_t kMaxTokenFileBytes = size_t{16} * 1024;
 
 // Writes `token` and a newline to `path`. Errors: INVALID_ARGUMENT / AUTH_TOKEN_FILE_INVALID
 // (empty, too long, or not printable ASCII without spaces); UNAVAILABLE / AUTH_TOKEN_FILE_IO.
