@@ -419,24 +419,26 @@ Result<Jwt> jwt_decode(std::string_view token, const JwtKeySet& keys,
   ByteView signing_input = as_bytes(token.substr(0, second));
   bool verified = false;
   bool key_found = false;
-  if (!kid.empty()) {
-    const JwtKey* key = keys.find(kid);
-    if (key == nullptr) return token_invalid("the token's kid names no known key");
-    if (key->algorithm() != *algorithm) {
+  const JwtKey* named = kid.empty() ? nullptr : keys.find(kid);
+  if (named != nullptr) {
+    if (named->algorithm() != *algorithm) {
       return fail(ErrorCode::kUnauthenticated, "AUTH_JWT_ALGORITHM_REJECTED",
                   "the token's algorithm is not its key's");
     }
     key_found = true;
-    verified = key->verify(signing_input, signature);
+    verified = named->verify(signing_input, signature);
   } else {
+    // No kid, or one the set does not know: only keys without a kid of their own may answer
+    // (a key with a different kid is never tried).
     for (const JwtKey& key : keys.keys()) {
-      if (key.algorithm() != *algorithm) continue;
+      if (key.algorithm() != *algorithm || (!kid.empty() && !key.kid().empty())) continue;
       key_found = true;
       if (key.verify(signing_input, signature)) {
         verified = true;
         break;
       }
     }
+    if (!key_found && !kid.empty()) return token_invalid("the token's kid names no known key");
   }
   if (!key_found) {
     return fail(ErrorCode::kUnauthenticated, "AUTH_JWT_ALGORITHM_REJECTED",

@@ -233,6 +233,9 @@ Result<User> AuthService::login_password(std::string_view email, std::string_vie
     env_.random_bytes(salt);
     CAIRN_ASSIGN_OR_RETURN(record->password_hash,
                            crypto::hash_password(password, options_.password, salt));
+    nlohmann::json details = {{"rehash", true}};
+    CAIRN_TRY(audit_.record(audit_entry("user", record->user.id, "auth.user.password", "user",
+                                        record->user.id, "ok", request, details.dump())));
     CAIRN_TRY(store_.update_user(*record));
   }
   CAIRN_TRY(audit_.record(

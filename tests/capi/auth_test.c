@@ -266,9 +266,14 @@ static void test_jwt_hs256(void) {
   cairn_free(claims);
   CHECK(decode_one(kPyJwtHs256Kid, kid_key, "HS256", IAT_MICROS) == CAIRN_OK);
   CHECK(decode_one(kPyJwtHs256, kid_key, "HS256", IAT_MICROS) == CAIRN_OK);
-  /* The kid names a key the verifier does not have. */
-  CHECK(decode_one(kPyJwtHs256Kid, key, "HS256", IAT_MICROS) == CAIRN_UNAUTHENTICATED);
+  /* A kid the verifier does not know falls back to keys without a kid, never to another kid. */
+  CHECK(decode_one(kPyJwtHs256Kid, key, "HS256", IAT_MICROS) == CAIRN_OK);
+  CHECK(cairn_jwt_key_from_hmac(&wrong, (const uint8_t*)"0123456789abcdef0123456789abcdef", 32,
+                                "other") == CAIRN_OK);
+  CHECK(decode_one(kPyJwtHs256Kid, wrong, "HS256", IAT_MICROS) == CAIRN_UNAUTHENTICATED);
   CHECK_REASON("AUTH_TOKEN_INVALID");
+  cairn_jwt_key_free(wrong);
+  wrong = NULL;
 
   /* Our own round trip with a kid. */
   CHECK(cairn_jwt_encode(&token, "{\"sub\":\"u2\",\"iss\":\"cairn-test\",\"aud\":\"cairn-api\"}",

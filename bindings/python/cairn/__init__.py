@@ -9,7 +9,7 @@ Errors are raised as subclasses of :class:`cairn.Error` (see :mod:`cairn.errors`
 ``.code``, ``.reason`` and ``.http_status``.
 """
 
-from . import _core, access, audit, crypto, encoding
+from . import _core, access, audit, auth, crypto, encoding
 from .errors import (
     AbortedError,
     AlreadyExistsError,
@@ -38,22 +38,32 @@ FakeEnv = _core.FakeEnv
 latest_schema_version = _core.latest_schema_version
 
 
-def open(uri, *, env=None, busy_timeout_ms=5000, audit_mode="fail_closed",  # noqa: A001
-         audit_queue_capacity=10000):
+def open(uri, *, env=None, clock=None, busy_timeout_ms=5000,  # noqa: A001
+         audit_mode="fail_closed", audit_queue_capacity=10000):
     """Open (creating and migrating as needed) the database at ``uri`` and return an Engine.
 
     ``uri`` is ``"memory:"``, ``"sqlite:relative/path.db"``, ``"sqlite:/abs/path.db"`` or
     ``"sqlite:///abs/path.db"``. ``env`` is a :class:`FakeEnv` for tests (default: the system
-    clock and CSPRNG). ``audit_mode`` is ``"fail_closed"`` (an audit write that fails fails the
-    operation) or ``"async"`` (a bounded queue of ``audit_queue_capacity`` entries, written in the
-    background). The engine is a context manager; ``close()`` is idempotent.
+    clock and CSPRNG). ``clock`` is another way to set the engine's clock: a callable returning
+    unix seconds (an int, or a float rounded to the microsecond), such as
+    ``lambda: now[0]`` over a list a test moves; randomness then stays the system's CSPRNG.
+    The engine keeps the callable and calls it from whichever thread needs the time, taking the
+    GIL to do so. It is called once here: what it raises propagates, and a result that is not a
+    number is refused with TypeError. Should it raise or return a non-number later, the error
+    goes to :func:`sys.unraisablehook` (it cannot reach the engine call that asked for the time)
+    and that one reading falls back to the system clock. Pass ``env`` or ``clock``, not both
+    (InvalidArgumentError, ENGINE_OPTIONS_INVALID).
 
-    Raises InvalidArgumentError (STORAGE_URI_INVALID), UnimplementedError
+    ``audit_mode`` is ``"fail_closed"`` (an audit write that fails fails the operation) or
+    ``"async"`` (a bounded queue of ``audit_queue_capacity`` entries, written in the background).
+    The engine is a context manager; ``close()`` is idempotent.
+
+    Raises InvalidArgumentError (STORAGE_URI_INVALID, ENGINE_OPTIONS_INVALID), UnimplementedError
     (STORAGE_BACKEND_UNAVAILABLE), FailedPreconditionError (STORAGE_SCHEMA_TOO_NEW,
     STORAGE_NOT_A_DATABASE) or UnavailableError (STORAGE_OPEN_FAILED, STORAGE_BUSY).
     """
-    return _core.open(uri, env=env, busy_timeout_ms=busy_timeout_ms, audit_mode=audit_mode,
-                      audit_queue_capacity=audit_queue_capacity)
+    return _core.open(uri, env=env, clock=clock, busy_timeout_ms=busy_timeout_ms,
+                      audit_mode=audit_mode, audit_queue_capacity=audit_queue_capacity)
 
 
 __all__ = [
@@ -80,6 +90,7 @@ __all__ = [
     "__version__",
     "access",
     "audit",
+    "auth",
     "crypto",
     "encoding",
     "latest_schema_version",

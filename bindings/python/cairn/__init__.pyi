@@ -1,6 +1,12 @@
-from typing import Optional
+from typing import Callable, Optional, Union
 
-from . import access as access, audit as audit, crypto as crypto, encoding as encoding
+from . import (
+    access as access,
+    audit as audit,
+    auth as auth,
+    crypto as crypto,
+    encoding as encoding,
+)
 from ._core import Engine as Engine, FakeEnv as FakeEnv
 from .errors import (
     AbortedError as AbortedError,
@@ -26,5 +32,6 @@ from .errors import (
 __version__: str
 
 def latest_schema_version() -> int: ...
-def open(uri: str, *, env: Optional[FakeEnv] = ..., busy_timeout_ms: int = ...,
+def open(uri: str, *, env: Optional[FakeEnv] = ...,
+         clock: Optional[Callable[[], Union[int, float]]] = ..., busy_timeout_ms: int = ...,
          audit_mode: str = ..., audit_queue_capacity: int = ...) -> Engine: ...

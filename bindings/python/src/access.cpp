@@ -46,13 +46,16 @@ Environment env_arg(const py::object& env) {
   return e;
 }
 
-// engine.access: follows the engine's lifetime (ENGINE_CLOSED after close()).
+// engine.access: follows the engine's lifetime (ENGINE_CLOSED after close()). Calls run without
+// the GIL: they take store locks, and another thread holding one may be waiting for the GIL in
+// an engine clock that is a Python callable.
 class PyAccess {
  public:
   explicit PyAccess(PyEngine& engine) : engine_(engine) {}
   template <class F>
   auto with(F&& f) {
     std::shared_ptr<Engine> engine = engine_.get();
+    py::gil_scoped_release release;
     return f(*engine);
   }
 

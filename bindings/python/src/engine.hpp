@@ -1,7 +1,10 @@
-// Python-side handles shared between the module's files: the fake clock and the engine.
+// Python-side handles shared between the module's files: the clocks and the engine.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
+#include <span>
 
 #include "cairn/cairn.hpp"
 #include "common.hpp"
@@ -27,11 +30,42 @@ class PyFakeEnv {
   std::shared_ptr<FakeEnv> env_;
 };
 
+// An Env whose clock is a Python callable returning unix seconds (int or float) and whose
+// randomness is Env::system()'s. now() may be called from any thread, with or without the GIL: it
+// takes the GIL to call the callable. If the callable raises or returns something that is not a
+// finite number of seconds, the error goes to sys.unraisablehook and now() answers with the system
+// clock (domain code cannot take an error from a clock). Created and destroyed with the GIL held.
+class PyClockEnv final : public Env {
+ public:
+  explicit PyClockEnv(py::object clock) : clock_(std::move(clock)) {}
+  PyClockEnv(const PyClockEnv&) = delete;
+  PyClockEnv& operator=(const PyClockEnv&) = delete;
+  ~PyClockEnv() override;
+
+  Timestamp now() override;
+  void random_bytes(std::span<uint8_t> out) override { Env::system().random_bytes(out); }
+
+ private:
+  py::object clock_;
+};
+
+// Unix seconds (an int, counted exactly, or anything float() accepts, rounded to the nearest
+// microsecond) as unix microseconds; nullopt for anything else, NaN, infinities and values outside
+// the int64 microsecond range. Needs the GIL; leaves no Python error set.
+std::optional<int64_t> seconds_to_micros(py::handle seconds);
+
+// Unix microseconds as float unix seconds, the way cairn.auth shows times.
+inline double micros_to_seconds(int64_t micros) { return static_cast<double>(micros) / 1e6; }
+
+// The Env for a `clock` argument: checks that it is callable and that a first call returns a
+// number of seconds (TypeError otherwise; an exception the call raises propagates).
+std::shared_ptr<Env> clock_env(const py::object& clock);
+
 // An Engine as Python sees it: closeable, usable as a context manager. Calls take a reference to
 // the engine before doing work, so close() from another thread never frees an engine in use.
 class PyEngine {
  public:
-  PyEngine(std::shared_ptr<Engine> engine, std::shared_ptr<FakeEnv> env)
+  PyEngine(std::shared_ptr<Engine> engine, std::shared_ptr<Env> env)
       : env_(std::move(env)), engine_(std::move(engine)) {}
 
   std::shared_ptr<Engine> get() const {
@@ -46,7 +80,7 @@ class PyEngine {
 
  private:
   // The clock is declared first so it is destroyed last: the engine borrows it.
-  std::shared_ptr<FakeEnv> env_;
+  std::shared_ptr<Env> env_;
   std::shared_ptr<Engine> engine_;
 };
 
@@ -55,5 +89,8 @@ void bind_engine_access(py::module_& m, py::class_<PyEngine>& engine_class);
 
 // Binds cairn._core.audit and the property Engine.audit.
 void bind_audit(py::module_& m, py::class_<PyEngine>& engine_class);
+
+// Binds cairn._core.auth and the property Engine.auth.
+void bind_auth(py::module_& m, py::class_<PyEngine>& engine_class);
 
 }  // namespace cairn::python

@@ -7,8 +7,9 @@
 //   - "exp", "nbf" and "iat" are enforced with an explicit leeway, "iss" and "aud" when asked;
 //     a token that carries "aud" is rejected by a verifier that expects no audience (RFC 7519
 //     4.1.3); a verifier can require claims and an explicit "typ";
-//   - "kid" only selects among the caller's keys; "jku", "x5u" and other header URLs are never
-//     fetched; a header with "crit" is rejected (no extensions are understood);
+//   - "kid" only selects among the caller's keys (a kid the set does not know falls back to the
+//     keys that have no kid, never to keys with another kid); "jku", "x5u" and other header URLs
+//     are never fetched; a header with "crit" is rejected (no extensions are understood);
 //   - HMAC secrets must be at least 32 bytes (RFC 7518 3.2).
 //
 //   auto key = auth::JwtKey::signing(*crypto::PrivateKey::generate(kEs256), "2026-11");

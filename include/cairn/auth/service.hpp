@@ -188,7 +188,8 @@ class AuthService {
 
   // ---- Rate limits and maintenance
   // A GCRA limiter whose state lives in the store under "<name>:<key>", so it holds across
-  // restarts and processes. Errors: AUTH_RATE_LIMIT_INVALID; INVALID_ARGUMENT /
+  // restarts and processes. It borrows this service's store and clock: destroy it before the
+  // engine. Errors: AUTH_RATE_LIMIT_INVALID; INVALID_ARGUMENT /
   // AUTH_RATE_LIMIT_NAME_INVALID (empty or over 64 bytes).
   Result<std::unique_ptr<RateLimiter>> rate_limiter(std::string_view name, const RateLimit& limit);
   // Deletes expired sessions, codes, API keys (expired, or revoked over 30 days ago), login
