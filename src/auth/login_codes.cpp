@@ -135,6 +135,12 @@ Result<NewSession> AuthService::verify_login_code(std::string_view email, std::s
                                                   const RequestInfo& request) {
   CAIRN_ASSIGN_OR_RETURN(std::string normalized, internal::normalize_email(email));
   CAIRN_TRY(internal::check_request(request));
+  // A code that is not six digits is a typing slip, not a guess: it neither uses the code up
+  // nor counts towards a lockout.
+  if (!is_six_digits(code)) {
+    return fail(ErrorCode::kInvalidArgument, "AUTH_CODE_MALFORMED",
+                "a login code is exactly six digits");
+  }
   Timestamp now = env_.now();
   CAIRN_ASSIGN_OR_RETURN(std::optional<Timestamp> locked, lockout_until(normalized, now));
   if (locked) {
@@ -194,9 +200,11 @@ Result<NewSession> AuthService::verify_login_code(std::string_view email, std::s
 Result<std::unique_ptr<RateLimiter>> AuthService::rate_limiter(std::string_view name,
                                                                const RateLimit& limit) {
   CAIRN_TRY(check_rate_limit(limit));
-  if (name.empty() || name.size() > 64 || !internal::is_plain_text(name)) {
+  // No ':' in names, so "<name>:<key>" is unambiguous.
+  if (name.empty() || name.size() > 64 || !internal::is_plain_text(name) ||
+      name.find(':') != std::string_view::npos) {
     return fail(ErrorCode::kInvalidArgument, "AUTH_RATE_LIMIT_NAME_INVALID",
-                "a rate limiter's name is 1-64 bytes of text");
+                "a rate limiter's name is 1-64 bytes of text without ':'");
   }
   return std::unique_ptr<RateLimiter>(
       std::make_unique<StoreRateLimiter>(store_, std::string(name), limit, env_));

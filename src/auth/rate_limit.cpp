@@ -6,10 +6,11 @@
 namespace cairn::auth {
 
 Status check_rate_limit(const RateLimit& limit) {
-  if (!std::isfinite(limit.rate_per_second) || limit.rate_per_second <= 0 ||
+  // The bounds keep interval * burst (at most 1e12 us * 1e6) inside int64 microseconds.
+  if (!std::isfinite(limit.rate_per_second) || limit.rate_per_second < 1e-6 ||
       limit.rate_per_second > 1e6 || limit.burst < 1 || limit.burst > 1000000) {
     return fail(ErrorCode::kInvalidArgument, "AUTH_RATE_LIMIT_INVALID",
-                "a rate limit needs 0 < rate_per_second <= 1e6 and 1 <= burst <= 1e6");
+                "a rate limit needs 1e-6 <= rate_per_second <= 1e6 and 1 <= burst <= 1e6");
   }
   return ok_status();
 }

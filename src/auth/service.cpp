@@ -119,16 +119,15 @@ Status AuthService::set_password(std::string_view user_id, std::string_view pass
   }
   CAIRN_ASSIGN_OR_RETURN(auto record, store_.user_by_id(user_id));
   if (!record) return fail(ErrorCode::kNotFound, "AUTH_USER_NOT_FOUND", "no such user");
-  record->password_hash.clear();
+  std::string hash;
   if (!password.empty()) {
     std::array<uint8_t, 16> salt{};
     env_.random_bytes(salt);
-    CAIRN_ASSIGN_OR_RETURN(record->password_hash,
-                           crypto::hash_password(password, options_.password, salt));
+    CAIRN_ASSIGN_OR_RETURN(hash, crypto::hash_password(password, options_.password, salt));
   }
   CAIRN_TRY(audit_.record(audit_entry("user", record->user.id, "auth.user.password", "user",
                                       record->user.id, "ok", {})));
-  CAIRN_ASSIGN_OR_RETURN(bool updated, store_.update_user(*record));
+  CAIRN_ASSIGN_OR_RETURN(bool updated, store_.set_password_hash(record->user.id, hash));
   if (!updated) return fail(ErrorCode::kNotFound, "AUTH_USER_NOT_FOUND", "no such user");
   return ok_status();
 }
@@ -137,11 +136,10 @@ Status AuthService::set_status(std::string_view user_id, UserStatus status,
                                std::string_view actor) {
   CAIRN_ASSIGN_OR_RETURN(auto record, store_.user_by_id(user_id));
   if (!record) return fail(ErrorCode::kNotFound, "AUTH_USER_NOT_FOUND", "no such user");
-  record->user.status = status;
   nlohmann::json details = {{"status", user_status_name(status)}};
   CAIRN_TRY(audit_.record(audit_entry("user", actor_or_system(actor), "auth.user.status", "user",
                                       record->user.id, "ok", {}, details.dump())));
-  CAIRN_ASSIGN_OR_RETURN(bool updated, store_.update_user(*record));
+  CAIRN_ASSIGN_OR_RETURN(bool updated, store_.set_user_status(record->user.id, status));
   if (!updated) return fail(ErrorCode::kNotFound, "AUTH_USER_NOT_FOUND", "no such user");
   if (status == UserStatus::kSuspended) CAIRN_TRY(revoke_all_sessions(user_id));
   return ok_status();
@@ -152,11 +150,10 @@ Status AuthService::set_roles(std::string_view user_id, std::vector<std::string>
   CAIRN_ASSIGN_OR_RETURN(std::vector<std::string> checked, internal::check_roles(std::move(roles)));
   CAIRN_ASSIGN_OR_RETURN(auto record, store_.user_by_id(user_id));
   if (!record) return fail(ErrorCode::kNotFound, "AUTH_USER_NOT_FOUND", "no such user");
-  record->user.roles = std::move(checked);
-  nlohmann::json details = {{"roles", record->user.roles}};
+  nlohmann::json details = {{"roles", checked}};
   CAIRN_TRY(audit_.record(audit_entry("user", actor_or_system(actor), "auth.user.roles", "user",
                                       record->user.id, "ok", {}, details.dump())));
-  CAIRN_ASSIGN_OR_RETURN(bool updated, store_.update_user(*record));
+  CAIRN_ASSIGN_OR_RETURN(bool updated, store_.set_user_roles(record->user.id, checked));
   if (!updated) return fail(ErrorCode::kNotFound, "AUTH_USER_NOT_FOUND", "no such user");
   return ok_status();
 }
@@ -194,9 +191,25 @@ Result<User> AuthService::user_by_identity(std::string_view provider, std::strin
   return user(identity->user_id);
 }
 
-Status AuthService::burn_password_work(std::string_view password) {
-  if (!dummy_hash_.empty()) (void)crypto::verify_password(dummy_hash_, password);
-  return ok_status();
+uint64_t AuthService::password_checks() const noexcept { return cache_->password_checks.load(); }
+
+Result<bool> AuthService::check_password_hash(std::string_view phc, std::string_view password) {
+  // The hash unknown emails are checked against is made once, with today's parameters.
+  std::call_once(cache_->dummy_once, [&] {
+    std::array<uint8_t, 16> salt{};
+    env_.random_bytes(salt);
+    auto hash = crypto::hash_password("cairn: no such user", options_.password, salt);
+    if (hash) dummy_hash_ = *hash;
+  });
+  cache_->password_checks.fetch_add(1);
+  // A stored hash cairn cannot read (another algorithm, damaged) fails like a wrong password,
+  // after the same work, so the answer never tells that the account exists.
+  auto match = crypto::verify_password(phc.empty() ? dummy_hash_ : phc, password);
+  if (!match) {
+    (void)crypto::verify_password(dummy_hash_, password);
+    return false;
+  }
+  return !phc.empty() && *match;
 }
 
 Result<User> AuthService::login_password(std::string_view email, std::string_view password,
@@ -211,16 +224,17 @@ Result<User> AuthService::login_password(std::string_view email, std::string_vie
     return fail(ErrorCode::kUnauthenticated, "AUTH_INVALID_CREDENTIALS", "wrong email or password");
   };
   CAIRN_ASSIGN_OR_RETURN(auto record, store_.user_by_email(normalized));
-  if (!record || record->password_hash.empty()) {
-    CAIRN_TRY(burn_password_work(password));
-    CAIRN_TRY(audit_.record(
-        audit_entry("anonymous", normalized, "auth.login", "user", "", "failed", request)));
-    return invalid();
-  }
-  CAIRN_ASSIGN_OR_RETURN(bool match, crypto::verify_password(record->password_hash, password));
+  // Unknown email, no password, wrong password: one Argon2id verification each, one answer.
+  std::string stored = record ? record->password_hash : std::string();
+  CAIRN_ASSIGN_OR_RETURN(bool match, check_password_hash(stored, password));
   if (!match) {
-    CAIRN_TRY(audit_.record(audit_entry("user", record->user.id, "auth.login", "user",
-                                        record->user.id, "failed", request)));
+    if (record) {
+      CAIRN_TRY(audit_.record(audit_entry("user", record->user.id, "auth.login", "user",
+                                          record->user.id, "failed", request)));
+    } else {
+      CAIRN_TRY(audit_.record(
+          audit_entry("anonymous", normalized, "auth.login", "user", "", "failed", request)));
+    }
     return invalid();
   }
   if (record->user.status != UserStatus::kActive) {
@@ -228,15 +242,16 @@ Result<User> AuthService::login_password(std::string_view email, std::string_vie
                                         record->user.id, "denied", request)));
     return fail(ErrorCode::kPermissionDenied, "AUTH_USER_SUSPENDED", "this user is suspended");
   }
-  if (crypto::needs_rehash(record->password_hash, options_.password)) {
+  if (crypto::needs_rehash(stored, options_.password)) {
     std::array<uint8_t, 16> salt{};
     env_.random_bytes(salt);
-    CAIRN_ASSIGN_OR_RETURN(record->password_hash,
+    CAIRN_ASSIGN_OR_RETURN(std::string upgraded,
                            crypto::hash_password(password, options_.password, salt));
     nlohmann::json details = {{"rehash", true}};
     CAIRN_TRY(audit_.record(audit_entry("user", record->user.id, "auth.user.password", "user",
                                         record->user.id, "ok", request, details.dump())));
-    CAIRN_TRY(store_.update_user(*record));
+    // Only if nobody changed the password meanwhile; a lost upgrade is redone next login.
+    CAIRN_TRY(store_.replace_password_hash(record->user.id, stored, upgraded));
   }
   CAIRN_TRY(audit_.record(
       audit_entry("user", record->user.id, "auth.login", "user", record->user.id, "ok", request)));

@@ -108,6 +108,7 @@ Result<SessionRecord> AuthService::live_session(std::string_view token, bool all
     }
   }
   if (!record) {
+    uint64_t generation = cache_->current_generation();
     CAIRN_ASSIGN_OR_RETURN(record, store_.session_by_hash(hash));
     if (!record) {
       cache_->erase_hash(hash);
@@ -115,7 +116,7 @@ Result<SessionRecord> AuthService::live_session(std::string_view token, bool all
     }
     // The store looked the digest up by index; compare it in full, in constant time, anyway.
     if (!crypto::constant_time_equal(record->token_hash, hash)) return token_invalid();
-    if (options_.session_cache_ttl.count() > 0) cache_->put(*record, now);
+    if (options_.session_cache_ttl.count() > 0) cache_->put(*record, now, generation);
   }
   if (allow_expired) return *record;
   auto idle = std::chrono::duration_cast<std::chrono::microseconds>(options_.session_idle_timeout);
@@ -127,6 +128,7 @@ Result<SessionRecord> AuthService::live_session(std::string_view token, bool all
 }
 
 Result<Session> AuthService::validate_session(std::string_view token) {
+  uint64_t generation = cache_->current_generation();
   CAIRN_ASSIGN_OR_RETURN(SessionRecord record, live_session(token, false));
   Timestamp now = env_.now();
   if (now - record.last_seen >= options_.session_touch_interval) {
@@ -136,7 +138,7 @@ Result<Session> AuthService::validate_session(std::string_view token) {
       return token_invalid();
     }
     record.last_seen = now;
-    if (options_.session_cache_ttl.count() > 0) cache_->put(record, now);
+    if (options_.session_cache_ttl.count() > 0) cache_->put(record, now, generation);
   }
   return to_session(record);
 }
@@ -166,8 +168,9 @@ Status AuthService::revoke_session(std::string_view token) {
   CAIRN_ASSIGN_OR_RETURN(SessionRecord found, live_session(token, true));
   CAIRN_TRY(audit_.record(audit_entry("user", found.user_id, "auth.session.revoke", "session",
                                       found.id, "ok", {}, session_details(found.id))));
-  cache_->erase_hash(found.token_hash);
+  // Store first, then the cache: a validation racing with us cannot re-cache the session.
   CAIRN_ASSIGN_OR_RETURN(bool removed, store_.delete_session(found.id));
+  cache_->erase_hash(found.token_hash);
   if (!removed) return token_invalid();
   return ok_status();
 }
@@ -181,8 +184,8 @@ Status AuthService::revoke_session_id(std::string_view user_id, std::string_view
   }
   CAIRN_TRY(audit_.record(audit_entry("user", std::string(user_id), "auth.session.revoke",
                                       "session", it->id, "ok", {}, session_details(it->id))));
-  cache_->erase_hash(it->token_hash);
   CAIRN_ASSIGN_OR_RETURN(bool removed, store_.delete_session(it->id));
+  cache_->erase_hash(it->token_hash);
   if (!removed) {
     return fail(ErrorCode::kNotFound, "AUTH_SESSION_NOT_FOUND", "the user has no such session");
   }
@@ -193,8 +196,9 @@ Result<int64_t> AuthService::revoke_all_sessions(std::string_view user_id) {
   nlohmann::json details = {{"all", true}};
   CAIRN_TRY(audit_.record(audit_entry("user", std::string(user_id), "auth.session.revoke", "user",
                                       std::string(user_id), "ok", {}, details.dump())));
+  CAIRN_ASSIGN_OR_RETURN(int64_t removed, store_.delete_user_sessions(user_id));
   cache_->erase_if([&](const SessionRecord& r) { return r.user_id == user_id; });
-  return store_.delete_user_sessions(user_id);
+  return removed;
 }
 
 Result<std::vector<Session>> AuthService::sessions(std::string_view user_id) {

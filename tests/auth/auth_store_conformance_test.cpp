@@ -113,6 +113,7 @@ TEST_P(AuthStoreConformance, IdentitiesBelongToExistingUsers) {
 
 TEST_P(AuthStoreConformance, SessionsTouchRotateDeleteAndPurge) {
   Timestamp t0 = FakeEnv::kDefaultStart;
+  ASSERT_TRUE(store_->insert_user(user_record("u1", "a@x.io")));
   auth::SessionRecord s{"s1", digest(1), "u1", t0, t0, t0 + hours(10), "203.0.113.7", "curl/8"};
   ASSERT_TRUE(store_->insert_session(s));
   EXPECT_EQ(store_->insert_session(s).error().reason, "AUTH_SESSION_EXISTS");
@@ -143,6 +144,35 @@ TEST_P(AuthStoreConformance, SessionsTouchRotateDeleteAndPurge) {
   ASSERT_TRUE(store_->insert_session(s));
   ASSERT_TRUE(store_->insert_session(s2));
   EXPECT_EQ(*store_->delete_user_sessions("u1"), 2);
+}
+
+TEST_P(AuthStoreConformance, SessionsNeedAnActiveUserAtInsert) {
+  Timestamp t0 = FakeEnv::kDefaultStart;
+  auth::SessionRecord s{"s1", digest(1), "u1", t0, t0, t0 + hours(1), "", ""};
+  EXPECT_EQ(store_->insert_session(s).error().reason, "AUTH_USER_NOT_FOUND");
+  ASSERT_TRUE(store_->insert_user(user_record("u1", "a@x.io")));
+  ASSERT_TRUE(*store_->set_user_status("u1", auth::UserStatus::kSuspended));
+  EXPECT_EQ(store_->insert_session(s).error().reason, "AUTH_USER_SUSPENDED");
+  EXPECT_TRUE(store_->user_sessions("u1")->empty());
+}
+
+TEST_P(AuthStoreConformance, NarrowUserUpdatesDoNotOverwriteEachOther) {
+  ASSERT_TRUE(store_->insert_user(user_record("u1", "a@x.io")));
+  ASSERT_TRUE(*store_->set_user_status("u1", auth::UserStatus::kSuspended));
+  // A rehash computed from a stale read only lands if the hash is unchanged, and touches
+  // nothing else.
+  EXPECT_TRUE(*store_->replace_password_hash("u1", "$argon2id$...", "$argon2id$new"));
+  EXPECT_FALSE(*store_->replace_password_hash("u1", "$argon2id$...", "$argon2id$newer"));
+  ASSERT_TRUE(*store_->set_user_roles("u1", {"viewer"}));
+  auto got = **store_->user_by_id("u1");
+  EXPECT_EQ(got.password_hash, "$argon2id$new");
+  EXPECT_EQ(got.user.status, auth::UserStatus::kSuspended);
+  EXPECT_EQ(got.user.roles, (std::vector<std::string>{"viewer"}));
+  EXPECT_TRUE(*store_->set_password_hash("u1", ""));
+  EXPECT_EQ((*store_->user_by_id("u1"))->password_hash, "");
+  EXPECT_FALSE(*store_->set_user_status("u9", auth::UserStatus::kActive));
+  EXPECT_FALSE(*store_->set_user_roles("u9", {}));
+  EXPECT_FALSE(*store_->set_password_hash("u9", ""));
 }
 
 TEST_P(AuthStoreConformance, ApiKeysTouchRevokeAndPurge) {
@@ -247,14 +277,21 @@ TEST_P(AuthStoreConformance, PasswordLoginAnswersUnknownUsersLikeWrongPasswords)
   EXPECT_EQ(unknown.error().code, wrong.error().code);
   EXPECT_EQ(unknown.error().reason, wrong.error().reason);
   EXPECT_EQ(unknown.error().message, wrong.error().message);
+  // The same Argon2id work for every failed login, whatever the reason.
+  uint64_t checks = auth.password_checks();
+  ASSERT_FALSE(auth.login_password("eve@example.com", "x"));
+  EXPECT_EQ(auth.password_checks(), checks + 1);
+  ASSERT_FALSE(auth.login_password("ada@example.com", "x"));
+  EXPECT_EQ(auth.password_checks(), checks + 2);
 
   ASSERT_TRUE(auth.set_status(user->id, auth::UserStatus::kSuspended, "root"));
   EXPECT_EQ(auth.login_password("ada@example.com", "correct horse battery").error().reason,
             "AUTH_USER_SUSPENDED");
   EXPECT_EQ(audit_actions(),
             (std::vector<std::string>{"auth.user.create/ok", "auth.login/ok", "auth.login/failed",
-                                      "auth.login/failed", "auth.user.status/ok",
-                                      "auth.session.revoke/ok", "auth.login/denied"}));
+                                      "auth.login/failed", "auth.login/failed", "auth.login/failed",
+                                      "auth.user.status/ok", "auth.session.revoke/ok",
+                                      "auth.login/denied"}));
 }
 
 TEST_P(AuthStoreConformance, LoginRehashesWhenParametersWereRaised) {
@@ -413,6 +450,14 @@ TEST_P(AuthStoreConformance, LoginCodesFollowColdrunesRules) {
   EXPECT_EQ(auth.verify_login_code("new@example.com", wrong).error().reason, "AUTH_CODE_INVALID");
   EXPECT_EQ(auth.verify_login_code("new@example.com", second).error().reason, "AUTH_CODE_INVALID");
 
+  // A malformed code is a typing slip: it uses nothing up and counts nothing.
+  auto kept = *auth.request_login_code("new@example.com");
+  EXPECT_EQ(auth.verify_login_code("new@example.com", "12 345").error().reason,
+            "AUTH_CODE_MALFORMED");
+  EXPECT_EQ(auth.verify_login_code("new@example.com", "12345").error().reason,
+            "AUTH_CODE_MALFORMED");
+  EXPECT_TRUE(auth.verify_login_code("new@example.com", kept));
+
   // Expiry after 10 minutes.
   auto third = *auth.request_login_code("new@example.com");
   env_.advance(minutes(10));
@@ -487,6 +532,8 @@ TEST_P(AuthStoreConformance, StoreBackedRateLimiterHoldsAcrossRestarts) {
   }
   EXPECT_TRUE((*service().rate_limiter("other", {1.0, 1}))->hit("10.0.0.1")->allowed);
   EXPECT_EQ(service().rate_limiter("", {1.0, 1}).error().reason, "AUTH_RATE_LIMIT_NAME_INVALID");
+  EXPECT_EQ(service().rate_limiter("api:ip", {1.0, 1}).error().reason,
+            "AUTH_RATE_LIMIT_NAME_INVALID");
 }
 
 TEST_P(AuthStoreConformance, IdentitiesRolesAndPasswordChanges) {

@@ -62,8 +62,9 @@ TEST(RateLimitTest, GcraStepIsPure) {
 }
 
 TEST(RateLimitTest, RejectsBadLimitsAndKeys) {
-  for (RateLimit bad : {RateLimit{0, 1}, RateLimit{-1, 1}, RateLimit{1, 0}, RateLimit{2e6, 1},
-                        RateLimit{std::numeric_limits<double>::quiet_NaN(), 1}}) {
+  for (RateLimit bad :
+       {RateLimit{0, 1}, RateLimit{-1, 1}, RateLimit{1e-7, 1}, RateLimit{1, 0}, RateLimit{2e6, 1},
+        RateLimit{std::numeric_limits<double>::quiet_NaN(), 1}}) {
     EXPECT_EQ(MemoryRateLimiter::create(bad).error().reason, "AUTH_RATE_LIMIT_INVALID");
   }
   auto limiter = *MemoryRateLimiter::create({1, 1});

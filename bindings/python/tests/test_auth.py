@@ -694,9 +694,9 @@ def test_users_and_password_logins(engine, clock):
         ("user", ada.id, "ok"),
         ("user", ada.id, "failed"),
         ("anonymous", "nobody@example.com", "failed"),
-        ("anonymous", "bob@example.com", "failed"),
+        ("user", bob.id, "failed"),  # a user without a password: a failure of that user
         ("user", bob.id, "ok"),
-        ("anonymous", "bob@example.com", "failed"),
+        ("user", bob.id, "failed"),
         ("user", ada.id, "denied"),
     ]
     assert all(x["time"] == T0 * 1_000_000 for x in logins)

@@ -27,7 +27,7 @@ namespace cairn::auth {
 
 // How fast and how bursty a key may be.
 struct RateLimit {
-  double rate_per_second = 1.0;  // > 0 and at most 1e6
+  double rate_per_second = 1.0;  // 1e-6 (one per 11.6 days) to 1e6
   uint32_t burst = 1;            // >= 1 and at most 1e6
 };
 

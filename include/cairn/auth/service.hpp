@@ -144,6 +144,10 @@ class AuthService {
   Result<User> login_password(std::string_view email, std::string_view password,
                               const RequestInfo& request = {});
 
+  // How many Argon2id verifications login_password() has done: one per login whatever the
+  // outcome (unknown email, no password, wrong or right password), which tests can check.
+  uint64_t password_checks() const noexcept;
+
   // ---- Sessions
   // A new session for an existing, active user. Errors: AUTH_USER_NOT_FOUND, AUTH_USER_SUSPENDED.
   Result<NewSession> create_session(std::string_view user_id, const RequestInfo& request = {});
@@ -179,7 +183,8 @@ class AuthService {
   // AUTH_EMAIL_INVALID; RESOURCE_EXHAUSTED / AUTH_RATE_LIMITED (5 requests in 15 minutes),
   // AUTH_LOCKED_OUT, both with retry_after.
   Result<std::string> request_login_code(std::string_view email, const RequestInfo& request = {});
-  // Exchanges the email's code for a session. Any attempt uses the code up. Errors:
+  // Exchanges the email's code for a session. Any six-digit attempt uses the code up. Errors:
+  // INVALID_ARGUMENT / AUTH_CODE_MALFORMED (not six digits: nothing is used up or counted);
   // UNAUTHENTICATED / AUTH_CODE_INVALID (wrong, used, or none), AUTH_CODE_EXPIRED;
   // RESOURCE_EXHAUSTED / AUTH_LOCKED_OUT (with retry_after); PERMISSION_DENIED /
   // AUTH_USER_SUSPENDED.
@@ -190,7 +195,7 @@ class AuthService {
   // A GCRA limiter whose state lives in the store under "<name>:<key>", so it holds across
   // restarts and processes. It borrows this service's store and clock: destroy it before the
   // engine. Errors: AUTH_RATE_LIMIT_INVALID; INVALID_ARGUMENT /
-  // AUTH_RATE_LIMIT_NAME_INVALID (empty or over 64 bytes).
+  // AUTH_RATE_LIMIT_NAME_INVALID (empty, over 64 bytes, or with ':').
   Result<std::unique_ptr<RateLimiter>> rate_limiter(std::string_view name, const RateLimit& limit);
   // Deletes expired sessions, codes, API keys (expired, or revoked over 30 days ago), login
   // events older than both windows and rate states in the past.
@@ -206,7 +211,7 @@ class AuthService {
                                    std::string_view how);
   Result<SessionRecord> live_session(std::string_view token, bool allow_expired);
   Result<std::optional<Timestamp>> lockout_until(std::string_view email, Timestamp now);
-  Status burn_password_work(std::string_view password);
+  Result<bool> check_password_hash(std::string_view phc, std::string_view password);
 
   AuthStore& store_;
   audit::AuditLog& audit_;

@@ -62,6 +62,17 @@ class AuthStore {
   // Replaces the user's record (matched by id); false when there is no such user. Errors:
   // ALREADY_EXISTS / AUTH_USER_EXISTS when the new email belongs to another user.
   virtual Result<bool> update_user(const UserRecord& record) = 0;
+  // Replaces the password hash only if it is still `old_hash` (a concurrent change wins); false
+  // when the user is gone or the hash changed.
+  virtual Result<bool> replace_password_hash(std::string_view id, std::string_view old_hash,
+                                             std::string_view new_hash) = 0;
+  // Sets the password hash ("" removes it); false when the user is gone.
+  virtual Result<bool> set_password_hash(std::string_view id, std::string_view hash) = 0;
+  // Sets the status; false when the user is gone.
+  virtual Result<bool> set_user_status(std::string_view id, UserStatus status) = 0;
+  // Sets the roles; false when the user is gone.
+  virtual Result<bool> set_user_roles(std::string_view id,
+                                      const std::vector<std::string>& roles) = 0;
   // Every user, ordered by email.
   virtual Result<std::vector<User>> users() = 0;
 
@@ -72,7 +83,9 @@ class AuthStore {
                                                    std::string_view subject) = 0;
   virtual Result<std::vector<Identity>> identities(std::string_view user_id) = 0;
 
-  // Sessions.
+  // Sessions. insert_session checks, in the same atomic step, that the user exists and is active
+  // (so a session cannot slip in after a suspension): NOT_FOUND / AUTH_USER_NOT_FOUND,
+  // PERMISSION_DENIED / AUTH_USER_SUSPENDED; ALREADY_EXISTS / AUTH_SESSION_EXISTS.
   virtual Status insert_session(const SessionRecord& record) = 0;
   virtual Result<std::optional<SessionRecord>> session_by_hash(ByteView token_hash) = 0;
   // Sets last_seen (only ever forward); false when the session is gone.

@@ -57,6 +57,40 @@ Result<bool> MemoryAuthStore::update_user(const auth::UserRecord& record) {
   return true;
 }
 
+Result<bool> MemoryAuthStore::replace_password_hash(std::string_view id, std::string_view old_hash,
+                                                    std::string_view new_hash) {
+  std::lock_guard lock(mu_);
+  auto it = users_.find(id);
+  if (it == users_.end() || it->second.password_hash != old_hash) return false;
+  it->second.password_hash = std::string(new_hash);
+  return true;
+}
+
+Result<bool> MemoryAuthStore::set_password_hash(std::string_view id, std::string_view hash) {
+  std::lock_guard lock(mu_);
+  auto it = users_.find(id);
+  if (it == users_.end()) return false;
+  it->second.password_hash = std::string(hash);
+  return true;
+}
+
+Result<bool> MemoryAuthStore::set_user_status(std::string_view id, auth::UserStatus status) {
+  std::lock_guard lock(mu_);
+  auto it = users_.find(id);
+  if (it == users_.end()) return false;
+  it->second.user.status = status;
+  return true;
+}
+
+Result<bool> MemoryAuthStore::set_user_roles(std::string_view id,
+                                             const std::vector<std::string>& roles) {
+  std::lock_guard lock(mu_);
+  auto it = users_.find(id);
+  if (it == users_.end()) return false;
+  it->second.user.roles = roles;
+  return true;
+}
+
 Result<std::vector<auth::User>> MemoryAuthStore::users() {
   std::lock_guard lock(mu_);
   std::vector<auth::User> out;
@@ -97,6 +131,12 @@ Result<std::vector<auth::Identity>> MemoryAuthStore::identities(std::string_view
 
 Status MemoryAuthStore::insert_session(const auth::SessionRecord& record) {
   std::lock_guard lock(mu_);
+  auto user = users_.find(record.user_id);
+  if (user == users_.end())
+    return fail(ErrorCode::kNotFound, "AUTH_USER_NOT_FOUND", "no such user");
+  if (user->second.user.status != auth::UserStatus::kActive) {
+    return fail(ErrorCode::kPermissionDenied, "AUTH_USER_SUSPENDED", "this user is suspended");
+  }
   std::string hash = key_of(record.token_hash);
   if (sessions_.contains(record.id) || session_by_hash_.contains(hash)) {
     return fail(ErrorCode::kAlreadyExists, "AUTH_SESSION_EXISTS", "the session already exists");

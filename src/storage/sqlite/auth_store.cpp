@@ -188,6 +188,45 @@ Result<bool> SqliteAuthStore::update_user(const auth::UserRecord& r) {
   });
 }
 
+namespace {
+// Runs `sql` (an UPDATE of auth_users by id ?1 with one more value ?2) and reports whether a row
+// changed.
+template <class Bind>
+Result<bool> update_user_column(SqliteDatabase& db, std::string_view sql, std::string_view id,
+                                Bind bind) {
+  return db.write([&](Connection& c) -> Result<bool> {
+    CAIRN_ASSIGN_OR_RETURN(Statement s, c.prepare(sql));
+    s.bind(1, id);
+    bind(s);
+    CAIRN_ASSIGN_OR_RETURN(int64_t n, changed(c, s));
+    return n > 0;
+  });
+}
+}  // namespace
+
+Result<bool> SqliteAuthStore::replace_password_hash(std::string_view id, std::string_view old_hash,
+                                                    std::string_view new_hash) {
+  return update_user_column(
+      db_, "UPDATE auth_users SET password_hash = ?2 WHERE id = ?1 AND password_hash = ?3", id,
+      [&](Statement& s) { s.bind(2, new_hash).bind(3, old_hash); });
+}
+
+Result<bool> SqliteAuthStore::set_password_hash(std::string_view id, std::string_view hash) {
+  return update_user_column(db_, "UPDATE auth_users SET password_hash = ?2 WHERE id = ?1", id,
+                            [&](Statement& s) { s.bind(2, hash); });
+}
+
+Result<bool> SqliteAuthStore::set_user_status(std::string_view id, auth::UserStatus status) {
+  return update_user_column(db_, "UPDATE auth_users SET status = ?2 WHERE id = ?1", id,
+                            [&](Statement& s) { s.bind(2, auth::user_status_name(status)); });
+}
+
+Result<bool> SqliteAuthStore::set_user_roles(std::string_view id,
+                                             const std::vector<std::string>& roles) {
+  return update_user_column(db_, "UPDATE auth_users SET roles = ?2 WHERE id = ?1", id,
+                            [&](Statement& s) { s.bind(2, to_json_array(roles)); });
+}
+
 Result<std::vector<auth::User>> SqliteAuthStore::users() {
   return db_.read([&](Connection& c) -> Result<std::vector<auth::User>> {
     CAIRN_ASSIGN_OR_RETURN(Statement s,
@@ -256,6 +295,14 @@ Result<std::vector<auth::Identity>> SqliteAuthStore::identities(std::string_view
 
 Status SqliteAuthStore::insert_session(const auth::SessionRecord& r) {
   return db_.write([&](Connection& c) -> Status {
+    CAIRN_ASSIGN_OR_RETURN(Statement user,
+                           c.prepare("SELECT status FROM auth_users WHERE id = ?1"));
+    user.bind(1, r.user_id);
+    CAIRN_ASSIGN_OR_RETURN(bool exists, user.step());
+    if (!exists) return fail(ErrorCode::kNotFound, "AUTH_USER_NOT_FOUND", "no such user");
+    if (user.column_text(0) != "active") {
+      return fail(ErrorCode::kPermissionDenied, "AUTH_USER_SUSPENDED", "this user is suspended");
+    }
     CAIRN_ASSIGN_OR_RETURN(
         Statement check, c.prepare("SELECT 1 FROM auth_sessions WHERE id = ?1 OR token_hash = ?2"));
     check.bind(1, r.id).bind_blob(2, r.token_hash);

@@ -15,6 +15,11 @@ class SqliteAuthStore final : public auth::AuthStore {
   Result<std::optional<auth::UserRecord>> user_by_id(std::string_view id) override;
   Result<std::optional<auth::UserRecord>> user_by_email(std::string_view email) override;
   Result<bool> update_user(const auth::UserRecord& record) override;
+  Result<bool> replace_password_hash(std::string_view id, std::string_view old_hash,
+                                     std::string_view new_hash) override;
+  Result<bool> set_password_hash(std::string_view id, std::string_view hash) override;
+  Result<bool> set_user_status(std::string_view id, auth::UserStatus status) override;
+  Result<bool> set_user_roles(std::string_view id, const std::vector<std::string>& roles) override;
   Result<std::vector<auth::User>> users() override;
   Status insert_identity(const auth::Identity& identity) override;
   Result<std::optional<auth::Identity>> identity(std::string_view provider,
