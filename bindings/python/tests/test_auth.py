@@ -912,6 +912,10 @@ def test_a_wrong_guess_uses_the_code_up(engine):
     a = engine.auth
     code = a.request_login_code("ada@example.com")
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    # Not six digits: a typing slip, not a guess; the code stays valid.
+    for slip in ["12345", "1234567", "12 345", "abcdef", code + " "]:
+        with raises(cairn.InvalidArgumentError, "AUTH_CODE_MALFORMED"):
+            a.verify_login_code("ada@example.com", slip)
     with raises(cairn.UnauthenticatedError, "AUTH_CODE_INVALID"):
         a.verify_login_code("ada@example.com", wrong)
     with raises(cairn.UnauthenticatedError, "AUTH_CODE_INVALID"):
