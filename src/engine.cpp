@@ -22,6 +22,8 @@ struct Engine::State {
   std::unique_ptr<access::AccessService> access;
   std::unique_ptr<auth::AuthStore> auth_store;
   std::unique_ptr<auth::AuthService> auth;
+  std::unique_ptr<secrets::SecretsStore> secrets_store;
+  std::unique_ptr<secrets::SecretsService> secrets;
 };
 
 namespace {
@@ -84,6 +86,14 @@ Result<std::unique_ptr<Engine>> Engine::open(std::string_view uri, const EngineO
                          auth::AuthService::create(*state->auth_store, *state->audit, *state->env,
                                                    *stored_key, options.auth));
   crypto::secure_wipe(*stored_key);
+  state->secrets_store = storage::internal::make_secrets_store(*state->database);
+  if (!options.master_key.empty()) {
+    CAIRN_ASSIGN_OR_RETURN(secrets::MasterKey master,
+                           secrets::MasterKey::parse(options.master_key));
+    CAIRN_ASSIGN_OR_RETURN(state->secrets,
+                           secrets::SecretsService::create(*state->secrets_store, *state->audit,
+                                                           *state->env, std::move(master)));
+  }
   return std::unique_ptr<Engine>(new Engine(std::move(state)));
 }
 
@@ -101,6 +111,7 @@ audit::AuditLog& Engine::audit() noexcept { return *state_->audit; }
 access::AccessService& Engine::access() noexcept { return *state_->access; }
 access::MemoryRelationships& Engine::relationships() noexcept { return state_->relationships; }
 auth::AuthService& Engine::auth() noexcept { return *state_->auth; }
+secrets::SecretsService* Engine::secrets() noexcept { return state_->secrets.get(); }
 
 const char* version() noexcept { return CAIRN_VERSION_STRING; }
 

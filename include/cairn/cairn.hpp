@@ -24,6 +24,8 @@
 #include "cairn/crypto/secure.hpp"
 #include "cairn/crypto/sign.hpp"
 #include "cairn/engine.hpp"
+#include "cairn/secrets/glob.hpp"
+#include "cairn/secrets/service.hpp"
 #include "cairn/storage/database.hpp"
 #include "cairn/storage/meta_store.hpp"
 #include "cairn/version.h"

@@ -23,6 +23,7 @@
 #include "cairn/auth/service.hpp"
 #include "cairn/core/env.hpp"
 #include "cairn/core/result.hpp"
+#include "cairn/secrets/service.hpp"
 #include "cairn/storage/database.hpp"
 
 namespace cairn {
@@ -37,13 +38,18 @@ struct EngineOptions {
   audit::LogOptions audit;
   // Password parameters, session timeouts, login-code rules (see auth/service.hpp).
   auth::AuthOptions auth;
+  // The secrets master key: 32 raw bytes or 64 hex characters. Empty: engine.secrets() is
+  // unavailable (nullptr). The first engine opened with a key binds the database to it.
+  std::string master_key;
 };
 
 class Engine {
  public:
   // Opens the database at `uri` (see storage/database.hpp for the URI forms), migrating it to the
   // latest schema. Errors: INVALID_ARGUMENT / ENGINE_OPTIONS_INVALID (busy_timeout outside
-  // 0..2^31-1 ms); those of storage::open() and auth::AuthService::create().
+  // 0..2^31-1 ms); INVALID_ARGUMENT / SECRETS_MASTER_KEY_INVALID; FAILED_PRECONDITION /
+  // SECRETS_MASTER_KEY_MISMATCH (the database is bound to another master key); those of
+  // storage::open() and auth::AuthService::create().
   static Result<std::unique_ptr<Engine>> open(std::string_view uri,
                                               const EngineOptions& options = {});
 
@@ -77,6 +83,10 @@ class Engine {
 
   // Users, passwords, sessions, API keys, login codes and rate limits.
   auth::AuthService& auth() noexcept;
+
+  // Organizations, projects, environments, encrypted versioned secrets, ACL rules and service
+  // accounts; nullptr when the engine was opened without a master key.
+  secrets::SecretsService* secrets() noexcept;
 
  private:
   struct State;

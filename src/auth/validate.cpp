@@ -7,6 +7,7 @@
 
 #include "cairn/core/encoding.hpp"
 #include "cairn/crypto/password.hpp"
+#include "core/internal/ids.hpp"
 
 namespace cairn::auth::internal {
 namespace {
@@ -104,11 +105,7 @@ bool is_plain_text(std::string_view text) {
   return encoding::is_valid_utf8(text) && !has_control(text);
 }
 
-std::string new_id(Env& env) {
-  std::array<uint8_t, 16> bytes{};
-  env.random_bytes(bytes);
-  return encoding::hex_encode(bytes);
-}
+std::string new_id(Env& env) { return cairn::internal::random_hex_id(env); }
 
 audit::EntryInput audit_entry(std::string actor_type, std::string actor_id, std::string action,
                               std::string resource_type, std::string resource_id,

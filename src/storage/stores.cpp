@@ -3,9 +3,11 @@
 #include "storage/memory/audit_store.hpp"
 #include "storage/memory/auth_store.hpp"
 #include "storage/memory/policy_store.hpp"
+#include "storage/memory/secrets_store.hpp"
 #include "storage/sqlite/audit_store.hpp"
 #include "storage/sqlite/auth_store.hpp"
 #include "storage/sqlite/policy_store.hpp"
+#include "storage/sqlite/secrets_store.hpp"
 #include "storage/sqlite/sqlite_database.hpp"
 
 namespace cairn::storage::internal {
@@ -29,6 +31,13 @@ std::unique_ptr<auth::AuthStore> make_auth_store(Database& db) {
     return std::make_unique<sqlite::SqliteAuthStore>(static_cast<sqlite::SqliteDatabase&>(db));
   }
   return std::make_unique<memory::MemoryAuthStore>();
+}
+
+std::unique_ptr<secrets::SecretsStore> make_secrets_store(Database& db) {
+  if (db.backend() == Backend::kSqlite) {
+    return std::make_unique<sqlite::SqliteSecretsStore>(static_cast<sqlite::SqliteDatabase&>(db));
+  }
+  return std::make_unique<memory::MemorySecretsStore>();
 }
 
 }  // namespace cairn::storage::internal

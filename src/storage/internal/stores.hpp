@@ -7,6 +7,7 @@
 #include "cairn/access/store.hpp"
 #include "cairn/audit/store.hpp"
 #include "cairn/auth/store.hpp"
+#include "cairn/secrets/store.hpp"
 #include "cairn/storage/database.hpp"
 
 namespace cairn::storage::internal {
@@ -19,5 +20,8 @@ std::unique_ptr<access::PolicyStore> make_policy_store(Database& db);
 
 // The auth store of `db`, borrowing it.
 std::unique_ptr<auth::AuthStore> make_auth_store(Database& db);
+
+// The secrets store of `db`, borrowing it.
+std::unique_ptr<secrets::SecretsStore> make_secrets_store(Database& db);
 
 }  // namespace cairn::storage::internal

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "storage/sqlite/rows.hpp"
 #include "storage/sqlite/sqlite_database.hpp"
 
 namespace cairn::storage::sqlite {
@@ -99,29 +100,6 @@ std::string select_from(std::string_view columns, std::string_view rest) {
   sql += ' ';
   sql += rest;
   return sql;
-}
-
-template <class T, class Read>
-Result<std::optional<T>> one_row(Statement& s, Read read) {
-  CAIRN_ASSIGN_OR_RETURN(bool row, s.step());
-  if (!row) return std::optional<T>();
-  return std::optional<T>(read(s));
-}
-
-template <class T, class Read>
-Result<std::vector<T>> all_rows(Statement& s, Read read) {
-  std::vector<T> out;
-  while (true) {
-    CAIRN_ASSIGN_OR_RETURN(bool row, s.step());
-    if (!row) return out;
-    out.push_back(read(s));
-  }
-}
-
-// Runs a DELETE or UPDATE and returns how many rows it changed.
-Result<int64_t> changed(Connection& c, Statement& s) {
-  CAIRN_TRY(s.run());
-  return c.changes();
 }
 
 }  // namespace

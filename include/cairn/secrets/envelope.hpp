@@ -1,0 +1,64 @@
+// Envelope encryption of secret values (Coldrune's scheme, reference B.8, plus associated data):
+//
+//   KEK   = HKDF-SHA256(master key, salt "", info "cairn-secrets-kek-v1"), 32 bytes
+//   check = HMAC-SHA256(KEK, "cairn-secrets-key-check-v1")   (stored; proves which master key)
+//   per version: a random 32-byte data key (DEK);
+//     ciphertext  = AES-256-GCM(DEK, value, aad = value AAD)   as nonce || ciphertext || tag
+//     wrapped_key = AES-256-GCM(KEK, DEK,   aad = key AAD)     as nonce || ciphertext || tag
+//
+// The value AAD binds the ciphertext to its place ("cairn-secret-v1", org, project and environment
+// ids, key and version), so a ciphertext copied onto another row fails to decrypt; the key AAD
+// binds the wrapped DEK to its secret id and version. Key rotation re-wraps DEKs only.
+//
+// Thread-safety: MasterKey is immutable; the functions are thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "cairn/core/bytes.hpp"
+#include "cairn/core/result.hpp"
+#include "cairn/crypto/secure.hpp"
+
+namespace cairn::secrets {
+
+// The KEK derived from a 256-bit master key. Key material is wiped on destruction.
+class MasterKey {
+ public:
+  // From 32 raw bytes, or from 64 hex characters (as `openssl rand -hex 32` prints). Errors:
+  // INVALID_ARGUMENT / SECRETS_MASTER_KEY_INVALID.
+  static Result<MasterKey> parse(std::string_view text_or_bytes);
+  static Result<MasterKey> from_bytes(ByteView master);
+
+  // The check value stored next to the data.
+  const Bytes& check() const noexcept { return check_; }
+  ByteView kek() const noexcept { return kek_.view(); }
+
+ private:
+  MasterKey(crypto::SecretBytes kek, Bytes check)
+      : kek_(std::move(kek)), check_(std::move(check)) {}
+  crypto::SecretBytes kek_;
+  Bytes check_;
+};
+
+// The associated data of a value and of its wrapped data key.
+Bytes value_aad(std::string_view org_id, std::string_view project_id, std::string_view env_id,
+                std::string_view key, int64_t version);
+Bytes key_aad(std::string_view secret_id, int64_t version);
+
+struct Sealed {
+  Bytes ciphertext;
+  Bytes wrapped_key;
+};
+
+// Seals `value` under a fresh data key wrapped with `master`. Errors: those of AES-GCM.
+Result<Sealed> seal_value(const MasterKey& master, ByteView value, ByteView value_aad,
+                          ByteView key_aad);
+// The value, or DATA_LOSS / SECRETS_DECRYPT_FAILED (wrong key, or the row was altered or moved).
+Result<crypto::SecretBytes> open_value(const MasterKey& master, const Sealed& sealed,
+                                       ByteView value_aad, ByteView key_aad);
+// `wrapped_key` re-wrapped from `from` to `to`. Errors: as open_value.
+Result<Bytes> rewrap_key(const MasterKey& from, const MasterKey& to, ByteView wrapped_key,
+                         ByteView key_aad);
+
+}  // namespace cairn::secrets

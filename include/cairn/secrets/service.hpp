@@ -1,0 +1,182 @@
+// cairn::secrets::SecretsService: Coldrune's secrets manager as a library. engine.secrets() hands
+// one out (when the engine was opened with a master key).
+//
+//   auto& s = engine.secrets();
+//   s.create_org("acme", "ada@acme.io");
+//   s.create_project("acme", "billing", "ada@acme.io");
+//   s.create_environment("acme", "billing", "prod", "ada@acme.io");
+//   int64_t v = *s.set("acme", "billing", "prod", "DATABASE_URL", "postgres://...", "ada@acme.io");
+//   auto value = s.get("acme", "billing", "prod", "DATABASE_URL", "ada@acme.io");
+//
+// Access (reference B.4): the superadmin, org owners and admins may do anything in the org;
+// developers and members need ACL rules, capped by their role (members read, developers read and
+// write); service accounts ("sa:<name>") need rules and, when created for one project, reach only
+// that project. Deny by default. Managing members, projects, environments, rules and service
+// accounts needs the admin role (or superadmin).
+//
+// Every operation, reads and denials included, appends an audit entry (actions "secrets.*",
+// resource "org/project/env/KEY", the deciding rule in details) and never a value. Denials are
+// PERMISSION_DENIED / SECRETS_ACCESS_DENIED.
+//
+// References: a value may contain ${KEY} (same environment), ${env.KEY} (same project) or
+// ${project.env.KEY} (same org); get(expand=true) replaces them, checking read access for each,
+// failing on cycles (FAILED_PRECONDITION / SECRETS_REFERENCE_CYCLE) and beyond depth 10
+// (SECRETS_REFERENCE_TOO_DEEP). "$${" stands for a literal "${".
+//
+// Thread-safety: safe for concurrent use. Ownership: borrows its store, audit log and Env.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cairn/audit/log.hpp"
+#include "cairn/secrets/envelope.hpp"
+#include "cairn/secrets/store.hpp"
+#include "cairn/secrets/types.hpp"
+
+namespace cairn::secrets {
+
+// Export formats.
+enum class ExportFormat { kDotenv, kJson };
+// "dotenv" or "json". Errors: INVALID_ARGUMENT / SECRETS_FORMAT_INVALID.
+Result<ExportFormat> parse_export_format(std::string_view name);
+
+// A new service account and its API key ("cr_sa_..."): the key is shown once.
+struct NewServiceAccount {
+  ServiceAccount account;
+  std::string api_key;
+};
+
+class SecretsService {
+ public:
+  // Binds the store to `master`: the first use records its check value; later uses must present
+  // the same key. Errors: FAILED_PRECONDITION / SECRETS_MASTER_KEY_MISMATCH.
+  static Result<std::unique_ptr<SecretsService>> create(SecretsStore& store, audit::AuditLog& audit,
+                                                        Env& env, MasterKey master);
+  ~SecretsService();
+  SecretsService(const SecretsService&) = delete;
+  SecretsService& operator=(const SecretsService&) = delete;
+
+  // ---- Organizations, members, superadmins
+  // Names are 1-64 characters of [a-z0-9_.-] starting with a letter or digit
+  // (SECRETS_NAME_INVALID).
+  Result<Organization> create_org(std::string_view name, std::string_view owner);
+  // Errors: NOT_FOUND / SECRETS_ORG_NOT_FOUND.
+  Result<Organization> org(std::string_view name);
+  // The orgs `user` is a member of (every org for a superadmin).
+  Result<std::vector<Organization>> orgs(std::string_view user);
+  // Adds a member or changes their role. Only owners make owners.
+  Status add_member(std::string_view org, std::string_view user, Role role, std::string_view actor);
+  Status remove_member(std::string_view org, std::string_view user, std::string_view actor);
+  Result<std::vector<std::pair<std::string, Role>>> members(std::string_view org,
+                                                            std::string_view actor);
+  // Makes (or unmakes) `user` a superadmin: for the host's bootstrap code, not for requests.
+  Status set_superadmin(std::string_view user, bool superadmin = true);
+
+  // ---- Projects and environments
+  Result<Project> create_project(std::string_view org, std::string_view name,
+                                 std::string_view actor);
+  Result<Environment> create_environment(std::string_view org, std::string_view project,
+                                         std::string_view name, std::string_view actor);
+  Result<std::vector<std::string>> projects(std::string_view org, std::string_view actor);
+  Result<std::vector<std::string>> environments(std::string_view org, std::string_view project,
+                                                std::string_view actor);
+
+  // ---- Secrets (keys: [A-Za-z_][A-Za-z0-9_]{0,255}; values: up to 64 KiB of UTF-8)
+  // Stores a new version and returns its number. Errors: SECRETS_KEY_INVALID,
+  // SECRETS_VALUE_INVALID; NOT_FOUND / SECRETS_ORG_NOT_FOUND, SECRETS_PROJECT_NOT_FOUND,
+  // SECRETS_ENVIRONMENT_NOT_FOUND; PERMISSION_DENIED / SECRETS_ACCESS_DENIED.
+  Result<int64_t> set(std::string_view org, std::string_view project, std::string_view env,
+                      std::string_view key, std::string_view value, std::string_view actor);
+  // The latest value, version `version`, or the value as of `as_of` (the newest version created
+  // at or before it); references expanded when `expand`. Errors: NOT_FOUND / SECRET_NOT_FOUND,
+  // SECRET_VERSION_NOT_FOUND; the reference errors; as set().
+  Result<std::string> get(std::string_view org, std::string_view project, std::string_view env,
+                          std::string_view key, std::string_view actor,
+                          std::optional<int64_t> version = std::nullopt,
+                          std::optional<Timestamp> as_of = std::nullopt, bool expand = true);
+  Result<std::vector<std::string>> list(std::string_view org, std::string_view project,
+                                        std::string_view env, std::string_view actor);
+  Result<std::vector<SecretVersion>> versions(std::string_view org, std::string_view project,
+                                              std::string_view env, std::string_view key,
+                                              std::string_view actor);
+  // A new version equal to version `version`; returns the new number.
+  Result<int64_t> rollback(std::string_view org, std::string_view project, std::string_view env,
+                           std::string_view key, int64_t version, std::string_view actor);
+  // Soft-deletes the secret (its name becomes free); restore() brings back the latest deleted
+  // one (ALREADY_EXISTS / SECRET_EXISTS if the name was reused meanwhile).
+  Status remove(std::string_view org, std::string_view project, std::string_view env,
+                std::string_view key, std::string_view actor);
+  Status restore(std::string_view org, std::string_view project, std::string_view env,
+                 std::string_view key, std::string_view actor);
+
+  // Every secret of the environment (unexpanded), as dotenv (KEY="value" lines, sorted, with \\,
+  // \" and \n escapes) or as a JSON object.
+  Result<std::string> export_env(std::string_view org, std::string_view project,
+                                 std::string_view env, std::string_view actor,
+                                 ExportFormat format = ExportFormat::kDotenv);
+  // Sets every KEY of a dotenv or JSON document (only those whose value differs); returns how
+  // many were set. Errors: INVALID_ARGUMENT / SECRETS_IMPORT_INVALID (the message names the
+  // line); nothing is set when any entry is invalid.
+  Result<int64_t> import_env(std::string_view org, std::string_view project, std::string_view env,
+                             std::string_view document, std::string_view actor,
+                             ExportFormat format = ExportFormat::kDotenv);
+
+  // ---- ACL
+  // Grants `permission` to `subject` (a user, or "sa:<name>") on matching environments; granting
+  // the same subject and patterns again changes the permission. Returns the rule id. Errors:
+  // INVALID_ARGUMENT / ACL_PATTERN_INVALID, SECRETS_SUBJECT_INVALID; as set().
+  Result<std::string> grant(std::string_view org, std::string_view subject,
+                            std::string_view project_pattern, std::string_view env_pattern,
+                            Permission permission, std::string_view actor);
+  // Errors: NOT_FOUND / ACL_RULE_NOT_FOUND.
+  Status revoke(std::string_view org, std::string_view rule_id, std::string_view actor);
+  Result<std::vector<AclRule>> rules(std::string_view org, std::string_view actor);
+  // May `subject` do `permission` in org/project/env? Pure decision: no audit entry.
+  Result<Decision> check(std::string_view org, std::string_view subject, std::string_view project,
+                         std::string_view env, Permission permission);
+
+  // ---- Service accounts
+  Result<NewServiceAccount> create_service_account(std::string_view org, std::string_view name,
+                                                   std::string_view actor,
+                                                   std::string_view project = {});
+  // The live account of an API key. Errors: UNAUTHENTICATED / AUTH_TOKEN_INVALID.
+  Result<ServiceAccount> authenticate_api_key(std::string_view api_key);
+  // Revokes the account and soft-deletes its rules. Errors: NOT_FOUND /
+  // SECRETS_SERVICE_ACCOUNT_NOT_FOUND.
+  Status revoke_service_account(std::string_view org, std::string_view name,
+                                std::string_view actor);
+
+  // ---- Keys
+  // Re-wraps every data key under `new_master` in one atomic step; afterwards only the new key
+  // opens the store. Errors: as the store's; nothing changes on failure.
+  Status rotate_master_key(MasterKey new_master, std::string_view actor = "system");
+
+ private:
+  struct Place;
+  SecretsService(SecretsStore& store, audit::AuditLog& audit, Env& env, MasterKey master);
+
+  Result<Place> place(std::string_view org, std::string_view project, std::string_view env);
+  Result<Decision> decide(const Organization& org, std::string_view subject,
+                          std::string_view project, std::string_view env, Permission permission);
+  Status require_admin(const Organization& org, std::string_view actor, std::string_view action,
+                       std::string_view resource);
+  Status authorize(const Place& place, std::string_view actor, Permission permission,
+                   std::string_view action, std::string_view key, Decision* out = nullptr);
+  Result<std::string> read_value(const Place& place, std::string_view key,
+                                 std::optional<int64_t> version, std::optional<Timestamp> as_of);
+  Result<std::string> expand(const Place& place, std::string value, std::string_view actor,
+                             std::vector<std::string>& stack);
+
+  SecretsStore& store_;
+  audit::AuditLog& audit_;
+  Env& env_;
+  std::shared_mutex key_mu_;  // readers and writers share it; rotation takes it alone
+  std::shared_ptr<const MasterKey> master_;
+};
+
+}  // namespace cairn::secrets

@@ -1,0 +1,425 @@
+// SecretsService: secret values — versions, reads as of a time, references, export and import.
+#include <nlohmann/json.hpp>
+
+#include "cairn/core/encoding.hpp"
+#include "cairn/secrets/service.hpp"
+#include "core/internal/ids.hpp"
+#include "secrets/internal/service_internal.hpp"
+
+namespace cairn::secrets {
+namespace {
+
+using internal::entry;
+
+constexpr size_t kMaxValueBytes = 64 * size_t{1024};
+constexpr size_t kMaxReferenceDepth = 10;
+
+Status check_value(std::string_view value) {
+  if (value.size() > kMaxValueBytes || !encoding::is_valid_utf8(value)) {
+    return fail(ErrorCode::kInvalidArgument, "SECRETS_VALUE_INVALID",
+                "a secret value is at most 64 KiB of UTF-8");
+  }
+  return ok_status();
+}
+
+Unexpected<Error> not_found() {
+  return fail(ErrorCode::kNotFound, "SECRET_NOT_FOUND", "no such secret");
+}
+
+std::string rule_details(const Decision& d, std::optional<int64_t> version = std::nullopt) {
+  nlohmann::json details = {{"rule", d.rule}};
+  if (!d.allowed) details["reason"] = d.reason;
+  if (version) details["version"] = *version;
+  return details.dump();
+}
+
+std::string dotenv_quote(std::string_view value) {
+  std::string out = "\"";
+  for (char c : value) {
+    switch (c) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '$':
+        out += "\\$";  // so shells and dotenv loaders do not expand it
+        break;
+      default:
+        out += c;
+    }
+  }
+  out += '"';
+  return out;
+}
+
+Unexpected<Error> import_invalid(size_t line, std::string why) {
+  return fail(ErrorCode::kInvalidArgument, "SECRETS_IMPORT_INVALID",
+              "line " + std::to_string(line) + ": " + why);
+}
+
+// KEY=value lines: blank lines and '#' comments skipped, an optional "export " prefix, values
+// bare (trimmed), single-quoted (literal) or double-quoted (with \\ \" \n \r \$ escapes).
+Result<std::vector<std::pair<std::string, std::string>>> parse_dotenv(std::string_view doc) {
+  std::vector<std::pair<std::string, std::string>> out;
+  size_t number = 0;
+  size_t pos = 0;
+  while (pos < doc.size()) {
+    ++number;
+    size_t end = doc.find('\n', pos);
+    if (end == std::string_view::npos) end = doc.size();
+    std::string_view line = doc.substr(pos, end - pos);
+    pos = end + 1;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+    if (line.empty() || line.front() == '#') continue;
+    if (line.starts_with("export ")) line.remove_prefix(7);
+    size_t eq = line.find('=');
+    if (eq == std::string_view::npos) return import_invalid(number, "expected KEY=value");
+    std::string key(line.substr(0, eq));
+    while (!key.empty() && key.back() == ' ') key.pop_back();
+    if (!internal::check_key(key)) return import_invalid(number, "the key is not a valid name");
+    std::string_view raw = line.substr(eq + 1);
+    while (!raw.empty() && raw.front() == ' ') raw.remove_prefix(1);
+    std::string value;
+    if (!raw.empty() && raw.front() == '\'') {
+      size_t close = raw.find('\'', 1);
+      if (close == std::string_view::npos) return import_invalid(number, "unterminated quote");
+      value = std::string(raw.substr(1, close - 1));
+    } else if (!raw.empty() && raw.front() == '"') {
+      size_t i = 1;
+      bool closed = false;
+      for (; i < raw.size(); ++i) {
+        char c = raw[i];
+        if (c == '"') {
+          closed = true;
+          break;
+        }
+        if (c == '\\' && i + 1 < raw.size()) {
+          char next = raw[++i];
+          value += next == 'n' ? '\n' : next == 'r' ? '\r' : next;
+        } else {
+          value += c;
+        }
+      }
+      if (!closed) return import_invalid(number, "unterminated quote");
+    } else {
+      while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\t')) raw.remove_suffix(1);
+      value = std::string(raw);
+    }
+    if (!check_value(value))
+      return import_invalid(number, "the value is not valid UTF-8 or too long");
+    out.emplace_back(std::move(key), std::move(value));
+  }
+  return out;
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> parse_json(std::string_view doc) {
+  nlohmann::json json = nlohmann::json::parse(doc, nullptr, false);
+  if (json.is_discarded() || !json.is_object()) {
+    return import_invalid(1, "expected a JSON object of strings");
+  }
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [key, value] : json.items()) {
+    if (!internal::check_key(key) || !value.is_string() || !check_value(value.get<std::string>())) {
+      return import_invalid(1, "member \"" + key + "\" is not KEY: \"string\"");
+    }
+    out.emplace_back(key, value.get<std::string>());
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<SecretsService::Place> SecretsService::place(std::string_view org_name,
+                                                    std::string_view project,
+                                                    std::string_view env) {
+  Place p;
+  CAIRN_ASSIGN_OR_RETURN(p.org, org(org_name));
+  CAIRN_ASSIGN_OR_RETURN(auto proj, store_.project(p.org.id, project));
+  if (!proj) return fail(ErrorCode::kNotFound, "SECRETS_PROJECT_NOT_FOUND", "no such project");
+  p.project = std::move(*proj);
+  CAIRN_ASSIGN_OR_RETURN(auto environment, store_.environment(p.project.id, env));
+  if (!environment) {
+    return fail(ErrorCode::kNotFound, "SECRETS_ENVIRONMENT_NOT_FOUND", "no such environment");
+  }
+  p.env = std::move(*environment);
+  return p;
+}
+
+Status SecretsService::authorize(const Place& place, std::string_view actor, Permission permission,
+                                 std::string_view action, std::string_view key, Decision* out) {
+  CAIRN_TRY(internal::check_subject(actor));
+  CAIRN_ASSIGN_OR_RETURN(Decision d,
+                         decide(place.org, actor, place.project.name, place.env.name, permission));
+  if (!d.allowed) {
+    CAIRN_TRY(
+        audit_.record(entry(actor, std::string(action), key.empty() ? "environment" : "secret",
+                            place.path(key), "denied", rule_details(d))));
+    return internal::access_denied(d.reason + " (" + std::string(permission_name(permission)) +
+                                   " on " + place.path() + ")");
+  }
+  if (out != nullptr) *out = std::move(d);
+  return ok_status();
+}
+
+Result<std::string> SecretsService::read_value(const Place& place, std::string_view key,
+                                               std::optional<int64_t> version,
+                                               std::optional<Timestamp> as_of) {
+  // Held from the store read to the decryption, so a rotation cannot slip in between.
+  std::shared_lock lock(key_mu_);
+  CAIRN_ASSIGN_OR_RETURN(auto secret, store_.live_secret(place.env.id, key));
+  if (!secret) return not_found();
+  std::optional<SealedVersion> sealed;
+  if (version) {
+    CAIRN_ASSIGN_OR_RETURN(sealed, store_.version(secret->id, *version));
+  } else if (as_of) {
+    CAIRN_ASSIGN_OR_RETURN(std::vector<SealedVersion> all, store_.versions(secret->id));
+    for (SealedVersion& v : all) {
+      if (v.meta.created_at <= *as_of) sealed = std::move(v);
+    }
+  } else {
+    CAIRN_ASSIGN_OR_RETURN(sealed, store_.version(secret->id, secret->latest_version));
+  }
+  if (!sealed) {
+    return fail(ErrorCode::kNotFound, "SECRET_VERSION_NOT_FOUND", "no such version of the secret");
+  }
+  int64_t v = sealed->meta.version;
+  CAIRN_ASSIGN_OR_RETURN(crypto::SecretBytes plain,
+                         open_value(*master_, {sealed->ciphertext, sealed->wrapped_key},
+                                    value_aad(place.org.id, place.project.id, place.env.id, key, v),
+                                    key_aad(secret->id, v)));
+  return to_string(plain.view());
+}
+
+Result<std::string> SecretsService::expand(const Place& place, std::string value,
+                                           std::string_view actor,
+                                           std::vector<std::string>& stack) {
+  std::string out;
+  size_t i = 0;
+  while (i < value.size()) {
+    if (value.compare(i, 3, "$${") == 0) {
+      out += "${";
+      i += 3;
+      continue;
+    }
+    if (value.compare(i, 2, "${") != 0) {
+      out += value[i++];
+      continue;
+    }
+    size_t close = value.find('}', i + 2);
+    if (close == std::string::npos) {
+      out += value.substr(i);
+      break;
+    }
+    std::string reference = value.substr(i + 2, close - i - 2);
+    i = close + 1;
+    // KEY, env.KEY or project.env.KEY.
+    std::vector<std::string> parts;
+    size_t start = 0;
+    while (true) {
+      size_t dot = reference.find('.', start);
+      parts.push_back(reference.substr(start, dot - start));
+      if (dot == std::string::npos) break;
+      start = dot + 1;
+    }
+    if (parts.size() > 3 || !internal::check_key(parts.back())) {
+      return fail(ErrorCode::kInvalidArgument, "SECRETS_REFERENCE_INVALID",
+                  "a reference is ${KEY}, ${env.KEY} or ${project.env.KEY}");
+    }
+    std::string project = parts.size() == 3 ? parts[0] : place.project.name;
+    std::string env = parts.size() >= 2 ? parts[parts.size() - 2] : place.env.name;
+    const std::string& key = parts.back();
+    CAIRN_ASSIGN_OR_RETURN(Place target, this->place(place.org.name, project, env));
+    std::string path = target.path(key);
+    if (std::find(stack.begin(), stack.end(), path) != stack.end()) {
+      return fail(ErrorCode::kFailedPrecondition, "SECRETS_REFERENCE_CYCLE",
+                  "secret references form a cycle through " + path);
+    }
+    if (stack.size() > kMaxReferenceDepth) {
+      return fail(ErrorCode::kFailedPrecondition, "SECRETS_REFERENCE_TOO_DEEP",
+                  "secret references nest deeper than 10");
+    }
+    Decision d;
+    CAIRN_TRY(authorize(target, actor, Permission::kRead, "secrets.get", key, &d));
+    CAIRN_ASSIGN_OR_RETURN(std::string referenced,
+                           read_value(target, key, std::nullopt, std::nullopt));
+    stack.push_back(path);
+    CAIRN_ASSIGN_OR_RETURN(std::string expanded,
+                           expand(target, std::move(referenced), actor, stack));
+    stack.pop_back();
+    CAIRN_TRY(audit_.record(entry(actor, "secrets.get", "secret", path, "ok", rule_details(d))));
+    out += expanded;
+  }
+  return out;
+}
+
+Result<int64_t> SecretsService::set(std::string_view org_name, std::string_view project,
+                                    std::string_view env, std::string_view key,
+                                    std::string_view value, std::string_view actor) {
+  CAIRN_TRY(internal::check_key(key));
+  CAIRN_TRY(check_value(value));
+  CAIRN_ASSIGN_OR_RETURN(Place p, place(org_name, project, env));
+  Decision d;
+  CAIRN_TRY(authorize(p, actor, Permission::kWrite, "secrets.set", key, &d));
+  CAIRN_TRY(
+      audit_.record(entry(actor, "secrets.set", "secret", p.path(key), "ok", rule_details(d))));
+  std::shared_lock lock(key_mu_);
+  return store_.append_version(
+      p.env.id, key, cairn::internal::random_hex_id(env_),
+      [&](const std::string& secret_id, int64_t version) -> Result<SealedVersion> {
+        CAIRN_ASSIGN_OR_RETURN(Sealed sealed,
+                               seal_value(*master_, as_bytes(value),
+                                          value_aad(p.org.id, p.project.id, p.env.id, key, version),
+                                          key_aad(secret_id, version)));
+        SealedVersion out;
+        out.meta = SecretVersion{version, env_.now(), std::string(actor)};
+        out.ciphertext = std::move(sealed.ciphertext);
+        out.wrapped_key = std::move(sealed.wrapped_key);
+        return out;
+      });
+}
+
+Result<std::string> SecretsService::get(std::string_view org_name, std::string_view project,
+                                        std::string_view env, std::string_view key,
+                                        std::string_view actor, std::optional<int64_t> version,
+                                        std::optional<Timestamp> as_of, bool expand_references) {
+  CAIRN_TRY(internal::check_key(key));
+  CAIRN_ASSIGN_OR_RETURN(Place p, place(org_name, project, env));
+  Decision d;
+  CAIRN_TRY(authorize(p, actor, Permission::kRead, "secrets.get", key, &d));
+  CAIRN_ASSIGN_OR_RETURN(std::string value, read_value(p, key, version, as_of));
+  if (expand_references) {
+    std::vector<std::string> stack{p.path(key)};
+    CAIRN_ASSIGN_OR_RETURN(value, expand(p, std::move(value), actor, stack));
+  }
+  CAIRN_TRY(audit_.record(
+      entry(actor, "secrets.get", "secret", p.path(key), "ok", rule_details(d, version))));
+  return value;
+}
+
+Result<std::vector<std::string>> SecretsService::list(std::string_view org_name,
+                                                      std::string_view project,
+                                                      std::string_view env,
+                                                      std::string_view actor) {
+  CAIRN_ASSIGN_OR_RETURN(Place p, place(org_name, project, env));
+  Decision d;
+  CAIRN_TRY(authorize(p, actor, Permission::kRead, "secrets.list", "", &d));
+  CAIRN_ASSIGN_OR_RETURN(std::vector<std::string> keys, store_.keys(p.env.id));
+  CAIRN_TRY(
+      audit_.record(entry(actor, "secrets.list", "environment", p.path(), "ok", rule_details(d))));
+  return keys;
+}
+
+Result<std::vector<SecretVersion>> SecretsService::versions(std::string_view org_name,
+                                                            std::string_view project,
+                                                            std::string_view env,
+                                                            std::string_view key,
+                                                            std::string_view actor) {
+  CAIRN_TRY(internal::check_key(key));
+  CAIRN_ASSIGN_OR_RETURN(Place p, place(org_name, project, env));
+  Decision d;
+  CAIRN_TRY(authorize(p, actor, Permission::kRead, "secrets.versions", key, &d));
+  CAIRN_ASSIGN_OR_RETURN(auto secret, store_.live_secret(p.env.id, key));
+  if (!secret) return not_found();
+  CAIRN_ASSIGN_OR_RETURN(std::vector<SealedVersion> all, store_.versions(secret->id));
+  std::vector<SecretVersion> out;
+  for (SealedVersion& v : all) out.push_back(std::move(v.meta));
+  CAIRN_TRY(audit_.record(
+      entry(actor, "secrets.versions", "secret", p.path(key), "ok", rule_details(d))));
+  return out;
+}
+
+Result<int64_t> SecretsService::rollback(std::string_view org_name, std::string_view project,
+                                         std::string_view env, std::string_view key,
+                                         int64_t version, std::string_view actor) {
+  CAIRN_TRY(internal::check_key(key));
+  CAIRN_ASSIGN_OR_RETURN(Place p, place(org_name, project, env));
+  CAIRN_TRY(authorize(p, actor, Permission::kWrite, "secrets.rollback", key));
+  CAIRN_ASSIGN_OR_RETURN(std::string old, read_value(p, key, version, std::nullopt));
+  auto result = set(org_name, project, env, key, old, actor);
+  crypto::secure_wipe({reinterpret_cast<uint8_t*>(old.data()), old.size()});
+  return result;
+}
+
+Status SecretsService::remove(std::string_view org_name, std::string_view project,
+                              std::string_view env, std::string_view key, std::string_view actor) {
+  CAIRN_TRY(internal::check_key(key));
+  CAIRN_ASSIGN_OR_RETURN(Place p, place(org_name, project, env));
+  Decision d;
+  CAIRN_TRY(authorize(p, actor, Permission::kWrite, "secrets.delete", key, &d));
+  CAIRN_ASSIGN_OR_RETURN(auto secret, store_.live_secret(p.env.id, key));
+  if (!secret) return not_found();
+  CAIRN_TRY(
+      audit_.record(entry(actor, "secrets.delete", "secret", p.path(key), "ok", rule_details(d))));
+  CAIRN_ASSIGN_OR_RETURN(bool removed, store_.delete_secret(p.env.id, key, env_.now()));
+  if (!removed) return not_found();
+  return ok_status();
+}
+
+Status SecretsService::restore(std::string_view org_name, std::string_view project,
+                               std::string_view env, std::string_view key, std::string_view actor) {
+  CAIRN_TRY(internal::check_key(key));
+  CAIRN_ASSIGN_OR_RETURN(Place p, place(org_name, project, env));
+  Decision d;
+  CAIRN_TRY(authorize(p, actor, Permission::kWrite, "secrets.restore", key, &d));
+  CAIRN_ASSIGN_OR_RETURN(auto deleted, store_.deleted_secret(p.env.id, key));
+  if (!deleted) return not_found();
+  CAIRN_TRY(
+      audit_.record(entry(actor, "secrets.restore", "secret", p.path(key), "ok", rule_details(d))));
+  CAIRN_ASSIGN_OR_RETURN(bool restored, store_.restore_secret(deleted->id));
+  if (!restored) return not_found();
+  return ok_status();
+}
+
+Result<std::string> SecretsService::export_env(std::string_view org_name, std::string_view project,
+                                               std::string_view env, std::string_view actor,
+                                               ExportFormat format) {
+  CAIRN_ASSIGN_OR_RETURN(Place p, place(org_name, project, env));
+  Decision d;
+  CAIRN_TRY(authorize(p, actor, Permission::kRead, "secrets.export", "", &d));
+  CAIRN_ASSIGN_OR_RETURN(std::vector<std::string> keys, store_.keys(p.env.id));
+  std::string out;
+  nlohmann::ordered_json json = nlohmann::ordered_json::object();
+  for (const std::string& key : keys) {
+    CAIRN_ASSIGN_OR_RETURN(std::string value, read_value(p, key, std::nullopt, std::nullopt));
+    if (format == ExportFormat::kJson) {
+      json[key] = value;
+    } else {
+      out += key + "=" + dotenv_quote(value) + "\n";
+    }
+    crypto::secure_wipe({reinterpret_cast<uint8_t*>(value.data()), value.size()});
+  }
+  if (format == ExportFormat::kJson) out = json.dump(2) + "\n";
+  nlohmann::json details = {{"rule", d.rule}, {"count", keys.size()}};
+  CAIRN_TRY(
+      audit_.record(entry(actor, "secrets.export", "environment", p.path(), "ok", details.dump())));
+  return out;
+}
+
+Result<int64_t> SecretsService::import_env(std::string_view org_name, std::string_view project,
+                                           std::string_view env, std::string_view document,
+                                           std::string_view actor, ExportFormat format) {
+  CAIRN_ASSIGN_OR_RETURN(Place p, place(org_name, project, env));
+  CAIRN_TRY(authorize(p, actor, Permission::kWrite, "secrets.import", ""));
+  CAIRN_ASSIGN_OR_RETURN(
+      auto entries, format == ExportFormat::kJson ? parse_json(document) : parse_dotenv(document));
+  int64_t count = 0;
+  for (auto& [key, value] : entries) {
+    auto current = read_value(p, key, std::nullopt, std::nullopt);
+    if (current && *current == value) continue;
+    if (!current && current.error().reason != "SECRET_NOT_FOUND") return fail(current.error());
+    CAIRN_TRY(set(org_name, project, env, key, value, actor));
+    ++count;
+  }
+  return count;
+}
+
+}  // namespace cairn::secrets
