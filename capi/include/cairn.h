@@ -131,25 +131,36 @@ typedef struct cairn_engine_options {
   int64_t busy_timeout_ms; /**< SQLite lock wait before CAIRN_UNAVAILABLE; 0: do not wait */
   int audit_async;         /**< 0: audit writes fail closed (default); 1: queued in background */
   size_t audit_queue_capacity; /**< entries the async audit queue holds before dropping */
+  /* Version 2 (the secrets master key; set at most one form, else ENGINE_OPTIONS_INVALID): */
+  /** Borrowed for the call: the master key as 64 hex characters (`openssl rand -hex 32`), else
+   * SECRETS_MASTER_KEY_INVALID. NULL: see master_key_bytes. */
+  const char* master_key;
+  /** Borrowed for the call: the master key as master_key_len (32) raw bytes. NULL: none. Without
+   * a key in either form the engine has no secrets service (SECRETS_MASTER_KEY_MISSING). */
+  const uint8_t* master_key_bytes;
+  size_t master_key_len;
 } cairn_engine_options;
 
-#define CAIRN_ENGINE_OPTIONS_VERSION 1
+#define CAIRN_ENGINE_OPTIONS_VERSION 2
 #define CAIRN_ENGINE_OPTIONS_INIT \
-  { CAIRN_ENGINE_OPTIONS_VERSION, CAIRN_ABI_VERSION, NULL, 5000, 0, 10000 }
+  { CAIRN_ENGINE_OPTIONS_VERSION, CAIRN_ABI_VERSION, NULL, 5000, 0, 10000, NULL, NULL, 0 }
 
 /**
- * Fills opts with the defaults of options version `version` (pass CAIRN_ENGINE_OPTIONS_VERSION).
- * Returns CAIRN_OK, or CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT or
+ * Fills opts with the defaults of options version `version` (pass CAIRN_ENGINE_OPTIONS_VERSION),
+ * writing only the fields that version has (a caller compiled against version 1 has a shorter
+ * struct). Returns CAIRN_OK, or CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT or
  * CAPI_OPTIONS_VERSION_UNSUPPORTED.
  */
 CAIRN_API cairn_status cairn_engine_options_init(cairn_engine_options* opts, unsigned int version);
 
 /**
  * Opens the database at uri ("memory:", "sqlite:path/app.db", "sqlite:///abs/app.db"), creating
- * and migrating it as needed. opts may be NULL for the defaults.
+ * and migrating it as needed. opts may be NULL for the defaults. The first engine opened with a
+ * master key binds the database to that key; later opens must present the same one.
  * Errors: CAIRN_INVALID_ARGUMENT / STORAGE_URI_INVALID, CAPI_NULL_ARGUMENT, ENGINE_OPTIONS_INVALID,
- * CAPI_OPTIONS_VERSION_UNSUPPORTED; CAIRN_FAILED_PRECONDITION / CAPI_ABI_MISMATCH,
- * STORAGE_SCHEMA_TOO_NEW; CAIRN_UNIMPLEMENTED / STORAGE_BACKEND_UNAVAILABLE; CAIRN_UNAVAILABLE /
+ * CAPI_OPTIONS_VERSION_UNSUPPORTED, SECRETS_MASTER_KEY_INVALID; CAIRN_FAILED_PRECONDITION /
+ * CAPI_ABI_MISMATCH, STORAGE_SCHEMA_TOO_NEW, SECRETS_MASTER_KEY_MISMATCH (the database is bound to
+ * another master key); CAIRN_UNIMPLEMENTED / STORAGE_BACKEND_UNAVAILABLE; CAIRN_UNAVAILABLE /
  * STORAGE_OPEN_FAILED; see docs/errors.md.
  */
 CAIRN_API cairn_status cairn_engine_open(cairn_engine** out, const char* uri,
@@ -900,6 +911,207 @@ CAIRN_API cairn_status cairn_auth_verify_login_code(char** out_session, char** o
  * {"sessions":n,"login_codes":n,"api_keys":n,"login_events":n,"rate_states":n}.
  */
 CAIRN_API cairn_status cairn_auth_purge_expired(char** out, cairn_engine* engine);
+
+/* Secrets: organizations, projects, environments, encrypted versioned secrets, ACL rules and
+ * service accounts (see include/cairn/secrets/service.hpp and docs/errors.md, "Secrets")
+ *
+ * Every engine-scoped call needs an engine opened with a master key (cairn_engine_options,
+ * version 2); without one it fails with CAIRN_FAILED_PRECONDITION / SECRETS_MASTER_KEY_MISSING.
+ * org, project and env are names (1-64 characters of a-z, 0-9, '_', '.', '-', starting with a
+ * letter or digit: else SECRETS_NAME_INVALID); user, actor and subject are the caller's user ids,
+ * or "sa:<name>" for a service account. actor is who asks: access is decided for them and the
+ * audit log records them. Roles are "member", "developer", "admin", "owner"
+ * (SECRETS_ROLE_INVALID); permissions "read", "write", "admin" (SECRETS_PERMISSION_INVALID).
+ *
+ * Records come back as JSON objects in char ** out-parameters (cairn_free()); times are integers,
+ * microseconds since the Unix epoch:
+ *   org:             {"id", "name", "created_at_micros"}
+ *   project:         {"id", "org_id", "name", "created_at_micros"}
+ *   environment:     {"id", "project_id", "name", "created_at_micros"}
+ *   version:         {"version", "created_at_micros", "created_by"}
+ *   rule:            {"id", "org_id", "subject", "project_pattern", "env_pattern", "permission",
+ *                     "created_at_micros"}
+ *   service account: {"id", "org_id", "name", "subject", "project" (null: any project),
+ *                     "created_at_micros"}
+ * Secret values, exports and API keys are secrets: wipe them with cairn_secure_wipe() before
+ * cairn_free(). Records never contain values. Denials are CAIRN_PERMISSION_DENIED /
+ * SECRETS_ACCESS_DENIED; a missing org, project or environment is CAIRN_NOT_FOUND /
+ * SECRETS_ORG_NOT_FOUND, SECRETS_PROJECT_NOT_FOUND, SECRETS_ENVIRONMENT_NOT_FOUND. On error every
+ * out-parameter is NULL (or 0). Every call except the pure functions and cairn_secrets_check()
+ * appends to the engine's audit log, denials included. */
+
+/**
+ * 1 when name matches the ACL glob pattern, else 0 (also for NULL arguments or an invalid pattern).
+ * '*' matches any run of characters, '?' one character, "{a,b}" one of the alternatives; all else
+ * matches itself. Pure and thread-safe.
+ */
+CAIRN_API int cairn_secrets_glob_match(const char* pattern, const char* name);
+/** CAIRN_OK for a valid ACL glob pattern. Errors: CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT,
+ * ACL_PATTERN_INVALID (the message says why: length, a character, unbalanced or nested braces,
+ * an empty alternative, too many alternatives). */
+CAIRN_API cairn_status cairn_secrets_check_pattern(const char* pattern);
+
+/** Creates an org owned by owner; the org in *out_json. Errors: SECRETS_NAME_INVALID;
+ * CAIRN_ALREADY_EXISTS / SECRETS_ORG_EXISTS. */
+CAIRN_API cairn_status cairn_secrets_create_org(char** out_json, cairn_engine* engine,
+                                                const char* name, const char* owner);
+/** The org named name in *out_json. Errors: CAIRN_NOT_FOUND / SECRETS_ORG_NOT_FOUND. */
+CAIRN_API cairn_status cairn_secrets_org(char** out_json, cairn_engine* engine, const char* name);
+/** The orgs user is a member of (every org for a superadmin), as a JSON array in *out_json. */
+CAIRN_API cairn_status cairn_secrets_orgs(char** out_json, cairn_engine* engine, const char* user);
+/** Adds user to org with role role_name, or changes their role (needs admin; only owners make
+ * owners). */
+CAIRN_API cairn_status cairn_secrets_add_member(cairn_engine* engine, const char* org,
+                                                const char* user, const char* role_name,
+                                                const char* actor);
+/** Removes user from org (needs admin). */
+CAIRN_API cairn_status cairn_secrets_remove_member(cairn_engine* engine, const char* org,
+                                                   const char* user, const char* actor);
+/** The org's members as a JSON array of {"user", "role"}, ordered by user, in *out_json. */
+CAIRN_API cairn_status cairn_secrets_members(char** out_json, cairn_engine* engine,
+                                             const char* org, const char* actor);
+/** Makes user a superadmin (superadmin non-zero) or not (0): for the host's bootstrap code, not
+ * for requests. */
+CAIRN_API cairn_status cairn_secrets_set_superadmin(cairn_engine* engine, const char* user,
+                                                    int superadmin);
+
+/** Creates project name in org (needs admin); the project in *out_json. Errors:
+ * SECRETS_NAME_INVALID; CAIRN_ALREADY_EXISTS / SECRETS_PROJECT_EXISTS. */
+CAIRN_API cairn_status cairn_secrets_create_project(char** out_json, cairn_engine* engine,
+                                                    const char* org, const char* name,
+                                                    const char* actor);
+/** Creates environment name in org/project (needs admin); the environment in *out_json. Errors:
+ * SECRETS_NAME_INVALID; CAIRN_ALREADY_EXISTS / SECRETS_ENVIRONMENT_EXISTS. */
+CAIRN_API cairn_status cairn_secrets_create_environment(char** out_json, cairn_engine* engine,
+                                                        const char* org, const char* project,
+                                                        const char* name, const char* actor);
+/** The org's project names as a JSON array in *out_json. */
+CAIRN_API cairn_status cairn_secrets_projects(char** out_json, cairn_engine* engine,
+                                              const char* org, const char* actor);
+/** The project's environment names as a JSON array in *out_json. */
+CAIRN_API cairn_status cairn_secrets_environments(char** out_json, cairn_engine* engine,
+                                                  const char* org, const char* project,
+                                                  const char* actor);
+
+/**
+ * Stores value (up to 64 KiB of UTF-8) as a new version of secret key ([A-Za-z_][A-Za-z0-9_]*,
+ * at most 256 characters) in org/project/env; the version number in *out_version. Errors:
+ * CAIRN_INVALID_ARGUMENT / SECRETS_KEY_INVALID, SECRETS_VALUE_INVALID.
+ */
+CAIRN_API cairn_status cairn_secrets_set(int64_t* out_version, cairn_engine* engine,
+                                         const char* org, const char* project, const char* env,
+                                         const char* key, const char* value, const char* actor);
+/**
+ * A secret's value in *out_value (a secret: wipe, then cairn_free()): the latest (version 0 and
+ * as_of_micros 0), version `version` (> 0), or the newest version created at or before
+ * as_of_micros (non-zero). expand non-zero replaces ${KEY}, ${env.KEY} and ${project.env.KEY}
+ * references (read access is checked for each; "$${" stands for "${"). Errors: CAIRN_NOT_FOUND /
+ * SECRET_NOT_FOUND, SECRET_VERSION_NOT_FOUND; CAIRN_FAILED_PRECONDITION /
+ * SECRETS_REFERENCE_CYCLE, SECRETS_REFERENCE_TOO_DEEP; CAIRN_DATA_LOSS / SECRETS_DECRYPT_FAILED.
+ */
+CAIRN_API cairn_status cairn_secrets_get(char** out_value, cairn_engine* engine, const char* org,
+                                         const char* project, const char* env, const char* key,
+                                         const char* actor, int64_t version, int64_t as_of_micros,
+                                         int expand);
+/** The environment's live keys, sorted, as a JSON array of strings in *out_json. */
+CAIRN_API cairn_status cairn_secrets_list(char** out_json, cairn_engine* engine, const char* org,
+                                          const char* project, const char* env,
+                                          const char* actor);
+/** Every version of a secret, oldest first, as a JSON array of version records in *out_json.
+ * Errors: CAIRN_NOT_FOUND / SECRET_NOT_FOUND. */
+CAIRN_API cairn_status cairn_secrets_versions(char** out_json, cairn_engine* engine,
+                                              const char* org, const char* project,
+                                              const char* env, const char* key,
+                                              const char* actor);
+/** Stores a new version equal to version `version`; its number in *out_version. Errors:
+ * CAIRN_NOT_FOUND / SECRET_NOT_FOUND, SECRET_VERSION_NOT_FOUND. */
+CAIRN_API cairn_status cairn_secrets_rollback(int64_t* out_version, cairn_engine* engine,
+                                              const char* org, const char* project,
+                                              const char* env, const char* key, int64_t version,
+                                              const char* actor);
+/** Soft-deletes a secret (its name becomes free). Errors: CAIRN_NOT_FOUND / SECRET_NOT_FOUND. */
+CAIRN_API cairn_status cairn_secrets_delete(cairn_engine* engine, const char* org,
+                                            const char* project, const char* env, const char* key,
+                                            const char* actor);
+/** Brings back the most recently deleted secret named key. Errors: CAIRN_NOT_FOUND /
+ * SECRET_NOT_FOUND; CAIRN_ALREADY_EXISTS / SECRET_EXISTS (the name was reused meanwhile). */
+CAIRN_API cairn_status cairn_secrets_restore(cairn_engine* engine, const char* org,
+                                             const char* project, const char* env,
+                                             const char* key, const char* actor);
+
+/**
+ * Grants permission_name to subject on the environments whose project and name match the glob
+ * patterns (see cairn_secrets_glob_match()); granting the same subject and patterns again changes
+ * the permission. The rule id in *out_rule_id. Errors: CAIRN_INVALID_ARGUMENT /
+ * ACL_PATTERN_INVALID, SECRETS_SUBJECT_INVALID, SECRETS_PERMISSION_INVALID.
+ */
+CAIRN_API cairn_status cairn_secrets_grant(char** out_rule_id, cairn_engine* engine,
+                                           const char* org, const char* subject,
+                                           const char* project_pattern, const char* env_pattern,
+                                           const char* permission_name, const char* actor);
+/** Revokes rule rule_id. Errors: CAIRN_NOT_FOUND / ACL_RULE_NOT_FOUND. */
+CAIRN_API cairn_status cairn_secrets_revoke(cairn_engine* engine, const char* org,
+                                            const char* rule_id, const char* actor);
+/** The org's live rules, oldest first, as a JSON array of rule records in *out_json. */
+CAIRN_API cairn_status cairn_secrets_rules(char** out_json, cairn_engine* engine, const char* org,
+                                           const char* actor);
+/**
+ * May subject do permission_name in org/project/env? *out_allowed = 1 or 0 (a denial is not an
+ * error); *out_rule (may be NULL; else cairn_free()) gets what decided: a rule id, "superadmin",
+ * "role:owner" or "role:admin", and "" when denied. A pure decision: nothing is audited.
+ */
+CAIRN_API cairn_status cairn_secrets_check(int* out_allowed, char** out_rule, cairn_engine* engine,
+                                           const char* org, const char* subject,
+                                           const char* project, const char* env,
+                                           const char* permission_name);
+
+/**
+ * Creates service account name in org (subject "sa:<name>"; it needs ACL rules like a user),
+ * limited to project when project is not NULL or "". The account in *out_account_json and its
+ * API key ("cr_sa_...", shown once: wipe, then cairn_free()) in *out_api_key. Errors:
+ * SECRETS_NAME_INVALID; CAIRN_ALREADY_EXISTS / SECRETS_SERVICE_ACCOUNT_EXISTS.
+ */
+CAIRN_API cairn_status cairn_secrets_create_service_account(char** out_account_json,
+                                                            char** out_api_key,
+                                                            cairn_engine* engine, const char* org,
+                                                            const char* name, const char* actor,
+                                                            const char* project);
+/** The live service account of api_key in *out_account_json. Errors: CAIRN_UNAUTHENTICATED /
+ * AUTH_TOKEN_INVALID (malformed, unknown, or the account was revoked). */
+CAIRN_API cairn_status cairn_secrets_authenticate_api_key(char** out_account_json,
+                                                          cairn_engine* engine,
+                                                          const char* api_key);
+/** Revokes service account name (its key stops working) and removes its rules. Errors:
+ * CAIRN_NOT_FOUND / SECRETS_SERVICE_ACCOUNT_NOT_FOUND. */
+CAIRN_API cairn_status cairn_secrets_revoke_service_account(cairn_engine* engine, const char* org,
+                                                            const char* name, const char* actor);
+
+/**
+ * Every secret of org/project/env (unexpanded) in *out (a secret: wipe, then cairn_free()), as
+ * format "dotenv" (KEY="value" lines, sorted, with \\, \" and \n escapes) or "json" (an object);
+ * NULL: "dotenv". Errors: CAIRN_INVALID_ARGUMENT / SECRETS_FORMAT_INVALID.
+ */
+CAIRN_API cairn_status cairn_secrets_export(char** out, cairn_engine* engine, const char* org,
+                                            const char* project, const char* env,
+                                            const char* actor, const char* format);
+/**
+ * Sets every KEY of document (format "dotenv" or "json"; NULL: "dotenv") whose value differs;
+ * how many in *out_count. Errors: CAIRN_INVALID_ARGUMENT / SECRETS_IMPORT_INVALID (the message
+ * names the line; nothing is set), SECRETS_FORMAT_INVALID.
+ */
+CAIRN_API cairn_status cairn_secrets_import(int64_t* out_count, cairn_engine* engine,
+                                            const char* org, const char* project, const char* env,
+                                            const char* document, const char* actor,
+                                            const char* format);
+/**
+ * Re-wraps every data key under new_master_key (64 hex characters) in one atomic step, audited as
+ * actor (NULL: "system"). Afterwards the database opens only with the new key (an engine opened
+ * with the old one fails with CAIRN_FAILED_PRECONDITION / SECRETS_MASTER_KEY_MISMATCH). Errors:
+ * CAIRN_INVALID_ARGUMENT / SECRETS_MASTER_KEY_INVALID; nothing changes on failure.
+ */
+CAIRN_API cairn_status cairn_secrets_rotate_master_key(cairn_engine* engine,
+                                                       const char* new_master_key,
+                                                       const char* actor);
 
 #ifdef __cplusplus
 }

@@ -1,8 +1,11 @@
 // The C ABI's engine: open, close, and what an engine can tell about itself.
 #include "cairn/engine.hpp"
 
+#include <cstddef>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "cairn/crypto/secure.hpp"
 #include "cairn/version.h"
 #include "common.hpp"
 #include "engine_handle.hpp"
@@ -21,6 +24,38 @@ cairn_status unsupported_options_version(unsigned int version) {
                         std::to_string(CAIRN_ENGINE_OPTIONS_VERSION) + ")"});
 }
 
+// The size of the struct a caller of options version `version` has: only fields are appended.
+size_t options_size(unsigned int version) {
+  return version == 1 ? offsetof(cairn_engine_options, master_key) : sizeof(cairn_engine_options);
+}
+
+cairn_status master_key_invalid(const char* message) {
+  return set_error({cairn::ErrorCode::kInvalidArgument, "SECRETS_MASTER_KEY_INVALID", message});
+}
+
+// The master key of options version 2 or later into `out` ("" when none).
+cairn_status master_key_of(const cairn_engine_options& o, std::string& out) {
+  if (o.version < 2) return set_ok();
+  if (o.master_key != nullptr && o.master_key_bytes != nullptr) {
+    return set_error({cairn::ErrorCode::kInvalidArgument, "ENGINE_OPTIONS_INVALID",
+                      "set master_key or master_key_bytes, not both"});
+  }
+  if (o.master_key != nullptr) {
+    if (std::strlen(o.master_key) != 64) {
+      return master_key_invalid("master_key must be 64 hex characters");
+    }
+    out.assign(o.master_key, 64);
+  } else if (o.master_key_bytes != nullptr) {
+    if (o.master_key_len != 32) return master_key_invalid("master_key_bytes must be 32 bytes");
+    out.assign(reinterpret_cast<const char*>(o.master_key_bytes), o.master_key_len);
+  }
+  return set_ok();
+}
+
+void wipe(std::string& s) {
+  cairn::crypto::secure_wipe(std::span<uint8_t>(reinterpret_cast<uint8_t*>(s.data()), s.size()));
+}
+
 }  // namespace
 
 extern "C" {
@@ -31,8 +66,8 @@ cairn_status cairn_engine_options_init(cairn_engine_options* opts, unsigned int 
     if (version < 1 || version > CAIRN_ENGINE_OPTIONS_VERSION) {
       return unsupported_options_version(version);
     }
-    cairn_engine_options defaults = CAIRN_ENGINE_OPTIONS_INIT;
-    *opts = defaults;
+    const cairn_engine_options defaults = CAIRN_ENGINE_OPTIONS_INIT;
+    std::memcpy(opts, &defaults, options_size(version));
     opts->version = version;
     return set_ok();
   });
@@ -58,7 +93,9 @@ cairn_status cairn_engine_open(cairn_engine** out, const char* uri,
     options.audit.mode =
         o.audit_async != 0 ? cairn::audit::WriteMode::kAsync : cairn::audit::WriteMode::kFailClosed;
     options.audit.queue_capacity = o.audit_queue_capacity;
+    if (cairn_status key = master_key_of(o, options.master_key); key != CAIRN_OK) return key;
     auto engine = cairn::Engine::open(uri, options);
+    wipe(options.master_key);
     if (!engine) return set_error(engine.error());
     *out = new cairn_engine{std::move(*engine)};
     return set_ok();

@@ -9,7 +9,7 @@ Errors are raised as subclasses of :class:`cairn.Error` (see :mod:`cairn.errors`
 ``.code``, ``.reason`` and ``.http_status``.
 """
 
-from . import _core, access, audit, auth, crypto, encoding
+from . import _core, access, audit, auth, crypto, encoding, secrets
 from .errors import (
     AbortedError,
     AlreadyExistsError,
@@ -39,7 +39,7 @@ latest_schema_version = _core.latest_schema_version
 
 
 def open(uri, *, env=None, clock=None, busy_timeout_ms=5000,  # noqa: A001
-         audit_mode="fail_closed", audit_queue_capacity=10000):
+         audit_mode="fail_closed", audit_queue_capacity=10000, master_key=None):
     """Open (creating and migrating as needed) the database at ``uri`` and return an Engine.
 
     ``uri`` is ``"memory:"``, ``"sqlite:relative/path.db"``, ``"sqlite:/abs/path.db"`` or
@@ -58,12 +58,20 @@ def open(uri, *, env=None, clock=None, busy_timeout_ms=5000,  # noqa: A001
     ``"async"`` (a bounded queue of ``audit_queue_capacity`` entries, written in the background).
     The engine is a context manager; ``close()`` is idempotent.
 
-    Raises InvalidArgumentError (STORAGE_URI_INVALID, ENGINE_OPTIONS_INVALID), UnimplementedError
-    (STORAGE_BACKEND_UNAVAILABLE), FailedPreconditionError (STORAGE_SCHEMA_TOO_NEW,
-    STORAGE_NOT_A_DATABASE) or UnavailableError (STORAGE_OPEN_FAILED, STORAGE_BUSY).
+    ``master_key`` enables ``engine.secrets`` (see :mod:`cairn.secrets`): 32 bytes (any
+    bytes-like object) or a str of 64 hex characters. The first engine opened with a key binds the
+    database to it; opening it later with another key raises FailedPreconditionError
+    (SECRETS_MASTER_KEY_MISMATCH). Without a key, ``engine.secrets`` raises
+    FailedPreconditionError (SECRETS_MASTER_KEY_MISSING).
+
+    Raises InvalidArgumentError (STORAGE_URI_INVALID, ENGINE_OPTIONS_INVALID,
+    SECRETS_MASTER_KEY_INVALID), UnimplementedError (STORAGE_BACKEND_UNAVAILABLE),
+    FailedPreconditionError (STORAGE_SCHEMA_TOO_NEW, STORAGE_NOT_A_DATABASE,
+    SECRETS_MASTER_KEY_MISMATCH) or UnavailableError (STORAGE_OPEN_FAILED, STORAGE_BUSY).
     """
     return _core.open(uri, env=env, clock=clock, busy_timeout_ms=busy_timeout_ms,
-                      audit_mode=audit_mode, audit_queue_capacity=audit_queue_capacity)
+                      audit_mode=audit_mode, audit_queue_capacity=audit_queue_capacity,
+                      master_key=master_key)
 
 
 __all__ = [
@@ -95,4 +103,5 @@ __all__ = [
     "encoding",
     "latest_schema_version",
     "open",
+    "secrets",
 ]

@@ -6,6 +6,7 @@ from . import (
     auth as auth,
     crypto as crypto,
     encoding as encoding,
+    secrets as secrets,
 )
 from ._core import Engine as Engine, FakeEnv as FakeEnv
 from .errors import (
@@ -34,4 +35,5 @@ __version__: str
 def latest_schema_version() -> int: ...
 def open(uri: str, *, env: Optional[FakeEnv] = ...,
          clock: Optional[Callable[[], Union[int, float]]] = ..., busy_timeout_ms: int = ...,
-         audit_mode: str = ..., audit_queue_capacity: int = ...) -> Engine: ...
+         audit_mode: str = ..., audit_queue_capacity: int = ...,
+         master_key: Optional[Union[bytes, bytearray, memoryview, str]] = ...) -> Engine: ...

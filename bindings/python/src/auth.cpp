@@ -24,8 +24,6 @@ using auth::User;
 using crypto::PrivateKey;
 using crypto::PublicKey;
 
-double seconds_of(Timestamp t) { return micros_to_seconds(to_unix_micros(t)); }
-
 py::object seconds_or_none(const std::optional<Timestamp>& t) {
   if (!t) return py::none();
   return py::float_(seconds_of(*t));
@@ -34,15 +32,6 @@ py::object seconds_or_none(const std::optional<Timestamp>& t) {
 py::object text_or_none(const std::string& text) {
   if (text.empty()) return py::none();
   return py::str(text);
-}
-
-// A unix-seconds argument; TypeError for anything but a finite int or float.
-Timestamp timestamp_arg(const py::handle& value, const char* name) {
-  std::optional<int64_t> micros = seconds_to_micros(value);
-  if (!micros) {
-    throw py::type_error(std::string(name) + " must be unix seconds (a finite int or float)");
-  }
-  return from_unix_micros(*micros);
 }
 
 std::string path_arg(const py::object& path) {

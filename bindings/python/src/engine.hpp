@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 
 #include "cairn/cairn.hpp"
 #include "common.hpp"
@@ -56,6 +57,16 @@ std::optional<int64_t> seconds_to_micros(py::handle seconds);
 
 // Unix microseconds as float unix seconds, the way cairn.auth shows times.
 inline double micros_to_seconds(int64_t micros) { return static_cast<double>(micros) / 1e6; }
+inline double seconds_of(Timestamp t) { return micros_to_seconds(to_unix_micros(t)); }
+
+// A unix-seconds argument named `name`; TypeError for anything but a finite int or float.
+inline Timestamp timestamp_arg(const py::handle& value, const char* name) {
+  std::optional<int64_t> micros = seconds_to_micros(value);
+  if (!micros) {
+    throw py::type_error(std::string(name) + " must be unix seconds (a finite int or float)");
+  }
+  return from_unix_micros(*micros);
+}
 
 // The Env for a `clock` argument: checks that it is callable and that a first call returns a
 // number of seconds (TypeError otherwise; an exception the call raises propagates).
@@ -92,5 +103,16 @@ void bind_audit(py::module_& m, py::class_<PyEngine>& engine_class);
 
 // Binds cairn._core.auth and the property Engine.auth.
 void bind_auth(py::module_& m, py::class_<PyEngine>& engine_class);
+
+// Binds cairn._core.secrets and the property Engine.secrets.
+void bind_secrets(py::module_& m, py::class_<PyEngine>& engine_class);
+
+// The text of a master key argument (32 bytes-like bytes, or a str of 64 hex characters) for
+// secrets::MasterKey::parse. Errors: InvalidArgumentError SECRETS_MASTER_KEY_INVALID for any other
+// length, TypeError for other types. The caller wipes the result.
+std::string master_key_arg(const py::handle& key);
+
+// Overwrites a string holding key material before it is freed.
+void wipe(std::string& text) noexcept;
 
 }  // namespace cairn::python

@@ -34,8 +34,14 @@ std::shared_ptr<Engine> share_engine(std::unique_ptr<Engine> engine) {
 
 PyEngine open_engine(const std::string& uri, const PyFakeEnv* env, const py::object& clock,
                      int64_t busy_timeout_ms, const std::string& audit_mode,
-                     size_t audit_queue_capacity) {
+                     size_t audit_queue_capacity, const py::object& master_key) {
   EngineOptions options;
+  // The key text lives only as long as the open call: wiped whichever way this function ends.
+  struct WipeKey {
+    std::string& text;
+    ~WipeKey() { wipe(text); }
+  } wipe_key{options.master_key};
+  if (!master_key.is_none()) options.master_key = master_key_arg(master_key);
   if (audit_mode == "async") {
     options.audit.mode = audit::WriteMode::kAsync;
   } else if (audit_mode != "fail_closed") {
@@ -148,10 +154,13 @@ PYBIND11_MODULE(_core, m) {
   cairn::python::bind_audit(m, engine_class);
   cairn::python::bind_engine_access(m, engine_class);
   cairn::python::bind_auth(m, engine_class);
+  cairn::python::bind_secrets(m, engine_class);
 
   m.def("open", &cairn::python::open_engine, py::arg("uri"), py::kw_only(),
         py::arg("env") = nullptr, py::arg("clock") = py::none(), py::arg("busy_timeout_ms") = 5000,
         py::arg("audit_mode") = "fail_closed", py::arg("audit_queue_capacity") = 10000,
+        py::arg("master_key") = py::none(),
         "Opens (creating and migrating as needed) the database at `uri`. `clock`: a callable "
-        "returning unix seconds, the engine's clock (see cairn.open).");
+        "returning unix seconds, the engine's clock; `master_key`: 32 bytes or 64 hex "
+        "characters, the secrets master key (see cairn.open).");
 }
