@@ -1,0 +1,320 @@
+// SecretsStore on every backend, through SecretsService.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "cairn/secrets/service.hpp"
+#include "storage/internal/stores.hpp"
+#include "support/conformance.hpp"
+
+namespace cairn::testing {
+namespace {
+
+using secrets::MasterKey;
+using secrets::Permission;
+using secrets::Role;
+using secrets::SecretsService;
+
+constexpr const char* kKey1 = "1111111111111111111111111111111111111111111111111111111111111111";
+constexpr const char* kKey2 = "2222222222222222222222222222222222222222222222222222222222222222";
+constexpr const char* kOwner = "owner@acme.io";
+constexpr const char* kDev = "dev@acme.io";
+constexpr const char* kMember = "member@acme.io";
+
+class SecretsConformance : public StoreConformanceTest {
+ protected:
+  void SetUp() override {
+    StoreConformanceTest::SetUp();
+    open_all(kKey1);
+  }
+  void open_all(const char* master) {
+    service_.reset();
+    log_.reset();
+    audit_store_.reset();
+    store_ = storage::internal::make_secrets_store(database());
+    audit_store_ = storage::internal::make_audit_store(database());
+    log_ = audit::AuditLog::open(*audit_store_, "main", env_).value();
+    auto created = SecretsService::create(*store_, *log_, env_, *MasterKey::parse(master));
+    if (created) service_ = std::move(*created);
+  }
+  void restart(const char* master) {
+    service_.reset();
+    log_.reset();
+    audit_store_.reset();
+    store_.reset();
+    reopen();
+    open_all(master);
+  }
+  SecretsService& s() { return *service_; }
+  // acme / billing / {dev, prod}, with a developer and a member.
+  void seed() {
+    ASSERT_TRUE(s().create_org("acme", kOwner));
+    ASSERT_TRUE(s().add_member("acme", kDev, Role::kDeveloper, kOwner));
+    ASSERT_TRUE(s().add_member("acme", kMember, Role::kMember, kOwner));
+    ASSERT_TRUE(s().create_project("acme", "billing", kOwner));
+    ASSERT_TRUE(s().create_project("acme", "web", kOwner));
+    ASSERT_TRUE(s().create_environment("acme", "billing", "dev", kOwner));
+    ASSERT_TRUE(s().create_environment("acme", "billing", "prod", kOwner));
+    ASSERT_TRUE(s().create_environment("acme", "web", "prod", kOwner));
+  }
+  std::vector<nlohmann::json> audit_entries() {
+    std::vector<nlohmann::json> out;
+    auto entries = log_->entries(0, 10000);
+    EXPECT_TRUE(entries);
+    for (const auto& e : *entries) {
+      out.push_back({{"actor", e.entry.actor_id},
+                     {"action", e.entry.action},
+                     {"resource", e.entry.resource_id},
+                     {"outcome", e.entry.outcome},
+                     {"details", e.entry.details}});
+    }
+    return out;
+  }
+
+  FakeEnv env_;
+  std::unique_ptr<secrets::SecretsStore> store_;
+  std::unique_ptr<audit::AuditStore> audit_store_;
+  std::unique_ptr<audit::AuditLog> log_;
+  std::unique_ptr<SecretsService> service_;
+};
+
+TEST_P(SecretsConformance, VersionsAsOfRollbackDeleteRestore) {
+  seed();
+  Timestamp t0 = env_.now();
+  EXPECT_EQ(*s().set("acme", "billing", "prod", "DB_URL", "v1-value", kOwner), 1);
+  env_.advance(std::chrono::seconds(10));
+  EXPECT_EQ(*s().set("acme", "billing", "prod", "DB_URL", "v2-value", kOwner), 2);
+  env_.advance(std::chrono::seconds(10));
+  EXPECT_EQ(*s().get("acme", "billing", "prod", "DB_URL", kOwner), "v2-value");
+  EXPECT_EQ(*s().get("acme", "billing", "prod", "DB_URL", kOwner, 1), "v1-value");
+  EXPECT_EQ(*s().get("acme", "billing", "prod", "DB_URL", kOwner, std::nullopt,
+                     t0 + std::chrono::seconds(5)),
+            "v1-value");
+  EXPECT_EQ(s().get("acme", "billing", "prod", "DB_URL", kOwner, std::nullopt,
+                    t0 - std::chrono::seconds(1))
+                .error()
+                .reason,
+            "SECRET_VERSION_NOT_FOUND");
+  EXPECT_EQ(s().get("acme", "billing", "prod", "DB_URL", kOwner, 7).error().reason,
+            "SECRET_VERSION_NOT_FOUND");
+  EXPECT_EQ(*s().rollback("acme", "billing", "prod", "DB_URL", 1, kOwner), 3);
+  EXPECT_EQ(*s().get("acme", "billing", "prod", "DB_URL", kOwner), "v1-value");
+  auto versions = *s().versions("acme", "billing", "prod", "DB_URL", kOwner);
+  ASSERT_EQ(versions.size(), 3u);
+  EXPECT_EQ(versions[0].created_at, t0);
+  EXPECT_EQ(versions[2].created_by, kOwner);
+  EXPECT_EQ(*s().list("acme", "billing", "prod", kOwner), std::vector<std::string>{"DB_URL"});
+
+  ASSERT_TRUE(s().remove("acme", "billing", "prod", "DB_URL", kOwner));
+  EXPECT_EQ(s().get("acme", "billing", "prod", "DB_URL", kOwner).error().reason,
+            "SECRET_NOT_FOUND");
+  EXPECT_TRUE(s().list("acme", "billing", "prod", kOwner)->empty());
+  ASSERT_TRUE(s().restore("acme", "billing", "prod", "DB_URL", kOwner));
+  EXPECT_EQ(*s().get("acme", "billing", "prod", "DB_URL", kOwner), "v1-value");
+  // Name reuse after deletion starts a new secret; the old one cannot come back over it.
+  ASSERT_TRUE(s().remove("acme", "billing", "prod", "DB_URL", kOwner));
+  EXPECT_EQ(*s().set("acme", "billing", "prod", "DB_URL", "fresh", kOwner), 1);
+  EXPECT_EQ(s().restore("acme", "billing", "prod", "DB_URL", kOwner).error().reason,
+            "SECRET_EXISTS");
+  EXPECT_EQ(*s().get("acme", "billing", "prod", "DB_URL", kOwner), "fresh");
+}
+
+TEST_P(SecretsConformance, AclFollowsColdrunesRules) {
+  seed();
+  ASSERT_TRUE(s().set("acme", "billing", "prod", "API_KEY", "k", kOwner));
+  // Deny by default.
+  auto denied = s().get("acme", "billing", "prod", "API_KEY", kDev);
+  EXPECT_EQ(denied.error().code, ErrorCode::kPermissionDenied);
+  EXPECT_EQ(denied.error().reason, "SECRETS_ACCESS_DENIED");
+  // A member cannot write even with a write rule; a developer can.
+  auto member_rule = s().grant("acme", kMember, "*", "*", Permission::kWrite, kOwner);
+  ASSERT_TRUE(member_rule);
+  EXPECT_TRUE(s().get("acme", "billing", "prod", "API_KEY", kMember));
+  EXPECT_EQ(s().set("acme", "billing", "prod", "API_KEY", "x", kMember).error().reason,
+            "SECRETS_ACCESS_DENIED");
+  auto check = *s().check("acme", kMember, "billing", "prod", Permission::kWrite);
+  EXPECT_FALSE(check.allowed);
+  EXPECT_EQ(check.reason, "capped by role member");
+  auto dev_rule = *s().grant("acme", kDev, "bill*", "{dev,staging}", Permission::kRead, kOwner);
+  EXPECT_TRUE(s().check("acme", kDev, "billing", "dev", Permission::kRead)->allowed);
+  EXPECT_EQ(s().check("acme", kDev, "billing", "dev", Permission::kRead)->rule, dev_rule);
+  EXPECT_FALSE(s().check("acme", kDev, "billing", "prod", Permission::kRead)->allowed);
+  EXPECT_FALSE(s().check("acme", kDev, "billing", "dev", Permission::kWrite)->allowed);
+  // Granting the same subject and patterns again updates the rule.
+  EXPECT_EQ(*s().grant("acme", kDev, "bill*", "{dev,staging}", Permission::kWrite, kOwner),
+            dev_rule);
+  EXPECT_TRUE(s().check("acme", kDev, "billing", "dev", Permission::kWrite)->allowed);
+  EXPECT_EQ(s().rules("acme", kOwner)->size(), 2u);
+  // Owners, admins and superadmins bypass.
+  EXPECT_EQ(s().check("acme", kOwner, "x", "y", Permission::kAdmin)->rule, "role:owner");
+  ASSERT_TRUE(s().add_member("acme", "admin@acme.io", Role::kAdmin, kOwner));
+  EXPECT_EQ(s().check("acme", "admin@acme.io", "x", "y", Permission::kAdmin)->rule, "role:admin");
+  ASSERT_TRUE(s().set_superadmin("root@ops.io"));
+  EXPECT_EQ(s().check("acme", "root@ops.io", "x", "y", Permission::kAdmin)->rule, "superadmin");
+  EXPECT_FALSE(s().check("acme", "stranger@x.io", "billing", "dev", Permission::kRead)->allowed);
+  // Only admins manage rules; bad patterns are refused at grant time.
+  EXPECT_EQ(s().grant("acme", kDev, "*", "*", Permission::kAdmin, kDev).error().reason,
+            "SECRETS_ACCESS_DENIED");
+  EXPECT_EQ(s().grant("acme", kDev, "{a", "*", Permission::kRead, kOwner).error().reason,
+            "ACL_PATTERN_INVALID");
+  ASSERT_TRUE(s().revoke("acme", dev_rule, kOwner));
+  EXPECT_FALSE(s().check("acme", kDev, "billing", "dev", Permission::kRead)->allowed);
+  EXPECT_EQ(s().revoke("acme", dev_rule, kOwner).error().reason, "ACL_RULE_NOT_FOUND");
+  EXPECT_EQ(s().add_member("acme", "x@acme.io", Role::kOwner, "admin@acme.io").error().reason,
+            "SECRETS_ACCESS_DENIED");
+}
+
+TEST_P(SecretsConformance, ServiceAccountsNeedRulesAndStayInTheirProject) {
+  seed();
+  ASSERT_TRUE(s().set("acme", "billing", "prod", "TOKEN", "t", kOwner));
+  ASSERT_TRUE(s().set("acme", "web", "prod", "TOKEN", "w", kOwner));
+  auto created = s().create_service_account("acme", "ci", kOwner, "billing");
+  ASSERT_TRUE(created) << created.error().to_string();
+  EXPECT_TRUE(created->api_key.starts_with("cr_sa_"));
+  EXPECT_EQ(created->account.subject(), "sa:ci");
+  auto account = s().authenticate_api_key(created->api_key);
+  ASSERT_TRUE(account);
+  EXPECT_EQ(account->name, "ci");
+  EXPECT_FALSE(s().get("acme", "billing", "prod", "TOKEN", "sa:ci"));  // no rule yet
+  ASSERT_TRUE(s().grant("acme", "sa:ci", "*", "prod", Permission::kRead, kOwner));
+  EXPECT_EQ(*s().get("acme", "billing", "prod", "TOKEN", "sa:ci"), "t");
+  auto other = s().get("acme", "web", "prod", "TOKEN", "sa:ci");
+  EXPECT_EQ(other.error().reason, "SECRETS_ACCESS_DENIED");
+  EXPECT_EQ(s().grant("acme", "sa:nobody", "*", "*", Permission::kRead, kOwner).error().reason,
+            "SECRETS_SERVICE_ACCOUNT_NOT_FOUND");
+  std::string typo = created->api_key;
+  typo[8] = typo[8] == 'a' ? 'b' : 'a';
+  EXPECT_EQ(s().authenticate_api_key(typo).error().reason, "AUTH_TOKEN_INVALID");
+  ASSERT_TRUE(s().revoke_service_account("acme", "ci", kOwner));
+  EXPECT_EQ(s().authenticate_api_key(created->api_key).error().reason, "AUTH_TOKEN_INVALID");
+  EXPECT_TRUE(s().rules("acme", kOwner)->empty());  // its rules went with it
+  // The name is free again, with a new key and no rules.
+  auto again = s().create_service_account("acme", "ci", kOwner);
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(s().get("acme", "billing", "prod", "TOKEN", "sa:ci"));
+}
+
+TEST_P(SecretsConformance, ReferencesExpandWithAccessChecksAndCycleDetection) {
+  seed();
+  ASSERT_TRUE(s().set("acme", "billing", "prod", "HOST", "db.internal", kOwner));
+  ASSERT_TRUE(s().set("acme", "billing", "prod", "PASS", "pw", kOwner));
+  ASSERT_TRUE(s().set("acme", "billing", "dev", "USER", "app", kOwner));
+  ASSERT_TRUE(s().set("acme", "web", "prod", "PORT", "5432", kOwner));
+  ASSERT_TRUE(s().set("acme", "billing", "prod", "URL",
+                      "postgres://${dev.USER}:${PASS}@${HOST}:${web.prod.PORT}/x?a=$${literal}",
+                      kOwner));
+  EXPECT_EQ(*s().get("acme", "billing", "prod", "URL", kOwner),
+            "postgres://app:pw@db.internal:5432/x?a=${literal}");
+  EXPECT_EQ(*s().get("acme", "billing", "prod", "URL", kOwner, std::nullopt, std::nullopt, false),
+            "postgres://${dev.USER}:${PASS}@${HOST}:${web.prod.PORT}/x?a=$${literal}");
+  // A reader of billing/prod who cannot read web/prod gets a denial, not a partial value.
+  ASSERT_TRUE(s().grant("acme", kDev, "billing", "*", Permission::kRead, kOwner));
+  EXPECT_EQ(s().get("acme", "billing", "prod", "URL", kDev).error().reason,
+            "SECRETS_ACCESS_DENIED");
+  ASSERT_TRUE(s().set("acme", "billing", "prod", "A", "${B}", kOwner));
+  ASSERT_TRUE(s().set("acme", "billing", "prod", "B", "x${A}", kOwner));
+  EXPECT_EQ(s().get("acme", "billing", "prod", "A", kOwner).error().reason,
+            "SECRETS_REFERENCE_CYCLE");
+  // A chain of 12 references is too deep.
+  for (int i = 0; i < 12; ++i) {
+    ASSERT_TRUE(s().set("acme", "billing", "dev", "R" + std::to_string(i),
+                        "${R" + std::to_string(i + 1) + "}", kOwner));
+  }
+  ASSERT_TRUE(s().set("acme", "billing", "dev", "R12", "end", kOwner));
+  EXPECT_EQ(s().get("acme", "billing", "dev", "R0", kOwner).error().reason,
+            "SECRETS_REFERENCE_TOO_DEEP");
+  EXPECT_EQ(*s().get("acme", "billing", "dev", "R5", kOwner), "end");
+  ASSERT_TRUE(s().set("acme", "billing", "dev", "BAD", "${a.b.c.D}", kOwner));
+  EXPECT_EQ(s().get("acme", "billing", "dev", "BAD", kOwner).error().reason,
+            "SECRETS_REFERENCE_INVALID");
+}
+
+TEST_P(SecretsConformance, ExportAndImport) {
+  seed();
+  ASSERT_TRUE(s().set("acme", "billing", "prod", "B_MULTI", "line1\nline2 \"q\" $HOME \\", kOwner));
+  ASSERT_TRUE(s().set("acme", "billing", "prod", "A_PLAIN", "hello", kOwner));
+  auto dotenv = s().export_env("acme", "billing", "prod", kOwner);
+  ASSERT_TRUE(dotenv);
+  EXPECT_EQ(*dotenv, "A_PLAIN=\"hello\"\nB_MULTI=\"line1\\nline2 \\\"q\\\" \\$HOME \\\\\"\n");
+  auto json = s().export_env("acme", "billing", "prod", kOwner, secrets::ExportFormat::kJson);
+  EXPECT_EQ(nlohmann::json::parse(*json)["B_MULTI"], "line1\nline2 \"q\" $HOME \\");
+  // Round trip into another environment.
+  EXPECT_EQ(*s().import_env("acme", "billing", "dev", *dotenv, kOwner), 2);
+  EXPECT_EQ(*s().get("acme", "billing", "dev", "B_MULTI", kOwner), "line1\nline2 \"q\" $HOME \\");
+  EXPECT_EQ(*s().import_env("acme", "billing", "dev", *json, kOwner, secrets::ExportFormat::kJson),
+            0);  // nothing changed
+  EXPECT_EQ(*s().import_env("acme", "billing", "dev",
+                            "# comment\nexport NEW='single $x'\nBARE = spaced  \n", kOwner),
+            2);
+  EXPECT_EQ(*s().get("acme", "billing", "dev", "NEW", kOwner), "single $x");
+  EXPECT_EQ(*s().get("acme", "billing", "dev", "BARE", kOwner), "spaced");
+  auto bad = s().import_env("acme", "billing", "dev", "GOOD=1\n9BAD=2\n", kOwner);
+  EXPECT_EQ(bad.error().reason, "SECRETS_IMPORT_INVALID");
+  EXPECT_EQ(s().get("acme", "billing", "dev", "GOOD", kOwner).error().reason, "SECRET_NOT_FOUND");
+}
+
+TEST_P(SecretsConformance, AuditRecordsReadsAndDenialsButNeverValues) {
+  seed();
+  ASSERT_TRUE(s().set("acme", "billing", "prod", "TOKEN", "very-secret-value", kOwner));
+  ASSERT_TRUE(s().get("acme", "billing", "prod", "TOKEN", kOwner));
+  ASSERT_FALSE(s().get("acme", "billing", "prod", "TOKEN", kDev));
+  auto entries = audit_entries();
+  bool read = false;
+  bool denial = false;
+  for (const auto& e : entries) {
+    EXPECT_EQ(e.dump().find("very-secret-value"), std::string::npos);
+    if (e["action"] == "secrets.get" && e["outcome"] == "ok") {
+      read = true;
+      EXPECT_EQ(e["resource"], "acme/billing/prod/TOKEN");
+      EXPECT_EQ(nlohmann::json::parse(e["details"].get<std::string>())["rule"], "role:owner");
+    }
+    if (e["action"] == "secrets.get" && e["outcome"] == "denied") {
+      denial = true;
+      EXPECT_EQ(e["actor"], kDev);
+    }
+  }
+  EXPECT_TRUE(read);
+  EXPECT_TRUE(denial);
+}
+
+TEST_P(SecretsConformance, RotationRewrapsEverythingAndBindsTheNewKey) {
+  seed();
+  ASSERT_TRUE(s().set("acme", "billing", "prod", "A", "alpha", kOwner));
+  ASSERT_TRUE(s().set("acme", "billing", "prod", "A", "alpha2", kOwner));
+  ASSERT_TRUE(s().set("acme", "billing", "dev", "B", "beta", kOwner));
+  ASSERT_TRUE(s().rotate_master_key(*MasterKey::parse(kKey2)));
+  EXPECT_EQ(*s().get("acme", "billing", "prod", "A", kOwner, 1), "alpha");
+  EXPECT_EQ(*s().get("acme", "billing", "dev", "B", kOwner), "beta");
+  if (!persistent()) return;
+  restart(kKey1);
+  EXPECT_EQ(service_, nullptr);  // the old key no longer opens the store
+  auto wrong = SecretsService::create(*store_, *log_, env_, *MasterKey::parse(kKey1));
+  EXPECT_EQ(wrong.error().reason, "SECRETS_MASTER_KEY_MISMATCH");
+  restart(kKey2);
+  ASSERT_NE(service_, nullptr);
+  EXPECT_EQ(*s().get("acme", "billing", "prod", "A", kOwner), "alpha2");
+}
+
+TEST_P(SecretsConformance, BadInputChangesNothing) {
+  seed();
+  EXPECT_EQ(s().set("acme", "billing", "prod", "9KEY", "x", kOwner).error().reason,
+            "SECRETS_KEY_INVALID");
+  EXPECT_EQ(s().set("acme", "billing", "prod", "K", std::string("\xff\xfe"), kOwner).error().reason,
+            "SECRETS_VALUE_INVALID");
+  EXPECT_EQ(s().set("acme", "nope", "prod", "K", "x", kOwner).error().reason,
+            "SECRETS_PROJECT_NOT_FOUND");
+  EXPECT_EQ(s().set("acme", "billing", "nope", "K", "x", kOwner).error().reason,
+            "SECRETS_ENVIRONMENT_NOT_FOUND");
+  EXPECT_EQ(s().set("nope", "billing", "prod", "K", "x", kOwner).error().reason,
+            "SECRETS_ORG_NOT_FOUND");
+  EXPECT_EQ(s().create_org("Bad Name", kOwner).error().reason, "SECRETS_NAME_INVALID");
+  EXPECT_EQ(s().create_org("acme", kOwner).error().reason, "SECRETS_ORG_EXISTS");
+  EXPECT_EQ(s().create_project("acme", "billing", kOwner).error().reason, "SECRETS_PROJECT_EXISTS");
+  EXPECT_EQ(s().create_project("acme", "ops", kDev).error().reason, "SECRETS_ACCESS_DENIED");
+  EXPECT_TRUE(s().list("acme", "billing", "prod", kOwner)->empty());
+}
+
+CAIRN_INSTANTIATE_CONFORMANCE(SecretsConformance);
+
+}  // namespace
+}  // namespace cairn::testing
