@@ -36,6 +36,12 @@ TIME_PAIRS += [
     ("BM_AuthPasswordHash", "BM_AuthPasswordHashArgon2Raw",
      "Argon2id PHC hash vs libargon2 raw hash, same parameters"),
 ]
+TIME_PAIRS += [
+    ("BM_SecretsAclCheck/1000", "BM_SecretsAclGlobPeer/1000",
+     "ACL check, 1,000 rules, vs a naive scan glob-matching every rule"),
+    ("BM_SecretsGet", "BM_SecretsGetSqlitePeer",
+     "get on SQLite (ACL, reads, unwrap + decrypt, audit entry) vs plain read + 2 AES-GCM decrypts"),
+]
 SPEEDUP_PAIRS = [
     ("BM_AuditAppendBatch/1000/real_time", "BM_AuditAppendBatchSqlitePeer/real_time",
      "audit batch of 1000 (1000 actors) vs plain SQLite batch of the same bytes"),

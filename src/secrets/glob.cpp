@@ -104,6 +104,7 @@ Status check_pattern(std::string_view pattern) {
 
 bool glob_match(std::string_view pattern, std::string_view name) noexcept {
   if (!check_pattern(pattern)) return false;
+  if (pattern.find('{') == std::string_view::npos) return wildcard_match(pattern, name);
   try {
     std::vector<std::string> expansions;
     expand(pattern, "", expansions);

@@ -314,9 +314,9 @@ Result<Decision> SecretsService::decide(const Organization& org, std::string_vie
       return d;
     }
   }
-  CAIRN_ASSIGN_OR_RETURN(std::vector<AclRule> rules, store_.rules(org.id));
+  CAIRN_ASSIGN_OR_RETURN(std::vector<AclRule> rules, store_.subject_rules(org.id, subject));
   for (const AclRule& rule : rules) {
-    if (rule.subject != subject || rule.permission < permission) continue;
+    if (rule.permission < permission) continue;
     if (glob_match(rule.project_pattern, project) && glob_match(rule.env_pattern, env)) {
       return Decision{true, rule.id,
                       "rule grants " + std::string(permission_name(rule.permission))};

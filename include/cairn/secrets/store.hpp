@@ -106,6 +106,9 @@ class SecretsStore {
                                    Timestamp at) = 0;
   // The org's live rules, oldest first.
   virtual Result<std::vector<AclRule>> rules(std::string_view org_id) = 0;
+  // The org's live rules naming `subject`, oldest first.
+  virtual Result<std::vector<AclRule>> subject_rules(std::string_view org_id,
+                                                     std::string_view subject) = 0;
 
   // Service accounts. Errors: ALREADY_EXISTS / SECRETS_SERVICE_ACCOUNT_EXISTS (live name taken).
   virtual Status insert_service_account(const ServiceAccountRow& row) = 0;

@@ -276,6 +276,16 @@ Result<std::vector<secrets::AclRule>> MemorySecretsStore::rules(std::string_view
   return out;
 }
 
+Result<std::vector<secrets::AclRule>> MemorySecretsStore::subject_rules(std::string_view org_id,
+                                                                        std::string_view subject) {
+  std::lock_guard lock(mu_);
+  std::vector<secrets::AclRule> out;
+  for (const AclRow& r : rules_) {
+    if (!r.deleted && r.rule.org_id == org_id && r.rule.subject == subject) out.push_back(r.rule);
+  }
+  return out;
+}
+
 Status MemorySecretsStore::insert_service_account(const secrets::ServiceAccountRow& row) {
   std::lock_guard lock(mu_);
   for (const AccountRow& a : accounts_) {

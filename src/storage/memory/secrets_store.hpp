@@ -50,6 +50,8 @@ class MemorySecretsStore final : public secrets::SecretsStore {
   Result<bool> revoke_rule(std::string_view org_id, std::string_view rule_id,
                            Timestamp at) override;
   Result<std::vector<secrets::AclRule>> rules(std::string_view org_id) override;
+  Result<std::vector<secrets::AclRule>> subject_rules(std::string_view org_id,
+                                                      std::string_view subject) override;
   Status insert_service_account(const secrets::ServiceAccountRow& row) override;
   Result<std::optional<secrets::ServiceAccountRow>> service_account_by_hash(
       ByteView key_hash) override;

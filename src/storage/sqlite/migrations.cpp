@@ -196,6 +196,7 @@ constexpr std::array kMigrations{
               "CREATE UNIQUE INDEX secrets_acl_rules_live\n"
               "  ON secrets_acl_rules (org_id, subject, project_pattern, env_pattern)\n"
               "  WHERE deleted_at IS NULL;\n"
+              "CREATE INDEX secrets_acl_rules_subject ON secrets_acl_rules (org_id, subject, seq);\n"
               "CREATE TABLE secrets_service_accounts (\n"
               "  id         TEXT PRIMARY KEY NOT NULL,\n"
               "  org_id     TEXT NOT NULL REFERENCES secrets_orgs (id),\n"

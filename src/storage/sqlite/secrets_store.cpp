@@ -434,6 +434,17 @@ Result<std::vector<secrets::AclRule>> SqliteSecretsStore::rules(std::string_view
   });
 }
 
+Result<std::vector<secrets::AclRule>> SqliteSecretsStore::subject_rules(std::string_view org_id,
+                                                                        std::string_view subject) {
+  return db_.read([&](Connection& c) -> Result<std::vector<secrets::AclRule>> {
+    CAIRN_ASSIGN_OR_RETURN(
+        Statement s, c.prepare(std::string(kRuleColumns) + "WHERE org_id = ?1 AND subject = ?2 AND "
+                                                           "deleted_at IS NULL ORDER BY seq"));
+    s.bind(1, org_id).bind(2, subject);
+    return all_rows<secrets::AclRule>(s, read_rule);
+  });
+}
+
 Status SqliteSecretsStore::insert_service_account(const secrets::ServiceAccountRow& row) {
   return db_.write([&](Connection& c) -> Status {
     CAIRN_ASSIGN_OR_RETURN(bool taken, exists(c,
