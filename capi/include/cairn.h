@@ -922,6 +922,10 @@ CAIRN_API cairn_status cairn_auth_purge_expired(char** out, cairn_engine* engine
  * or "sa:<name>" for a service account. actor is who asks: access is decided for them and the
  * audit log records them. Roles are "member", "developer", "admin", "owner"
  * (SECRETS_ROLE_INVALID); permissions "read", "write", "admin" (SECRETS_PERMISSION_INVALID).
+ * Access: superadmins, org owners and admins may do anything in the org; developers and members
+ * need ACL rules, capped by their role (members read, developers read and write); service accounts
+ * need rules and, when created for one project, reach only that project. Managing members,
+ * projects, environments, rules and service accounts needs the admin role.
  *
  * Records come back as JSON objects in char ** out-parameters (cairn_free()); times are integers,
  * microseconds since the Unix epoch:
@@ -937,8 +941,8 @@ CAIRN_API cairn_status cairn_auth_purge_expired(char** out, cairn_engine* engine
  * cairn_free(). Records never contain values. Denials are CAIRN_PERMISSION_DENIED /
  * SECRETS_ACCESS_DENIED; a missing org, project or environment is CAIRN_NOT_FOUND /
  * SECRETS_ORG_NOT_FOUND, SECRETS_PROJECT_NOT_FOUND, SECRETS_ENVIRONMENT_NOT_FOUND. On error every
- * out-parameter is NULL (or 0). Every call except the pure functions and cairn_secrets_check()
- * appends to the engine's audit log, denials included. */
+ * out-parameter is NULL (or 0). Changes, reads of secrets (get, list, versions, export) and
+ * denials append to the engine's audit log, whose entries never hold a value. */
 
 /**
  * 1 when name matches the ACL glob pattern, else 0 (also for NULL arguments or an invalid pattern).
@@ -964,12 +968,14 @@ CAIRN_API cairn_status cairn_secrets_orgs(char** out_json, cairn_engine* engine,
 CAIRN_API cairn_status cairn_secrets_add_member(cairn_engine* engine, const char* org,
                                                 const char* user, const char* role_name,
                                                 const char* actor);
-/** Removes user from org (needs admin). */
+/** Removes user from org (needs admin; only owners remove owners). Errors: CAIRN_NOT_FOUND /
+ * SECRETS_MEMBER_NOT_FOUND. */
 CAIRN_API cairn_status cairn_secrets_remove_member(cairn_engine* engine, const char* org,
                                                    const char* user, const char* actor);
-/** The org's members as a JSON array of {"user", "role"}, ordered by user, in *out_json. */
-CAIRN_API cairn_status cairn_secrets_members(char** out_json, cairn_engine* engine,
-                                             const char* org, const char* actor);
+/** The org's members as a JSON array of {"user", "role"}, ordered by user, in *out_json (actor
+ * must be a member or a superadmin). */
+CAIRN_API cairn_status cairn_secrets_members(char** out_json, cairn_engine* engine, const char* org,
+                                             const char* actor);
 /** Makes user a superadmin (superadmin non-zero) or not (0): for the host's bootstrap code, not
  * for requests. */
 CAIRN_API cairn_status cairn_secrets_set_superadmin(cairn_engine* engine, const char* user,
@@ -1015,20 +1021,17 @@ CAIRN_API cairn_status cairn_secrets_get(char** out_value, cairn_engine* engine,
                                          int expand);
 /** The environment's live keys, sorted, as a JSON array of strings in *out_json. */
 CAIRN_API cairn_status cairn_secrets_list(char** out_json, cairn_engine* engine, const char* org,
-                                          const char* project, const char* env,
-                                          const char* actor);
+                                          const char* project, const char* env, const char* actor);
 /** Every version of a secret, oldest first, as a JSON array of version records in *out_json.
  * Errors: CAIRN_NOT_FOUND / SECRET_NOT_FOUND. */
 CAIRN_API cairn_status cairn_secrets_versions(char** out_json, cairn_engine* engine,
-                                              const char* org, const char* project,
-                                              const char* env, const char* key,
-                                              const char* actor);
+                                              const char* org, const char* project, const char* env,
+                                              const char* key, const char* actor);
 /** Stores a new version equal to version `version`; its number in *out_version. Errors:
  * CAIRN_NOT_FOUND / SECRET_NOT_FOUND, SECRET_VERSION_NOT_FOUND. */
 CAIRN_API cairn_status cairn_secrets_rollback(int64_t* out_version, cairn_engine* engine,
-                                              const char* org, const char* project,
-                                              const char* env, const char* key, int64_t version,
-                                              const char* actor);
+                                              const char* org, const char* project, const char* env,
+                                              const char* key, int64_t version, const char* actor);
 /** Soft-deletes a secret (its name becomes free). Errors: CAIRN_NOT_FOUND / SECRET_NOT_FOUND. */
 CAIRN_API cairn_status cairn_secrets_delete(cairn_engine* engine, const char* org,
                                             const char* project, const char* env, const char* key,
@@ -1036,23 +1039,25 @@ CAIRN_API cairn_status cairn_secrets_delete(cairn_engine* engine, const char* or
 /** Brings back the most recently deleted secret named key. Errors: CAIRN_NOT_FOUND /
  * SECRET_NOT_FOUND; CAIRN_ALREADY_EXISTS / SECRET_EXISTS (the name was reused meanwhile). */
 CAIRN_API cairn_status cairn_secrets_restore(cairn_engine* engine, const char* org,
-                                             const char* project, const char* env,
-                                             const char* key, const char* actor);
+                                             const char* project, const char* env, const char* key,
+                                             const char* actor);
 
 /**
  * Grants permission_name to subject on the environments whose project and name match the glob
  * patterns (see cairn_secrets_glob_match()); granting the same subject and patterns again changes
- * the permission. The rule id in *out_rule_id. Errors: CAIRN_INVALID_ARGUMENT /
- * ACL_PATTERN_INVALID, SECRETS_SUBJECT_INVALID, SECRETS_PERMISSION_INVALID.
+ * the permission. Needs admin. The rule id in *out_rule_id. Errors: CAIRN_INVALID_ARGUMENT /
+ * ACL_PATTERN_INVALID, SECRETS_SUBJECT_INVALID, SECRETS_PERMISSION_INVALID; CAIRN_NOT_FOUND /
+ * SECRETS_SERVICE_ACCOUNT_NOT_FOUND (subject "sa:<name>" names no live account).
  */
 CAIRN_API cairn_status cairn_secrets_grant(char** out_rule_id, cairn_engine* engine,
                                            const char* org, const char* subject,
                                            const char* project_pattern, const char* env_pattern,
                                            const char* permission_name, const char* actor);
-/** Revokes rule rule_id. Errors: CAIRN_NOT_FOUND / ACL_RULE_NOT_FOUND. */
+/** Revokes rule rule_id (needs admin). Errors: CAIRN_NOT_FOUND / ACL_RULE_NOT_FOUND. */
 CAIRN_API cairn_status cairn_secrets_revoke(cairn_engine* engine, const char* org,
                                             const char* rule_id, const char* actor);
-/** The org's live rules, oldest first, as a JSON array of rule records in *out_json. */
+/** The org's live rules, oldest first, as a JSON array of rule records in *out_json (needs
+ * admin). */
 CAIRN_API cairn_status cairn_secrets_rules(char** out_json, cairn_engine* engine, const char* org,
                                            const char* actor);
 /**
@@ -1066,9 +1071,9 @@ CAIRN_API cairn_status cairn_secrets_check(int* out_allowed, char** out_rule, ca
                                            const char* permission_name);
 
 /**
- * Creates service account name in org (subject "sa:<name>"; it needs ACL rules like a user),
- * limited to project when project is not NULL or "". The account in *out_account_json and its
- * API key ("cr_sa_...", shown once: wipe, then cairn_free()) in *out_api_key. Errors:
+ * Creates service account name in org (needs admin; subject "sa:<name>"; it needs ACL rules like a
+ * user), limited to project when project is not NULL or "". The account in *out_account_json and
+ * its API key ("cr_sa_...", shown once: wipe, then cairn_free()) in *out_api_key. Errors:
  * SECRETS_NAME_INVALID; CAIRN_ALREADY_EXISTS / SECRETS_SERVICE_ACCOUNT_EXISTS.
  */
 CAIRN_API cairn_status cairn_secrets_create_service_account(char** out_account_json,
@@ -1081,7 +1086,7 @@ CAIRN_API cairn_status cairn_secrets_create_service_account(char** out_account_j
 CAIRN_API cairn_status cairn_secrets_authenticate_api_key(char** out_account_json,
                                                           cairn_engine* engine,
                                                           const char* api_key);
-/** Revokes service account name (its key stops working) and removes its rules. Errors:
+/** Revokes service account name (needs admin): its key stops working and its rules go. Errors:
  * CAIRN_NOT_FOUND / SECRETS_SERVICE_ACCOUNT_NOT_FOUND. */
 CAIRN_API cairn_status cairn_secrets_revoke_service_account(cairn_engine* engine, const char* org,
                                                             const char* name, const char* actor);
@@ -1092,8 +1097,8 @@ CAIRN_API cairn_status cairn_secrets_revoke_service_account(cairn_engine* engine
  * NULL: "dotenv". Errors: CAIRN_INVALID_ARGUMENT / SECRETS_FORMAT_INVALID.
  */
 CAIRN_API cairn_status cairn_secrets_export(char** out, cairn_engine* engine, const char* org,
-                                            const char* project, const char* env,
-                                            const char* actor, const char* format);
+                                            const char* project, const char* env, const char* actor,
+                                            const char* format);
 /**
  * Sets every KEY of document (format "dotenv" or "json"; NULL: "dotenv") whose value differs;
  * how many in *out_count. Errors: CAIRN_INVALID_ARGUMENT / SECRETS_IMPORT_INVALID (the message
@@ -1105,7 +1110,8 @@ CAIRN_API cairn_status cairn_secrets_import(int64_t* out_count, cairn_engine* en
                                             const char* format);
 /**
  * Re-wraps every data key under new_master_key (64 hex characters) in one atomic step, audited as
- * actor (NULL: "system"). Afterwards the database opens only with the new key (an engine opened
+ * actor (NULL: "system"); for the host's key management code: no access check is made. The
+ * engine goes on with the new key; afterwards the database opens only with it (an engine opened
  * with the old one fails with CAIRN_FAILED_PRECONDITION / SECRETS_MASTER_KEY_MISMATCH). Errors:
  * CAIRN_INVALID_ARGUMENT / SECRETS_MASTER_KEY_INVALID; nothing changes on failure.
  */

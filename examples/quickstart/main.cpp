@@ -3,8 +3,10 @@
 //   cairn-quickstart [database-uri]      (default: sqlite:data/quickstart.db)
 //
 // Run it twice: the second run finds the same instance id, because the database persists.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "cairn/cairn.hpp"
@@ -26,8 +28,14 @@ int main(int argc, char** argv) {
   std::printf("cairn %s quickstart\n\n", cairn::version());
 
   // 1. Open an engine on an embedded SQLite file: created 0600 in a 0700 directory, WAL mode,
-  //    migrated to the latest schema.
-  auto engine = cairn::Engine::open(uri);
+  //    migrated to the latest schema. The secrets master key comes from CAIRN_MASTER_KEY (64 hex
+  //    characters, `openssl rand -hex 32`); the fixed demo key below is for this tour only.
+  cairn::EngineOptions options;
+  const char* master = std::getenv("CAIRN_MASTER_KEY");  // NOLINT(concurrency-mt-unsafe)
+  options.master_key = master != nullptr
+                           ? master
+                           : "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+  auto engine = cairn::Engine::open(uri, options);
   if (!engine) {
     std::fprintf(stderr, "open %s failed: %s\n", uri.c_str(), engine.error().to_string().c_str());
     return 1;
@@ -58,9 +66,9 @@ int main(int argc, char** argv) {
 
   // 4. A fixed clock and deterministic randomness for tests.
   cairn::FakeEnv fake;
-  cairn::EngineOptions options;
-  options.env = &fake;
-  auto fixed = cairn::Engine::open("memory:", options);
+  cairn::EngineOptions fake_options;
+  fake_options.env = &fake;
+  auto fixed = cairn::Engine::open("memory:", fake_options);
   if (!fixed) return 1;
   std::printf("[env]     with a FakeEnv the engine was created at %s, id %s\n",
               format_time((*fixed)->created_at()).c_str(), (*fixed)->instance_id().c_str());
@@ -194,6 +202,38 @@ int main(int argc, char** argv) {
   auto decoded = cairn::auth::jwt_decode(*jwt, jwt_keys, verify, (*engine)->env().now());
   std::printf("          ES256 JWT verified: %s; claims %s\n", decoded ? "yes" : "no",
               decoded ? decoded->claims.c_str() : decoded.error().reason.c_str());
+
+  // 9. Secrets: an org, a project and environment, versioned encrypted values, an ACL rule with
+  //    glob patterns, a service account, a reference, and an export.
+  cairn::secrets::SecretsService& vault = *(*engine)->secrets();
+  const char* owner = "ada@example.com";
+  (void)vault.create_org("quickstart", owner);  // already there on a second run
+  (void)vault.create_project("quickstart", "billing", owner);
+  (void)vault.create_environment("quickstart", "billing", "prod", owner);
+  (void)vault.set("quickstart", "billing", "prod", "DB_HOST", "db.internal", owner);
+  auto version = vault.set("quickstart", "billing", "prod", "DB_URL",
+                           "postgres://app@${DB_HOST}/billing", owner);
+  auto expanded = vault.get("quickstart", "billing", "prod", "DB_URL", owner);
+  std::printf("[secrets] DB_URL is at version %lld; expanded it is %zu characters long\n",
+              static_cast<long long>(version.value_or(0)), expanded ? expanded->size() : 0);
+  (void)vault.add_member("quickstart", "dev@example.com", cairn::secrets::Role::kMember, owner);
+  (void)vault.grant("quickstart", "dev@example.com", "bill*", "{dev,prod}",
+                    cairn::secrets::Permission::kWrite, owner);
+  auto capped = vault.check("quickstart", "dev@example.com", "billing", "prod",
+                            cairn::secrets::Permission::kWrite);
+  std::printf("          a member with a write rule may write: %s (%s)\n",
+              capped->allowed ? "yes" : "no", capped->reason.c_str());
+  (void)vault.revoke_service_account("quickstart", "ci", owner);
+  auto ci = vault.create_service_account("quickstart", "ci", owner, "billing");
+  if (ci) {
+    auto who = vault.authenticate_api_key(ci->api_key);
+    std::printf("          service account key cr_sa_... authenticates as %s\n",
+                who ? who->subject().c_str() : who.error().reason.c_str());
+  }
+  auto exported = vault.export_env("quickstart", "billing", "prod", owner);
+  std::printf(
+      "          export (dotenv): %zu lines\n",
+      exported ? static_cast<size_t>(std::count(exported->begin(), exported->end(), '\n')) : 0);
 
   std::printf("\ndone.\n");
   return 0;
