@@ -161,6 +161,18 @@ Status SecretsService::require_admin(const Organization& org, std::string_view a
   return internal::access_denied("this needs the admin or owner role in " + org.name);
 }
 
+Status SecretsService::keep_an_owner(std::string_view org_id, std::string_view leaving) {
+  CAIRN_ASSIGN_OR_RETURN(auto all, store_.members(org_id));
+  bool another = std::any_of(all.begin(), all.end(), [&](const auto& m) {
+    return m.second == Role::kOwner && m.first != leaving;
+  });
+  if (!another) {
+    return fail(ErrorCode::kFailedPrecondition, "SECRETS_LAST_OWNER",
+                "an organization keeps at least one owner");
+  }
+  return ok_status();
+}
+
 Status SecretsService::add_member(std::string_view org_name, std::string_view user, Role role,
                                   std::string_view actor) {
   CAIRN_TRY(internal::check_subject(user));
@@ -176,6 +188,14 @@ Status SecretsService::add_member(std::string_view org_name, std::string_view us
     if (!super && actor_role != Role::kOwner) {
       return internal::access_denied("only owners make owners");
     }
+  }
+  CAIRN_ASSIGN_OR_RETURN(auto current, store_.member_role(o.id, user));
+  if (current == Role::kOwner && role != Role::kOwner) {
+    CAIRN_ASSIGN_OR_RETURN(bool super, store_.is_superadmin(actor));
+    CAIRN_ASSIGN_OR_RETURN(auto actor_role, store_.member_role(o.id, actor));
+    if (!super && actor_role != Role::kOwner)
+      return internal::access_denied("only owners demote owners");
+    CAIRN_TRY(keep_an_owner(o.id, user));
   }
   nlohmann::json details = {{"user", user}, {"role", role_name(role)}};
   CAIRN_TRY(audit_.record(entry(actor, "secrets.member.add", "org", o.name, "ok", details.dump())));
@@ -195,6 +215,7 @@ Status SecretsService::remove_member(std::string_view org_name, std::string_view
       return internal::access_denied("only owners remove owners");
     }
   }
+  if (*role == Role::kOwner) CAIRN_TRY(keep_an_owner(o.id, user));
   nlohmann::json details = {{"user", user}};
   CAIRN_TRY(
       audit_.record(entry(actor, "secrets.member.remove", "org", o.name, "ok", details.dump())));
@@ -207,7 +228,10 @@ Result<std::vector<std::pair<std::string, Role>>> SecretsService::members(std::s
   CAIRN_ASSIGN_OR_RETURN(Organization o, org(org_name));
   CAIRN_ASSIGN_OR_RETURN(bool super, store_.is_superadmin(actor));
   CAIRN_ASSIGN_OR_RETURN(auto role, store_.member_role(o.id, actor));
-  if (!super && !role) return internal::access_denied("not a member of " + o.name);
+  if (!super && !role) {
+    CAIRN_TRY(audit_.record(entry(actor, "secrets.member.list", "org", o.name, "denied")));
+    return internal::access_denied("not a member of " + o.name);
+  }
   return store_.members(o.id);
 }
 
@@ -369,6 +393,10 @@ Status SecretsService::revoke(std::string_view org_name, std::string_view rule_i
                               std::string_view actor) {
   CAIRN_ASSIGN_OR_RETURN(Organization o, org(org_name));
   CAIRN_TRY(require_admin(o, actor, "secrets.acl.revoke", o.name));
+  CAIRN_ASSIGN_OR_RETURN(std::vector<AclRule> live, store_.rules(o.id));
+  if (std::none_of(live.begin(), live.end(), [&](const AclRule& r) { return r.id == rule_id; })) {
+    return fail(ErrorCode::kNotFound, "ACL_RULE_NOT_FOUND", "no such rule");
+  }
   nlohmann::json details = {{"rule", rule_id}};
   CAIRN_TRY(audit_.record(entry(actor, "secrets.acl.revoke", "org", o.name, "ok", details.dump())));
   CAIRN_ASSIGN_OR_RETURN(bool revoked, store_.revoke_rule(o.id, rule_id, env_.now()));
@@ -431,6 +459,11 @@ Status SecretsService::revoke_service_account(std::string_view org_name, std::st
                                               std::string_view actor) {
   CAIRN_ASSIGN_OR_RETURN(Organization o, org(org_name));
   CAIRN_TRY(require_admin(o, actor, "secrets.service_account.revoke", o.name));
+  CAIRN_ASSIGN_OR_RETURN(auto account, store_.service_account(o.id, name));
+  if (!account) {
+    return fail(ErrorCode::kNotFound, "SECRETS_SERVICE_ACCOUNT_NOT_FOUND",
+                "no such service account");
+  }
   nlohmann::json details = {{"name", name}};
   CAIRN_TRY(audit_.record(
       entry(actor, "secrets.service_account.revoke", "org", o.name, "ok", details.dump())));

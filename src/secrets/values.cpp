@@ -273,7 +273,7 @@ Result<int64_t> SecretsService::set(std::string_view org_name, std::string_view 
       audit_.record(entry(actor, "secrets.set", "secret", p.path(key), "ok", rule_details(d))));
   std::shared_lock lock(key_mu_);
   return store_.append_version(
-      p.env.id, key, cairn::internal::random_hex_id(env_),
+      p.env.id, key, cairn::internal::random_hex_id(env_), master_->check(),
       [&](const std::string& secret_id, int64_t version) -> Result<SealedVersion> {
         CAIRN_ASSIGN_OR_RETURN(Sealed sealed,
                                seal_value(*master_, as_bytes(value),

@@ -314,6 +314,41 @@ TEST_P(SecretsConformance, BadInputChangesNothing) {
   EXPECT_TRUE(s().list("acme", "billing", "prod", kOwner)->empty());
 }
 
+TEST_P(SecretsConformance, OrganizationsKeepAnOwner) {
+  seed();
+  EXPECT_EQ(s().remove_member("acme", kOwner, kOwner).error().reason, "SECRETS_LAST_OWNER");
+  EXPECT_EQ(s().add_member("acme", kOwner, Role::kAdmin, kOwner).error().reason,
+            "SECRETS_LAST_OWNER");
+  ASSERT_TRUE(s().add_member("acme", "second@acme.io", Role::kOwner, kOwner));
+  ASSERT_TRUE(s().remove_member("acme", kOwner, "second@acme.io"));
+  EXPECT_EQ(s().members("acme", kOwner).error().reason, "SECRETS_ACCESS_DENIED");
+  EXPECT_EQ(s().remove_member("acme", "nobody@acme.io", "second@acme.io").error().reason,
+            "SECRETS_MEMBER_NOT_FOUND");
+}
+
+TEST_P(SecretsConformance, WritesUnderAStaleMasterKeyAreRefused) {
+  seed();
+  // What a second process would do after a first one rotated the key: its check is stale.
+  auto env = *store_->environment(
+      (*store_->project((*store_->org_by_name("acme"))->id, "billing"))->id, "prod");
+  bool sealed = false;
+  auto stale =
+      store_->append_version(env->id, "K", "secret-x", Bytes(32, 0),
+                             [&](const std::string&, int64_t) -> Result<secrets::SealedVersion> {
+                               sealed = true;
+                               return secrets::SealedVersion{};
+                             });
+  EXPECT_EQ(stale.error().reason, "SECRETS_MASTER_KEY_MISMATCH");
+  EXPECT_FALSE(sealed);
+  EXPECT_TRUE(s().list("acme", "billing", "prod", kOwner)->empty());
+  // And failed revocations are not audited as done.
+  size_t before = audit_entries().size();
+  EXPECT_EQ(s().revoke("acme", "no-such-rule", kOwner).error().reason, "ACL_RULE_NOT_FOUND");
+  EXPECT_EQ(s().revoke_service_account("acme", "ghost", kOwner).error().reason,
+            "SECRETS_SERVICE_ACCOUNT_NOT_FOUND");
+  EXPECT_EQ(audit_entries().size(), before);
+}
+
 CAIRN_INSTANTIATE_CONFORMANCE(SecretsConformance);
 
 }  // namespace

@@ -69,7 +69,8 @@ class SecretsService {
   Result<Organization> org(std::string_view name);
   // The orgs `user` is a member of (every org for a superadmin).
   Result<std::vector<Organization>> orgs(std::string_view user);
-  // Adds a member or changes their role. Only owners make owners.
+  // Adds a member or changes their role. Only owners make (or demote) owners, and the last owner
+  // stays (FAILED_PRECONDITION / SECRETS_LAST_OWNER).
   Status add_member(std::string_view org, std::string_view user, Role role, std::string_view actor);
   Status remove_member(std::string_view org, std::string_view user, std::string_view actor);
   Result<std::vector<std::pair<std::string, Role>>> members(std::string_view org,
@@ -163,6 +164,7 @@ class SecretsService {
   Result<Place> place(std::string_view org, std::string_view project, std::string_view env);
   Result<Decision> decide(const Organization& org, std::string_view subject,
                           std::string_view project, std::string_view env, Permission permission);
+  Status keep_an_owner(std::string_view org_id, std::string_view leaving);
   Status require_admin(const Organization& org, std::string_view actor, std::string_view action,
                        std::string_view resource);
   Status authorize(const Place& place, std::string_view actor, Permission permission,

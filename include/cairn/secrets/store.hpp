@@ -76,9 +76,12 @@ class SecretsStore {
   // Secrets. append_version adds version latest+1 to the live secret `key` of `env_id`, creating
   // the secret (with `new_secret_id`) when there is none, and returns the version number. `seal`
   // is called inside the atomic step with (secret id, version) and returns the sealed value, so
-  // the ciphertext can be bound to the number it gets.
+  // the ciphertext can be bound to the number it gets. Fails with FAILED_PRECONDITION /
+  // SECRETS_MASTER_KEY_MISMATCH, storing nothing, when the stored key check is not `key_check`
+  // (another process rotated the master key).
   virtual Result<int64_t> append_version(
       std::string_view env_id, std::string_view key, std::string_view new_secret_id,
+      ByteView key_check,
       const std::function<Result<SealedVersion>(const std::string& secret_id, int64_t version)>&
           seal) = 0;
   virtual Result<std::optional<SecretRow>> live_secret(std::string_view env_id,

@@ -146,8 +146,13 @@ Result<std::vector<secrets::Environment>> MemorySecretsStore::environments(
 
 Result<int64_t> MemorySecretsStore::append_version(
     std::string_view env_id, std::string_view key, std::string_view new_secret_id,
+    ByteView key_check,
     const std::function<Result<secrets::SealedVersion>(const std::string&, int64_t)>& seal) {
   std::lock_guard lock(mu_);
+  if (!std::equal(key_check_.begin(), key_check_.end(), key_check.begin(), key_check.end())) {
+    return fail(ErrorCode::kFailedPrecondition, "SECRETS_MASTER_KEY_MISMATCH",
+                "the store is under another master key (it was rotated elsewhere)");
+  }
   auto it = std::find_if(secrets_.begin(), secrets_.end(), [&](const secrets::SecretRow& r) {
     return r.env_id == env_id && r.key == key && !r.deleted_at;
   });

@@ -34,6 +34,7 @@ class MemorySecretsStore final : public secrets::SecretsStore {
   Result<std::vector<secrets::Environment>> environments(std::string_view project_id) override;
   Result<int64_t> append_version(
       std::string_view env_id, std::string_view key, std::string_view new_secret_id,
+      ByteView key_check,
       const std::function<Result<secrets::SealedVersion>(const std::string&, int64_t)>& seal)
       override;
   Result<std::optional<secrets::SecretRow>> live_secret(std::string_view env_id,

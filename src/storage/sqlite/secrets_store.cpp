@@ -1,5 +1,7 @@
 #include "storage/sqlite/secrets_store.hpp"
 
+#include <algorithm>
+
 #include "storage/sqlite/rows.hpp"
 #include "storage/sqlite/sqlite_database.hpp"
 
@@ -253,8 +255,17 @@ Result<std::vector<secrets::Environment>> SqliteSecretsStore::environments(
 
 Result<int64_t> SqliteSecretsStore::append_version(
     std::string_view env_id, std::string_view key, std::string_view new_secret_id,
+    ByteView key_check,
     const std::function<Result<secrets::SealedVersion>(const std::string&, int64_t)>& seal) {
   return db_.write([&](Connection& c) -> Result<int64_t> {
+    CAIRN_ASSIGN_OR_RETURN(Statement k,
+                           c.prepare("SELECT key_check FROM secrets_keyring WHERE id = 1"));
+    CAIRN_ASSIGN_OR_RETURN(bool has_check, k.step());
+    Bytes stored = has_check ? k.column_blob(0) : Bytes();
+    if (!std::equal(stored.begin(), stored.end(), key_check.begin(), key_check.end())) {
+      return fail(ErrorCode::kFailedPrecondition, "SECRETS_MASTER_KEY_MISMATCH",
+                  "the store is under another master key (it was rotated elsewhere)");
+    }
     CAIRN_ASSIGN_OR_RETURN(Statement find,
                            c.prepare(std::string(kSecretColumns) +
                                      "FROM secrets_secrets WHERE env_id = ?1 AND key = ?2 AND "
