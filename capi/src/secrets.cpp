@@ -164,7 +164,7 @@ cairn_status cairn_secrets_create_org(char** out_json, cairn_engine* engine, con
     *out_json = nullptr;
     if (name == nullptr || owner == nullptr) return null_argument("name and owner");
     secrets::SecretsService* s = nullptr;
-    if (cairn_status st = service_of(engine, s); st != CAIRN_OK) return st;
+    if (cairn_status st = service_of(engine, s); st != CAIRN_OK || s == nullptr) return st;
     return hand_out_json(s->create_org(name, owner), out_json, org_json);
   });
 }
@@ -175,7 +175,7 @@ cairn_status cairn_secrets_org(char** out_json, cairn_engine* engine, const char
     *out_json = nullptr;
     if (name == nullptr) return null_argument("name");
     secrets::SecretsService* s = nullptr;
-    if (cairn_status st = service_of(engine, s); st != CAIRN_OK) return st;
+    if (cairn_status st = service_of(engine, s); st != CAIRN_OK || s == nullptr) return st;
     return hand_out_json(s->org(name), out_json, org_json);
   });
 }
@@ -186,7 +186,7 @@ cairn_status cairn_secrets_orgs(char** out_json, cairn_engine* engine, const cha
     *out_json = nullptr;
     if (user == nullptr) return null_argument("user");
     secrets::SecretsService* s = nullptr;
-    if (cairn_status st = service_of(engine, s); st != CAIRN_OK) return st;
+    if (cairn_status st = service_of(engine, s); st != CAIRN_OK || s == nullptr) return st;
     return hand_out_array(s->orgs(user), out_json, org_json);
   });
 }
@@ -198,7 +198,7 @@ cairn_status cairn_secrets_add_member(cairn_engine* engine, const char* org, con
       return null_argument("org, user, role_name and actor");
     }
     secrets::SecretsService* s = nullptr;
-    if (cairn_status st = service_of(engine, s); st != CAIRN_OK) return st;
+    if (cairn_status st = service_of(engine, s); st != CAIRN_OK || s == nullptr) return st;
     auto role = secrets::parse_role(role_name);
     if (!role) return set_error(role.error());
     return from_status(s->add_member(org, user, *role, actor));
@@ -212,7 +212,7 @@ cairn_status cairn_secrets_remove_member(cairn_engine* engine, const char* org, 
       return null_argument("org, user and actor");
     }
     secrets::SecretsService* s = nullptr;
-    if (cairn_status st = service_of(engine, s); st != CAIRN_OK) return st;
+    if (cairn_status st = service_of(engine, s); st != CAIRN_OK || s == nullptr) return st;
     return from_status(s->remove_member(org, user, actor));
   });
 }
@@ -224,7 +224,7 @@ cairn_status cairn_secrets_members(char** out_json, cairn_engine* engine, const 
     *out_json = nullptr;
     if (org == nullptr || actor == nullptr) return null_argument("org and actor");
     secrets::SecretsService* s = nullptr;
-    if (cairn_status st = service_of(engine, s); st != CAIRN_OK) return st;
+    if (cairn_status st = service_of(engine, s); st != CAIRN_OK || s == nullptr) return st;
     return hand_out_array(s->members(org, actor), out_json, member_json);
   });
 }
@@ -233,7 +233,7 @@ cairn_status cairn_secrets_set_superadmin(cairn_engine* engine, const char* user
   return guard([&] {
     if (user == nullptr) return null_argument("user");
     secrets::SecretsService* s = nullptr;
-    if (cairn_status st = service_of(engine, s); st != CAIRN_OK) return st;
+    if (cairn_status st = service_of(engine, s); st != CAIRN_OK || s == nullptr) return st;
     return from_status(s->set_superadmin(user, superadmin != 0));
   });
 }
@@ -249,7 +249,7 @@ cairn_status cairn_secrets_create_project(char** out_json, cairn_engine* engine,
       return null_argument("org, name and actor");
     }
     secrets::SecretsService* s = nullptr;
-    if (cairn_status st = service_of(engine, s); st != CAIRN_OK) return st;
+    if (cairn_status st = service_of(engine, s); st != CAIRN_OK || s == nullptr) return st;
     return hand_out_json(s->create_project(org, name, actor), out_json, project_json);
   });
 }
@@ -264,7 +264,7 @@ cairn_status cairn_secrets_create_environment(char** out_json, cairn_engine* eng
       return null_argument("org, project, name and actor");
     }
     secrets::SecretsService* s = nullptr;
-    if (cairn_status st = service_of(engine, s); st != CAIRN_OK) return st;
+    if (cairn_status st = service_of(engine, s); st != CAIRN_OK || s == nullptr) return st;
     return hand_out_json(s->create_environment(org, project, name, actor), out_json,
                          environment_json);
   });
@@ -277,7 +277,7 @@ cairn_status cairn_secrets_projects(char** out_json, cairn_engine* engine, const
     *out_json = nullptr;
     if (org == nullptr || actor == nullptr) return null_argument("org and actor");
     secrets::SecretsService* s = nullptr;
-    if (cairn_status st = service_of(engine, s); st != CAIRN_OK) return st;
+    if (cairn_status st = service_of(engine, s); st != CAIRN_OK || s == nullptr) return st;
     return hand_out_array(s->projects(org, actor), out_json, name_json);
   });
 }
@@ -291,7 +291,7 @@ cairn_status cairn_secrets_environments(char** out_json, cairn_engine* engine, c
       return null_argument("org, project and actor");
     }
     secrets::SecretsService* s = nullptr;
-    if (cairn_status st = service_of(engine, s); st != CAIRN_OK) return st;
+    if (cairn_status st = service_of(engine, s); st != CAIRN_OK || s == nullptr) return st;
     return hand_out_array(s->environments(org, project, actor), out_json, name_json);
   });
 }
@@ -309,7 +309,7 @@ cairn_status cairn_secrets_set(int64_t* out_version, cairn_engine* engine, const
       return null_argument("org, project, env, key, value and actor");
     }
     secrets::SecretsService* s = nullptr;
-    if (cairn_status st = service_of(engine, s); st != CAIRN_OK) return st;
+    if (cairn_status st = service_of(engine, s); st != CAIRN_OK || s == nullptr) return st;
     return hand_out_number(s->set(org, project, env, key, value, actor), out_version);
   });
 }
@@ -326,7 +326,7 @@ cairn_status cairn_secrets_get(char** out_value, cairn_engine* engine, const cha
       return null_argument("org, project, env, key and actor");
     }
     secrets::SecretsService* s = nullptr;
-    if (cairn_status st = service_of(engine, s); st != CAIRN_OK) return st;
+    if (cairn_status st = service_of(engine, s); st != CAIRN_OK || s == nullptr) return st;
     std::optional<int64_t> at_version;
     if (version != 0) at_version = version;
     std::optional<cairn::Timestamp> as_of;
@@ -345,7 +345,7 @@ cairn_status cairn_secrets_list(char** out_json, cairn_engine* engine, const cha
       return null_argument("org, project, env and actor");
     }
     secrets::SecretsService* s = nullptr;
-    if (cairn_status st = service_of(engine, s); st != CAIRN_OK) return st;
+    if (cairn_status st = service_of(engine, s); st != CAIRN_OK || s == nullptr) return st;
     return hand_out_array(s->list(org, project, env, actor), out_json, name_json);
   });
 }
@@ -361,7 +361,7 @@ cairn_status cairn_secrets_versions(char** out_json, cairn_engine* engine, const
       return null_argument("org, project, env, key and actor");
     }
     secrets::SecretsService* s = nullptr;
-    if (cairn_status st = service_of(engine, s); st != CAIRN_OK) return st;
+    if (cairn_status st = service_of(engine, s); st != CAIRN_OK || s == nullptr) return st;
     return hand_out_array(s->versions(org, project, env, key, actor), out_json, version_json);
   });
 }
@@ -377,7 +377,7 @@ cairn_status cairn_secrets_rollback(int64_t* out_version, cairn_engine* engine, 
       return null_argument("org, project, env, key and actor");
     }
     secrets::SecretsService* s = nullptr;
-    if (cairn_status st = service_of(engine, s); st != CAIRN_OK) return st;
+    if (cairn_status st = service_of(engine, s); st != CAIRN_OK || s == nullptr) return st;
     return hand_out_number(s->rollback(org, project, env, key, version, actor), out_version);
   });
 }
@@ -390,7 +390,7 @@ cairn_status cairn_secrets_delete(cairn_engine* engine, const char* org, const c
       return null_argument("org, project, env, key and actor");
     }
     secrets::SecretsService* s = nullptr;
-    if (cairn_status st = service_of(engine, s); st != CAIRN_OK) return st;
+    if (cairn_status st = service_of(engine, s); st != CAIRN_OK || s == nullptr) return st;
     return from_status(s->remove(org, project, env, key, actor));
   });
 }
@@ -403,7 +403,7 @@ cairn_status cairn_secrets_restore(cairn_engine* engine, const char* org, const 
       return null_argument("org, project, env, key and actor");
     }
     secrets::SecretsService* s = nullptr;
-    if (cairn_status st = service_of(engine, s); st != CAIRN_OK) return st;
+    if (cairn_status st = service_of(engine, s); st != CAIRN_OK || s == nullptr) return st;
     return from_status(s->restore(org, project, env, key, actor));
   });
 }
@@ -422,7 +422,7 @@ cairn_status cairn_secrets_grant(char** out_rule_id, cairn_engine* engine, const
       return null_argument("org, subject, project_pattern, env_pattern, permission_name and actor");
     }
     secrets::SecretsService* s = nullptr;
-    if (cairn_status st = service_of(engine, s); st != CAIRN_OK) return st;
+    if (cairn_status st = service_of(engine, s); st != CAIRN_OK || s == nullptr) return st;
     auto permission = secrets::parse_permission(permission_name);
     if (!permission) return set_error(permission.error());
     auto rule_id = s->grant(org, subject, project_pattern, env_pattern, *permission, actor);
@@ -439,7 +439,7 @@ cairn_status cairn_secrets_revoke(cairn_engine* engine, const char* org, const c
       return null_argument("org, rule_id and actor");
     }
     secrets::SecretsService* s = nullptr;
-    if (cairn_status st = service_of(engine, s); st != CAIRN_OK) return st;
+    if (cairn_status st = service_of(engine, s); st != CAIRN_OK || s == nullptr) return st;
     return from_status(s->revoke(org, rule_id, actor));
   });
 }
@@ -451,7 +451,7 @@ cairn_status cairn_secrets_rules(char** out_json, cairn_engine* engine, const ch
     *out_json = nullptr;
     if (org == nullptr || actor == nullptr) return null_argument("org and actor");
     secrets::SecretsService* s = nullptr;
-    if (cairn_status st = service_of(engine, s); st != CAIRN_OK) return st;
+    if (cairn_status st = service_of(engine, s); st != CAIRN_OK || s == nullptr) return st;
     return hand_out_array(s->rules(org, actor), out_json, rule_json);
   });
 }
@@ -468,7 +468,7 @@ cairn_status cairn_secrets_check(int* out_allowed, char** out_rule, cairn_engine
       return null_argument("org, subject, project, env and permission_name");
     }
     secrets::SecretsService* s = nullptr;
-    if (cairn_status st = service_of(engine, s); st != CAIRN_OK) return st;
+    if (cairn_status st = service_of(engine, s); st != CAIRN_OK || s == nullptr) return st;
     auto permission = secrets::parse_permission(permission_name);
     if (!permission) return set_error(permission.error());
     auto decision = s->check(org, subject, project, env, *permission);
@@ -495,7 +495,7 @@ cairn_status cairn_secrets_create_service_account(char** out_account_json, char*
       return null_argument("org, name and actor");
     }
     secrets::SecretsService* s = nullptr;
-    if (cairn_status st = service_of(engine, s); st != CAIRN_OK) return st;
+    if (cairn_status st = service_of(engine, s); st != CAIRN_OK || s == nullptr) return st;
     auto created = s->create_service_account(org, name, actor, view(project));
     if (!created) return set_error(created.error());
     char* account = copy_string(account_json(created->account).dump());
@@ -519,7 +519,7 @@ cairn_status cairn_secrets_authenticate_api_key(char** out_account_json, cairn_e
     *out_account_json = nullptr;
     if (api_key == nullptr) return null_argument("api_key");
     secrets::SecretsService* s = nullptr;
-    if (cairn_status st = service_of(engine, s); st != CAIRN_OK) return st;
+    if (cairn_status st = service_of(engine, s); st != CAIRN_OK || s == nullptr) return st;
     return hand_out_json(s->authenticate_api_key(api_key), out_account_json, account_json);
   });
 }
@@ -531,7 +531,7 @@ cairn_status cairn_secrets_revoke_service_account(cairn_engine* engine, const ch
       return null_argument("org, name and actor");
     }
     secrets::SecretsService* s = nullptr;
-    if (cairn_status st = service_of(engine, s); st != CAIRN_OK) return st;
+    if (cairn_status st = service_of(engine, s); st != CAIRN_OK || s == nullptr) return st;
     return from_status(s->revoke_service_account(org, name, actor));
   });
 }
@@ -548,7 +548,7 @@ cairn_status cairn_secrets_export(char** out, cairn_engine* engine, const char* 
       return null_argument("org, project, env and actor");
     }
     secrets::SecretsService* s = nullptr;
-    if (cairn_status st = service_of(engine, s); st != CAIRN_OK) return st;
+    if (cairn_status st = service_of(engine, s); st != CAIRN_OK || s == nullptr) return st;
     secrets::ExportFormat f{};
     if (cairn_status st = format_of(format, f); st != CAIRN_OK) return st;
     auto document = s->export_env(org, project, env, actor, f);
@@ -567,7 +567,7 @@ cairn_status cairn_secrets_import(int64_t* out_count, cairn_engine* engine, cons
       return null_argument("org, project, env, document and actor");
     }
     secrets::SecretsService* s = nullptr;
-    if (cairn_status st = service_of(engine, s); st != CAIRN_OK) return st;
+    if (cairn_status st = service_of(engine, s); st != CAIRN_OK || s == nullptr) return st;
     secrets::ExportFormat f{};
     if (cairn_status st = format_of(format, f); st != CAIRN_OK) return st;
     return hand_out_number(s->import_env(org, project, env, document, actor, f), out_count);
@@ -579,7 +579,7 @@ cairn_status cairn_secrets_rotate_master_key(cairn_engine* engine, const char* n
   return guard([&] {
     if (new_master_key == nullptr) return null_argument("new_master_key");
     secrets::SecretsService* s = nullptr;
-    if (cairn_status st = service_of(engine, s); st != CAIRN_OK) return st;
+    if (cairn_status st = service_of(engine, s); st != CAIRN_OK || s == nullptr) return st;
     if (std::strlen(new_master_key) != 64) {
       return set_error({cairn::ErrorCode::kInvalidArgument, "SECRETS_MASTER_KEY_INVALID",
                         "new_master_key must be 64 hex characters"});

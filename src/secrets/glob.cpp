@@ -37,7 +37,7 @@ bool wildcard_match(std::string_view pattern, std::string_view name) {
 }
 
 // Every brace-free pattern the alternations of `pattern` stand for.
-void expand(std::string_view pattern, std::string prefix, std::vector<std::string>& out) {
+void expand(std::string_view pattern, const std::string& prefix, std::vector<std::string>& out) {
   size_t open = pattern.find('{');
   if (open == std::string_view::npos) {
     out.push_back(prefix + std::string(pattern));
@@ -60,7 +60,7 @@ constexpr size_t kMaxExpansions = 1024;
 }  // namespace
 
 Status check_pattern(std::string_view pattern) {
-  auto invalid = [](std::string why) {
+  auto invalid = [](const std::string& why) {
     return fail(ErrorCode::kInvalidArgument, "ACL_PATTERN_INVALID", "invalid pattern: " + why);
   };
   if (pattern.empty() || pattern.size() > 128) return invalid("it must be 1 to 128 characters");

@@ -288,6 +288,7 @@ Result<std::vector<std::string>> SecretsService::projects(std::string_view org_n
   CAIRN_ASSIGN_OR_RETURN(Organization o, org(org_name));
   CAIRN_ASSIGN_OR_RETURN(std::vector<Project> all, store_.projects(o.id));
   std::vector<std::string> out;
+  out.reserve(all.size());
   for (const Project& p : all) out.push_back(p.name);
   return out;
 }
@@ -301,6 +302,7 @@ Result<std::vector<std::string>> SecretsService::environments(std::string_view o
   if (!p) return fail(ErrorCode::kNotFound, "SECRETS_PROJECT_NOT_FOUND", "no such project");
   CAIRN_ASSIGN_OR_RETURN(std::vector<Environment> all, store_.environments(p->id));
   std::vector<std::string> out;
+  out.reserve(all.size());
   for (const Environment& e : all) out.push_back(e.name);
   return out;
 }

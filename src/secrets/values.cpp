@@ -60,7 +60,7 @@ std::string dotenv_quote(std::string_view value) {
   return out;
 }
 
-Unexpected<Error> import_invalid(size_t line, std::string why) {
+Unexpected<Error> import_invalid(size_t line, const std::string& why) {
   return fail(ErrorCode::kInvalidArgument, "SECRETS_IMPORT_INVALID",
               "line " + std::to_string(line) + ": " + why);
 }
@@ -331,6 +331,7 @@ Result<std::vector<SecretVersion>> SecretsService::versions(std::string_view org
   if (!secret) return not_found();
   CAIRN_ASSIGN_OR_RETURN(std::vector<SealedVersion> all, store_.versions(secret->id));
   std::vector<SecretVersion> out;
+  out.reserve(all.size());
   for (SealedVersion& v : all) out.push_back(std::move(v.meta));
   CAIRN_TRY(audit_.record(
       entry(actor, "secrets.versions", "secret", p.path(key), "ok", rule_details(d))));
