@@ -17,7 +17,7 @@ namespace internal {
 
 Status check_name(std::string_view name, std::string_view what) {
   bool ok =
-      !name.empty() && name.size() <= 64 &&
+      !name.empty() && name.size() <= 63 &&
       ((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= '0' && name[0] <= '9')) &&
       std::all_of(name.begin(), name.end(), [](char c) {
         return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
@@ -25,7 +25,7 @@ Status check_name(std::string_view name, std::string_view what) {
   if (!ok) {
     return fail(ErrorCode::kInvalidArgument, "SECRETS_NAME_INVALID",
                 std::string(what) +
-                    " names are 1-64 characters of a-z, 0-9, '_', '.' and '-', starting with a "
+                    " names are 1-63 characters of a-z, 0-9, '_', '.' and '-', starting with a "
                     "letter or digit");
   }
   return ok_status();
@@ -33,12 +33,12 @@ Status check_name(std::string_view name, std::string_view what) {
 
 Status check_key(std::string_view key) {
   auto head = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; };
-  bool ok = !key.empty() && key.size() <= 256 && head(key[0]) &&
+  bool ok = !key.empty() && key.size() <= 64 && head(key[0]) &&
             std::all_of(key.begin(), key.end(),
                         [&](char c) { return head(c) || (c >= '0' && c <= '9'); });
   if (!ok) {
     return fail(ErrorCode::kInvalidArgument, "SECRETS_KEY_INVALID",
-                "secret keys match [A-Za-z_][A-Za-z0-9_]* (at most 256 characters)");
+                "secret keys match [A-Za-z_][A-Za-z0-9_]* (at most 64 characters)");
   }
   return ok_status();
 }
@@ -237,6 +237,10 @@ Result<std::vector<std::pair<std::string, Role>>> SecretsService::members(std::s
 
 Status SecretsService::set_superadmin(std::string_view user, bool superadmin) {
   CAIRN_TRY(internal::check_subject(user));
+  if (internal::is_service_subject(user)) {
+    return fail(ErrorCode::kInvalidArgument, "SECRETS_SUBJECT_INVALID",
+                "service accounts cannot be superadmins");
+  }
   nlohmann::json details = {{"user", user}, {"superadmin", superadmin}};
   CAIRN_TRY(audit_.record(
       entry("system", "secrets.superadmin.set", "user", std::string(user), "ok", details.dump())));

@@ -292,6 +292,10 @@ Result<std::string> SecretsService::get(std::string_view org_name, std::string_v
                                         std::string_view actor, std::optional<int64_t> version,
                                         std::optional<Timestamp> as_of, bool expand_references) {
   CAIRN_TRY(internal::check_key(key));
+  if (version && as_of) {
+    return fail(ErrorCode::kInvalidArgument, "SECRETS_VERSION_SELECTOR_INVALID",
+                "ask for a version or a point in time, not both");
+  }
   CAIRN_ASSIGN_OR_RETURN(Place p, place(org_name, project, env));
   Decision d;
   CAIRN_TRY(authorize(p, actor, Permission::kRead, "secrets.get", key, &d));

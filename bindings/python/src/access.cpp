@@ -291,7 +291,7 @@ void bind_engine_access(py::module_& core, py::class_<PyEngine>& engine_class) {
           },
           py::arg("subject"), py::arg("owner"));
   engine_class.def_property_readonly(
-      "access", [](PyEngine& e) { return PyAccess(e); }, py::keep_alive<0, 1>(),
+      "access", py::cpp_function([](PyEngine& e) { return PyAccess(e); }, py::keep_alive<0, 1>()),
       "The engine's access service (policies per tenant, relationships).");
 }
 

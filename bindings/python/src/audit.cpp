@@ -358,7 +358,7 @@ void bind_audit(py::module_& core, py::class_<PyEngine>& engine_class) {
       });
 
   engine_class.def_property_readonly(
-      "audit", [](PyEngine& e) { return PyAuditLog(e); }, py::keep_alive<0, 1>(),
+      "audit", py::cpp_function([](PyEngine& e) { return PyAuditLog(e); }, py::keep_alive<0, 1>()),
       "The engine's audit log.");
 }
 

@@ -604,7 +604,7 @@ void bind_auth(py::module_& core, py::class_<PyEngine>& engine_class) {
       });
 
   engine_class.def_property_readonly(
-      "auth", [](PyEngine& e) { return PyAuth(e); }, py::keep_alive<0, 1>(),
+      "auth", py::cpp_function([](PyEngine& e) { return PyAuth(e); }, py::keep_alive<0, 1>()),
       "The engine's auth service (users, sessions, API keys, login codes, rate limits).");
 }
 

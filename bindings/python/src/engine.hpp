@@ -95,6 +95,11 @@ class PyEngine {
   std::shared_ptr<Engine> engine_;
 };
 
+// The services (engine.audit, engine.access, engine.auth, engine.secrets) borrow the PyEngine
+// inside the Python Engine object, so each getter is a cpp_function with keep_alive<0, 1>: the
+// service keeps its Engine object alive. (keep_alive passed to def_property_readonly next to a
+// bare lambda never reaches the getter.)
+
 // Binds the property Engine.access (the per-tenant policy service).
 void bind_engine_access(py::module_& m, py::class_<PyEngine>& engine_class);
 

@@ -1,5 +1,6 @@
 """cairn.open and the Engine handle."""
 
+import gc
 import os
 import re
 import stat
@@ -75,6 +76,20 @@ def test_engine_keeps_its_fake_env_alive():
     e = cairn.open("memory:", env=cairn.FakeEnv(start_unix_micros=77))
     assert e.created_at_unix_micros == 77
     e.close()
+
+
+def test_services_keep_their_engine_alive():
+    # Each service borrows the engine: it must keep the Engine object alive on its own.
+    audit = cairn.open("memory:").audit
+    access = cairn.open("memory:").access
+    auth = cairn.open("memory:").auth
+    gc.collect()
+    assert audit.size() == 0
+    assert access.policy("t") is None
+    assert auth.users() == []
+    limiter = cairn.open("memory:").auth.rate_limiter("api", 1, 1)
+    gc.collect()
+    assert limiter.hit("k") == (True, 0.0)
 
 
 def test_bad_options_are_rejected():

@@ -76,6 +76,7 @@ class SecretsService {
   Result<std::vector<std::pair<std::string, Role>>> members(std::string_view org,
                                                             std::string_view actor);
   // Makes (or unmakes) `user` a superadmin: for the host's bootstrap code, not for requests.
+  // Service accounts cannot be superadmins (SECRETS_SUBJECT_INVALID).
   Status set_superadmin(std::string_view user, bool superadmin = true);
 
   // ---- Projects and environments
@@ -87,14 +88,15 @@ class SecretsService {
   Result<std::vector<std::string>> environments(std::string_view org, std::string_view project,
                                                 std::string_view actor);
 
-  // ---- Secrets (keys: [A-Za-z_][A-Za-z0-9_]{0,255}; values: up to 64 KiB of UTF-8)
+  // ---- Secrets (keys: [A-Za-z_][A-Za-z0-9_]{0,63}; values: up to 64 KiB of UTF-8)
   // Stores a new version and returns its number. Errors: SECRETS_KEY_INVALID,
   // SECRETS_VALUE_INVALID; NOT_FOUND / SECRETS_ORG_NOT_FOUND, SECRETS_PROJECT_NOT_FOUND,
   // SECRETS_ENVIRONMENT_NOT_FOUND; PERMISSION_DENIED / SECRETS_ACCESS_DENIED.
   Result<int64_t> set(std::string_view org, std::string_view project, std::string_view env,
                       std::string_view key, std::string_view value, std::string_view actor);
   // The latest value, version `version`, or the value as of `as_of` (the newest version created
-  // at or before it); references expanded when `expand`. Errors: NOT_FOUND / SECRET_NOT_FOUND,
+  // at or before it; not both: INVALID_ARGUMENT / SECRETS_VERSION_SELECTOR_INVALID); references
+  // expanded when `expand`. Errors: NOT_FOUND / SECRET_NOT_FOUND,
   // SECRET_VERSION_NOT_FOUND; the reference errors; as set().
   Result<std::string> get(std::string_view org, std::string_view project, std::string_view env,
                           std::string_view key, std::string_view actor,
@@ -145,7 +147,9 @@ class SecretsService {
   Result<NewServiceAccount> create_service_account(std::string_view org, std::string_view name,
                                                    std::string_view actor,
                                                    std::string_view project = {});
-  // The live account of an API key. Errors: UNAUTHENTICATED / AUTH_TOKEN_INVALID.
+  // The live account of an API key. Errors: UNAUTHENTICATED / AUTH_TOKEN_INVALID. Its subject
+  // ("sa:<name>") names it within its organization only: use it as the actor of requests on
+  // account.org_id alone (another org may have an account of the same name).
   Result<ServiceAccount> authenticate_api_key(std::string_view api_key);
   // Revokes the account and soft-deletes its rules. Errors: NOT_FOUND /
   // SECRETS_SERVICE_ACCOUNT_NOT_FOUND.

@@ -24,9 +24,9 @@ struct SecretsService::Place {
 
 namespace internal {
 
-// [a-z0-9][a-z0-9_.-]{0,63}. Errors: INVALID_ARGUMENT / SECRETS_NAME_INVALID.
+// [a-z0-9][a-z0-9_.-]{0,62}. Errors: INVALID_ARGUMENT / SECRETS_NAME_INVALID.
 Status check_name(std::string_view name, std::string_view what);
-// [A-Za-z_][A-Za-z0-9_]{0,255}. Errors: INVALID_ARGUMENT / SECRETS_KEY_INVALID.
+// [A-Za-z_][A-Za-z0-9_]{0,63}. Errors: INVALID_ARGUMENT / SECRETS_KEY_INVALID.
 Status check_key(std::string_view key);
 // A user (1-254 bytes of printable ASCII, no spaces) or "sa:<name>". Errors: INVALID_ARGUMENT /
 // SECRETS_SUBJECT_INVALID.

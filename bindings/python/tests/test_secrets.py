@@ -1,0 +1,951 @@
+"""cairn.secrets and engine.secrets; the envelope encryption is checked independently with the
+`cryptography` package against the SQLite file."""
+
+import contextlib
+import json
+import sqlite3
+import threading
+
+import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+import cairn
+from cairn import secrets
+
+T0 = 1_800_000_000  # 2027-01-15T08:00:00Z: any fixed start works
+KEY = bytes(range(32))
+KEY2 = bytes(range(100, 132))
+OWNER = "ada@acme.io"
+
+
+class Clock:
+    """A clock a test moves by hand: the engine's `clock=` callable."""
+
+    def __init__(self, start=T0):
+        self.now = start
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, seconds):
+        self.now += seconds
+
+
+@contextlib.contextmanager
+def raises(cls, reason):
+    """pytest.raises that also checks the reason."""
+    with pytest.raises(cls) as info:
+        yield info
+    assert info.value.reason == reason, str(info.value)
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def uri(request, tmp_path):
+    return "memory:" if request.param == "memory" else f"sqlite:{tmp_path / 'data' / 'secrets.db'}"
+
+
+@pytest.fixture
+def engine(uri, clock):
+    with cairn.open(uri, clock=clock, master_key=KEY) as e:
+        yield e
+
+
+@pytest.fixture
+def s(engine):
+    """engine.secrets with org acme (owner ada), projects billing and web, environments
+    dev, staging and prod in each."""
+    s = engine.secrets
+    s.create_org("acme", OWNER)
+    for project in ("billing", "web"):
+        s.create_project("acme", project, OWNER)
+        for env in ("dev", "staging", "prod"):
+            s.create_environment("acme", project, env, OWNER)
+    return s
+
+
+def db_path(uri):
+    return uri[len("sqlite:"):]
+
+
+# ---------------------------------------------------------------------------------------------
+# Glob patterns
+
+
+@pytest.mark.parametrize(
+    "pattern,name,matches",
+    [
+        ("*", "anything", True),
+        ("*", "x", True),
+        ("api-*", "api-billing", True),
+        ("api-*", "api-", True),
+        ("api-*", "web-api", False),
+        ("api-*", "api", False),
+        ("*-prod", "eu-prod", True),
+        ("*-prod", "-prod", True),
+        ("*-prod", "prod", False),
+        ("*-prod", "eu-prod-2", False),
+        ("?", "a", True),
+        ("?", "ab", False),
+        ("?", "", False),
+        ("pro?", "prod", True),
+        ("pro?", "pro", False),
+        ("?-*", "a-b", True),
+        ("{dev,staging}", "dev", True),
+        ("{dev,staging}", "staging", True),
+        ("{dev,staging}", "prod", False),
+        ("{dev,staging}", "dev,staging", False),
+        ("{dev,staging}", "devstaging", False),
+        ("api-{v1,v2}", "api-v1", True),
+        ("api-{v1,v2}", "api-v2", True),
+        ("api-{v1,v2}", "api-v3", False),
+        ("api-{v1,v2}", "api-", False),
+        ("api-{v1,v2}", "api-v1-x", False),
+        ("{eu,us}-*", "us-east", True),
+        ("{eu,us}-*", "ap-east", False),
+        ("{a*,*z}", "abc", True),
+        ("{a*,*z}", "xyz", True),
+        ("{a*,*z}", "xyy", False),
+        ("prod", "prod", True),
+        ("prod", "production", False),
+        ("prod", "Prod", False),
+        ("*a*b*", "xaybz", True),
+        ("*a*b*", "xbyaz", False),
+        ("a*b", "ab", True),
+        ("a**b", "axxb", True),
+    ],
+)
+def test_glob_match(pattern, name, matches):
+    assert secrets.glob_match(pattern, name) is matches
+    secrets.check_pattern(pattern)
+
+
+INVALID_PATTERNS = [
+    "",                      # empty
+    "a" * 129,               # too long
+    "a/b",                   # not in the alphabet
+    "a b",
+    "prod\n",
+    "dév",
+    "{a,b",                  # unbalanced
+    "a}",
+    "{a,{b,c}}",             # nested
+    "{a,}",                  # empty alternative
+    "{,a}",
+    "{}",
+    "{a,b}" * 9,             # more than 8 groups
+    "{a,b,c,d,e,f}" * 4,     # 1296 brace-free patterns
+]
+
+
+@pytest.mark.parametrize("pattern", INVALID_PATTERNS)
+def test_invalid_patterns(pattern):
+    with raises(cairn.InvalidArgumentError, "ACL_PATTERN_INVALID"):
+        secrets.check_pattern(pattern)
+    assert secrets.glob_match(pattern, pattern) is False
+    assert secrets.glob_match(pattern, "a") is False
+
+
+def test_pattern_limits_are_inclusive():
+    secrets.check_pattern("a" * 128)
+    secrets.check_pattern("{a,b}" * 8)
+    secrets.check_pattern("{a,b,c,d}" * 5)  # 1024 patterns
+    assert secrets.glob_match("{a,b}" * 8, "abbabaab")
+    assert not secrets.glob_match("{a,b}" * 8, "abbabaa")
+
+
+@pytest.mark.parametrize("pattern", ["", "a/b", "{a,b", "{a,}", "{a,{b}}"])
+def test_grant_refuses_invalid_patterns(s, pattern):
+    s.add_member("acme", "bob", "developer", OWNER)
+    with raises(cairn.InvalidArgumentError, "ACL_PATTERN_INVALID"):
+        s.grant("acme", "bob", pattern, "*", "read", OWNER)
+    with raises(cairn.InvalidArgumentError, "ACL_PATTERN_INVALID"):
+        s.grant("acme", "bob", "*", pattern, "read", OWNER)
+    assert s.rules("acme", OWNER) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Master keys and the engine handle
+
+
+def test_secrets_need_a_master_key(uri):
+    with cairn.open(uri) as e:
+        with raises(cairn.FailedPreconditionError, "SECRETS_MASTER_KEY_MISSING"):
+            e.secrets
+
+
+@pytest.mark.parametrize("key", [KEY, bytearray(KEY), memoryview(KEY), KEY.hex(),
+                                 KEY.hex().upper()])
+def test_master_key_forms(tmp_path, key):
+    uri = f"sqlite:{tmp_path / 'k.db'}"
+    with cairn.open(uri, master_key=KEY) as e:
+        e.secrets.create_org("acme", OWNER)
+    with cairn.open(uri, master_key=key) as e:  # the same key in another form
+        assert e.secrets.org("acme").name == "acme"
+
+
+@pytest.mark.parametrize("key", [b"", KEY[:31], KEY + b"\0", KEY.hex()[:63], KEY.hex() + "0",
+                                 "z" * 64, "x" * 32, KEY.hex().encode()])
+def test_master_key_invalid(key):
+    with raises(cairn.InvalidArgumentError, "SECRETS_MASTER_KEY_INVALID"):
+        cairn.open("memory:", master_key=key)
+
+
+def test_master_key_wrong_type():
+    with pytest.raises(TypeError):
+        cairn.open("memory:", master_key=12345)
+
+
+def test_closed_engine(uri):
+    e = cairn.open(uri, master_key=KEY)
+    s = e.secrets
+    s.create_org("acme", OWNER)
+    e.close()
+    with raises(cairn.FailedPreconditionError, "ENGINE_CLOSED"):
+        s.org("acme")
+    with raises(cairn.FailedPreconditionError, "ENGINE_CLOSED"):
+        e.secrets
+
+
+def test_the_service_keeps_the_engine_alive():
+    s = cairn.open("memory:", master_key=KEY).secrets  # the engine has no other reference
+    s.create_org("acme", OWNER)
+    assert s.org("acme").name == "acme"
+
+
+def test_database_is_bound_to_its_master_key(tmp_path):
+    uri = f"sqlite:{tmp_path / 'bound.db'}"
+    with cairn.open(uri, master_key=KEY) as e:
+        e.secrets.create_org("acme", OWNER)
+    with raises(cairn.FailedPreconditionError, "SECRETS_MASTER_KEY_MISMATCH"):
+        cairn.open(uri, master_key=KEY2)
+    with cairn.open(uri) as e:  # without a key the rest of the engine still works
+        assert e.schema_version == cairn.latest_schema_version()
+    with cairn.open(uri, master_key=KEY) as e:
+        assert e.secrets.org("acme").name == "acme"
+
+
+# ---------------------------------------------------------------------------------------------
+# Organizations, members, projects, environments
+
+
+def test_orgs_members_projects_environments(s, clock):
+    org = s.org("acme")
+    assert len(org.id) == 32 and org.name == "acme" and org.created_at == T0
+    assert [o.name for o in s.orgs(OWNER)] == ["acme"]
+    assert s.orgs("nobody") == []
+    assert s.projects("acme", OWNER) == ["billing", "web"]
+    assert s.environments("acme", "billing", OWNER) == ["dev", "prod", "staging"]  # by name
+
+    s.add_member("acme", "bob", "developer", OWNER)
+    s.add_member("acme", "carol", "member", OWNER)
+    assert s.members("acme", OWNER) == [(OWNER, "owner"), ("bob", "developer"),
+                                        ("carol", "member")]
+    s.add_member("acme", "carol", "admin", OWNER)  # changes the role
+    assert ("carol", "admin") in s.members("acme", OWNER)
+    s.remove_member("acme", "carol", OWNER)
+    assert [u for u, _ in s.members("acme", OWNER)] == [OWNER, "bob"]
+    assert [o.name for o in s.orgs("bob")] == ["acme"]
+
+    clock.advance(5)
+    project = s.create_project("acme", "api", OWNER)
+    assert project.name == "api" and project.org_id == org.id and project.created_at == T0 + 5
+    env = s.create_environment("acme", "api", "prod", OWNER)
+    assert env.name == "prod" and env.project_id == project.id
+
+    with raises(cairn.AlreadyExistsError, "SECRETS_ORG_EXISTS"):
+        s.create_org("acme", "someone")
+    with raises(cairn.AlreadyExistsError, "SECRETS_PROJECT_EXISTS"):
+        s.create_project("acme", "api", OWNER)
+    with raises(cairn.AlreadyExistsError, "SECRETS_ENVIRONMENT_EXISTS"):
+        s.create_environment("acme", "api", "prod", OWNER)
+    with raises(cairn.NotFoundError, "SECRETS_ORG_NOT_FOUND"):
+        s.org("nope")
+    with raises(cairn.InvalidArgumentError, "SECRETS_NAME_INVALID"):
+        s.create_org("Acme Corp", OWNER)
+    with raises(cairn.InvalidArgumentError, "SECRETS_ROLE_INVALID"):
+        s.add_member("acme", "dan", "boss", OWNER)
+
+
+def test_managing_needs_admin(s):
+    s.add_member("acme", "bob", "developer", OWNER)
+    with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
+        s.create_project("acme", "evil", "bob")
+    with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
+        s.add_member("acme", "mallory", "admin", "bob")
+    with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
+        s.grant("acme", "bob", "*", "*", "write", "bob")
+    with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
+        s.create_service_account("acme", "ci", "bob")
+    s.add_member("acme", "carol", "admin", OWNER)
+    s.create_project("acme", "ok", "carol")
+    with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
+        s.add_member("acme", "dan", "owner", "carol")  # only owners make owners
+
+
+def test_the_last_owner_stays(s):
+    with raises(cairn.FailedPreconditionError, "SECRETS_LAST_OWNER"):
+        s.remove_member("acme", OWNER, OWNER)
+    with raises(cairn.FailedPreconditionError, "SECRETS_LAST_OWNER"):
+        s.add_member("acme", OWNER, "admin", OWNER)
+    s.add_member("acme", "eve", "owner", OWNER)
+    s.add_member("acme", OWNER, "admin", OWNER)  # another owner remains
+    assert ("eve", "owner") in s.members("acme", "eve")
+    assert (OWNER, "admin") in s.members("acme", "eve")
+
+
+# ---------------------------------------------------------------------------------------------
+# Versions
+
+
+def test_versions_get_by_version_and_as_of(s, clock):
+    p = ("acme", "billing", "prod")
+    assert s.set(*p, "DB_URL", "postgres://one", OWNER) == 1
+    clock.advance(10)
+    assert s.set(*p, "DB_URL", "postgres://two", OWNER) == 2
+    clock.advance(10.5)
+    s.add_member("acme", "bob", "developer", OWNER)
+    s.grant("acme", "bob", "billing", "prod", "write", OWNER)
+    assert s.set(*p, "DB_URL", "postgres://three", "bob") == 3
+
+    versions = s.versions(*p, "DB_URL", OWNER)
+    assert [(v.version, v.created_at, v.created_by) for v in versions] == [
+        (1, T0, OWNER), (2, T0 + 10, OWNER), (3, T0 + 20.5, "bob")]
+    assert "postgres" not in repr(versions)
+
+    assert s.get(*p, "DB_URL", OWNER) == "postgres://three"
+    assert s.get(*p, "DB_URL", OWNER, version=1) == "postgres://one"
+    assert s.get(*p, "DB_URL", OWNER, 2) == "postgres://two"
+    assert s.get(*p, "DB_URL", OWNER, as_of=T0) == "postgres://one"  # at or before
+    assert s.get(*p, "DB_URL", OWNER, as_of=T0 + 9.999999) == "postgres://one"
+    assert s.get(*p, "DB_URL", OWNER, as_of=T0 + 10) == "postgres://two"
+    assert s.get(*p, "DB_URL", OWNER, as_of=T0 + 20.4) == "postgres://two"
+    assert s.get(*p, "DB_URL", OWNER, as_of=T0 + 20.5) == "postgres://three"
+    assert s.get(*p, "DB_URL", OWNER, as_of=T0 + 10**6) == "postgres://three"
+    with raises(cairn.NotFoundError, "SECRET_VERSION_NOT_FOUND"):
+        s.get(*p, "DB_URL", OWNER, as_of=T0 - 1)
+    with raises(cairn.NotFoundError, "SECRET_VERSION_NOT_FOUND"):
+        s.get(*p, "DB_URL", OWNER, version=4)
+    with raises(cairn.NotFoundError, "SECRET_NOT_FOUND"):
+        s.get(*p, "NOPE", OWNER)
+    with pytest.raises(TypeError):
+        s.get(*p, "DB_URL", OWNER, as_of="yesterday")
+    with pytest.raises(TypeError):
+        s.get(*p, "DB_URL", OWNER, as_of=float("nan"))
+
+    clock.advance(1)
+    assert s.rollback(*p, "DB_URL", 1, OWNER) == 4
+    assert s.get(*p, "DB_URL", OWNER) == "postgres://one"
+    assert [v.version for v in s.versions(*p, "DB_URL", OWNER)] == [1, 2, 3, 4]
+    assert s.versions(*p, "DB_URL", OWNER)[-1].created_at == T0 + 21.5
+    assert s.get(*p, "DB_URL", OWNER, as_of=T0 + 21.5) == "postgres://one"
+    assert s.get(*p, "DB_URL", OWNER, as_of=T0 + 21.4) == "postgres://three"
+    with raises(cairn.NotFoundError, "SECRET_VERSION_NOT_FOUND"):
+        s.rollback(*p, "DB_URL", 9, OWNER)
+
+
+def test_keys_and_values_are_checked(s):
+    p = ("acme", "billing", "prod")
+    for key in ("", "1ABC", "A-B", "A B", "K" * 65):
+        with raises(cairn.InvalidArgumentError, "SECRETS_KEY_INVALID"):
+            s.set(*p, key, "v", OWNER)
+    s.set(*p, "_A1", "v", OWNER)
+    s.set(*p, "K" * 64, "v", OWNER)
+    s.set(*p, "BIG", "x" * 65536, OWNER)
+    with raises(cairn.InvalidArgumentError, "SECRETS_VALUE_INVALID"):
+        s.set(*p, "BIG", "x" * 65537, OWNER)
+    s.set(*p, "UNICODE", "pässwörd ✓", OWNER)
+    assert s.get(*p, "UNICODE", OWNER) == "pässwörd ✓"
+    with raises(cairn.NotFoundError, "SECRETS_ORG_NOT_FOUND"):
+        s.set("nope", "billing", "prod", "A", "v", OWNER)
+    with raises(cairn.NotFoundError, "SECRETS_PROJECT_NOT_FOUND"):
+        s.set("acme", "nope", "prod", "A", "v", OWNER)
+    with raises(cairn.NotFoundError, "SECRETS_ENVIRONMENT_NOT_FOUND"):
+        s.set("acme", "billing", "nope", "A", "v", OWNER)
+
+
+def test_longest_key_is_usable(s):
+    # The longest names and key still fit the audit resource "org/project/env/KEY" (256 bytes).
+    org, project, env = "o" * 63, "p" * 63, "e" * 63
+    s.create_org(org, OWNER)
+    s.create_project(org, project, OWNER)
+    s.create_environment(org, project, env, OWNER)
+    assert s.set(org, project, env, "K" * 64, "v", OWNER) == 1
+    assert s.get(org, project, env, "K" * 64, OWNER) == "v"
+    with raises(cairn.InvalidArgumentError, "SECRETS_KEY_INVALID"):
+        s.set(org, project, env, "K" * 65, "v", OWNER)
+    with raises(cairn.InvalidArgumentError, "SECRETS_NAME_INVALID"):
+        s.create_project(org, "p" * 64, OWNER)
+
+
+def test_delete_restore_and_name_reuse(s, clock):
+    p = ("acme", "billing", "prod")
+    s.set(*p, "TOKEN", "t1", OWNER)
+    s.set(*p, "TOKEN", "t2", OWNER)
+    s.set(*p, "OTHER", "o", OWNER)
+    assert s.list(*p, OWNER) == ["OTHER", "TOKEN"]
+
+    s.delete(*p, "TOKEN", OWNER)
+    assert s.list(*p, OWNER) == ["OTHER"]
+    with raises(cairn.NotFoundError, "SECRET_NOT_FOUND"):
+        s.get(*p, "TOKEN", OWNER)
+    with raises(cairn.NotFoundError, "SECRET_NOT_FOUND"):
+        s.delete(*p, "TOKEN", OWNER)
+
+    s.restore(*p, "TOKEN", OWNER)
+    assert s.get(*p, "TOKEN", OWNER) == "t2"
+    assert [v.version for v in s.versions(*p, "TOKEN", OWNER)] == [1, 2]
+
+    # Deleting frees the name: a new secret starts again at version 1.
+    s.delete(*p, "TOKEN", OWNER)
+    assert s.set(*p, "TOKEN", "fresh", OWNER) == 1
+    assert s.get(*p, "TOKEN", OWNER) == "fresh"
+    assert [v.version for v in s.versions(*p, "TOKEN", OWNER)] == [1]
+    with raises(cairn.AlreadyExistsError, "SECRET_EXISTS"):
+        s.restore(*p, "TOKEN", OWNER)
+    assert s.get(*p, "TOKEN", OWNER) == "fresh"
+
+    # Restoring brings back the most recently deleted one.
+    s.delete(*p, "TOKEN", OWNER)
+    s.restore(*p, "TOKEN", OWNER)
+    assert s.get(*p, "TOKEN", OWNER) == "fresh"
+    with raises(cairn.NotFoundError, "SECRET_NOT_FOUND"):
+        s.restore(*p, "NEVER", OWNER)
+
+
+# ---------------------------------------------------------------------------------------------
+# Access
+
+
+def test_deny_by_default(s):
+    p = ("acme", "billing", "prod")
+    s.set(*p, "A", "value-a", OWNER)
+    s.add_member("acme", "bob", "developer", OWNER)
+    for actor in ("bob", "stranger", "sa:ci"):
+        with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
+            s.get(*p, "A", actor)
+        with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
+            s.set(*p, "A", "x", actor)
+        with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
+            s.list(*p, actor)
+    with raises(cairn.InvalidArgumentError, "SECRETS_SUBJECT_INVALID"):
+        s.get(*p, "A", "")
+    with raises(cairn.InvalidArgumentError, "SECRETS_SUBJECT_INVALID"):
+        s.get(*p, "A", "has space")
+    d = s.check("acme", "bob", "billing", "prod", "read")
+    assert not d and d.allowed is False and d.rule is None and d.reason
+    assert s.get(*p, "A", OWNER) == "value-a"  # nothing changed
+
+
+def test_member_with_write_rule_reads_only(s):
+    p = ("acme", "billing", "prod")
+    s.set(*p, "A", "a", OWNER)
+    s.add_member("acme", "carol", "member", OWNER)
+    rule = s.grant("acme", "carol", "billing", "*", "write", OWNER)
+    assert s.get(*p, "A", "carol") == "a"
+    with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
+        s.set(*p, "A", "b", "carol")
+    read = s.check("acme", "carol", "billing", "prod", "read")
+    assert read.allowed and read.rule == rule
+    write = s.check("acme", "carol", "billing", "prod", "write")
+    assert not write.allowed and write.rule is None and write.reason
+
+
+def test_developer_with_write_rule_writes(s):
+    p = ("acme", "billing", "staging")
+    s.add_member("acme", "bob", "developer", OWNER)
+    rule = s.grant("acme", "bob", "billing", "{dev,staging}", "write", OWNER)
+    assert s.set(*p, "A", "b", "bob") == 1
+    assert s.get(*p, "A", "bob") == "b"
+    assert s.check("acme", "bob", "billing", "staging", "write").rule == rule
+    # The patterns decide where: not prod, not another project.
+    with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
+        s.set("acme", "billing", "prod", "A", "b", "bob")
+    with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
+        s.set("acme", "web", "dev", "A", "b", "bob")
+    # A rule never lifts a developer to admin.
+    s.grant("acme", "bob", "*", "*", "admin", OWNER)
+    assert not s.check("acme", "bob", "billing", "prod", "admin").allowed
+    with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
+        s.create_project("acme", "x", "bob")
+
+
+def test_read_rule_does_not_write(s):
+    s.add_member("acme", "bob", "developer", OWNER)
+    s.grant("acme", "bob", "*", "*", "read", OWNER)
+    s.set("acme", "web", "prod", "A", "a", OWNER)
+    assert s.get("acme", "web", "prod", "A", "bob") == "a"
+    with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
+        s.set("acme", "web", "prod", "A", "b", "bob")
+
+
+def test_owner_admin_and_superadmin_need_no_rules(s):
+    p = ("acme", "billing", "prod")
+    s.add_member("acme", "carol", "admin", OWNER)
+    for perm in ("read", "write", "admin"):
+        assert s.check("acme", OWNER, "billing", "prod", perm).rule == "role:owner"
+        assert s.check("acme", "carol", "billing", "prod", perm).rule == "role:admin"
+    assert s.set(*p, "A", "by admin", "carol") == 1
+
+    assert not s.check("acme", "root", "billing", "prod", "read").allowed
+    s.set_superadmin("root")
+    d = s.check("acme", "root", "billing", "prod", "admin")
+    assert d.allowed and d.rule == "superadmin"
+    assert s.get(*p, "A", "root") == "by admin"
+    assert [o.name for o in s.orgs("root")] == ["acme"]  # every org
+    s.create_org("other", "someone")
+    assert sorted(o.name for o in s.orgs("root")) == ["acme", "other"]
+    s.set_superadmin("root", superadmin=False)
+    with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
+        s.get(*p, "A", "root")
+    assert s.orgs("root") == []
+
+
+def test_grant_upserts_and_revoke(s, clock):
+    s.add_member("acme", "bob", "developer", OWNER)
+    first = s.grant("acme", "bob", "billing", "*", "read", OWNER)
+    clock.advance(1)
+    again = s.grant("acme", "bob", "billing", "*", "write", OWNER)
+    assert again == first
+    other = s.grant("acme", "bob", "web", "*", "read", OWNER)
+    assert other != first
+    rules = s.rules("acme", OWNER)
+    assert [(r.id, r.subject, r.project_pattern, r.env_pattern, r.permission) for r in rules] == [
+        (first, "bob", "billing", "*", "write"), (other, "bob", "web", "*", "read")]
+    assert rules[0].org_id == s.org("acme").id and rules[0].created_at == T0
+    assert s.check("acme", "bob", "billing", "dev", "write").allowed
+
+    s.revoke("acme", first, OWNER)
+    assert [r.id for r in s.rules("acme", OWNER)] == [other]
+    assert not s.check("acme", "bob", "billing", "dev", "read").allowed
+    with raises(cairn.NotFoundError, "ACL_RULE_NOT_FOUND"):
+        s.revoke("acme", first, OWNER)
+    with raises(cairn.InvalidArgumentError, "SECRETS_PERMISSION_INVALID"):
+        s.grant("acme", "bob", "*", "*", "delete", OWNER)
+    with raises(cairn.InvalidArgumentError, "SECRETS_PERMISSION_INVALID"):
+        s.check("acme", "bob", "billing", "dev", "READ")
+
+
+def test_service_accounts(s):
+    p = ("acme", "billing", "prod")
+    s.set(*p, "A", "a", OWNER)
+    s.set("acme", "web", "prod", "W", "w", OWNER)
+
+    account, key = s.create_service_account("acme", "ci", OWNER)
+    assert account.name == "ci" and account.subject == "sa:ci" and account.project is None
+    assert account.org_id == s.org("acme").id and account.created_at == T0
+    assert key.startswith("cr_sa_")
+    assert s.authenticate_api_key(key).id == account.id
+    with raises(cairn.UnauthenticatedError, "AUTH_TOKEN_INVALID"):
+        s.authenticate_api_key(key[:-1] + ("A" if key[-1] != "A" else "B"))
+    with raises(cairn.AlreadyExistsError, "SECRETS_SERVICE_ACCOUNT_EXISTS"):
+        s.create_service_account("acme", "ci", OWNER)
+
+    # Service accounts need rules.
+    with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
+        s.get(*p, "A", account.subject)
+    rule = s.grant("acme", account.subject, "*", "prod", "read", OWNER)
+    assert s.get(*p, "A", account.subject) == "a"
+    assert s.get("acme", "web", "prod", "W", account.subject) == "w"
+    assert s.check("acme", "sa:ci", "billing", "prod", "read").rule == rule
+    with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
+        s.set(*p, "A", "b", account.subject)
+
+    # One created for a project reaches only that project, whatever its rules say.
+    deploy, deploy_key = s.create_service_account("acme", "deploy", OWNER, project="billing")
+    assert deploy.project == "billing" and deploy.subject == "sa:deploy"
+    assert s.authenticate_api_key(deploy_key).project == "billing"
+    s.grant("acme", "sa:deploy", "*", "*", "read", OWNER)
+    assert s.get(*p, "A", "sa:deploy") == "a"
+    assert not s.check("acme", "sa:deploy", "web", "prod", "read").allowed
+    with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
+        s.get("acme", "web", "prod", "W", "sa:deploy")
+
+    # Revoking ends the key and removes the account's rules.
+    s.revoke_service_account("acme", "ci", OWNER)
+    with raises(cairn.UnauthenticatedError, "AUTH_TOKEN_INVALID"):
+        s.authenticate_api_key(key)
+    assert [r.subject for r in s.rules("acme", OWNER)] == ["sa:deploy"]
+    assert not s.check("acme", "sa:ci", "billing", "prod", "read").allowed
+    with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
+        s.get(*p, "A", "sa:ci")
+    with raises(cairn.NotFoundError, "SECRETS_SERVICE_ACCOUNT_NOT_FOUND"):
+        s.revoke_service_account("acme", "ci", OWNER)
+    assert s.authenticate_api_key(deploy_key).id == deploy.id
+
+    # The name is free again, with a new key.
+    again, new_key = s.create_service_account("acme", "ci", OWNER)
+    assert again.id != account.id and new_key != key
+    with raises(cairn.UnauthenticatedError, "AUTH_TOKEN_INVALID"):
+        s.authenticate_api_key(key)
+
+
+def test_service_accounts_cannot_be_superadmins(s):
+    s.create_service_account("acme", "ci", OWNER)
+    with raises(cairn.InvalidArgumentError, "SECRETS_SUBJECT_INVALID"):
+        s.set_superadmin("sa:ci")
+
+
+# ---------------------------------------------------------------------------------------------
+# References
+
+
+def test_references_expand(s):
+    s.set("acme", "billing", "prod", "HOST", "db.internal", OWNER)
+    s.set("acme", "billing", "dev", "USER", "dev-user", OWNER)
+    s.set("acme", "web", "staging", "PORT", "5432", OWNER)
+    template = "postgres://${dev.USER}@${HOST}:${web.staging.PORT}/x"
+    s.set("acme", "billing", "prod", "URL", template, OWNER)
+    expanded = "postgres://dev-user@db.internal:5432/x"
+    assert s.get("acme", "billing", "prod", "URL", OWNER) == expanded
+    assert s.get("acme", "billing", "prod", "URL", OWNER, expand=False) == template
+    # Nested references, and "$${" for a literal "${".
+    s.set("acme", "billing", "prod", "OUTER", "[${URL}]", OWNER)
+    assert s.get("acme", "billing", "prod", "OUTER", OWNER) == f"[{expanded}]"
+    s.set("acme", "billing", "prod", "LITERAL", "$${HOST} is ${HOST}", OWNER)
+    assert s.get("acme", "billing", "prod", "LITERAL", OWNER) == "${HOST} is db.internal"
+    # A reference to a missing secret.
+    s.set("acme", "billing", "prod", "DANGLING", "${MISSING}", OWNER)
+    with raises(cairn.NotFoundError, "SECRET_NOT_FOUND"):
+        s.get("acme", "billing", "prod", "DANGLING", OWNER)
+    # Export leaves references alone.
+    assert "${HOST}" in s.export("acme", "billing", "prod", OWNER)
+
+
+def test_reference_cycles_and_depth(s):
+    p = ("acme", "billing", "prod")
+    s.set(*p, "A", "a${B}", OWNER)
+    s.set(*p, "B", "b${dev.C}", OWNER)
+    s.set("acme", "billing", "dev", "C", "c${prod.A}", OWNER)
+    with raises(cairn.FailedPreconditionError, "SECRETS_REFERENCE_CYCLE"):
+        s.get(*p, "A", OWNER)
+    s.set(*p, "SELF", "${SELF}", OWNER)
+    with raises(cairn.FailedPreconditionError, "SECRETS_REFERENCE_CYCLE"):
+        s.get(*p, "SELF", OWNER)
+    assert s.get(*p, "SELF", OWNER, expand=False) == "${SELF}"
+
+    # A chain of 10 references expands; 11 is too deep.
+    for i in range(12):
+        s.set(*p, f"K{i}", f"${{K{i + 1}}}" if i < 11 else "end", OWNER)
+    assert s.get(*p, "K1", OWNER) == "end"
+    with raises(cairn.FailedPreconditionError, "SECRETS_REFERENCE_TOO_DEEP"):
+        s.get(*p, "K0", OWNER)
+
+
+def test_references_need_read_access(s):
+    s.set("acme", "billing", "dev", "DEV_ONLY", "hidden", OWNER)
+    s.set("acme", "billing", "prod", "PUBLIC", "open", OWNER)
+    s.set("acme", "billing", "prod", "MIX", "${PUBLIC}+${dev.DEV_ONLY}", OWNER)
+    s.add_member("acme", "bob", "developer", OWNER)
+    s.grant("acme", "bob", "billing", "prod", "read", OWNER)
+    with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
+        s.get("acme", "billing", "prod", "MIX", "bob")
+    assert s.get("acme", "billing", "prod", "MIX", "bob", expand=False) == \
+        "${PUBLIC}+${dev.DEV_ONLY}"
+    s.grant("acme", "bob", "billing", "dev", "read", OWNER)
+    assert s.get("acme", "billing", "prod", "MIX", "bob") == "open+hidden"
+
+
+# ---------------------------------------------------------------------------------------------
+# Export and import
+
+VALUES = {
+    "PLAIN": "value",
+    "QUOTED": 'say "hi" \\ bye',
+    "MULTI": "line1\nline2",
+    "EMPTY": "",
+    "UNICODE": "pässwörd",
+}
+
+
+def test_export_dotenv_and_json(s):
+    p = ("acme", "billing", "prod")
+    for k, v in VALUES.items():
+        s.set(*p, k, v, OWNER)
+    assert s.export(*p, OWNER) == (
+        'EMPTY=""\n'
+        'MULTI="line1\\nline2"\n'
+        'PLAIN="value"\n'
+        'QUOTED="say \\"hi\\" \\\\ bye"\n'
+        'UNICODE="pässwörd"\n'
+    )
+    assert s.export(*p, OWNER, format="dotenv") == s.export(*p, OWNER)
+    as_json = s.export(*p, OWNER, format="json")
+    assert json.loads(as_json) == VALUES
+    assert as_json == json.dumps(dict(sorted(VALUES.items())), indent=2,
+                                 ensure_ascii=False) + "\n"
+    with raises(cairn.InvalidArgumentError, "SECRETS_FORMAT_INVALID"):
+        s.export(*p, OWNER, format="yaml")
+    assert s.export("acme", "web", "dev", OWNER) == ""
+    assert json.loads(s.export("acme", "web", "dev", OWNER, format="json")) == {}
+
+
+@pytest.mark.parametrize("format", ["dotenv", "json"])
+def test_import_round_trip(s, format):
+    for k, v in VALUES.items():
+        s.set("acme", "billing", "prod", k, v, OWNER)
+    document = s.export("acme", "billing", "prod", OWNER, format=format)
+    assert s.import_env("acme", "billing", "staging", document, OWNER, format=format) == len(VALUES)
+    assert s.export("acme", "billing", "staging", OWNER, format=format) == document
+    for k, v in VALUES.items():
+        assert s.get("acme", "billing", "staging", k, OWNER) == v
+    # Only changed values get a new version.
+    assert s.import_env("acme", "billing", "staging", document, OWNER, format=format) == 0
+    s.set("acme", "billing", "staging", "PLAIN", "changed", OWNER)
+    assert s.import_env("acme", "billing", "staging", document, OWNER, format=format) == 1
+    assert [v.version for v in s.versions("acme", "billing", "staging", "PLAIN", OWNER)] == \
+        [1, 2, 3]
+
+
+def test_import_is_all_or_nothing(s):
+    p = ("acme", "billing", "dev")
+    with raises(cairn.InvalidArgumentError, "SECRETS_IMPORT_INVALID"):
+        s.import_env(*p, 'GOOD="1"\nthis is not a line\n', OWNER)
+    with raises(cairn.InvalidArgumentError, "SECRETS_IMPORT_INVALID"):
+        s.import_env(*p, 'GOOD="1"\n1BAD="2"\n', OWNER)
+    with raises(cairn.InvalidArgumentError, "SECRETS_IMPORT_INVALID"):
+        s.import_env(*p, '{"GOOD": "1", "BAD": 2}', OWNER, format="json")
+    with raises(cairn.InvalidArgumentError, "SECRETS_IMPORT_INVALID"):
+        s.import_env(*p, "[1, 2]", OWNER, format="json")
+    assert s.list(*p, OWNER) == []
+    s.add_member("acme", "carol", "member", OWNER)
+    s.grant("acme", "carol", "*", "*", "write", OWNER)
+    with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
+        s.import_env(*p, 'GOOD="1"\n', "carol")
+    assert s.list(*p, OWNER) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Audit
+
+
+def test_reads_and_denials_are_audited_without_values(engine, s):
+    value = "audit-canary-3f9a1c"
+    p = ("acme", "billing", "prod")
+    s.set(*p, "TOKEN", value, OWNER)
+    s.get(*p, "TOKEN", OWNER)
+    s.add_member("acme", "bob", "developer", OWNER)
+    with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
+        s.get(*p, "TOKEN", "bob")
+    s.export(*p, OWNER)
+    s.versions(*p, "TOKEN", OWNER)
+
+    entries, _ = engine.audit.query(limit=1000)
+    actions = {x["action"] for x in entries}
+    assert all(a.startswith("secrets.") for a in actions)
+    reads, _ = engine.audit.query(action="secrets.get")
+    assert [(x["actor"], x["resource"], x["outcome"]) for x in reads] == [
+        (OWNER, "acme/billing/prod/TOKEN", "ok"), ("bob", "acme/billing/prod/TOKEN", "denied")]
+    assert value not in json.dumps(entries)
+    assert engine.audit.verify() == len(entries)
+
+
+# ---------------------------------------------------------------------------------------------
+# Envelope encryption, checked against the SQLite file with `cryptography`
+
+
+def kek_of(master):
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                info=b"cairn-secrets-kek-v1").derive(master)
+
+
+def fields(*parts):
+    out = b""
+    for part in parts:
+        data = part if isinstance(part, bytes) else str(part).encode()
+        out += len(data).to_bytes(4, "big") + data
+    return out
+
+
+def aes_gcm_open(key, blob, aad):
+    assert len(blob) >= 12 + 16
+    return AESGCM(key).decrypt(blob[:12], blob[12:], aad)
+
+
+def stored_versions(path):
+    """(secret_id, env_id, key, version, ciphertext, wrapped_key) of every stored version."""
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        return db.execute(STORED_VERSIONS_SQL).fetchall()
+
+
+STORED_VERSIONS_SQL = """
+    SELECT s.id, s.env_id, s.key, v.version, v.ciphertext, v.wrapped_key
+    FROM secrets_secrets s JOIN secrets_versions v ON v.secret_id = s.id
+    ORDER BY s.key, v.version
+"""
+
+
+def decrypt_independently(master, row, org_id, project_id):
+    secret_id, env_id, key, version, ciphertext, wrapped_key = row
+    dek = aes_gcm_open(kek_of(master), wrapped_key,
+                       fields(b"cairn-secret-dek-v1", secret_id, version))
+    assert len(dek) == 32
+    return aes_gcm_open(dek, ciphertext,
+                        fields(b"cairn-secret-v1", org_id, project_id, env_id, key, version))
+
+
+@pytest.fixture
+def sqlite_secrets(tmp_path, clock):
+    path = tmp_path / "enc.db"
+    e = cairn.open(f"sqlite:{path}", clock=clock, master_key=KEY)
+    s = e.secrets
+    org = s.create_org("acme", OWNER)
+    project = s.create_project("acme", "billing", OWNER)
+    s.create_environment("acme", "billing", "prod", OWNER)
+    yield e, path, org.id, project.id
+    e.close()
+
+
+def test_values_are_sealed_as_documented(sqlite_secrets):
+    e, path, org_id, project_id = sqlite_secrets
+    s = e.secrets
+    plain = {("API_KEY", 1): "plaintext-canary-one-7c41",
+             ("API_KEY", 2): "plaintext-canary-two-93be",
+             ("DB", 1): "plaintext-canary-db-0d22"}
+    for (key, _), value in sorted(plain.items()):
+        s.set("acme", "billing", "prod", key, value, OWNER)
+    rows = stored_versions(path)
+    assert [(r[2], r[3]) for r in rows] == [("API_KEY", 1), ("API_KEY", 2), ("DB", 1)]
+    for row in rows:
+        assert decrypt_independently(KEY, row, org_id, project_id).decode() == plain[row[2], row[3]]
+        assert len(row[4]) == 12 + len(plain[row[2], row[3]].encode()) + 16
+        assert len(row[5]) == 12 + 32 + 16
+    # Fresh nonces and data keys per version.
+    assert len({r[4][:12] for r in rows} | {r[5][:12] for r in rows}) == 2 * len(rows)
+
+    e.close()
+    files = [p for p in path.parent.iterdir() if p.name.startswith(path.name)]
+    for f in files:
+        data = f.read_bytes()
+        for value in plain.values():
+            assert value.encode() not in data, f.name
+
+
+def tamper(path, sql, *args):
+    with contextlib.closing(sqlite3.connect(str(path))) as db:
+        db.execute(sql, args)
+        db.commit()
+
+
+def test_moved_ciphertexts_do_not_decrypt(sqlite_secrets, clock):
+    e, path, org_id, project_id = sqlite_secrets
+    s = e.secrets
+    s.set("acme", "billing", "prod", "A", "value-of-a", OWNER)
+    s.set("acme", "billing", "prod", "B", "value-of-b", OWNER)
+    s.set("acme", "billing", "prod", "B", "value-of-b2", OWNER)
+    e.close()
+    rows = {(r[2], r[3]): r for r in stored_versions(path)}
+    a, b1, b2 = rows["A", 1], rows["B", 1], rows["B", 2]
+
+    # A's sealed value and wrapped key moved onto B version 1: both AADs name another place.
+    tamper(path, "UPDATE secrets_versions SET ciphertext = ?, wrapped_key = ? "
+                 "WHERE secret_id = ? AND version = 1", a[4], a[5], b1[0])
+    # Only the ciphertext of B version 1 moved onto B version 2: the data key does not fit.
+    tamper(path, "UPDATE secrets_versions SET ciphertext = ? WHERE secret_id = ? AND version = 2",
+           b1[4], b2[0])
+    with cairn.open(f"sqlite:{path}", clock=clock, master_key=KEY) as e2:
+        s2 = e2.secrets
+        assert s2.get("acme", "billing", "prod", "A", OWNER) == "value-of-a"
+        with raises(cairn.DataLossError, "SECRETS_DECRYPT_FAILED"):
+            s2.get("acme", "billing", "prod", "B", OWNER, version=1)
+        with raises(cairn.DataLossError, "SECRETS_DECRYPT_FAILED"):
+            s2.get("acme", "billing", "prod", "B", OWNER)
+
+
+def test_rotate_master_key(sqlite_secrets, clock):
+    e, path, org_id, project_id = sqlite_secrets
+    s = e.secrets
+    s.set("acme", "billing", "prod", "A", "before rotation", OWNER)
+    s.set("acme", "billing", "prod", "A", "before rotation 2", OWNER)
+    before = stored_versions(path)
+    s.rotate_master_key(KEY2.hex(), actor=OWNER)
+    assert s.get("acme", "billing", "prod", "A", OWNER, version=1) == "before rotation"
+    s.set("acme", "billing", "prod", "A", "after rotation", OWNER)
+    after = stored_versions(path)
+    # Only the wrapped keys changed, and the new master key opens them.
+    assert [r[:5] for r in after[:2]] == [r[:5] for r in before]
+    assert all(x[5] != y[5] for x, y in zip(after, before))
+    for row in after:
+        decrypt_independently(KEY2, row, org_id, project_id)
+    with pytest.raises(Exception):
+        decrypt_independently(KEY, after[0], org_id, project_id)
+    e.close()
+
+    with raises(cairn.FailedPreconditionError, "SECRETS_MASTER_KEY_MISMATCH"):
+        cairn.open(f"sqlite:{path}", master_key=KEY)
+    with cairn.open(f"sqlite:{path}", master_key=KEY2) as e2:
+        assert e2.secrets.get("acme", "billing", "prod", "A", OWNER) == "after rotation"
+        assert e2.secrets.get("acme", "billing", "prod", "A", OWNER, version=1) == \
+            "before rotation"
+        e2.secrets.rotate_master_key(KEY)  # bytes, and back
+    with cairn.open(f"sqlite:{path}", master_key=KEY.hex()) as e3:
+        assert e3.secrets.get("acme", "billing", "prod", "A", OWNER) == "after rotation"
+        with raises(cairn.InvalidArgumentError, "SECRETS_MASTER_KEY_INVALID"):
+            e3.secrets.rotate_master_key(b"short")
+        with pytest.raises(TypeError):
+            e3.secrets.rotate_master_key(None)
+
+
+def test_writes_under_a_stale_master_key_are_refused(sqlite_secrets, clock):
+    e, path, _, _ = sqlite_secrets
+    e.secrets.set("acme", "billing", "prod", "A", "v1", OWNER)
+    with cairn.open(f"sqlite:{path}", clock=clock, master_key=KEY) as other:
+        other.secrets.rotate_master_key(KEY2)  # another engine (process) rotates
+    with raises(cairn.FailedPreconditionError, "SECRETS_MASTER_KEY_MISMATCH"):
+        e.secrets.set("acme", "billing", "prod", "A", "v2", OWNER)
+    e.close()
+    with cairn.open(f"sqlite:{path}", clock=clock, master_key=KEY2) as fresh:
+        assert fresh.secrets.get("acme", "billing", "prod", "A", OWNER) == "v1"
+        assert [v.version for v in fresh.secrets.versions("acme", "billing", "prod", "A",
+                                                          OWNER)] == [1]
+
+
+def test_rotation_in_memory(engine, s):
+    s.set("acme", "billing", "prod", "A", "v", OWNER)
+    s.rotate_master_key(bytearray(KEY2))
+    assert s.get("acme", "billing", "prod", "A", OWNER) == "v"
+    rotations, _ = engine.audit.query(action="secrets.master_key.rotate")
+    assert [x["actor"] for x in rotations] == ["system"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Threads: calls release the GIL, also with a Python clock
+
+
+def test_concurrent_calls_with_a_python_clock(s):
+    errors = []
+
+    def work(i):
+        try:
+            for n in range(20):
+                s.set("acme", "billing", "prod", f"K{i}", f"v{n}", OWNER)
+                assert s.get("acme", "billing", "prod", f"K{i}", OWNER) == f"v{n}"
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert s.list("acme", "billing", "prod", OWNER) == ["K0", "K1", "K2", "K3"]
+    assert [v.version for v in s.versions("acme", "billing", "prod", "K0", OWNER)] == \
+        list(range(1, 21))
+
+
+def test_reprs_hold_no_values(s):
+    s.set("acme", "billing", "prod", "A", "repr-canary", OWNER)
+    account, key = s.create_service_account("acme", "ci", OWNER)
+    text = " ".join(repr(x) for x in [s.org("acme"), account, s.check("acme", OWNER, "billing",
+                                                                       "prod", "read")]
+                    + s.versions("acme", "billing", "prod", "A", OWNER))
+    assert "repr-canary" not in text and key not in text
+    assert secrets.ROLES == ("owner", "admin", "developer", "member")
+    assert secrets.PERMISSIONS == ("read", "write", "admin")
