@@ -97,6 +97,8 @@ TEST_P(SecretsConformance, VersionsAsOfRollbackDeleteRestore) {
             "SECRET_VERSION_NOT_FOUND");
   EXPECT_EQ(s().get("acme", "billing", "prod", "DB_URL", kOwner, 7).error().reason,
             "SECRET_VERSION_NOT_FOUND");
+  EXPECT_EQ(s().get("acme", "billing", "prod", "DB_URL", kOwner, 1, t0).error().reason,
+            "SECRETS_VERSION_SELECTOR_INVALID");
   EXPECT_EQ(*s().rollback("acme", "billing", "prod", "DB_URL", 1, kOwner), 3);
   EXPECT_EQ(*s().get("acme", "billing", "prod", "DB_URL", kOwner), "v1-value");
   auto versions = *s().versions("acme", "billing", "prod", "DB_URL", kOwner);
@@ -308,6 +310,10 @@ TEST_P(SecretsConformance, BadInputChangesNothing) {
   EXPECT_EQ(s().set("nope", "billing", "prod", "K", "x", kOwner).error().reason,
             "SECRETS_ORG_NOT_FOUND");
   EXPECT_EQ(s().create_org("Bad Name", kOwner).error().reason, "SECRETS_NAME_INVALID");
+  EXPECT_EQ(s().create_org(std::string(64, 'o'), kOwner).error().reason, "SECRETS_NAME_INVALID");
+  EXPECT_EQ(s().set("acme", "billing", "prod", std::string(65, 'K'), "x", kOwner).error().reason,
+            "SECRETS_KEY_INVALID");
+  EXPECT_EQ(s().set_superadmin("sa:ci").error().reason, "SECRETS_SUBJECT_INVALID");
   EXPECT_EQ(s().create_org("acme", kOwner).error().reason, "SECRETS_ORG_EXISTS");
   EXPECT_EQ(s().create_project("acme", "billing", kOwner).error().reason, "SECRETS_PROJECT_EXISTS");
   EXPECT_EQ(s().create_project("acme", "ops", kDev).error().reason, "SECRETS_ACCESS_DENIED");
