@@ -16,8 +16,13 @@ struct SecretsService::Place {
   Environment env;
   // "org/project/env" and, with a key, "org/project/env/KEY": audit resource ids.
   std::string path(std::string_view key = {}) const {
-    std::string out = org.name + "/" + project.name + "/" + env.name;
-    if (!key.empty()) out += "/" + std::string(key);
+    std::string out = org.name;
+    for (std::string_view part :
+         {std::string_view(project.name), std::string_view(env.name), key}) {
+      if (part.empty()) continue;
+      out += '/';
+      out += part;
+    }
     return out;
   }
 };
