@@ -182,10 +182,13 @@ Status SecretsService::add_member(std::string_view org_name, std::string_view us
   }
   CAIRN_ASSIGN_OR_RETURN(Organization o, org(org_name));
   CAIRN_TRY(require_admin(o, actor, "secrets.member.add", o.name));
+  std::lock_guard members_lock(members_mu_);
   if (role == Role::kOwner) {
     CAIRN_ASSIGN_OR_RETURN(bool super, store_.is_superadmin(actor));
     CAIRN_ASSIGN_OR_RETURN(auto actor_role, store_.member_role(o.id, actor));
     if (!super && actor_role != Role::kOwner) {
+      CAIRN_TRY(audit_.record(entry(actor, "secrets.member.add", "org", o.name, "denied",
+                                    R"({"reason":"only owners make owners"})")));
       return internal::access_denied("only owners make owners");
     }
   }
@@ -193,8 +196,11 @@ Status SecretsService::add_member(std::string_view org_name, std::string_view us
   if (current == Role::kOwner && role != Role::kOwner) {
     CAIRN_ASSIGN_OR_RETURN(bool super, store_.is_superadmin(actor));
     CAIRN_ASSIGN_OR_RETURN(auto actor_role, store_.member_role(o.id, actor));
-    if (!super && actor_role != Role::kOwner)
+    if (!super && actor_role != Role::kOwner) {
+      CAIRN_TRY(audit_.record(entry(actor, "secrets.member.add", "org", o.name, "denied",
+                                    R"({"reason":"only owners demote owners"})")));
       return internal::access_denied("only owners demote owners");
+    }
     CAIRN_TRY(keep_an_owner(o.id, user));
   }
   nlohmann::json details = {{"user", user}, {"role", role_name(role)}};
@@ -206,12 +212,15 @@ Status SecretsService::remove_member(std::string_view org_name, std::string_view
                                      std::string_view actor) {
   CAIRN_ASSIGN_OR_RETURN(Organization o, org(org_name));
   CAIRN_TRY(require_admin(o, actor, "secrets.member.remove", o.name));
+  std::lock_guard members_lock(members_mu_);
   CAIRN_ASSIGN_OR_RETURN(auto role, store_.member_role(o.id, user));
   if (!role) return fail(ErrorCode::kNotFound, "SECRETS_MEMBER_NOT_FOUND", "no such member");
   if (*role == Role::kOwner) {
     CAIRN_ASSIGN_OR_RETURN(auto actor_role, store_.member_role(o.id, actor));
     CAIRN_ASSIGN_OR_RETURN(bool super, store_.is_superadmin(actor));
     if (!super && actor_role != Role::kOwner) {
+      CAIRN_TRY(audit_.record(entry(actor, "secrets.member.remove", "org", o.name, "denied",
+                                    R"({"reason":"only owners remove owners"})")));
       return internal::access_denied("only owners remove owners");
     }
   }

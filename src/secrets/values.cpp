@@ -1,4 +1,5 @@
 // SecretsService: secret values — versions, reads as of a time, references, export and import.
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "cairn/core/encoding.hpp"
@@ -13,6 +14,8 @@ using internal::entry;
 
 constexpr size_t kMaxValueBytes = 64 * size_t{1024};
 constexpr size_t kMaxReferenceDepth = 10;
+constexpr size_t kMaxReferences = 100;
+constexpr size_t kMaxExpandedBytes = 64 * size_t{1024};
 
 Status check_value(std::string_view value) {
   if (value.size() > kMaxValueBytes || !encoding::is_valid_utf8(value)) {
@@ -104,13 +107,25 @@ Result<std::vector<std::pair<std::string, std::string>>> parse_dotenv(std::strin
         }
         if (c == '\\' && i + 1 < raw.size()) {
           char next = raw[++i];
-          value += next == 'n' ? '\n' : next == 'r' ? '\r' : next;
+          if (next == 'n') {
+            value += '\n';
+          } else if (next == 'r') {
+            value += '\r';
+          } else if (next == '\\' || next == '"' || next == '$') {
+            value += next;
+          } else {
+            value += '\\';  // an unknown escape stays as written ("C:\temp")
+            value += next;
+          }
         } else {
           value += c;
         }
       }
       if (!closed) return import_invalid(number, "unterminated quote");
     } else {
+      // A bare value ends at an inline comment (" #...").
+      size_t comment = raw.find(" #");
+      if (comment != std::string_view::npos) raw = raw.substr(0, comment);
       while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\t')) raw.remove_suffix(1);
       value = std::string(raw);
     }
@@ -200,8 +215,8 @@ Result<std::string> SecretsService::read_value(const Place& place, std::string_v
 }
 
 Result<std::string> SecretsService::expand(const Place& place, std::string value,
-                                           std::string_view actor,
-                                           std::vector<std::string>& stack) {
+                                           std::string_view actor, Expansion& state) {
+  std::vector<std::string>& stack = state.stack;
   std::string out;
   size_t i = 0;
   while (i < value.size()) {
@@ -247,16 +262,24 @@ Result<std::string> SecretsService::expand(const Place& place, std::string value
       return fail(ErrorCode::kFailedPrecondition, "SECRETS_REFERENCE_TOO_DEEP",
                   "secret references nest deeper than 10");
     }
+    if (++state.references > kMaxReferences) {
+      return fail(ErrorCode::kResourceExhausted, "SECRETS_REFERENCE_LIMIT",
+                  "a value may resolve at most 100 references");
+    }
     Decision d;
     CAIRN_TRY(authorize(target, actor, Permission::kRead, "secrets.get", key, &d));
     CAIRN_ASSIGN_OR_RETURN(std::string referenced,
-                           read_value(target, key, std::nullopt, std::nullopt));
+                           read_value(target, key, std::nullopt, state.as_of));
     stack.push_back(path);
     CAIRN_ASSIGN_OR_RETURN(std::string expanded,
-                           expand(target, std::move(referenced), actor, stack));
+                           expand(target, std::move(referenced), actor, state));
     stack.pop_back();
     CAIRN_TRY(audit_.record(entry(actor, "secrets.get", "secret", path, "ok", rule_details(d))));
     out += expanded;
+    if (out.size() > kMaxExpandedBytes) {
+      return fail(ErrorCode::kResourceExhausted, "SECRETS_REFERENCE_LIMIT",
+                  "an expanded value may be at most 64 KiB");
+    }
   }
   return out;
 }
@@ -300,9 +323,19 @@ Result<std::string> SecretsService::get(std::string_view org_name, std::string_v
   Decision d;
   CAIRN_TRY(authorize(p, actor, Permission::kRead, "secrets.get", key, &d));
   CAIRN_ASSIGN_OR_RETURN(std::string value, read_value(p, key, version, as_of));
-  if (expand_references) {
-    std::vector<std::string> stack{p.path(key)};
-    CAIRN_ASSIGN_OR_RETURN(value, expand(p, std::move(value), actor, stack));
+  if (expand_references && value.find("${") != std::string::npos) {
+    Expansion state;
+    state.stack.push_back(p.path(key));
+    state.as_of = as_of;
+    if (version) {
+      // References of an old version read what was current when it was written.
+      CAIRN_ASSIGN_OR_RETURN(auto secret, store_.live_secret(p.env.id, key));
+      if (secret) {
+        CAIRN_ASSIGN_OR_RETURN(auto sealed, store_.version(secret->id, *version));
+        if (sealed && *version != secret->latest_version) state.as_of = sealed->meta.created_at;
+      }
+    }
+    CAIRN_ASSIGN_OR_RETURN(value, expand(p, std::move(value), actor, state));
   }
   CAIRN_TRY(audit_.record(
       entry(actor, "secrets.get", "secret", p.path(key), "ok", rule_details(d, version))));
@@ -347,8 +380,12 @@ Result<int64_t> SecretsService::rollback(std::string_view org_name, std::string_
                                          int64_t version, std::string_view actor) {
   CAIRN_TRY(internal::check_key(key));
   CAIRN_ASSIGN_OR_RETURN(Place p, place(org_name, project, env));
-  CAIRN_TRY(authorize(p, actor, Permission::kWrite, "secrets.rollback", key));
+  Decision d;
+  CAIRN_TRY(authorize(p, actor, Permission::kWrite, "secrets.rollback", key, &d));
   CAIRN_ASSIGN_OR_RETURN(std::string old, read_value(p, key, version, std::nullopt));
+  nlohmann::json details = {{"rule", d.rule}, {"from_version", version}};
+  CAIRN_TRY(
+      audit_.record(entry(actor, "secrets.rollback", "secret", p.path(key), "ok", details.dump())));
   auto result = set(org_name, project, env, key, old, actor);
   crypto::secure_wipe({reinterpret_cast<uint8_t*>(old.data()), old.size()});
   return result;
@@ -416,14 +453,25 @@ Result<int64_t> SecretsService::import_env(std::string_view org_name, std::strin
   CAIRN_TRY(authorize(p, actor, Permission::kWrite, "secrets.import", ""));
   CAIRN_ASSIGN_OR_RETURN(
       auto entries, format == ExportFormat::kJson ? parse_json(document) : parse_dotenv(document));
+  // The last of repeated keys wins, as when a shell sources the file.
+  std::vector<std::pair<std::string, std::string>> unique;
+  for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+    bool seen = std::any_of(unique.begin(), unique.end(),
+                            [&](const auto& e) { return e.first == it->first; });
+    if (!seen) unique.push_back(std::move(*it));
+  }
+  std::reverse(unique.begin(), unique.end());
   int64_t count = 0;
-  for (auto& [key, value] : entries) {
+  for (auto& [key, value] : unique) {
     auto current = read_value(p, key, std::nullopt, std::nullopt);
     if (current && *current == value) continue;
     if (!current && current.error().reason != "SECRET_NOT_FOUND") return fail(current.error());
     CAIRN_TRY(set(org_name, project, env, key, value, actor));
     ++count;
   }
+  nlohmann::json details = {{"entries", unique.size()}, {"set", count}};
+  CAIRN_TRY(
+      audit_.record(entry(actor, "secrets.import", "environment", p.path(), "ok", details.dump())));
   return count;
 }
 

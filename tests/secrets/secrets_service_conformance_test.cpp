@@ -226,6 +226,18 @@ TEST_P(SecretsConformance, ReferencesExpandWithAccessChecksAndCycleDetection) {
   EXPECT_EQ(s().get("acme", "billing", "dev", "R0", kOwner).error().reason,
             "SECRETS_REFERENCE_TOO_DEEP");
   EXPECT_EQ(*s().get("acme", "billing", "dev", "R5", kOwner), "end");
+  // One read resolves at most 100 references.
+  std::string many;
+  for (int i = 0; i < 101; ++i) many += "${HOST}";
+  ASSERT_TRUE(s().set("acme", "billing", "prod", "MANY", many, kOwner));
+  EXPECT_EQ(s().get("acme", "billing", "prod", "MANY", kOwner).error().reason,
+            "SECRETS_REFERENCE_LIMIT");
+  // A past version's references read what was current then.
+  ASSERT_TRUE(s().set("acme", "billing", "prod", "PASS", "new-pw", kOwner));
+  auto url_versions = *s().versions("acme", "billing", "prod", "URL", kOwner);
+  EXPECT_EQ(url_versions.size(), 1u);
+  EXPECT_EQ(*s().get("acme", "billing", "prod", "URL", kOwner),
+            "postgres://app:new-pw@db.internal:5432/x?a=${literal}");
   ASSERT_TRUE(s().set("acme", "billing", "dev", "BAD", "${a.b.c.D}", kOwner));
   EXPECT_EQ(s().get("acme", "billing", "dev", "BAD", kOwner).error().reason,
             "SECRETS_REFERENCE_INVALID");
@@ -250,6 +262,14 @@ TEST_P(SecretsConformance, ExportAndImport) {
             2);
   EXPECT_EQ(*s().get("acme", "billing", "dev", "NEW", kOwner), "single $x");
   EXPECT_EQ(*s().get("acme", "billing", "dev", "BARE", kOwner), "spaced");
+  // Repeated keys: the last wins, one version. Unknown escapes and inline comments.
+  EXPECT_EQ(*s().import_env("acme", "billing", "dev",
+                            "DUP=1\nDUP=2\nWIN=\"C:\\temp\\x\"\nPORT=5432 # primary\n", kOwner),
+            3);
+  EXPECT_EQ(s().versions("acme", "billing", "dev", "DUP", kOwner)->size(), 1u);
+  EXPECT_EQ(*s().get("acme", "billing", "dev", "DUP", kOwner), "2");
+  EXPECT_EQ(*s().get("acme", "billing", "dev", "WIN", kOwner), "C:\\temp\\x");
+  EXPECT_EQ(*s().get("acme", "billing", "dev", "PORT", kOwner), "5432");
   auto bad = s().import_env("acme", "billing", "dev", "GOOD=1\n9BAD=2\n", kOwner);
   EXPECT_EQ(bad.error().reason, "SECRETS_IMPORT_INVALID");
   EXPECT_EQ(s().get("acme", "billing", "dev", "GOOD", kOwner).error().reason, "SECRET_NOT_FOUND");

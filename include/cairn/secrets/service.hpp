@@ -20,8 +20,10 @@
 //
 // References: a value may contain ${KEY} (same environment), ${env.KEY} (same project) or
 // ${project.env.KEY} (same org); get(expand=true) replaces them, checking read access for each,
-// failing on cycles (FAILED_PRECONDITION / SECRETS_REFERENCE_CYCLE) and beyond depth 10
-// (SECRETS_REFERENCE_TOO_DEEP). "$${" stands for a literal "${".
+// failing on cycles (FAILED_PRECONDITION / SECRETS_REFERENCE_CYCLE), beyond depth 10
+// (SECRETS_REFERENCE_TOO_DEEP), and beyond 100 references or 64 KiB of result in one get()
+// (RESOURCE_EXHAUSTED / SECRETS_REFERENCE_LIMIT). A read of a past version or time reads its
+// references as of that time too. "$${" stands for a literal "${".
 //
 // Thread-safety: safe for concurrent use. Ownership: borrows its store, audit log and Env.
 #pragma once
@@ -175,13 +177,20 @@ class SecretsService {
                    std::string_view action, std::string_view key, Decision* out = nullptr);
   Result<std::string> read_value(const Place& place, std::string_view key,
                                  std::optional<int64_t> version, std::optional<Timestamp> as_of);
+  // What one get() may spend on references, and the time they are read as of.
+  struct Expansion {
+    std::vector<std::string> stack;  // paths being expanded, outermost first
+    size_t references = 0;           // resolved so far
+    std::optional<Timestamp> as_of;  // read referenced secrets as of this time
+  };
   Result<std::string> expand(const Place& place, std::string value, std::string_view actor,
-                             std::vector<std::string>& stack);
+                             Expansion& state);
 
   SecretsStore& store_;
   audit::AuditLog& audit_;
   Env& env_;
   std::shared_mutex key_mu_;  // readers and writers share it; rotation takes it alone
+  std::mutex members_mu_;     // makes the last-owner check and the change one step
   std::shared_ptr<const MasterKey> master_;
 };
 
