@@ -1119,6 +1119,28 @@ CAIRN_API cairn_status cairn_secrets_rotate_master_key(cairn_engine* engine,
                                                        const char* new_master_key,
                                                        const char* actor);
 
+/* ---- Jobs: cron schedules and retry backoff ---------------------------------------------- */
+
+/**
+ * The first whole minute strictly after `after_micros` (unix microseconds) matching the 5-field
+ * cron `expression` (ranges, steps, lists, names, @hourly/@daily/@weekly/@monthly/@yearly; when
+ * both day fields are restricted either may match), with the fields read at the fixed offset
+ * UTC+`utc_offset_minutes`. Writes unix microseconds to *out_micros.
+ * Errors: CAIRN_INVALID_ARGUMENT / JOB_CRON_INVALID, CAPI_NULL_ARGUMENT. Thread-safe.
+ */
+CAIRN_API cairn_status cairn_cron_next(int64_t* out_micros, const char* expression,
+                                       int64_t after_micros, int32_t utc_offset_minutes);
+
+/**
+ * The delay in milliseconds before retry number `attempt` (0-based) under a policy of
+ * `min_delay_ms`, `max_delay_ms` and `attempts`: min(min_delay * 2^attempt, max_delay), or, when
+ * `jitter` is non-zero, a uniform draw from [half, all] of it.
+ * Errors: CAIRN_INVALID_ARGUMENT / JOB_RETRY_POLICY_INVALID, CAPI_NULL_ARGUMENT. Thread-safe.
+ */
+CAIRN_API cairn_status cairn_retry_backoff_ms(int64_t* out_ms, int64_t min_delay_ms,
+                                              int64_t max_delay_ms, int32_t attempts, int jitter,
+                                              int32_t attempt);
+
 #ifdef __cplusplus
 }
 #endif

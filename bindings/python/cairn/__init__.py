@@ -9,7 +9,7 @@ Errors are raised as subclasses of :class:`cairn.Error` (see :mod:`cairn.errors`
 ``.code``, ``.reason`` and ``.http_status``.
 """
 
-from . import _core, access, audit, auth, crypto, encoding, secrets
+from . import _core, access, audit, auth, crypto, encoding, jobs, secrets
 from .errors import (
     AbortedError,
     AlreadyExistsError,
@@ -103,5 +103,6 @@ __all__ = [
     "encoding",
     "latest_schema_version",
     "open",
+    "jobs",
     "secrets",
 ]

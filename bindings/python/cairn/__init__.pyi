@@ -6,6 +6,7 @@ from . import (
     auth as auth,
     crypto as crypto,
     encoding as encoding,
+    jobs as jobs,
     secrets as secrets,
 )
 from ._core import Engine as Engine, FakeEnv as FakeEnv

@@ -155,6 +155,7 @@ PYBIND11_MODULE(_core, m) {
   cairn::python::bind_engine_access(m, engine_class);
   cairn::python::bind_auth(m, engine_class);
   cairn::python::bind_secrets(m, engine_class);
+  cairn::python::bind_jobs(m);
 
   m.def("open", &cairn::python::open_engine, py::arg("uri"), py::kw_only(),
         py::arg("env") = nullptr, py::arg("clock") = py::none(), py::arg("busy_timeout_ms") = 5000,
