@@ -11,6 +11,7 @@
 #include "cairn/crypto/password.hpp"
 #include "common.hpp"
 #include "engine_handle.hpp"
+#include "json_out.hpp"
 #include "key_handles.hpp"
 
 using cairn::capi::copy_string;
@@ -21,7 +22,9 @@ using cairn::capi::set_error;
 using cairn::capi::set_ok;
 namespace auth = cairn::auth;
 // Members in the order docs and cairn.h list them.
-using Json = nlohmann::ordered_json;
+using cairn::capi::hand_out_array;
+using cairn::capi::hand_out_json;
+using cairn::capi::Json;
 
 struct cairn_jwt_key {
   auth::JwtKey key;
@@ -91,24 +94,6 @@ Json api_key_json(const auth::ApiKey& k) {
           {"expires_at_micros", optional_time(k.expires_at)},
           {"last_used_at_micros", optional_time(k.last_used_at)},
           {"revoked_at_micros", optional_time(k.revoked_at)}};
-}
-
-// Puts the JSON of a successful `result` in *out, or sets its error.
-template <class T, class ToJson>
-cairn_status hand_out_json(const cairn::Result<T>& result, char** out, ToJson to_json) {
-  if (!result) return set_error(result.error());
-  *out = copy_string(to_json(*result).dump());
-  return set_ok();
-}
-
-template <class T, class ToJson>
-cairn_status hand_out_array(const cairn::Result<std::vector<T>>& result, char** out,
-                            ToJson to_json) {
-  if (!result) return set_error(result.error());
-  Json array = Json::array();
-  for (const T& item : *result) array.push_back(to_json(item));
-  *out = copy_string(array.dump());
-  return set_ok();
 }
 
 // Puts a record's JSON in *out_record and its secret in *out_secret, both or neither.

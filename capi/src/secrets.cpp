@@ -8,6 +8,7 @@
 #include "cairn/secrets/service.hpp"
 #include "common.hpp"
 #include "engine_handle.hpp"
+#include "json_out.hpp"
 
 using cairn::capi::copy_string;
 using cairn::capi::from_status;
@@ -17,7 +18,9 @@ using cairn::capi::set_error;
 using cairn::capi::set_ok;
 namespace secrets = cairn::secrets;
 // Members in the order cairn.h lists them.
-using Json = nlohmann::ordered_json;
+using cairn::capi::hand_out_array;
+using cairn::capi::hand_out_json;
+using cairn::capi::Json;
 
 namespace {
 
@@ -92,24 +95,6 @@ Json member_json(const std::pair<std::string, secrets::Role>& m) {
 }
 
 Json name_json(const std::string& name) { return name; }
-
-// Puts the JSON of a successful `result` in *out, or sets its error.
-template <class T, class ToJson>
-cairn_status hand_out_json(const cairn::Result<T>& result, char** out, ToJson to_json) {
-  if (!result) return set_error(result.error());
-  *out = copy_string(to_json(*result).dump());
-  return set_ok();
-}
-
-template <class T, class ToJson>
-cairn_status hand_out_array(const cairn::Result<std::vector<T>>& result, char** out,
-                            ToJson to_json) {
-  if (!result) return set_error(result.error());
-  Json array = Json::array();
-  for (const T& item : *result) array.push_back(to_json(item));
-  *out = copy_string(array.dump());
-  return set_ok();
-}
 
 // Puts a secret text (a value, an export) in *out and wipes the library's copy.
 cairn_status hand_out_secret(cairn::Result<std::string>& result, char** out) {
