@@ -963,6 +963,11 @@ CAIRN_API cairn_status cairn_secrets_create_org(char** out_json, cairn_engine* e
 CAIRN_API cairn_status cairn_secrets_org(char** out_json, cairn_engine* engine, const char* name);
 /** The orgs user is a member of (every org for a superadmin), as a JSON array in *out_json. */
 CAIRN_API cairn_status cairn_secrets_orgs(char** out_json, cairn_engine* engine, const char* user);
+/** Soft-deletes org (owners and superadmins only): the name is free again, its service-account
+ * keys stop working and nothing below it can be reached. Errors: CAIRN_NOT_FOUND /
+ * SECRETS_ORG_NOT_FOUND; CAIRN_PERMISSION_DENIED / SECRETS_ACCESS_DENIED. */
+CAIRN_API cairn_status cairn_secrets_delete_org(cairn_engine* engine, const char* org,
+                                                const char* actor);
 /** Adds user to org with role role_name, or changes their role (needs admin; only owners make
  * owners). */
 CAIRN_API cairn_status cairn_secrets_add_member(cairn_engine* engine, const char* org,
@@ -991,6 +996,14 @@ CAIRN_API cairn_status cairn_secrets_create_project(char** out_json, cairn_engin
 CAIRN_API cairn_status cairn_secrets_create_environment(char** out_json, cairn_engine* engine,
                                                         const char* org, const char* project,
                                                         const char* name, const char* actor);
+/** Soft-deletes a project or an environment (needs admin): the name is free again and the
+ * secrets below can no longer be reached. Errors: CAIRN_NOT_FOUND / SECRETS_PROJECT_NOT_FOUND,
+ * SECRETS_ENVIRONMENT_NOT_FOUND; CAIRN_PERMISSION_DENIED / SECRETS_ACCESS_DENIED. */
+CAIRN_API cairn_status cairn_secrets_delete_project(cairn_engine* engine, const char* org,
+                                                    const char* project, const char* actor);
+CAIRN_API cairn_status cairn_secrets_delete_environment(cairn_engine* engine, const char* org,
+                                                        const char* project, const char* env,
+                                                        const char* actor);
 /** The org's project names as a JSON array in *out_json. */
 CAIRN_API cairn_status cairn_secrets_projects(char** out_json, cairn_engine* engine,
                                               const char* org, const char* actor);

@@ -223,7 +223,41 @@ cairn_status cairn_secrets_set_superadmin(cairn_engine* engine, const char* user
   });
 }
 
+cairn_status cairn_secrets_delete_org(cairn_engine* engine, const char* org, const char* actor) {
+  return guard([&] {
+    if (org == nullptr || actor == nullptr) return null_argument("org and actor");
+    secrets::SecretsService* s = nullptr;
+    if (cairn_status st = service_of(engine, s); st != CAIRN_OK || s == nullptr) return st;
+    return from_status(s->delete_org(org, actor));
+  });
+}
+
 // ---- Projects and environments
+
+cairn_status cairn_secrets_delete_project(cairn_engine* engine, const char* org,
+                                          const char* project, const char* actor) {
+  return guard([&] {
+    if (org == nullptr || project == nullptr || actor == nullptr) {
+      return null_argument("org, project and actor");
+    }
+    secrets::SecretsService* s = nullptr;
+    if (cairn_status st = service_of(engine, s); st != CAIRN_OK || s == nullptr) return st;
+    return from_status(s->delete_project(org, project, actor));
+  });
+}
+
+cairn_status cairn_secrets_delete_environment(cairn_engine* engine, const char* org,
+                                              const char* project, const char* env,
+                                              const char* actor) {
+  return guard([&] {
+    if (org == nullptr || project == nullptr || env == nullptr || actor == nullptr) {
+      return null_argument("org, project, env and actor");
+    }
+    secrets::SecretsService* s = nullptr;
+    if (cairn_status st = service_of(engine, s); st != CAIRN_OK || s == nullptr) return st;
+    return from_status(s->delete_environment(org, project, env, actor));
+  });
+}
 
 cairn_status cairn_secrets_create_project(char** out_json, cairn_engine* engine, const char* org,
                                           const char* name, const char* actor) {

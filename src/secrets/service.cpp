@@ -149,6 +149,21 @@ Result<std::vector<Organization>> SecretsService::orgs(std::string_view user) {
   return out;
 }
 
+Status SecretsService::delete_org(std::string_view org_name, std::string_view actor) {
+  CAIRN_ASSIGN_OR_RETURN(Organization o, org(org_name));
+  CAIRN_ASSIGN_OR_RETURN(bool super, store_.is_superadmin(actor));
+  CAIRN_ASSIGN_OR_RETURN(auto role, store_.member_role(o.id, actor));
+  if (!super && role != Role::kOwner) {
+    CAIRN_TRY(audit_.record(entry(actor, "secrets.org.delete", "org", o.name, "denied",
+                                  R"({"reason":"needs the owner role"})")));
+    return internal::access_denied("only an owner deletes " + o.name);
+  }
+  CAIRN_TRY(audit_.record(entry(actor, "secrets.org.delete", "org", o.name, "ok")));
+  CAIRN_ASSIGN_OR_RETURN(bool deleted, store_.delete_org(o.id, env_.now()));
+  if (!deleted) return fail(ErrorCode::kNotFound, "SECRETS_ORG_NOT_FOUND", "no such organization");
+  return ok_status();
+}
+
 Status SecretsService::require_admin(const Organization& org, std::string_view actor,
                                      std::string_view action, std::string_view resource) {
   CAIRN_ASSIGN_OR_RETURN(bool super, store_.is_superadmin(actor));
@@ -293,6 +308,42 @@ Result<Environment> SecretsService::create_environment(std::string_view org_name
       audit_.record(entry(actor, "secrets.environment.create", "environment", resource, "ok")));
   CAIRN_TRY(store_.insert_environment(e));
   return e;
+}
+
+Status SecretsService::delete_project(std::string_view org_name, std::string_view project,
+                                      std::string_view actor) {
+  CAIRN_ASSIGN_OR_RETURN(Organization o, org(org_name));
+  CAIRN_TRY(internal::check_name(project, "project"));
+  std::string resource = o.name + "/" + std::string(project);
+  CAIRN_TRY(require_admin(o, actor, "secrets.project.delete", resource));
+  CAIRN_ASSIGN_OR_RETURN(auto p, store_.project(o.id, project));
+  if (!p) return fail(ErrorCode::kNotFound, "SECRETS_PROJECT_NOT_FOUND", "no such project");
+  CAIRN_TRY(audit_.record(entry(actor, "secrets.project.delete", "project", resource, "ok")));
+  CAIRN_ASSIGN_OR_RETURN(bool deleted, store_.delete_project(p->id, env_.now()));
+  if (!deleted) return fail(ErrorCode::kNotFound, "SECRETS_PROJECT_NOT_FOUND", "no such project");
+  return ok_status();
+}
+
+Status SecretsService::delete_environment(std::string_view org_name, std::string_view project,
+                                          std::string_view env, std::string_view actor) {
+  CAIRN_ASSIGN_OR_RETURN(Organization o, org(org_name));
+  CAIRN_TRY(internal::check_name(project, "project"));
+  CAIRN_TRY(internal::check_name(env, "environment"));
+  std::string resource = o.name + "/" + std::string(project) + "/" + std::string(env);
+  CAIRN_TRY(require_admin(o, actor, "secrets.environment.delete", resource));
+  CAIRN_ASSIGN_OR_RETURN(auto p, store_.project(o.id, project));
+  if (!p) return fail(ErrorCode::kNotFound, "SECRETS_PROJECT_NOT_FOUND", "no such project");
+  CAIRN_ASSIGN_OR_RETURN(auto e, store_.environment(p->id, env));
+  if (!e) {
+    return fail(ErrorCode::kNotFound, "SECRETS_ENVIRONMENT_NOT_FOUND", "no such environment");
+  }
+  CAIRN_TRY(
+      audit_.record(entry(actor, "secrets.environment.delete", "environment", resource, "ok")));
+  CAIRN_ASSIGN_OR_RETURN(bool deleted, store_.delete_environment(e->id, env_.now()));
+  if (!deleted) {
+    return fail(ErrorCode::kNotFound, "SECRETS_ENVIRONMENT_NOT_FOUND", "no such environment");
+  }
+  return ok_status();
 }
 
 Result<std::vector<std::string>> SecretsService::projects(std::string_view org_name,

@@ -284,20 +284,19 @@ Result<std::string> SecretsService::expand(const Place& place, std::string value
   return out;
 }
 
-Result<int64_t> SecretsService::set(std::string_view org_name, std::string_view project,
-                                    std::string_view env, std::string_view key,
-                                    std::string_view value, std::string_view actor) {
-  CAIRN_TRY(internal::check_key(key));
-  CAIRN_TRY(check_value(value));
-  CAIRN_ASSIGN_OR_RETURN(Place p, place(org_name, project, env));
-  Decision d;
-  CAIRN_TRY(authorize(p, actor, Permission::kWrite, "secrets.set", key, &d));
-  CAIRN_TRY(
-      audit_.record(entry(actor, "secrets.set", "secret", p.path(key), "ok", rule_details(d))));
+Result<std::vector<int64_t>> SecretsService::write_values(
+    const Place& p, std::span<const std::pair<std::string, std::string>> values,
+    std::string_view actor) {
+  std::vector<VersionWrite> writes;
+  writes.reserve(values.size());
+  for (const auto& [key, value] : values) {
+    writes.push_back({key, cairn::internal::random_hex_id(env_)});
+  }
   std::shared_lock lock(key_mu_);
-  return store_.append_version(
-      p.env.id, key, cairn::internal::random_hex_id(env_), master_->check(),
-      [&](const std::string& secret_id, int64_t version) -> Result<SealedVersion> {
+  return store_.append_versions(
+      p.env.id, writes, master_->check(),
+      [&](std::size_t i, const std::string& secret_id, int64_t version) -> Result<SealedVersion> {
+        const auto& [key, value] = values[i];
         CAIRN_ASSIGN_OR_RETURN(Sealed sealed,
                                seal_value(*master_, as_bytes(value),
                                           value_aad(p.org.id, p.project.id, p.env.id, key, version),
@@ -308,6 +307,21 @@ Result<int64_t> SecretsService::set(std::string_view org_name, std::string_view 
         out.wrapped_key = std::move(sealed.wrapped_key);
         return out;
       });
+}
+
+Result<int64_t> SecretsService::set(std::string_view org_name, std::string_view project,
+                                    std::string_view env, std::string_view key,
+                                    std::string_view value, std::string_view actor) {
+  CAIRN_TRY(internal::check_key(key));
+  CAIRN_TRY(check_value(value));
+  CAIRN_ASSIGN_OR_RETURN(Place p, place(org_name, project, env));
+  Decision d;
+  CAIRN_TRY(authorize(p, actor, Permission::kWrite, "secrets.set", key, &d));
+  CAIRN_TRY(
+      audit_.record(entry(actor, "secrets.set", "secret", p.path(key), "ok", rule_details(d))));
+  std::pair<std::string, std::string> one(key, value);
+  CAIRN_ASSIGN_OR_RETURN(auto versions, write_values(p, {&one, 1}, actor));
+  return versions.front();
 }
 
 Result<std::string> SecretsService::get(std::string_view org_name, std::string_view project,
@@ -450,7 +464,8 @@ Result<int64_t> SecretsService::import_env(std::string_view org_name, std::strin
                                            std::string_view env, std::string_view document,
                                            std::string_view actor, ExportFormat format) {
   CAIRN_ASSIGN_OR_RETURN(Place p, place(org_name, project, env));
-  CAIRN_TRY(authorize(p, actor, Permission::kWrite, "secrets.import", ""));
+  Decision d;
+  CAIRN_TRY(authorize(p, actor, Permission::kWrite, "secrets.import", "", &d));
   CAIRN_ASSIGN_OR_RETURN(
       auto entries, format == ExportFormat::kJson ? parse_json(document) : parse_dotenv(document));
   // The last of repeated keys wins, as when a shell sources the file.
@@ -461,14 +476,23 @@ Result<int64_t> SecretsService::import_env(std::string_view org_name, std::strin
     if (!seen) unique.push_back(std::move(*it));
   }
   std::reverse(unique.begin(), unique.end());
-  int64_t count = 0;
+  // Only what changes gets a new version; every key is checked before anything is written, and
+  // the writes are one atomic step.
+  std::vector<std::pair<std::string, std::string>> changed;
   for (auto& [key, value] : unique) {
+    CAIRN_TRY(internal::check_key(key));
+    CAIRN_TRY(check_value(value));
     auto current = read_value(p, key, std::nullopt, std::nullopt);
     if (current && *current == value) continue;
     if (!current && current.error().reason != "SECRET_NOT_FOUND") return fail(current.error());
-    CAIRN_TRY(set(org_name, project, env, key, value, actor));
-    ++count;
+    changed.emplace_back(key, std::move(value));
   }
+  for (const auto& change : changed) {
+    CAIRN_TRY(audit_.record(
+        entry(actor, "secrets.set", "secret", p.path(change.first), "ok", rule_details(d))));
+  }
+  CAIRN_TRY(write_values(p, changed, actor));
+  auto count = static_cast<int64_t>(changed.size());
   nlohmann::json details = {{"entries", unique.size()}, {"set", count}};
   CAIRN_TRY(
       audit_.record(entry(actor, "secrets.import", "environment", p.path(), "ok", details.dump())));

@@ -912,11 +912,65 @@ static void null_arguments(const char* uri) {
   close_engine(&f);
 }
 
+/* Deleting an environment, a project or an org frees its name; what was below is gone. */
+static void soft_deletes(const char* uri) {
+  fixture f;
+  char* json = NULL;
+  char* value = NULL;
+  if (!open_engine(&f, uri, kKey1) || !setup_org(&f)) {
+    CHECK(0);
+    return;
+  }
+  CHECK(set_as(f.engine, "ada", "DB") == CAIRN_OK);
+  CHECK(cairn_secrets_add_member(f.engine, "acme", "dev", "developer", "ada") == CAIRN_OK);
+
+  CHECK(cairn_secrets_delete_environment(f.engine, "acme", "billing", "prod", "dev") ==
+        CAIRN_PERMISSION_DENIED);
+  CHECK_REASON("SECRETS_ACCESS_DENIED");
+  CHECK(cairn_secrets_delete_environment(f.engine, "acme", "billing", "prod", "ada") == CAIRN_OK);
+  CHECK(cairn_secrets_get(&value, f.engine, "acme", "billing", "prod", "DB", "ada", 0, 0, 1) ==
+        CAIRN_NOT_FOUND);
+  CHECK_REASON("SECRETS_ENVIRONMENT_NOT_FOUND");
+  CHECK(value == NULL);
+  CHECK(cairn_secrets_delete_environment(f.engine, "acme", "billing", "prod", "ada") ==
+        CAIRN_NOT_FOUND);
+  CHECK_REASON("SECRETS_ENVIRONMENT_NOT_FOUND");
+  CHECK(cairn_secrets_create_environment(&json, f.engine, "acme", "billing", "prod", "ada") ==
+        CAIRN_OK);
+  cairn_free(json);
+  CHECK(cairn_secrets_list(&json, f.engine, "acme", "billing", "prod", "ada") == CAIRN_OK);
+  CHECK(json != NULL && strcmp(json, "[]") == 0);
+  cairn_free(json);
+
+  CHECK(cairn_secrets_delete_project(f.engine, "acme", "billing", "dev") ==
+        CAIRN_PERMISSION_DENIED);
+  CHECK(cairn_secrets_delete_project(f.engine, "acme", "billing", "ada") == CAIRN_OK);
+  CHECK(cairn_secrets_projects(&json, f.engine, "acme", "ada") == CAIRN_OK);
+  CHECK(json != NULL && strcmp(json, "[]") == 0);
+  cairn_free(json);
+  CHECK(cairn_secrets_delete_project(f.engine, "acme", "billing", "ada") == CAIRN_NOT_FOUND);
+  CHECK_REASON("SECRETS_PROJECT_NOT_FOUND");
+
+  CHECK(cairn_secrets_delete_org(f.engine, "acme", "dev") == CAIRN_PERMISSION_DENIED);
+  CHECK_REASON("SECRETS_ACCESS_DENIED");
+  CHECK(cairn_secrets_delete_org(f.engine, "acme", "ada") == CAIRN_OK);
+  CHECK(cairn_secrets_org(&json, f.engine, "acme") == CAIRN_NOT_FOUND);
+  CHECK_REASON("SECRETS_ORG_NOT_FOUND");
+  CHECK(cairn_secrets_create_org(&json, f.engine, "acme", "bob") == CAIRN_OK);
+  cairn_free(json);
+  CHECK(cairn_secrets_delete_org(NULL, "acme", "bob") == CAIRN_INVALID_ARGUMENT);
+  CHECK(cairn_secrets_delete_project(f.engine, "acme", NULL, "bob") == CAIRN_INVALID_ARGUMENT);
+  CHECK(cairn_secrets_delete_environment(f.engine, "acme", "p", NULL, "bob") ==
+        CAIRN_INVALID_ARGUMENT);
+  CHECK_REASON("CAPI_NULL_ARGUMENT");
+  close_engine(&f);
+}
+
 /* Runs every flow on its own database: "memory:", or a new file when sqlite is non-zero. */
 static void engine_flows(int sqlite) {
   static void (*const flows[])(const char*) = {
       orgs_projects_environments, versions_and_time, access_rules,  service_accounts,
-      export_and_import,          rotation_in_place, null_arguments};
+      export_and_import,          rotation_in_place, null_arguments, soft_deletes};
   char uri[128];
   size_t i;
   for (i = 0; i < sizeof flows / sizeof flows[0]; i++) {

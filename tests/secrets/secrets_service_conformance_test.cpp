@@ -352,18 +352,109 @@ TEST_P(SecretsConformance, OrganizationsKeepAnOwner) {
             "SECRETS_MEMBER_NOT_FOUND");
 }
 
+TEST_P(SecretsConformance, BatchWritesAreAllOrNothing) {
+  seed();
+  ASSERT_TRUE(s().set("acme", "billing", "prod", "A", "a1", kOwner));
+  auto env = *store_->environment(
+      (*store_->project((*store_->org_by_name("acme"))->id, "billing"))->id, "prod");
+  Bytes check = *store_->init_key_check(Bytes(32, 0));  // returns the stored check
+  std::vector<secrets::VersionWrite> writes = {{"A", "unused"}, {"B", "secret-b"}};
+  auto failed = store_->append_versions(
+      env->id, writes, check,
+      [&](std::size_t i, const std::string&, int64_t) -> Result<secrets::SealedVersion> {
+        if (i == 1) return fail(ErrorCode::kInternal, "TEST_SEAL_FAILED", "the second seal fails");
+        return secrets::SealedVersion{};
+      });
+  EXPECT_EQ(failed.error().reason, "TEST_SEAL_FAILED");
+  EXPECT_EQ(s().list("acme", "billing", "prod", kOwner).value(), std::vector<std::string>{"A"});
+  EXPECT_EQ(s().versions("acme", "billing", "prod", "A", kOwner)->size(), 1U);
+
+  // import_env writes through one batch: a bad key anywhere imports nothing.
+  EXPECT_EQ(s().import_env("acme", "billing", "prod", "A=a2\nB=b\n", kOwner).value(), 2);
+  EXPECT_EQ(*s().get("acme", "billing", "prod", "A", kOwner), "a2");
+  std::string too_long = "C=c\nD=" + std::string(64 * 1024 + 1, 'x') + "\n";
+  EXPECT_EQ(s().import_env("acme", "billing", "prod", too_long, kOwner).error().reason,
+            "SECRETS_IMPORT_INVALID");
+  EXPECT_EQ(s().list("acme", "billing", "prod", kOwner).value(),
+            (std::vector<std::string>{"A", "B"}));
+}
+
+TEST_P(SecretsConformance, DeletedEnvironmentsProjectsAndOrgsFreeTheirNames) {
+  seed();
+  ASSERT_TRUE(s().set("acme", "billing", "prod", "DB_URL", "old", kOwner));
+  ASSERT_TRUE(s().add_member("acme", "admin@acme.io", Role::kAdmin, kOwner));
+
+  // Environments: admins only; the secrets below are gone and the name starts empty.
+  EXPECT_EQ(s().delete_environment("acme", "billing", "prod", kDev).error().reason,
+            "SECRETS_ACCESS_DENIED");
+  ASSERT_TRUE(s().delete_environment("acme", "billing", "prod", "admin@acme.io"));
+  EXPECT_EQ(s().get("acme", "billing", "prod", "DB_URL", kOwner).error().reason,
+            "SECRETS_ENVIRONMENT_NOT_FOUND");
+  EXPECT_EQ(s().environments("acme", "billing", kOwner).value(), std::vector<std::string>{"dev"});
+  EXPECT_EQ(s().delete_environment("acme", "billing", "prod", kOwner).error().reason,
+            "SECRETS_ENVIRONMENT_NOT_FOUND");
+  ASSERT_TRUE(s().create_environment("acme", "billing", "prod", kOwner));
+  EXPECT_TRUE(s().list("acme", "billing", "prod", kOwner)->empty());
+  EXPECT_EQ(s().get("acme", "billing", "prod", "DB_URL", kOwner).error().reason,
+            "SECRET_NOT_FOUND");
+  EXPECT_EQ(*s().set("acme", "billing", "prod", "DB_URL", "new", kOwner), 1);
+
+  // Projects, likewise.
+  ASSERT_TRUE(s().set("acme", "web", "prod", "TOKEN", "w", kOwner));
+  EXPECT_EQ(s().delete_project("acme", "web", kMember).error().reason, "SECRETS_ACCESS_DENIED");
+  EXPECT_EQ(s().delete_project("acme", "nope", kOwner).error().reason, "SECRETS_PROJECT_NOT_FOUND");
+  EXPECT_EQ(s().delete_project("acme", "../web", kOwner).error().reason, "SECRETS_NAME_INVALID");
+  ASSERT_TRUE(s().delete_project("acme", "web", kOwner));
+  EXPECT_EQ(s().projects("acme", kOwner).value(), std::vector<std::string>{"billing"});
+  EXPECT_EQ(s().get("acme", "web", "prod", "TOKEN", kOwner).error().reason,
+            "SECRETS_PROJECT_NOT_FOUND");
+  ASSERT_TRUE(s().create_project("acme", "web", kOwner));
+  EXPECT_EQ(s().environments("acme", "web", kOwner)->size(), 0U);
+
+  // Orgs: owners (or a superadmin) only; service-account keys die with the org.
+  auto account = s().create_service_account("acme", "ci", kOwner);
+  ASSERT_TRUE(account);
+  EXPECT_EQ(s().delete_org("acme", "admin@acme.io").error().reason, "SECRETS_ACCESS_DENIED");
+  ASSERT_TRUE(s().delete_org("acme", kOwner));
+  EXPECT_EQ(s().org("acme").error().reason, "SECRETS_ORG_NOT_FOUND");
+  EXPECT_TRUE(s().orgs(kOwner)->empty());
+  EXPECT_EQ(s().authenticate_api_key(account->api_key).error().reason, "AUTH_TOKEN_INVALID");
+  EXPECT_EQ(s().delete_org("acme", kOwner).error().reason, "SECRETS_ORG_NOT_FOUND");
+
+  // The name is free: a new org of that name is empty, and the old members are not in it.
+  ASSERT_TRUE(s().create_org("acme", "new@acme.io"));
+  EXPECT_TRUE(s().projects("acme", "new@acme.io")->empty());
+  EXPECT_EQ(s().projects("acme", kOwner).error().reason, "SECRETS_ACCESS_DENIED");
+  ASSERT_TRUE(s().set_superadmin("root@acme.io"));
+  ASSERT_TRUE(s().delete_org("acme", "root@acme.io"));
+
+  // Every step was audited, denials included.
+  int deletes = 0;
+  int denied = 0;
+  for (const auto& e : audit_entries()) {
+    std::string action = e["action"];
+    if (action.ends_with(".delete") && action.starts_with("secrets.")) {
+      ++deletes;
+      if (e["outcome"] == "denied") ++denied;
+    }
+  }
+  EXPECT_EQ(deletes, 7);
+  EXPECT_EQ(denied, 3);
+}
+
 TEST_P(SecretsConformance, WritesUnderAStaleMasterKeyAreRefused) {
   seed();
   // What a second process would do after a first one rotated the key: its check is stale.
   auto env = *store_->environment(
       (*store_->project((*store_->org_by_name("acme"))->id, "billing"))->id, "prod");
   bool sealed = false;
-  auto stale =
-      store_->append_version(env->id, "K", "secret-x", Bytes(32, 0),
-                             [&](const std::string&, int64_t) -> Result<secrets::SealedVersion> {
-                               sealed = true;
-                               return secrets::SealedVersion{};
-                             });
+  std::vector<secrets::VersionWrite> writes = {{"K", "secret-x"}};
+  auto stale = store_->append_versions(
+      env->id, writes, Bytes(32, 0),
+      [&](std::size_t, const std::string&, int64_t) -> Result<secrets::SealedVersion> {
+        sealed = true;
+        return secrets::SealedVersion{};
+      });
   EXPECT_EQ(stale.error().reason, "SECRETS_MASTER_KEY_MISMATCH");
   EXPECT_FALSE(sealed);
   EXPECT_TRUE(s().list("acme", "billing", "prod", kOwner)->empty());

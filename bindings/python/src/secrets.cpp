@@ -244,6 +244,14 @@ void bind_secrets(py::module_& core, py::class_<PyEngine>& engine_class) {
           },
           py::arg("user"), "The organizations user is a member of (all of them for a superadmin).")
       .def(
+          "delete_org",
+          [](PySecrets& s, Str org, Str actor) {
+            unwrap(s.with([&](SecretsService& x) { return x.delete_org(org, actor); }));
+          },
+          py::arg("org"), py::arg("actor"),
+          "Soft-deletes the organization (owners and superadmins only): its name is free again, "
+          "its service-account keys stop working and nothing below it can be reached.")
+      .def(
           "add_member",
           [](PySecrets& s, Str org, Str user, Str role, Str actor) {
             secrets::Role r = role_arg(role);
@@ -293,6 +301,24 @@ void bind_secrets(py::module_& core, py::class_<PyEngine>& engine_class) {
             }));
           },
           py::arg("org"), py::arg("project"), py::arg("name"), py::arg("actor"))
+      .def(
+          "delete_project",
+          [](PySecrets& s, Str org, Str project, Str actor) {
+            unwrap(
+                s.with([&](SecretsService& x) { return x.delete_project(org, project, actor); }));
+          },
+          py::arg("org"), py::arg("project"), py::arg("actor"),
+          "Soft-deletes the project (admins only): its name is free again and its secrets can no "
+          "longer be reached.")
+      .def(
+          "delete_environment",
+          [](PySecrets& s, Str org, Str project, Str env, Str actor) {
+            unwrap(s.with(
+                [&](SecretsService& x) { return x.delete_environment(org, project, env, actor); }));
+          },
+          py::arg("org"), py::arg("project"), py::arg("env"), py::arg("actor"),
+          "Soft-deletes the environment (admins only): its name is free again and its secrets can "
+          "no longer be reached.")
       .def(
           "projects",
           [](PySecrets& s, Str org, Str actor) {

@@ -419,6 +419,50 @@ def test_delete_restore_and_name_reuse(s, clock):
         s.restore(*p, "NEVER", OWNER)
 
 
+def test_deleting_environments_projects_and_orgs_frees_names(s, uri):
+    s.add_member("acme", "admin@acme.io", "admin", OWNER)
+    s.add_member("acme", "dev@acme.io", "developer", OWNER)
+    s.set("acme", "billing", "prod", "DB_URL", "old", OWNER)
+
+    with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
+        s.delete_environment("acme", "billing", "prod", "dev@acme.io")
+    s.delete_environment("acme", "billing", "prod", "admin@acme.io")
+    assert s.environments("acme", "billing", OWNER) == ["dev", "staging"]
+    with raises(cairn.NotFoundError, "SECRETS_ENVIRONMENT_NOT_FOUND"):
+        s.get("acme", "billing", "prod", "DB_URL", OWNER)
+    s.create_environment("acme", "billing", "prod", OWNER)
+    assert s.list("acme", "billing", "prod", OWNER) == []
+    assert s.set("acme", "billing", "prod", "DB_URL", "new", OWNER) == 1
+
+    s.delete_project("acme", "web", OWNER)
+    assert s.projects("acme", OWNER) == ["billing"]
+    with raises(cairn.NotFoundError, "SECRETS_PROJECT_NOT_FOUND"):
+        s.delete_project("acme", "web", OWNER)
+    s.create_project("acme", "web", OWNER)
+    assert s.environments("acme", "web", OWNER) == []
+
+    _, key = s.create_service_account("acme", "ci", OWNER)
+    with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
+        s.delete_org("acme", "admin@acme.io")
+    s.delete_org("acme", OWNER)
+    with raises(cairn.NotFoundError, "SECRETS_ORG_NOT_FOUND"):
+        s.org("acme")
+    with raises(cairn.UnauthenticatedError, "AUTH_TOKEN_INVALID"):
+        s.authenticate_api_key(key)
+    s.create_org("acme", "new@acme.io")
+    assert s.projects("acme", "new@acme.io") == []
+
+    if uri.startswith("sqlite:"):
+        # Soft deletes: the rows stay, marked, and the names are live once each.
+        with sqlite3.connect(db_path(uri)) as db:
+            orgs = db.execute("SELECT deleted_at IS NULL FROM secrets_orgs WHERE name = 'acme'"
+                              " ORDER BY created_at").fetchall()
+            envs = db.execute("SELECT count(*) FROM secrets_environments WHERE name = 'prod'"
+                              " AND deleted_at IS NOT NULL").fetchone()
+        assert sorted(orgs) == [(0,), (1,)]
+        assert envs == (1,)
+
+
 # ---------------------------------------------------------------------------------------------
 # Access
 

@@ -31,6 +31,7 @@
 #include <memory>
 #include <optional>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -71,6 +72,11 @@ class SecretsService {
   Result<Organization> org(std::string_view name);
   // The orgs `user` is a member of (every org for a superadmin).
   Result<std::vector<Organization>> orgs(std::string_view user);
+  // Soft-deletes the org: its name can be used again at once, its service-account keys stop
+  // working, and nothing below it (projects, secrets, rules) can be reached any more. Only an
+  // owner or a superadmin may (PERMISSION_DENIED / SECRETS_ACCESS_DENIED, audited). Errors:
+  // NOT_FOUND / SECRETS_ORG_NOT_FOUND.
+  Status delete_org(std::string_view org, std::string_view actor);
   // Adds a member or changes their role. Only owners make (or demote) owners, and the last owner
   // stays (FAILED_PRECONDITION / SECRETS_LAST_OWNER).
   Status add_member(std::string_view org, std::string_view user, Role role, std::string_view actor);
@@ -86,6 +92,14 @@ class SecretsService {
                                  std::string_view actor);
   Result<Environment> create_environment(std::string_view org, std::string_view project,
                                          std::string_view name, std::string_view actor);
+  // Soft-delete a project or an environment: the name can be used again at once, and the
+  // secrets below can no longer be reached (a new project or environment of the same name starts
+  // empty). ACL rules match names, so they apply to a new project of the same name. Admins,
+  // owners and superadmins only (PERMISSION_DENIED / SECRETS_ACCESS_DENIED, audited). Errors:
+  // NOT_FOUND / SECRETS_ORG_NOT_FOUND, SECRETS_PROJECT_NOT_FOUND, SECRETS_ENVIRONMENT_NOT_FOUND.
+  Status delete_project(std::string_view org, std::string_view project, std::string_view actor);
+  Status delete_environment(std::string_view org, std::string_view project, std::string_view env,
+                            std::string_view actor);
   Result<std::vector<std::string>> projects(std::string_view org, std::string_view actor);
   Result<std::vector<std::string>> environments(std::string_view org, std::string_view project,
                                                 std::string_view actor);
@@ -175,6 +189,10 @@ class SecretsService {
                        std::string_view resource);
   Status authorize(const Place& place, std::string_view actor, Permission permission,
                    std::string_view action, std::string_view key, Decision* out = nullptr);
+  // Seals and stores a new version of each (key, value), all or nothing; their version numbers.
+  Result<std::vector<int64_t>> write_values(
+      const Place& place, std::span<const std::pair<std::string, std::string>> values,
+      std::string_view actor);
   Result<std::string> read_value(const Place& place, std::string_view key,
                                  std::optional<int64_t> version, std::optional<Timestamp> as_of);
   // What one get() may spend on references, and the time they are read as of.

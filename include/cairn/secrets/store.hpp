@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,12 @@ struct SealedVersion {
   SecretVersion meta;
   Bytes ciphertext;   // nonce || ciphertext || tag of the value under the data key
   Bytes wrapped_key;  // nonce || ciphertext || tag of the data key under the KEK
+};
+
+// One secret written by SecretsStore::append_versions: its key, and the id it gets if it is new.
+struct VersionWrite {
+  std::string key;
+  std::string new_secret_id;
 };
 
 // A live or deleted secret (one name in one environment).
@@ -50,6 +57,10 @@ class SecretsStore {
   virtual Status insert_org(const Organization& org, std::string_view owner) = 0;
   virtual Result<std::optional<Organization>> org_by_name(std::string_view name) = 0;
   virtual Result<std::vector<Organization>> orgs() = 0;
+  // Soft-deletes the live org `org_id` (its name is free again) and revokes its service accounts,
+  // in one step. Its projects, members and rules stay as they were but can no longer be reached.
+  // False when there is no such live org.
+  virtual Result<bool> delete_org(std::string_view org_id, Timestamp at) = 0;
 
   // Members: one role per (org, user). put_member adds or changes it.
   virtual Status put_member(std::string_view org_id, std::string_view user, Role role) = 0;
@@ -72,18 +83,23 @@ class SecretsStore {
   virtual Result<std::optional<Environment>> environment(std::string_view project_id,
                                                          std::string_view name) = 0;
   virtual Result<std::vector<Environment>> environments(std::string_view project_id) = 0;
+  // Soft-delete a live project or environment (freeing its name); what lies below it stays as it
+  // was but can no longer be reached. False when there is no such live row.
+  virtual Result<bool> delete_project(std::string_view project_id, Timestamp at) = 0;
+  virtual Result<bool> delete_environment(std::string_view env_id, Timestamp at) = 0;
 
-  // Secrets. append_version adds version latest+1 to the live secret `key` of `env_id`, creating
-  // the secret (with `new_secret_id`) when there is none, and returns the version number. `seal`
-  // is called inside the atomic step with (secret id, version) and returns the sealed value, so
-  // the ciphertext can be bound to the number it gets. Fails with FAILED_PRECONDITION /
-  // SECRETS_MASTER_KEY_MISMATCH, storing nothing, when the stored key check is not `key_check`
-  // (another process rotated the master key).
-  virtual Result<int64_t> append_version(
-      std::string_view env_id, std::string_view key, std::string_view new_secret_id,
-      ByteView key_check,
-      const std::function<Result<SealedVersion>(const std::string& secret_id, int64_t version)>&
-          seal) = 0;
+  // Secrets. append_versions adds, for each write in order, version latest+1 to the live secret
+  // `key` of `env_id`, creating the secret (with `new_secret_id`) when there is none, and returns
+  // the version numbers, all in one atomic step: when anything fails, nothing is stored. `seal`
+  // is called inside that step with (index of the write, secret id, version) and returns the
+  // sealed value, so the ciphertext can be bound to the number it gets. REQUIRES: the keys of
+  // `writes` are distinct. Fails with FAILED_PRECONDITION / SECRETS_MASTER_KEY_MISMATCH, storing
+  // nothing, when the stored key check is not `key_check` (another process rotated the master
+  // key).
+  virtual Result<std::vector<int64_t>> append_versions(
+      std::string_view env_id, std::span<const VersionWrite> writes, ByteView key_check,
+      const std::function<Result<SealedVersion>(std::size_t index, const std::string& secret_id,
+                                                int64_t version)>& seal) = 0;
   virtual Result<std::optional<SecretRow>> live_secret(std::string_view env_id,
                                                        std::string_view key) = 0;
   // The most recently deleted secret named `key`, if any.

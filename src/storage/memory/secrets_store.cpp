@@ -38,6 +38,20 @@ Result<std::vector<secrets::Organization>> MemorySecretsStore::orgs() {
   return out;
 }
 
+Result<bool> MemorySecretsStore::delete_org(std::string_view org_id, Timestamp /*at*/) {
+  std::lock_guard lock(mu_);
+  for (OrgRow& r : orgs_) {
+    if (!r.deleted && r.org.id == org_id) {
+      r.deleted = true;
+      for (AccountRow& a : accounts_) {
+        if (a.row.account.org_id == org_id) a.revoked = true;
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
 Status MemorySecretsStore::put_member(std::string_view org_id, std::string_view user, Role role) {
   std::lock_guard lock(mu_);
   members_[{std::string(org_id), std::string(user)}] = role;
@@ -84,20 +98,22 @@ Result<bool> MemorySecretsStore::is_superadmin(std::string_view user) {
 
 Status MemorySecretsStore::insert_project(const secrets::Project& project) {
   std::lock_guard lock(mu_);
-  for (const auto& p : projects_) {
-    if (p.org_id == project.org_id && p.name == project.name) {
+  for (const ProjectRow& r : projects_) {
+    if (!r.deleted && r.project.org_id == project.org_id && r.project.name == project.name) {
       return fail(ErrorCode::kAlreadyExists, "SECRETS_PROJECT_EXISTS", "the project exists");
     }
   }
-  projects_.push_back(project);
+  projects_.push_back({project, false});
   return ok_status();
 }
 
 Result<std::optional<secrets::Project>> MemorySecretsStore::project(std::string_view org_id,
                                                                     std::string_view name) {
   std::lock_guard lock(mu_);
-  for (const auto& p : projects_) {
-    if (p.org_id == org_id && p.name == name) return std::optional<secrets::Project>(p);
+  for (const ProjectRow& r : projects_) {
+    if (!r.deleted && r.project.org_id == org_id && r.project.name == name) {
+      return std::optional<secrets::Project>(r.project);
+    }
   }
   return std::optional<secrets::Project>();
 }
@@ -105,30 +121,43 @@ Result<std::optional<secrets::Project>> MemorySecretsStore::project(std::string_
 Result<std::vector<secrets::Project>> MemorySecretsStore::projects(std::string_view org_id) {
   std::lock_guard lock(mu_);
   std::vector<secrets::Project> out;
-  for (const auto& p : projects_) {
-    if (p.org_id == org_id) out.push_back(p);
+  for (const ProjectRow& r : projects_) {
+    if (!r.deleted && r.project.org_id == org_id) out.push_back(r.project);
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
   return out;
 }
 
+Result<bool> MemorySecretsStore::delete_project(std::string_view project_id, Timestamp /*at*/) {
+  std::lock_guard lock(mu_);
+  for (ProjectRow& r : projects_) {
+    if (!r.deleted && r.project.id == project_id) {
+      r.deleted = true;
+      return true;
+    }
+  }
+  return false;
+}
+
 Status MemorySecretsStore::insert_environment(const secrets::Environment& env) {
   std::lock_guard lock(mu_);
-  for (const auto& e : environments_) {
-    if (e.project_id == env.project_id && e.name == env.name) {
+  for (const EnvironmentRow& r : environments_) {
+    if (!r.deleted && r.env.project_id == env.project_id && r.env.name == env.name) {
       return fail(ErrorCode::kAlreadyExists, "SECRETS_ENVIRONMENT_EXISTS",
                   "the environment exists");
     }
   }
-  environments_.push_back(env);
+  environments_.push_back({env, false});
   return ok_status();
 }
 
 Result<std::optional<secrets::Environment>> MemorySecretsStore::environment(
     std::string_view project_id, std::string_view name) {
   std::lock_guard lock(mu_);
-  for (const auto& e : environments_) {
-    if (e.project_id == project_id && e.name == name) return std::optional<secrets::Environment>(e);
+  for (const EnvironmentRow& r : environments_) {
+    if (!r.deleted && r.env.project_id == project_id && r.env.name == name) {
+      return std::optional<secrets::Environment>(r.env);
+    }
   }
   return std::optional<secrets::Environment>();
 }
@@ -137,35 +166,65 @@ Result<std::vector<secrets::Environment>> MemorySecretsStore::environments(
     std::string_view project_id) {
   std::lock_guard lock(mu_);
   std::vector<secrets::Environment> out;
-  for (const auto& e : environments_) {
-    if (e.project_id == project_id) out.push_back(e);
+  for (const EnvironmentRow& r : environments_) {
+    if (!r.deleted && r.env.project_id == project_id) out.push_back(r.env);
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
   return out;
 }
 
-Result<int64_t> MemorySecretsStore::append_version(
-    std::string_view env_id, std::string_view key, std::string_view new_secret_id,
-    ByteView key_check,
-    const std::function<Result<secrets::SealedVersion>(const std::string&, int64_t)>& seal) {
+Result<bool> MemorySecretsStore::delete_environment(std::string_view env_id, Timestamp /*at*/) {
+  std::lock_guard lock(mu_);
+  for (EnvironmentRow& r : environments_) {
+    if (!r.deleted && r.env.id == env_id) {
+      r.deleted = true;
+      return true;
+    }
+  }
+  return false;
+}
+
+Result<std::vector<int64_t>> MemorySecretsStore::append_versions(
+    std::string_view env_id, std::span<const secrets::VersionWrite> writes, ByteView key_check,
+    const std::function<Result<secrets::SealedVersion>(std::size_t, const std::string&, int64_t)>&
+        seal) {
   std::lock_guard lock(mu_);
   if (!std::equal(key_check_.begin(), key_check_.end(), key_check.begin(), key_check.end())) {
     return fail(ErrorCode::kFailedPrecondition, "SECRETS_MASTER_KEY_MISMATCH",
                 "the store is under another master key (it was rotated elsewhere)");
   }
-  auto it = std::find_if(secrets_.begin(), secrets_.end(), [&](const secrets::SecretRow& r) {
-    return r.env_id == env_id && r.key == key && !r.deleted_at;
-  });
-  std::string id = it != secrets_.end() ? it->id : std::string(new_secret_id);
-  int64_t version = it != secrets_.end() ? it->latest_version + 1 : 1;
-  CAIRN_ASSIGN_OR_RETURN(secrets::SealedVersion sealed, seal(id, version));
-  if (it == secrets_.end()) {
-    secrets_.push_back({id, std::string(env_id), std::string(key), version, std::nullopt});
-  } else {
-    it->latest_version = version;
+  // Seal everything first and change nothing until every seal succeeded.
+  struct Planned {
+    secrets::SecretRow* existing;
+    std::string id;
+    int64_t version;
+    secrets::SealedVersion sealed;
+  };
+  std::vector<Planned> plan;
+  plan.reserve(writes.size());
+  for (std::size_t i = 0; i < writes.size(); ++i) {
+    auto it = std::find_if(secrets_.begin(), secrets_.end(), [&](const secrets::SecretRow& r) {
+      return r.env_id == env_id && r.key == writes[i].key && !r.deleted_at;
+    });
+    secrets::SecretRow* existing = it != secrets_.end() ? &*it : nullptr;
+    std::string id = existing != nullptr ? existing->id : writes[i].new_secret_id;
+    int64_t version = existing != nullptr ? existing->latest_version + 1 : 1;
+    CAIRN_ASSIGN_OR_RETURN(secrets::SealedVersion sealed, seal(i, id, version));
+    plan.push_back({existing, std::move(id), version, std::move(sealed)});
   }
-  versions_[id].push_back(std::move(sealed));
-  return version;
+  std::vector<int64_t> out;
+  out.reserve(plan.size());
+  for (std::size_t i = 0; i < plan.size(); ++i) {
+    Planned& p = plan[i];
+    if (p.existing != nullptr) {
+      p.existing->latest_version = p.version;
+    } else {
+      secrets_.push_back({p.id, std::string(env_id), writes[i].key, p.version, std::nullopt});
+    }
+    versions_[p.id].push_back(std::move(p.sealed));
+    out.push_back(p.version);
+  }
+  return out;
 }
 
 Result<std::optional<secrets::SecretRow>> MemorySecretsStore::live_secret(std::string_view env_id,

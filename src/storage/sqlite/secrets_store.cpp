@@ -70,6 +70,16 @@ Result<bool> exists(Connection& c, const char* sql, std::string_view a, std::str
   return s.step();
 }
 
+// Sets deleted_at on the live row `id` of `table`; whether there was one.
+Result<bool> soft_delete(Connection& c, std::string_view table, std::string_view id, Timestamp at) {
+  std::string sql = "UPDATE ";
+  sql.append(table).append(" SET deleted_at = ?2 WHERE id = ?1 AND deleted_at IS NULL");
+  CAIRN_ASSIGN_OR_RETURN(Statement s, c.prepare(sql));
+  s.bind(1, id).bind(2, to_unix_micros(at));
+  CAIRN_ASSIGN_OR_RETURN(int64_t n, changed(c, s));
+  return n > 0;
+}
+
 }  // namespace
 
 Status SqliteSecretsStore::insert_org(const secrets::Organization& org, std::string_view owner) {
@@ -253,11 +263,36 @@ Result<std::vector<secrets::Environment>> SqliteSecretsStore::environments(
   });
 }
 
-Result<int64_t> SqliteSecretsStore::append_version(
-    std::string_view env_id, std::string_view key, std::string_view new_secret_id,
-    ByteView key_check,
-    const std::function<Result<secrets::SealedVersion>(const std::string&, int64_t)>& seal) {
-  return db_.write([&](Connection& c) -> Result<int64_t> {
+Result<bool> SqliteSecretsStore::delete_org(std::string_view org_id, Timestamp at) {
+  return db_.write([&](Connection& c) -> Result<bool> {
+    CAIRN_ASSIGN_OR_RETURN(bool deleted, soft_delete(c, "secrets_orgs", org_id, at));
+    if (!deleted) return false;
+    CAIRN_ASSIGN_OR_RETURN(Statement s,
+                           c.prepare("UPDATE secrets_service_accounts SET revoked_at = ?2 "
+                                     "WHERE org_id = ?1 AND revoked_at IS NULL"));
+    s.bind(1, org_id).bind(2, to_unix_micros(at));
+    CAIRN_TRY(s.run());
+    return true;
+  });
+}
+
+Result<bool> SqliteSecretsStore::delete_project(std::string_view project_id, Timestamp at) {
+  return db_.write([&](Connection& c) -> Result<bool> {
+    return soft_delete(c, "secrets_projects", project_id, at);
+  });
+}
+
+Result<bool> SqliteSecretsStore::delete_environment(std::string_view env_id, Timestamp at) {
+  return db_.write([&](Connection& c) -> Result<bool> {
+    return soft_delete(c, "secrets_environments", env_id, at);
+  });
+}
+
+Result<std::vector<int64_t>> SqliteSecretsStore::append_versions(
+    std::string_view env_id, std::span<const secrets::VersionWrite> writes, ByteView key_check,
+    const std::function<Result<secrets::SealedVersion>(std::size_t, const std::string&, int64_t)>&
+        seal) {
+  return db_.write([&](Connection& c) -> Result<std::vector<int64_t>> {
     CAIRN_ASSIGN_OR_RETURN(Statement k,
                            c.prepare("SELECT key_check FROM secrets_keyring WHERE id = 1"));
     CAIRN_ASSIGN_OR_RETURN(bool has_check, k.step());
@@ -270,35 +305,43 @@ Result<int64_t> SqliteSecretsStore::append_version(
                            c.prepare(std::string(kSecretColumns) +
                                      "FROM secrets_secrets WHERE env_id = ?1 AND key = ?2 AND "
                                      "deleted_at IS NULL"));
-    find.bind(1, env_id).bind(2, key);
-    CAIRN_ASSIGN_OR_RETURN(auto secret, one_row<secrets::SecretRow>(find, read_secret));
-    std::string id = secret ? secret->id : std::string(new_secret_id);
-    int64_t version = secret ? secret->latest_version + 1 : 1;
-    CAIRN_ASSIGN_OR_RETURN(secrets::SealedVersion sealed, seal(id, version));
-    if (secret) {
-      CAIRN_ASSIGN_OR_RETURN(
-          Statement up, c.prepare("UPDATE secrets_secrets SET latest_version = ?2 WHERE id = ?1"));
-      up.bind(1, id).bind(2, version);
-      CAIRN_TRY(up.run());
-    } else {
-      CAIRN_ASSIGN_OR_RETURN(Statement ins,
-                             c.prepare("INSERT INTO secrets_secrets (id, env_id, key, "
-                                       "latest_version) VALUES (?1, ?2, ?3, ?4)"));
-      ins.bind(1, id).bind(2, env_id).bind(3, key).bind(4, version);
-      CAIRN_TRY(ins.run());
-    }
+    CAIRN_ASSIGN_OR_RETURN(
+        Statement up, c.prepare("UPDATE secrets_secrets SET latest_version = ?2 WHERE id = ?1"));
+    CAIRN_ASSIGN_OR_RETURN(Statement ins, c.prepare("INSERT INTO secrets_secrets (id, env_id, key, "
+                                                    "latest_version) VALUES (?1, ?2, ?3, ?4)"));
     CAIRN_ASSIGN_OR_RETURN(Statement v,
                            c.prepare("INSERT INTO secrets_versions (secret_id, version, "
                                      "ciphertext, wrapped_key, created_at, created_by) VALUES "
                                      "(?1, ?2, ?3, ?4, ?5, ?6)"));
-    v.bind(1, id)
-        .bind(2, version)
-        .bind_blob(3, sealed.ciphertext)
-        .bind_blob(4, sealed.wrapped_key)
-        .bind(5, to_unix_micros(sealed.meta.created_at))
-        .bind(6, sealed.meta.created_by);
-    CAIRN_TRY(v.run());
-    return version;
+    std::vector<int64_t> out;
+    out.reserve(writes.size());
+    for (std::size_t i = 0; i < writes.size(); ++i) {
+      const secrets::VersionWrite& w = writes[i];
+      find.reset();
+      find.bind(1, env_id).bind(2, w.key);
+      CAIRN_ASSIGN_OR_RETURN(auto secret, one_row<secrets::SecretRow>(find, read_secret));
+      std::string id = secret ? secret->id : w.new_secret_id;
+      int64_t version = secret ? secret->latest_version + 1 : 1;
+      CAIRN_ASSIGN_OR_RETURN(secrets::SealedVersion sealed, seal(i, id, version));
+      Statement& row = secret ? up : ins;
+      row.reset();
+      if (secret) {
+        up.bind(1, id).bind(2, version);
+      } else {
+        ins.bind(1, id).bind(2, env_id).bind(3, w.key).bind(4, version);
+      }
+      CAIRN_TRY(row.run());
+      v.reset();
+      v.bind(1, id)
+          .bind(2, version)
+          .bind_blob(3, sealed.ciphertext)
+          .bind_blob(4, sealed.wrapped_key)
+          .bind(5, to_unix_micros(sealed.meta.created_at))
+          .bind(6, sealed.meta.created_by);
+      CAIRN_TRY(v.run());
+      out.push_back(version);
+    }
+    return out;
   });
 }
 

@@ -14,6 +14,7 @@ class SqliteSecretsStore final : public secrets::SecretsStore {
   Status insert_org(const secrets::Organization& org, std::string_view owner) override;
   Result<std::optional<secrets::Organization>> org_by_name(std::string_view name) override;
   Result<std::vector<secrets::Organization>> orgs() override;
+  Result<bool> delete_org(std::string_view org_id, Timestamp at) override;
   Status put_member(std::string_view org_id, std::string_view user, secrets::Role role) override;
   Result<std::optional<secrets::Role>> member_role(std::string_view org_id,
                                                    std::string_view user) override;
@@ -30,11 +31,12 @@ class SqliteSecretsStore final : public secrets::SecretsStore {
   Result<std::optional<secrets::Environment>> environment(std::string_view project_id,
                                                           std::string_view name) override;
   Result<std::vector<secrets::Environment>> environments(std::string_view project_id) override;
-  Result<int64_t> append_version(
-      std::string_view env_id, std::string_view key, std::string_view new_secret_id,
-      ByteView key_check,
-      const std::function<Result<secrets::SealedVersion>(const std::string&, int64_t)>& seal)
-      override;
+  Result<bool> delete_project(std::string_view project_id, Timestamp at) override;
+  Result<bool> delete_environment(std::string_view env_id, Timestamp at) override;
+  Result<std::vector<int64_t>> append_versions(
+      std::string_view env_id, std::span<const secrets::VersionWrite> writes, ByteView key_check,
+      const std::function<Result<secrets::SealedVersion>(std::size_t, const std::string&, int64_t)>&
+          seal) override;
   Result<std::optional<secrets::SecretRow>> live_secret(std::string_view env_id,
                                                         std::string_view key) override;
   Result<std::optional<secrets::SecretRow>> deleted_secret(std::string_view env_id,
