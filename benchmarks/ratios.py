@@ -42,6 +42,16 @@ TIME_PAIRS += [
     ("BM_SecretsGet", "BM_SecretsGetSqlitePeer",
      "get on SQLite (ACL, reads, unwrap + decrypt, audit entry) vs plain read + 2 AES-GCM decrypts"),
 ]
+TIME_PAIRS += [
+    ("BM_ContentBlobId/64", "BM_ContentSha256Raw/64",
+     "blob ID of 64 B vs raw SHA-256 of the same bytes (goal <= 1.11, i.e. >= 90%)"),
+    ("BM_ContentBlobId/1024", "BM_ContentSha256Raw/1024",
+     "blob ID of 1 KiB vs raw SHA-256 (goal <= 1.11)"),
+    ("BM_ContentBlobId/1048576", "BM_ContentSha256Raw/1048576",
+     "blob ID of 1 MiB vs raw SHA-256 (goal <= 1.05, i.e. >= 95%)"),
+    ("BM_ContentActionVerify", "BM_ContentEs384VerifyOpenSsl",
+     "action token verification (ES384 + claims + type rules) vs raw OpenSSL P-384 verify"),
+]
 SPEEDUP_PAIRS = [
     ("BM_AuditAppendBatch/1000/real_time", "BM_AuditAppendBatchSqlitePeer/real_time",
      "audit batch of 1000 (1000 actors) vs plain SQLite batch of the same bytes"),
@@ -51,6 +61,8 @@ SPEEDUP_PAIRS = [
      "batch of 4096 x 64 B on 2 threads vs a one-thread raw loop"),
     ("BM_CryptoSha256Batch/1/real_time", "BM_CryptoSha256BatchRawLoop/real_time",
      "batch of 4096 x 64 B on 1 thread vs a one-thread raw loop"),
+    ("BM_ContentBlobIdBatch/2/real_time", "BM_ContentBlobIdBatch/1/real_time",
+     "blob IDs of 4096 x 1 KiB on 2 threads vs 1 thread (goal >= 1.8)"),
 ]
 
 

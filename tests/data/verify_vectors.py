@@ -7,6 +7,7 @@ Prints one line per failure and ends with "N passed, M failed"; the exit
 status is 0 only when nothing failed.
 """
 import base64
+import decimal
 import hashlib
 import hmac
 import json
@@ -182,8 +183,26 @@ def check_base64():
         run(f"base64_rfc4648.json base64url_extra {v['input_hex']}", f)
 
 
+def check_content_ids():
+    doc = load("content_id_vectors.json")
+    for v in doc["vectors"]:
+        def f(v=v):
+            digest = hashlib.sha256(unhex(v["input_hex"])).digest()
+            text = base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+            return v["id"] == v["prefix"] + "1~" + text and len(text) == 43
+        run(f"content_id_vectors.json {v['name']}", f)
+    for v in doc["durations"]:
+        def f(v=v):
+            # Rust's {} for f64: shortest round-trip digits, no exponent, no trailing ".0".
+            text = format(decimal.Decimal(repr(float(v["value"]))), "f")
+            if "." in text:
+                text = text.rstrip("0").rstrip(".")
+            return text == v["text"] and float(v["text"]) == v["value"]
+        run(f"content_id_vectors.json duration {v['value']!r}", f)
+
+
 for check in (check_sha, check_hmac, check_hkdf, check_gcm, check_ed25519,
-              check_es256, check_base64):
+              check_es256, check_base64, check_content_ids):
     try:
         check()
     except Exception as e:  # e.g. a missing or unparsable file

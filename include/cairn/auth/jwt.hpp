@@ -113,6 +113,9 @@ struct JwtVerifyOptions {
   // The audience this verifier is: the token's "aud" (a string or an array) must contain it. When
   // empty, a token that has an "aud" claim is rejected.
   std::string audience;
+  // False leaves "aud" to the caller, for formats where it names a target rather than the
+  // verifier (Cloudillo's action tokens). Keep it true for anything used as a credential.
+  bool check_audience = true;
   // When set, the token's "iss" must equal it.
   std::string issuer;
   // Tolerated clock difference for "exp", "nbf" and "iat".

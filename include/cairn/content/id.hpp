@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -56,10 +57,20 @@ std::string blob_id(std::string_view data);
 std::string file_id(std::string_view descriptor);
 std::string action_id(std::string_view token);
 
-// Parses `id`. Errors: INVALID_ARGUMENT / CONTENT_ID_MALFORMED for an empty or non-letter prefix,
-// a missing '~', characters outside base64url, padding, a digest of the wrong length, or
-// non-canonical base64url; INVALID_ARGUMENT / CONTENT_ID_VERSION_UNKNOWN for a version that is
-// not registered.
+// Blob IDs of many inputs at once: out[i] = blob_id(inputs[i]). The hashing is spread over up to
+// `threads` threads (0: one per core) as crypto::sha256_batch does; small batches stay on the
+// calling thread. Strings already in `out` are overwritten, reusing their storage.
+// REQUIRES: out.size() == inputs.size().
+void blob_ids_batch(std::span<const ByteView> inputs, std::span<std::string> out,
+                    unsigned threads = 0);
+
+// Parses `id`: the prefix (ASCII letters), the version (decimal, no leading zeros, up to the first
+// '~') and the digest (unpadded base64url, exactly the registered digest size, in its one
+// canonical spelling). Returns the parts; to_string() gives `id` back. Errors: INVALID_ARGUMENT /
+// CONTENT_ID_MALFORMED for an empty or non-letter prefix, a missing or malformed version, a
+// missing '~', characters outside base64url (path separators, '.', '='), a digest of the wrong
+// length, or non-zero trailing bits; INVALID_ARGUMENT / CONTENT_ID_VERSION_UNKNOWN for a version
+// that is not registered.
 Result<ContentId> parse_id(std::string_view id);
 
 // True when `id` is well-formed and is the ID of `data` under its own prefix and version
@@ -71,7 +82,8 @@ bool verify_id(std::string_view id, std::string_view data);
 // hash_id(prefix, all bytes). finish() resets the hasher for the next message.
 class IdHasher {
  public:
-  // Errors are programmer errors: `prefix` must be letters and `version` registered.
+  // Errors are programmer errors: `prefix` must be letters (asserted) and `version` registered
+  // (the process aborts otherwise).
   explicit IdHasher(std::string_view prefix, uint32_t version = kCurrentIdVersion);
   ~IdHasher();
   IdHasher(IdHasher&&) noexcept;
@@ -91,7 +103,8 @@ class IdHasher {
 // A digest algorithm for one ID version: makes a fresh streaming state.
 struct IdAlgorithm {
   std::size_t digest_size = 0;
-  // Returns an object that absorbs bytes and finally yields the digest.
+  // Returns an object that absorbs bytes and finally yields the digest, exactly digest_size
+  // bytes (a different size aborts the process). finish() is called once per stream.
   struct Stream {
     virtual ~Stream() = default;
     virtual void update(ByteView data) = 0;
@@ -100,8 +113,10 @@ struct IdAlgorithm {
   std::function<std::unique_ptr<Stream>()> make_stream;
 };
 
-// Registers `algorithm` for `version` (> 1). Errors: INVALID_ARGUMENT / CONTENT_ID_VERSION_TAKEN
-// when the version is already registered (version 1 always is).
+// Registers `algorithm` for `version` (> 1). A registration is permanent for the process.
+// Errors: INVALID_ARGUMENT / CONTENT_ID_VERSION_TAKEN when the version is already registered
+// (version 1 always is); INVALID_ARGUMENT / CONTENT_ID_ALGORITHM_INVALID for version 0, a
+// digest_size of 0 or an empty make_stream.
 Status register_id_version(uint32_t version, IdAlgorithm algorithm);
 
 }  // namespace cairn::content
