@@ -9,7 +9,7 @@ Errors are raised as subclasses of :class:`cairn.Error` (see :mod:`cairn.errors`
 ``.code``, ``.reason`` and ``.http_status``.
 """
 
-from . import _core, access, audit, auth, crypto, encoding, jobs, secrets
+from . import _core, access, audit, auth, content, crypto, encoding, jobs, secrets
 from .errors import (
     AbortedError,
     AlreadyExistsError,
@@ -99,6 +99,7 @@ __all__ = [
     "access",
     "audit",
     "auth",
+    "content",
     "crypto",
     "encoding",
     "latest_schema_version",

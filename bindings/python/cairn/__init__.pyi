@@ -4,6 +4,7 @@ from . import (
     access as access,
     audit as audit,
     auth as auth,
+    content as content,
     crypto as crypto,
     encoding as encoding,
     jobs as jobs,

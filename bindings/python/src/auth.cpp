@@ -38,17 +38,6 @@ std::string path_arg(const py::object& path) {
   return py::module_::import("os").attr("fspath")(path).cast<std::string>();
 }
 
-std::string to_json(const py::handle& value) {
-  return py::module_::import("json")
-      .attr("dumps")(value, py::arg("separators") = py::make_tuple(",", ":"),
-                     py::arg("allow_nan") = false)
-      .cast<std::string>();
-}
-
-py::object from_json(const std::string& text) {
-  return py::module_::import("json").attr("loads")(text);
-}
-
 auth::RequestInfo request_arg(const std::optional<std::string>& ip,
                               const std::optional<std::string>& user_agent) {
   return {ip.value_or(""), user_agent.value_or("")};

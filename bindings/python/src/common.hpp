@@ -28,6 +28,18 @@ inline void unwrap(Status&& status) {
   if (!status) throw ErrorException{std::move(status).error()};
 }
 
+// Python values to compact JSON text (NaN refused) and back, through the json module.
+inline std::string to_json(const py::handle& value) {
+  return py::module_::import("json")
+      .attr("dumps")(value, py::arg("separators") = py::make_tuple(",", ":"),
+                     py::arg("allow_nan") = false)
+      .cast<std::string>();
+}
+
+inline py::object from_json(const std::string& text) {
+  return py::module_::import("json").attr("loads")(text);
+}
+
 // Any bytes-like argument (bytes, bytearray, contiguous memoryview). The buffer is requested with
 // PyBUF_SIMPLE, so the exporter either hands over one contiguous run of bytes or refuses (a strided
 // memoryview is a TypeError, never misread). Holding the buffer keeps the object's memory in
@@ -77,6 +89,7 @@ inline py::bytes to_py_bytes(ByteView bytes) {
 void bind_crypto(py::module_& m);
 void bind_encoding(py::module_& m);
 void bind_access(py::module_& m);
+void bind_content(py::module_& m);
 
 }  // namespace cairn::python
 

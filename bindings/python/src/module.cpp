@@ -156,6 +156,7 @@ PYBIND11_MODULE(_core, m) {
   cairn::python::bind_auth(m, engine_class);
   cairn::python::bind_secrets(m, engine_class);
   cairn::python::bind_jobs(m);
+  cairn::python::bind_content(m);
 
   m.def("open", &cairn::python::open_engine, py::arg("uri"), py::kw_only(),
         py::arg("env") = nullptr, py::arg("clock") = py::none(), py::arg("busy_timeout_ms") = 5000,
