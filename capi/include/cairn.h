@@ -1154,6 +1154,282 @@ CAIRN_API cairn_status cairn_retry_backoff_ms(int64_t* out_ms, int64_t min_delay
                                               int64_t max_delay_ms, int32_t attempts, int jitter,
                                               int32_t attempt);
 
+/* ---- Content: content-addressed IDs, file descriptors, action tokens, blob store ----------
+ * (see the headers in include/cairn/content/)
+ *
+ * IDs are Cloudillo's "<prefix><version>~<base64url-nopad(digest)>"; version 1 is SHA-256, so a
+ * blob ID is "b1~" and 43 characters. Blob IDs hash raw bytes ("b"), file IDs a descriptor's text
+ * ("f"), action IDs a compact token's text exactly as received ("a"). Functions that take no
+ * handle are pure and thread-safe; the two handle types below state their own thread-safety.
+ * Text and IDs come back in char ** out-parameters (cairn_free()); on error every out-parameter
+ * is NULL (or 0). */
+
+/** The size of one ID in the buffer of cairn_content_blob_ids_batch(): a version-1 blob ID ("b1~"
+ * and 43 characters) and its NUL. */
+#define CAIRN_CONTENT_BLOB_ID_SIZE 47
+
+/**
+ * The ID of data under prefix with the current version ("<prefix>1~..."). Errors:
+ * CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT, CONTENT_ID_MALFORMED (prefix is not one or more
+ * ASCII letters).
+ */
+CAIRN_API cairn_status cairn_content_hash_id(char** out_id, const char* prefix, const uint8_t* data,
+                                             size_t len);
+/** The blob ID of data ("b1~..."). Errors: CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT. */
+CAIRN_API cairn_status cairn_content_blob_id(char** out_id, const uint8_t* data, size_t len);
+/** The file ID of a descriptor's text ("f1~..."; the text is hashed as it is, not
+ * canonicalized). Errors: CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT. */
+CAIRN_API cairn_status cairn_content_file_id(char** out_id, const char* descriptor);
+/** The action ID of a compact token's text ("a1~..."). Errors: CAIRN_INVALID_ARGUMENT /
+ * CAPI_NULL_ARGUMENT. */
+CAIRN_API cairn_status cairn_content_action_id(char** out_id, const char* token);
+/**
+ * The blob IDs of count inputs (inputs[i], lengths[i]) into out, which holds count *
+ * CAIRN_CONTENT_BLOB_ID_SIZE bytes: ID i is the NUL-terminated string at
+ * out + i * CAIRN_CONTENT_BLOB_ID_SIZE. The hashing is spread over up to `threads` threads (0: one
+ * per core); small batches stay on the calling thread. Errors: CAIRN_INVALID_ARGUMENT /
+ * CAPI_NULL_ARGUMENT.
+ */
+CAIRN_API cairn_status cairn_content_blob_ids_batch(char* out, const uint8_t* const* inputs,
+                                                    const size_t* lengths, size_t count,
+                                                    unsigned threads);
+/**
+ * *out_ok = 1 when id is well-formed and is the ID of data under its own prefix and version,
+ * else 0 (a malformed ID is simply not the ID of data). Errors: CAIRN_INVALID_ARGUMENT /
+ * CAPI_NULL_ARGUMENT.
+ */
+CAIRN_API cairn_status cairn_content_verify_id(int* out_ok, const char* id, const uint8_t* data,
+                                               size_t len);
+/**
+ * Parses id: its prefix in *out_prefix (cairn_free()), its version in *out_version and its
+ * decoded digest in *out_digest / *out_digest_len (cairn_free(); 32 bytes for version 1).
+ * Errors: CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT, CONTENT_ID_MALFORMED (an empty or
+ * non-letter prefix, no version or '~', a character outside base64url, padding, a digest of the
+ * wrong length, non-canonical base64url), CONTENT_ID_VERSION_UNKNOWN.
+ */
+CAIRN_API cairn_status cairn_content_parse_id(char** out_prefix, uint32_t* out_version,
+                                              uint8_t** out_digest, size_t* out_digest_len,
+                                              const char* id);
+
+/** A streaming ID hasher: update any number of times, then finish. Use from one thread at a
+ * time. Released with cairn_content_id_hasher_free(). */
+typedef struct cairn_content_id_hasher cairn_content_id_hasher;
+
+/** A new hasher for IDs under prefix (current version). Errors: CAIRN_INVALID_ARGUMENT /
+ * CAPI_NULL_ARGUMENT, CONTENT_ID_MALFORMED (prefix is not one or more ASCII letters). */
+CAIRN_API cairn_status cairn_content_id_hasher_new(cairn_content_id_hasher** out,
+                                                   const char* prefix);
+/** Absorbs len bytes of data. Errors: CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT. */
+CAIRN_API cairn_status cairn_content_id_hasher_update(cairn_content_id_hasher* hasher,
+                                                      const uint8_t* data, size_t len);
+/** The ID of everything absorbed in *out_id (equal to cairn_content_hash_id() of it all); the
+ * hasher starts a new message. Errors: CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT. */
+CAIRN_API cairn_status cairn_content_id_hasher_finish(char** out_id,
+                                                      cairn_content_id_hasher* hasher);
+/** Releases a hasher. NULL is ok. */
+CAIRN_API void cairn_content_id_hasher_free(cairn_content_id_hasher* hasher);
+
+/* Content: file descriptors ("d2,[R=<root>;]<name>:<blob id>:f=<format>:s=<size>:r=<w>x<h>
+ * [:dur=<s>][:br=<kbps>][:pg=<n>];...") as JSON
+ *
+ *   descriptor: {"root": "f1~..." or null, "variants": [variant, ...]}
+ *   variant:    {"name", "blob_id", "format", "size", "width", "height"[, "duration"]
+ *                [, "bitrate"][, "pages"]}
+ * size is in bytes, width and height in pixels, duration in seconds (a number), bitrate in kbps,
+ * pages a count; the last three appear only when present. Functions that take a descriptor also
+ * take a bare array of variants (no root); there "duration", "bitrate" and "pages" may be null,
+ * a variant may carry "available" (a boolean, default true; cairn_content_best_variant() skips
+ * unavailable variants), and any other member is refused. */
+
+/**
+ * Parses descriptor text (d2, or legacy d1~; lenient as Cloudillo is: empty segments and unknown
+ * properties are skipped, a missing f= means "avif") into a descriptor JSON object in *out_json,
+ * variants in text order. Errors: CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT,
+ * CONTENT_DESCRIPTOR_MALFORMED (another prefix, an entry without a blob ID, s= or r=, a bad
+ * number, a field that could not be written back).
+ */
+CAIRN_API cairn_status cairn_content_descriptor_parse(char** out_json, const char* text);
+/**
+ * The canonical d2 text of the descriptor in json (entries sorted by size, width, height, name;
+ * dur=, br=, pg= only when present and non-zero) in *out_text; its file ID is
+ * cairn_content_file_id() of that text. Errors: CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT,
+ * CONTENT_DESCRIPTOR_INVALID (not JSON of the shape above, or a field the text cannot hold: an
+ * empty name, blob ID or format, one with ':' ';' ',' or a control character, a name starting
+ * "R=", a negative duration, a root with ';'; the message names the field).
+ */
+CAIRN_API cairn_status cairn_content_descriptor_format(char** out_text, const char* json);
+/**
+ * The variant to serve for requested ("vis.sd", "sd", a custom name; NULL or "": the original),
+ * chosen among the available variants of json as Cloudillo chooses (see
+ * include/cairn/content/descriptor.hpp), as a variant JSON object in *out_variant_json.
+ * Errors: CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT, CONTENT_DESCRIPTOR_INVALID (json);
+ * CAIRN_NOT_FOUND / CONTENT_VARIANT_NOT_FOUND (no available variant of the requested class).
+ */
+CAIRN_API cairn_status cairn_content_best_variant(char** out_variant_json, const char* json,
+                                                  const char* requested);
+/**
+ * Parses a variant name: its class ("vis", "vid", "aud", "doc", "raw") in *out_class and quality
+ * ("pf", "tn", "sd", "md", "hd", "xd", "orig") in *out_quality, both static storage. "orig" is
+ * (raw, orig); a plain quality ("sd") is visual. Errors: CAIRN_INVALID_ARGUMENT /
+ * CAPI_NULL_ARGUMENT, CONTENT_VARIANT_NAME_INVALID.
+ */
+CAIRN_API cairn_status cairn_content_parse_variant_name(const char** out_class,
+                                                        const char** out_quality, const char* name);
+
+/* Content: Cloudillo's action tokens, ES384 (P-384) compact JWTs carrying one federated action
+ *
+ * Times are microseconds since the Unix epoch (the token's own "iat" and "exp" claims are whole
+ * seconds). A decoded or verified action comes back as a JSON object:
+ *   {"action_id", "issuer", "key_id", "type", "subtype" (null: none), "parent", "audience",
+ *    "subject" (each null when absent), "attachments": [file IDs], "issued_at_micros",
+ *    "expires_at_micros" (null: none), "claims": {...}}
+ * where "claims" is the token's claims JSON text exactly as the token carries it. */
+
+/** The key ID of a key made at unix_micros: its UTC date as "YYMMDD", in *out. Errors:
+ * CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT. */
+CAIRN_API cairn_status cairn_content_action_key_id(char** out, int64_t unix_micros);
+/** CAIRN_OK when id_tag is a canonical id tag (a lower-case LDH DNS name, 5-62 characters).
+ * Errors: CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT, CONTENT_ID_TAG_INVALID. */
+CAIRN_API cairn_status cairn_content_check_id_tag(const char* id_tag);
+/**
+ * Signs the action claims_json (a JSON object of Cloudillo's claims: iss, k, t, c, p, a, aud,
+ * sub, iat, exp, f, v, _) with key (P-384) under key_id ("YYMMDD") and puts the compact token in
+ * *out_token. "k" is set to key_id and "iat" to now when absent; the claims are written in
+ * Cloudillo's order; the action must pass the checks of cairn_content_verify_action_token().
+ * Errors: CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT, CONTENT_ACTION_INVALID (not an object, an
+ * unknown claim or one of the wrong type, "k" other than key_id, a field the type requires
+ * missing or one it forbids present), CONTENT_ACTION_TYPE_UNKNOWN, CONTENT_ID_TAG_INVALID,
+ * CONTENT_ACTION_KEY_INVALID (not a P-384 key, or key_id not six digits).
+ */
+CAIRN_API cairn_status cairn_content_create_action_token(char** out_token, const char* claims_json,
+                                                         const cairn_private_key* key,
+                                                         const char* key_id,
+                                                         int64_t now_unix_micros);
+/**
+ * Checks token as Cloudillo's inbox does at now_unix_micros: the ES384 signature under key, "exp"
+ * (when present) and "iat" with leeway_seconds of tolerance, the required claims, id tags, and
+ * the type's rules; the action in *out_json. Errors: CAIRN_UNAUTHENTICATED / AUTH_TOKEN_INVALID
+ * (malformed or a bad signature), AUTH_JWT_ALGORITHM_REJECTED (not ES384), AUTH_TOKEN_EXPIRED,
+ * AUTH_TOKEN_NOT_YET_VALID, AUTH_JWT_CLAIM_MISSING; CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT,
+ * CONTENT_ACTION_INVALID, CONTENT_ACTION_TYPE_UNKNOWN, CONTENT_ID_TAG_INVALID,
+ * CONTENT_ACTION_KEY_INVALID (key is not P-384).
+ */
+CAIRN_API cairn_status cairn_content_verify_action_token(char** out_json, const char* token,
+                                                         const cairn_public_key* key,
+                                                         int64_t leeway_seconds,
+                                                         int64_t now_unix_micros);
+/**
+ * The action of token in *out_json without checking the signature or the type rules (to find
+ * the issuer's key by "issuer" and "key_id" before verifying). Errors: CAIRN_INVALID_ARGUMENT /
+ * CAPI_NULL_ARGUMENT, CONTENT_ACTION_INVALID.
+ */
+CAIRN_API cairn_status cairn_content_decode_action_token(char** out_json, const char* token);
+/**
+ * Verifies the Merkle chain of an action bottom up and puts its action ID in *out_action_id:
+ * every blob of every variant of every attached file hashes to its b1~ ID, every descriptor to
+ * the f1~ ID it is filed under, every attachment has its descriptor, and (expected_action_id not
+ * NULL) the token hashes to expected_action_id. descriptors_json is a JSON object of file ID to
+ * descriptor text (NULL: none); the blobs are blob_count IDs blob_ids[i] with bytes
+ * (blob_data[i], blob_lens[i]) (a repeated ID: the last counts). The signature is not checked
+ * (see cairn_content_verify_action_token()). Errors: CAIRN_DATA_LOSS / CONTENT_HASH_MISMATCH
+ * naming the lowest ID whose content does not hash to it; CAIRN_NOT_FOUND /
+ * CONTENT_BLOB_NOT_FOUND, CONTENT_DESCRIPTOR_NOT_FOUND; CAIRN_INVALID_ARGUMENT /
+ * CAPI_NULL_ARGUMENT, CONTENT_ACTION_INVALID, CONTENT_DESCRIPTOR_MALFORMED (also for
+ * descriptors_json that is not such an object), CONTENT_ID_MALFORMED.
+ */
+CAIRN_API cairn_status cairn_content_verify_tree(char** out_action_id, const char* token,
+                                                 const char* descriptors_json,
+                                                 const char* const* blob_ids,
+                                                 const uint8_t* const* blob_data,
+                                                 const size_t* blob_lens, size_t blob_count,
+                                                 const char* expected_action_id);
+
+/* Content: the blob store, immutable blobs kept under their blob ID per tenant (an integer >= 0)
+ *
+ * Every function taking an ID accepts any canonical ID (CAIRN_INVALID_ARGUMENT /
+ * CONTENT_ID_MALFORMED or CONTENT_ID_VERSION_UNKNOWN otherwise); a tenant below 0 is
+ * CAIRN_INVALID_ARGUMENT / CONTENT_TENANT_INVALID; file system failures are CAIRN_UNAVAILABLE /
+ * CONTENT_BLOB_STORE_IO. Reads return the stored bytes without hashing them again;
+ * cairn_blob_store_verify() re-hashes. */
+
+/**
+ * A blob store. Thread-safe: one store may be used from many threads at once (a file: store also
+ * from several processes on one directory). Released with cairn_blob_store_free().
+ */
+typedef struct cairn_blob_store cairn_blob_store;
+
+/**
+ * Reads the next bytes of a stream for cairn_blob_store_put_stream(): writes at most cap bytes to
+ * buf and their number to *out_read (0: the stream has ended; it starts at 0), and returns 0; any
+ * other return value aborts the put. Called on the thread of the put, only during it.
+ */
+typedef int (*cairn_blob_read_fn)(void* ctx, uint8_t* buf, size_t cap, size_t* out_read);
+
+/**
+ * Opens the store named by uri: "memory:" (in this process; gone when freed) or "file:<dir>"
+ * ("file:/abs/dir", "file:///abs/dir", "file:relative/dir"; created 0700 when missing, blobs
+ * stored 0600 at <dir>/<tenant>/<h[0..2]>/<h[2..4]>/<id> as Cloudillo lays them out). Errors:
+ * CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT, CONTENT_BLOB_STORE_URI_INVALID (another scheme, no
+ * path, a host part, not UTF-8); CAIRN_UNAVAILABLE / CONTENT_BLOB_STORE_IO (the directory cannot
+ * be created or is not one).
+ */
+CAIRN_API cairn_status cairn_blob_store_open(cairn_blob_store** out, const char* uri);
+/** Releases a store (a memory: store's blobs with it). NULL is ok. */
+CAIRN_API void cairn_blob_store_free(cairn_blob_store* store);
+/**
+ * Stores data for tenant and puts its ID ("b1~...") in *out_id; storing a blob already there
+ * succeeds. With expected_id (not NULL), data must hash to exactly that ID, else nothing is
+ * stored. Errors: CAIRN_DATA_LOSS / CONTENT_HASH_MISMATCH (data is not expected_id);
+ * CAIRN_RESOURCE_EXHAUSTED / CONTENT_BLOB_STORE_FULL; the errors above.
+ */
+CAIRN_API cairn_status cairn_blob_store_put(char** out_id, cairn_blob_store* store, int64_t tenant,
+                                            const uint8_t* data, size_t len,
+                                            const char* expected_id);
+/**
+ * As cairn_blob_store_put(), reading the data with read_fn(ctx, ...) until it reports the end; the
+ * blob is hashed as it streams and never held in memory whole by a file: store. A failed or
+ * aborted put stores nothing. Errors: those of cairn_blob_store_put(); CAIRN_CANCELLED /
+ * CAPI_CALLBACK_ABORTED (read_fn returned non-zero); CAIRN_INVALID_ARGUMENT /
+ * CONTENT_STREAM_INVALID (read_fn claimed more than cap bytes).
+ */
+CAIRN_API cairn_status cairn_blob_store_put_stream(char** out_id, cairn_blob_store* store,
+                                                   int64_t tenant, cairn_blob_read_fn read_fn,
+                                                   void* ctx, const char* expected_id);
+/** The bytes of blob id in *out / *out_len (cairn_free()). Errors: CAIRN_NOT_FOUND /
+ * CONTENT_BLOB_NOT_FOUND; the errors above. */
+CAIRN_API cairn_status cairn_blob_store_get(uint8_t** out, size_t* out_len, cairn_blob_store* store,
+                                            int64_t tenant, const char* id);
+/**
+ * Up to length bytes of blob id from offset in *out / *out_len (cairn_free()): a range reaching
+ * past the end is cut there, and offset equal to the size gives no bytes. Errors: those of
+ * cairn_blob_store_get(); CAIRN_OUT_OF_RANGE / CONTENT_RANGE_INVALID (offset beyond the end).
+ */
+CAIRN_API cairn_status cairn_blob_store_get_range(uint8_t** out, size_t* out_len,
+                                                  cairn_blob_store* store, int64_t tenant,
+                                                  const char* id, uint64_t offset, uint64_t length);
+/** The size in bytes of blob id in *out_size, and when it was last stored (microseconds since
+ * the Unix epoch) in *out_modified_micros (may be NULL). Errors: those of cairn_blob_store_get().
+ */
+CAIRN_API cairn_status cairn_blob_store_stat(uint64_t* out_size, int64_t* out_modified_micros,
+                                             cairn_blob_store* store, int64_t tenant,
+                                             const char* id);
+/** *out = 1 when blob id is stored, else 0. Errors: the errors above. */
+CAIRN_API cairn_status cairn_blob_store_exists(int* out, cairn_blob_store* store, int64_t tenant,
+                                               const char* id);
+/** Removes blob id; removing a blob that is not there succeeds. Errors: the errors above. */
+CAIRN_API cairn_status cairn_blob_store_remove(cairn_blob_store* store, int64_t tenant,
+                                               const char* id);
+/** The IDs of every blob of tenant, sorted, as a JSON array of strings in *out_json. Errors: the
+ * errors above. */
+CAIRN_API cairn_status cairn_blob_store_list(char** out_json, cairn_blob_store* store,
+                                             int64_t tenant);
+/**
+ * Reads blob id in full and checks that it still hashes to id. Errors: CAIRN_DATA_LOSS /
+ * CONTENT_HASH_MISMATCH (the stored copy is damaged); those of cairn_blob_store_get().
+ */
+CAIRN_API cairn_status cairn_blob_store_verify(cairn_blob_store* store, int64_t tenant,
+                                               const char* id);
+
 #ifdef __cplusplus
 }
 #endif
