@@ -1,0 +1,107 @@
+// HTTP/1.1 messages as cairn::net's server and client see them: a Request with its headers,
+// body and matched path parameters, a Response to fill in, and the JSON helpers every reference
+// server uses (including the common error body of docs/errors.md).
+//
+//   void get_secret(const net::Request& req, net::Response& res) {
+//     auto value = secrets.get(req.param("org"), ...);
+//     if (!value) return res.error(value.error());   // {"error":{"code","reason","message"}}
+//     res.json({{"value", *value}});
+//   }
+//
+// Thread-safety: plain values; one thread at a time. Ownership: they own their strings.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "cairn/core/error.hpp"
+#include "cairn/core/result.hpp"
+
+namespace cairn::net {
+
+// Header fields in arrival order. Names compare case-insensitively (RFC 9110 5.1).
+class Headers {
+ public:
+  // The first value of `name`, or nullopt.
+  std::optional<std::string_view> get(std::string_view name) const;
+  // Every value of `name`, in order.
+  std::vector<std::string_view> all(std::string_view name) const;
+  bool contains(std::string_view name) const { return get(name).has_value(); }
+  // Adds a field (another Set-Cookie, say).
+  void add(std::string name, std::string value);
+  // Replaces every field named `name` with one.
+  void set(std::string name, std::string value);
+  void remove(std::string_view name);
+  std::size_t size() const { return fields_.size(); }
+  const std::vector<std::pair<std::string, std::string>>& fields() const { return fields_; }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> fields_;
+};
+
+// True when `a` and `b` are equal ignoring ASCII case.
+bool iequals(std::string_view a, std::string_view b) noexcept;
+
+// A request as the server hands it to a handler.
+struct Request {
+  std::string method;  // "GET"
+  std::string target;  // "/api/orgs?limit=10" as sent
+  std::string path;    // "/api/orgs", percent-decoded
+  std::string query;   // "limit=10" (still encoded; see query_param)
+  int version_major = 1;
+  int version_minor = 1;
+  Headers headers;
+  std::string body;
+  // Set by the router: the values of the route's {name} segments, decoded.
+  std::map<std::string, std::string, std::less<>> params;
+  // Set by the server.
+  std::string request_id;  // the client's X-Request-Id if sane, else a new random one
+  std::string remote;      // "127.0.0.1:50412", "[::1]:50412" or "unix"
+  std::string route;       // the matched pattern ("/api/orgs/{org}"), for logs and metrics
+  // Set by authentication middleware: who is calling ("" when anonymous).
+  std::string subject;
+
+  // The path parameter `name` ("" when the route has none of that name).
+  std::string_view param(std::string_view name) const;
+  // The first query parameter `name`, percent-decoded ('+' as space), or nullopt.
+  std::optional<std::string> query_param(std::string_view name) const;
+  std::optional<std::string_view> header(std::string_view name) const { return headers.get(name); }
+};
+
+// A response under construction. A handler sets status, headers and body (or calls one of the
+// helpers); the server adds Content-Length, Date, Connection and X-Request-Id.
+struct Response {
+  int status = 200;
+  Headers headers;
+  std::string body;
+
+  // Serializes `json_text` as the body with Content-Type application/json.
+  void json_text(std::string json_text, int status_code = 200);
+  // Plain text with Content-Type text/plain; charset=utf-8.
+  void text(std::string text, int status_code = 200);
+  // The common error body {"error":{"code","reason","message"}} with the status of the code
+  // (docs/errors.md). 5xx bodies never carry the internal message: the text is replaced by the
+  // status phrase. A retry_after in `error` becomes a Retry-After header (whole seconds, rounded
+  // up).
+  void error(const Error& error);
+  // As error(), from parts.
+  void error(ErrorCode code, std::string_view reason, std::string_view message);
+};
+
+// The status phrase of `status` ("Not Found"), or "Unknown".
+std::string_view status_phrase(int status) noexcept;
+
+// `text` with %XX sequences decoded; nullopt for a malformed sequence or a decoded NUL.
+// With `plus_as_space`, '+' becomes ' ' (form and query encoding).
+std::optional<std::string> percent_decode(std::string_view text, bool plus_as_space = false);
+
+// A JSON string literal for `text` (quotes included), escaping as RFC 8259 requires.
+std::string json_quote(std::string_view text);
+
+}  // namespace cairn::net

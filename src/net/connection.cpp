@@ -1,0 +1,528 @@
+// One HTTP/1.1 connection: http-parser feeds requests, the server's handler answers them in
+// order, and timers enforce the request and idle limits. Every step of a connection runs on its
+// own strand, so a connection needs no lock; the server reaches it only through posted calls.
+#include <http_parser.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <ctime>
+#include <random>
+
+#include "cairn/net/http.hpp"
+#include "net/internal/server_impl.hpp"
+
+namespace cairn::net {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// "Sun, 22 Nov 2026 12:00:00 GMT" for the Date header, rebuilt once a second per thread.
+const std::string& http_date() {
+  thread_local std::time_t cached_second = 0;
+  thread_local std::string cached;
+  std::time_t now = std::time(nullptr);
+  if (now != cached_second) {
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    std::array<char, 64> text{};
+    std::size_t n = std::strftime(text.data(), text.size(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    cached.assign(text.data(), n);
+    cached_second = now;
+  }
+  return cached;
+}
+
+// Request IDs only need to be unique, not secret: a per-thread PRNG seeded from the OS.
+std::string new_request_id() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  uint64_t a = rng();
+  uint64_t b = rng();
+  std::string out(32, '0');
+  for (std::size_t i = 0; i < 16; ++i) {
+    out[i] = kHex[(a >> (i * 4)) & 0xF];
+    out[16 + i] = kHex[(b >> (i * 4)) & 0xF];
+  }
+  return out;
+}
+
+bool is_sane_request_id(std::string_view id) {
+  return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
+  });
+}
+
+std::string iso_time_now() {
+  auto now = std::chrono::system_clock::now();
+  std::time_t t = std::chrono::system_clock::to_time_t(now);
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::array<char, 40> text{};
+  std::size_t n = std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%S", &tm);
+  std::array<char, 8> frac{};
+  std::snprintf(frac.data(), frac.size(), ".%03dZ", static_cast<int>(ms));
+  return std::string(text.data(), n) + frac.data();
+}
+
+// Appends the status line, headers and body of `res` to `out`.
+void serialize(const Request& req, Response& res, bool close, std::string& out) {
+  out += "HTTP/1.1 ";
+  out += std::to_string(res.status);
+  out += ' ';
+  out += status_phrase(res.status);
+  out += "\r\n";
+  for (const auto& [name, value] : res.headers.fields()) {
+    out += name;
+    out += ": ";
+    out += value;
+    out += "\r\n";
+  }
+  out += "Content-Length: ";
+  out += std::to_string(res.body.size());
+  out += "\r\nDate: ";
+  out += http_date();
+  if (!req.request_id.empty()) {
+    out += "\r\nX-Request-Id: ";
+    out += req.request_id;
+  }
+  if (close) out += "\r\nConnection: close";
+  out += "\r\n\r\n";
+  if (req.method != "HEAD") out += res.body;
+}
+
+template <class Stream>
+class Connection final : public ConnectionBase,
+                         public std::enable_shared_from_this<Connection<Stream>> {
+ public:
+  Connection(std::shared_ptr<Server::Impl> server, Stream stream, std::string remote)
+      : server_(std::move(server)),
+        stream_(std::move(stream)),
+        timer_(stream_.get_executor()),
+        remote_(std::move(remote)) {
+    http_parser_settings_init(&settings_);
+    settings_.on_message_begin = &Connection::on_message_begin;
+    settings_.on_url = &Connection::on_url;
+    settings_.on_header_field = &Connection::on_header_field;
+    settings_.on_header_value = &Connection::on_header_value;
+    settings_.on_headers_complete = &Connection::on_headers_complete;
+    settings_.on_body = &Connection::on_body;
+    settings_.on_message_complete = &Connection::on_message_complete;
+    http_parser_init(&parser_, HTTP_REQUEST);
+    parser_.data = this;
+  }
+
+  void start() {
+    auto self = this->shared_from_this();
+    if constexpr (kTls) {
+      arm_timer(Clock::now() + server_->options.limits.request_timeout);
+      stream_.async_handshake(asio::ssl::stream_base::server, [self](const asio::error_code& ec) {
+        if (ec) return self->close();
+        self->read();
+      });
+    } else {
+      read();
+    }
+  }
+
+  void drain() override {
+    asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
+      self->draining_ = true;
+      if (!self->in_request_ && !self->writing_) self->close();
+    });
+  }
+
+  void close() override {
+    if (closed_) return;
+    closed_ = true;
+    timer_.cancel();
+    asio::error_code ignored;
+    socket().shutdown(asio::socket_base::shutdown_both, ignored);
+    socket().close(ignored);
+    server_->open_connections.fetch_sub(1);
+    server_->remove_connection(this);
+  }
+
+ private:
+  static constexpr bool kTls = std::is_same_v<Stream, asio::ssl::stream<asio::ip::tcp::socket>>;
+
+  auto& socket() {
+    if constexpr (kTls) {
+      return stream_.lowest_layer();
+    } else {
+      return stream_;
+    }
+  }
+
+  static Connection* of(http_parser* p) { return static_cast<Connection*>(p->data); }
+
+  // ---- Reading and timers
+
+  void read() {
+    if (closed_) return;
+    arm_timer(in_request_ ? request_start_ + server_->options.limits.request_timeout
+                          : Clock::now() + server_->options.limits.idle_timeout);
+    stream_.async_read_some(asio::buffer(buffer_), [self = this->shared_from_this()](
+                                                       const asio::error_code& ec, std::size_t n) {
+      self->on_read(ec, n);
+    });
+  }
+
+  void arm_timer(Clock::time_point deadline) {
+    timer_.expires_at(deadline);
+    timer_.async_wait([self = this->shared_from_this(),
+                       generation = ++timer_generation_](const asio::error_code& ec) {
+      if (ec || generation != self->timer_generation_ || self->closed_) return;
+      self->on_timeout();
+    });
+  }
+
+  void on_timeout() {
+    if (in_request_ && !writing_) {
+      refuse(408, ErrorCode::kDeadlineExceeded, "HTTP_REQUEST_TIMEOUT",
+             "the request took too long to arrive");
+      flush();
+    } else if (!writing_) {
+      close();  // idle keep-alive connection
+    }
+  }
+
+  void on_read(const asio::error_code& ec, std::size_t n) {
+    if (closed_) return;
+    if (ec) return close();  // EOF, reset, or our own close
+    std::size_t parsed = http_parser_execute(&parser_, &settings_, buffer_.data(), n);
+    if (refusal_status_ == 0 &&
+        (HTTP_PARSER_ERRNO(&parser_) != HPE_OK || parser_.upgrade != 0 || parsed != n)) {
+      if (parser_.upgrade != 0) {
+        refuse(501, ErrorCode::kUnimplemented, "HTTP_UPGRADE_UNSUPPORTED",
+               "protocol upgrades are not supported");
+      } else {
+        refuse(400, ErrorCode::kInvalidArgument, "HTTP_REQUEST_MALFORMED",
+               std::string("malformed request: ") +
+                   http_errno_name(static_cast<http_errno>(parser_.http_errno)));
+      }
+    }
+    answer_ready();
+    flush();
+  }
+
+  // Answers every complete request, in order; stops after one that closes the connection.
+  void answer_ready() {
+    for (auto& [req, keep_alive] : ready_) {
+      if (close_after_write_) break;
+      Response res;
+      auto started = Clock::now();
+      server_->handle(req, res);
+      // Decided after the handler: a drain that began while it ran closes this connection.
+      bool close = !keep_alive || draining_ || server_->draining();
+      serialize(req, res, close, out_);
+      auto latency = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
+      server_->requests.fetch_add(1);
+      server_->metrics.record(req.method, req.route.empty() ? "unmatched" : req.route, res.status,
+                              latency);
+      log(req, res.status, res.body.size(), latency);
+      if (close) close_after_write_ = true;
+    }
+    ready_.clear();
+  }
+
+  void flush() {
+    if (closed_) return;
+    if (out_.empty()) {
+      if (close_after_write_) return close();
+      return read();
+    }
+    writing_ = true;
+    sending_.swap(out_);
+    out_.clear();
+    asio::async_write(stream_, asio::buffer(sending_),
+                      [self = this->shared_from_this()](const asio::error_code& ec, std::size_t) {
+                        self->writing_ = false;
+                        self->sending_.clear();
+                        if (ec || self->closed_) return self->close();
+                        if (self->close_after_write_ || (self->draining_ && !self->in_request_)) {
+                          return self->close();
+                        }
+                        self->flush();
+                      });
+  }
+
+  // Answers with an error the server decided on (431, 413, 408, 400, ...) and closes after it.
+  void refuse(int status, ErrorCode code, std::string_view reason, const std::string& message) {
+    refusal_status_ = status;
+    Request req;
+    req.method = current_.method.empty() ? "GET" : current_.method;
+    req.path = current_.path;
+    req.request_id = new_request_id();
+    Response res;
+    res.error(code, reason, message);
+    res.status = status;
+    // Requests that already completed in this read are still answered, in order.
+    answer_ready();
+    serialize(req, res, true, out_);
+    close_after_write_ = true;
+    in_request_ = false;
+    server_->refused.fetch_add(1);
+    log(req, status, res.body.size(), std::chrono::microseconds(0));
+  }
+
+  void log(const Request& req, int status, std::size_t bytes, std::chrono::microseconds latency) {
+    if (!server_->options.access_log) return;
+    std::string line = "{\"time\":\"" + iso_time_now() + "\",\"request_id\":";
+    line += json_quote(req.request_id);
+    line += ",\"remote\":";
+    line += json_quote(remote_);
+    line += ",\"method\":";
+    line += json_quote(req.method);
+    line += ",\"path\":";
+    line += json_quote(req.path);
+    line += ",\"route\":";
+    line += json_quote(req.route);
+    line += ",\"status\":" + std::to_string(status);
+    line += ",\"bytes\":" + std::to_string(bytes);
+    char duration[32];
+    std::snprintf(duration, sizeof duration, "%.3f", static_cast<double>(latency.count()) / 1000.0);
+    line += ",\"duration_ms\":";
+    line += duration;
+    line += "}";
+    server_->log(line);
+  }
+
+  // ---- http-parser callbacks (return non-zero to stop parsing)
+
+  int header_limit_check(std::size_t more) {
+    header_bytes_ += more;
+    if (header_bytes_ > server_->options.limits.max_header_bytes) {
+      refuse(431, ErrorCode::kResourceExhausted, "HTTP_HEADERS_TOO_LARGE",
+             "the request line and headers exceed " +
+                 std::to_string(server_->options.limits.max_header_bytes) + " bytes");
+      return -1;
+    }
+    return 0;
+  }
+
+  static int on_message_begin(http_parser* p) {
+    Connection* c = of(p);
+    c->current_ = Request();
+    c->field_.clear();
+    c->value_.clear();
+    c->in_value_ = false;
+    c->header_bytes_ = 0;
+    c->in_request_ = true;
+    c->request_start_ = Clock::now();
+    return 0;
+  }
+
+  static int on_url(http_parser* p, const char* at, std::size_t n) {
+    Connection* c = of(p);
+    c->current_.target.append(at, n);
+    return c->header_limit_check(n);
+  }
+
+  // RFC 9110 5.6.2: a field name is a token.
+  static bool is_token(std::string_view name) {
+    static constexpr std::string_view kExtra = "!#$%&'*+-.^_`|~";
+    return !name.empty() && std::all_of(name.begin(), name.end(), [](char ch) {
+      return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+             kExtra.find(ch) != std::string_view::npos;
+    });
+  }
+
+  void push_header() {
+    if (!field_.empty()) current_.headers.add(std::move(field_), std::move(value_));
+    field_.clear();
+    value_.clear();
+  }
+
+  static int on_header_field(http_parser* p, const char* at, std::size_t n) {
+    Connection* c = of(p);
+    if (c->in_value_) {
+      c->push_header();
+      c->in_value_ = false;
+    }
+    if (c->field_.empty() && c->current_.headers.size() >= c->server_->options.limits.max_headers) {
+      c->refuse(431, ErrorCode::kResourceExhausted, "HTTP_HEADERS_TOO_MANY",
+                "a request may have at most " +
+                    std::to_string(c->server_->options.limits.max_headers) + " header fields");
+      return -1;
+    }
+    c->field_.append(at, n);
+    return c->header_limit_check(n);
+  }
+
+  static int on_header_value(http_parser* p, const char* at, std::size_t n) {
+    Connection* c = of(p);
+    c->in_value_ = true;
+    c->value_.append(at, n);
+    return c->header_limit_check(n);
+  }
+
+  static int on_headers_complete(http_parser* p) {
+    Connection* c = of(p);
+    c->push_header();
+    c->in_value_ = false;
+    Request& req = c->current_;
+    for (const auto& field : req.headers.fields()) {
+      if (!is_token(field.first)) {
+        c->refuse(400, ErrorCode::kInvalidArgument, "HTTP_REQUEST_MALFORMED",
+                  "a header field name is not a token");
+        return -1;
+      }
+    }
+    if (p->http_major != 1 || p->http_minor > 1) {
+      c->refuse(505, ErrorCode::kUnimplemented, "HTTP_VERSION_UNSUPPORTED",
+                "only HTTP/1.0 and HTTP/1.1 are served");
+      return -1;
+    }
+    req.method = http_method_str(static_cast<http_method>(p->method));
+    req.version_major = p->http_major;
+    req.version_minor = p->http_minor;
+    req.remote = c->remote_;
+    std::string_view target = req.target;
+    std::size_t q = target.find('?');
+    auto path = percent_decode(target.substr(0, q));
+    if (!path || path->empty() || path->front() != '/') {
+      c->refuse(400, ErrorCode::kInvalidArgument, "HTTP_REQUEST_MALFORMED",
+                "the request target is not an absolute path");
+      return -1;
+    }
+    req.path = std::move(*path);
+    if (q != std::string_view::npos) req.query = std::string(target.substr(q + 1));
+    auto id = req.headers.get("X-Request-Id");
+    req.request_id = id && is_sane_request_id(*id) ? std::string(*id) : new_request_id();
+
+    c->body_limit_ = c->server_->body_limit(req.method, req.path);
+    bool has_length = (p->flags & F_CONTENTLENGTH) != 0;
+    bool chunked = (p->flags & F_CHUNKED) != 0;
+    if (has_length && p->content_length > c->body_limit_) {
+      c->refuse(413, ErrorCode::kResourceExhausted, "HTTP_BODY_TOO_LARGE",
+                "the request body exceeds " + std::to_string(c->body_limit_) + " bytes");
+      return -1;
+    }
+    if (auto expect = req.headers.get("Expect")) {
+      if (!iequals(*expect, "100-continue")) {
+        c->refuse(417, ErrorCode::kFailedPrecondition, "HTTP_EXPECTATION_FAILED",
+                  "only Expect: 100-continue is understood");
+        return -1;
+      }
+      if ((has_length && p->content_length > 0) || chunked) {
+        c->out_ += "HTTP/1.1 100 Continue\r\n\r\n";
+      }
+    }
+    return 0;
+  }
+
+  static int on_body(http_parser* p, const char* at, std::size_t n) {
+    Connection* c = of(p);
+    if (c->current_.body.size() + n > c->body_limit_) {
+      c->refuse(413, ErrorCode::kResourceExhausted, "HTTP_BODY_TOO_LARGE",
+                "the request body exceeds " + std::to_string(c->body_limit_) + " bytes");
+      return -1;
+    }
+    c->current_.body.append(at, n);
+    return 0;
+  }
+
+  static int on_message_complete(http_parser* p) {
+    Connection* c = of(p);
+    c->ready_.emplace_back(std::move(c->current_), http_should_keep_alive(p) != 0);
+    c->current_ = Request();
+    c->in_request_ = false;
+    return 0;
+  }
+
+  std::shared_ptr<Server::Impl> server_;
+  Stream stream_;
+  asio::steady_timer timer_;
+  std::string remote_;
+  http_parser parser_{};
+  http_parser_settings settings_{};
+  std::array<char, 16 * 1024> buffer_{};
+
+  Request current_;
+  std::string field_;
+  std::string value_;
+  bool in_value_ = false;
+  std::size_t header_bytes_ = 0;
+  std::size_t body_limit_ = 0;
+  bool in_request_ = false;
+  Clock::time_point request_start_;
+  std::vector<std::pair<Request, bool>> ready_;  // complete requests and their keep-alive
+
+  std::string out_;      // to write next
+  std::string sending_;  // being written
+  bool writing_ = false;
+  bool close_after_write_ = false;
+  bool draining_ = false;
+  bool closed_ = false;
+  int refusal_status_ = 0;
+  uint64_t timer_generation_ = 0;
+};
+
+template <class Socket>
+std::string remote_of(const Socket& socket) {
+  asio::error_code ec;
+  auto ep = socket.remote_endpoint(ec);
+  if (ec) return "unknown";
+  std::string address = ep.address().to_string();
+  if (ep.address().is_v6()) address = "[" + address + "]";
+  return address + ":" + std::to_string(ep.port());
+}
+
+template <class Stream>
+void launch(const std::shared_ptr<Server::Impl>& server, Stream stream, std::string remote) {
+  server->accepted.fetch_add(1);
+  server->open_connections.fetch_add(1);
+  auto connection =
+      std::make_shared<Connection<Stream>>(server, std::move(stream), std::move(remote));
+  server->add_connection(connection);
+  connection->start();
+}
+
+}  // namespace
+
+void serve_tcp(const std::shared_ptr<Server::Impl>& server, asio::ip::tcp::socket socket) {
+  asio::error_code ignored;
+  socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+  std::string remote = remote_of(socket);
+  launch(server, std::move(socket), std::move(remote));
+}
+
+void serve_tls(const std::shared_ptr<Server::Impl>& server, asio::ip::tcp::socket socket,
+               const std::shared_ptr<asio::ssl::context>& tls) {
+  asio::error_code ignored;
+  socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+  std::string remote = remote_of(socket);
+  launch(server, asio::ssl::stream<asio::ip::tcp::socket>(std::move(socket), *tls),
+         std::move(remote));
+}
+
+void serve_unix(const std::shared_ptr<Server::Impl>& server,
+                asio::local::stream_protocol::socket socket) {
+  launch(server, std::move(socket), "unix");
+}
+
+void refuse_connection(const std::shared_ptr<Server::Impl>& server, asio::ip::tcp::socket socket) {
+  server->refused.fetch_add(1);
+  Request req;
+  req.method = "GET";
+  req.request_id = new_request_id();
+  Response res;
+  res.error(ErrorCode::kUnavailable, "HTTP_TOO_MANY_CONNECTIONS",
+            "the server has too many open connections");
+  auto out = std::make_shared<std::string>();
+  serialize(req, res, true, *out);
+  auto sock = std::make_shared<asio::ip::tcp::socket>(std::move(socket));
+  asio::async_write(*sock, asio::buffer(*out), [sock, out](const asio::error_code&, std::size_t) {
+    asio::error_code ignored;
+    sock->shutdown(asio::socket_base::shutdown_both, ignored);
+    sock->close(ignored);
+  });
+  server->log(
+      R"({"event":"connection_refused","status":503,"reason":"HTTP_TOO_MANY_CONNECTIONS"})");
+}
+
+}  // namespace cairn::net

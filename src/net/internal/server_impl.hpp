@@ -1,0 +1,104 @@
+// The state a Server shares with its connections: options, router, middleware, metrics and the
+// set of live connections (for draining).
+#pragma once
+
+#include <array>
+#include <asio.hpp>
+#include <asio/ssl.hpp>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+#include "cairn/net/server.hpp"
+
+namespace cairn::net {
+
+// One connection as the server sees it while draining.
+class ConnectionBase {
+ public:
+  virtual ~ConnectionBase() = default;
+  // Closes the connection now if it is between requests; otherwise marks it to close after the
+  // request in flight.
+  virtual void drain() = 0;
+  // Closes the connection now.
+  virtual void close() = 0;
+};
+
+// Request counts and latencies for /metrics.
+class Metrics {
+ public:
+  void record(const std::string& method, const std::string& route, int status,
+              std::chrono::microseconds latency);
+  std::string text(uint64_t open_connections) const;
+
+ private:
+  static constexpr std::array<double, 12> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                      0.05,   0.1,   0.25,   0.5,   1,    2.5};
+  mutable std::mutex mu_;
+  std::map<std::tuple<std::string, std::string, int>, uint64_t> requests_;
+  std::array<uint64_t, kBuckets.size()> bucket_counts_{};
+  uint64_t latency_count_ = 0;
+  double latency_sum_ = 0;
+};
+
+struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
+  Impl(Router r, ServerOptions o) : router(std::move(r)), options(std::move(o)) {}
+
+  // Runs middleware, CORS, /health, /metrics and the router for `req`; fills `res`.
+  void handle(Request& req, Response& res);
+  // The body limit for a request line (route option or server limit).
+  std::size_t body_limit(std::string_view method, std::string_view path) const;
+  void log(std::string_view line) const {
+    if (options.access_log) options.access_log(line);
+  }
+  void add_connection(const std::shared_ptr<ConnectionBase>& c);
+  void remove_connection(ConnectionBase* c);
+  bool draining() const { return draining_.load(); }
+
+  Router router;
+  ServerOptions options;
+  std::vector<Middleware> middleware;
+  asio::io_context io;
+  std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> tcp_acceptors;
+  std::vector<std::unique_ptr<asio::local::stream_protocol::acceptor>> unix_acceptors;
+  std::vector<std::string> endpoints;
+  std::vector<uint16_t> ports;
+  std::vector<std::string> unix_paths;
+  std::vector<std::shared_ptr<asio::ssl::context>> tls_contexts;  // per TLS listener
+  std::vector<bool> listener_is_tls;
+  std::vector<std::thread> threads;
+  std::unique_ptr<asio::signal_set> signals;
+  std::mutex state_mu;
+  std::condition_variable stopped_cv;
+  bool started = false;
+  bool stopped = false;
+  std::atomic<bool> draining_{false};
+
+  std::mutex connections_mu;
+  std::map<ConnectionBase*, std::weak_ptr<ConnectionBase>> connections;
+
+  Metrics metrics;
+  std::atomic<uint64_t> requests{0};
+  std::atomic<uint64_t> open_connections{0};
+  std::atomic<uint64_t> accepted{0};
+  std::atomic<uint64_t> refused{0};
+};
+
+// Starts serving one accepted plain TCP, TLS or unix connection.
+void serve_tcp(const std::shared_ptr<Server::Impl>& server, asio::ip::tcp::socket socket);
+void serve_tls(const std::shared_ptr<Server::Impl>& server, asio::ip::tcp::socket socket,
+               const std::shared_ptr<asio::ssl::context>& tls);
+void serve_unix(const std::shared_ptr<Server::Impl>& server,
+                asio::local::stream_protocol::socket socket);
+// Answers a connection over the limit with 503 and closes it.
+void refuse_connection(const std::shared_ptr<Server::Impl>& server, asio::ip::tcp::socket socket);
+
+}  // namespace cairn::net

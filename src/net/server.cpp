@@ -1,0 +1,410 @@
+// Server lifecycle: listeners, threads, graceful drain, and the built-in /health and /metrics.
+#include "cairn/net/server.hpp"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+
+#include "core/internal/private_files.hpp"
+#include "net/internal/server_impl.hpp"
+
+namespace cairn::net {
+namespace {
+
+Unexpected<Error> listen_failed(const std::string& where, const asio::error_code& ec) {
+  return fail(ErrorCode::kUnavailable, "NET_LISTEN_FAILED",
+              "cannot listen on " + where + ": " + ec.message());
+}
+
+// Whether a live server accepts connections on the unix socket `path`.
+bool unix_socket_alive(const std::string& path) {
+  asio::io_context io;
+  asio::local::stream_protocol::socket probe(io);
+  asio::error_code ec;
+  probe.connect(asio::local::stream_protocol::endpoint(path), ec);
+  return !ec;
+}
+
+}  // namespace
+
+// ---- Metrics
+
+void Metrics::record(const std::string& method, const std::string& route, int status,
+                     std::chrono::microseconds latency) {
+  double seconds = static_cast<double>(latency.count()) / 1e6;
+  std::lock_guard lock(mu_);
+  ++requests_[{method, route, status}];
+  for (std::size_t i = 0; i < kBuckets.size(); ++i) {
+    if (seconds <= kBuckets[i]) ++bucket_counts_[i];
+  }
+  ++latency_count_;
+  latency_sum_ += seconds;
+}
+
+std::string Metrics::text(uint64_t open_connections) const {
+  std::string out;
+  out += "# HELP cairn_http_requests_total HTTP requests answered, by method, route and status.\n";
+  out += "# TYPE cairn_http_requests_total counter\n";
+  std::lock_guard lock(mu_);
+  for (const auto& [key, count] : requests_) {
+    const auto& [method, route, status] = key;
+    out += "cairn_http_requests_total{method=" + json_quote(method) +
+           ",route=" + json_quote(route) + ",status=\"" + std::to_string(status) + "\"} " +
+           std::to_string(count) + "\n";
+  }
+  out += "# HELP cairn_http_request_duration_seconds Time to answer a request.\n";
+  out += "# TYPE cairn_http_request_duration_seconds histogram\n";
+  for (std::size_t i = 0; i < kBuckets.size(); ++i) {
+    char le[32];
+    std::snprintf(le, sizeof le, "%g", kBuckets[i]);
+    out += "cairn_http_request_duration_seconds_bucket{le=\"" + std::string(le) + "\"} " +
+           std::to_string(bucket_counts_[i]) + "\n";
+  }
+  out += "cairn_http_request_duration_seconds_bucket{le=\"+Inf\"} " +
+         std::to_string(latency_count_) + "\n";
+  char sum[64];
+  std::snprintf(sum, sizeof sum, "%.6f", latency_sum_);
+  out += "cairn_http_request_duration_seconds_sum " + std::string(sum) + "\n";
+  out += "cairn_http_request_duration_seconds_count " + std::to_string(latency_count_) + "\n";
+  out += "# HELP cairn_http_open_connections Connections open now.\n";
+  out += "# TYPE cairn_http_open_connections gauge\n";
+  out += "cairn_http_open_connections " + std::to_string(open_connections) + "\n";
+  return out;
+}
+
+// ---- Impl
+
+std::size_t Server::Impl::body_limit(std::string_view method, std::string_view path) const {
+  const RouteOptions* route = router.options_for(method, path);
+  if (route != nullptr && route->max_body_bytes > 0) return route->max_body_bytes;
+  return options.limits.max_body_bytes;
+}
+
+void Server::Impl::add_connection(const std::shared_ptr<ConnectionBase>& c) {
+  std::lock_guard lock(connections_mu);
+  connections[c.get()] = c;
+}
+
+void Server::Impl::remove_connection(ConnectionBase* c) {
+  std::lock_guard lock(connections_mu);
+  connections.erase(c);
+}
+
+void Server::Impl::handle(Request& req, Response& res) {
+  const CorsOptions& cors = options.cors;
+  std::optional<std::string_view> origin = req.headers.get("Origin");
+  bool cors_allowed = false;
+  if (origin && !cors.allowed_origins.empty()) {
+    for (const std::string& allowed : cors.allowed_origins) {
+      if (allowed == "*" || allowed == *origin) cors_allowed = true;
+    }
+  }
+  auto add_cors = [&] {
+    if (!cors_allowed) return;
+    bool any = cors.allowed_origins.size() == 1 && cors.allowed_origins[0] == "*";
+    res.headers.set("Access-Control-Allow-Origin", any ? "*" : std::string(*origin));
+    if (!any) res.headers.set("Vary", "Origin");
+  };
+  if (cors_allowed && req.method == "OPTIONS" &&
+      req.headers.contains("Access-Control-Request-Method")) {
+    res.status = 204;
+    add_cors();
+    std::string methods;
+    for (const auto& [method, pattern] : router.routes()) {
+      if (methods.find(method) == std::string::npos) {
+        if (!methods.empty()) methods += ", ";
+        methods += method;
+      }
+    }
+    res.headers.set("Access-Control-Allow-Methods", methods);
+    res.headers.set("Access-Control-Allow-Headers", cors.allowed_headers);
+    res.headers.set("Access-Control-Max-Age", std::to_string(cors.max_age.count()));
+    return;
+  }
+
+  bool routed = router.options_for(req.method, req.path) != nullptr;
+  if (!routed && (req.method == "GET" || req.method == "HEAD") && req.path == "/health") {
+    req.route = "/health";
+    std::string body = "{\"status\":";
+    std::string components;
+    bool healthy = !draining();
+    for (const auto& [name, check] : options.health_checks) {
+      Status s = check();
+      if (!components.empty()) components += ",";
+      components += json_quote(name) + ":{\"status\":" + (s ? "\"ok\"" : "\"failing\"");
+      if (!s) components += ",\"reason\":" + json_quote(s.error().reason);
+      components += "}";
+      healthy = healthy && s.has_value();
+    }
+    body += healthy ? "\"ok\"" : (draining() ? "\"draining\"" : "\"failing\"");
+    body += ",\"components\":{\"http\":{\"status\":";
+    body += draining() ? "\"draining\"}" : "\"ok\"}";
+    if (!components.empty()) body += "," + components;
+    body += "}}";
+    res.json_text(std::move(body), healthy ? 200 : 503);
+    add_cors();
+    return;
+  }
+  if (!routed && (req.method == "GET" || req.method == "HEAD") && req.path == "/metrics") {
+    req.route = "/metrics";
+    res.status = 200;
+    res.headers.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    res.body = metrics.text(open_connections.load());
+    return;
+  }
+
+  try {
+    for (const Middleware& m : middleware) {
+      if (!m(req, res)) {
+        add_cors();
+        return;
+      }
+    }
+    Router::Match match = router.match(req, res);
+    if (match.handler != nullptr) (*match.handler)(req, res);
+  } catch (const std::exception& e) {
+    res = Response();
+    res.error(ErrorCode::kInternal, "HTTP_HANDLER_FAILED", e.what());
+    log(R"({"event":"handler_failed","route":)" + json_quote(req.route) + "}");
+  } catch (...) {
+    res = Response();
+    res.error(ErrorCode::kInternal, "HTTP_HANDLER_FAILED", "a handler threw");
+  }
+  add_cors();
+}
+
+// ---- Server
+
+Server::Server(Router router, ServerOptions options)
+    : impl_(std::make_shared<Impl>(std::move(router), std::move(options))) {}
+
+Server::~Server() { stop(std::chrono::milliseconds(0)); }
+
+void Server::use(Middleware middleware) { impl_->middleware.push_back(std::move(middleware)); }
+
+namespace {
+
+template <class Acceptor, class Serve>
+void accept_loop(const std::shared_ptr<Server::Impl>& server, Acceptor& acceptor, Serve serve) {
+  acceptor.async_accept(
+      asio::make_strand(server->io),
+      [server, &acceptor, serve](const asio::error_code& ec, auto socket) mutable {
+        if (ec == asio::error::operation_aborted || server->draining()) return;
+        if (!ec) serve(server, std::move(socket));
+        accept_loop(server, acceptor, serve);
+      });
+}
+
+}  // namespace
+
+Status Server::listen_tcp(std::string_view host, uint16_t port) {
+  asio::error_code ec;
+  asio::ip::address address = asio::ip::make_address(std::string(host), ec);
+  if (ec) {
+    return fail(ErrorCode::kInvalidArgument, "NET_ADDRESS_INVALID",
+                "not an IP address: " + std::string(host));
+  }
+  asio::ip::tcp::endpoint endpoint(address, port);
+  auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(impl_->io);
+  std::string where = (address.is_v6() ? "[" + address.to_string() + "]" : address.to_string()) +
+                      ":" + std::to_string(port);
+  acceptor->open(endpoint.protocol(), ec);
+  if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec && address.is_v6()) acceptor->set_option(asio::ip::v6_only(true), ec);
+  if (!ec) acceptor->bind(endpoint, ec);
+  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return listen_failed(where, ec);
+  uint16_t bound = acceptor->local_endpoint().port();
+  std::string name = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
+  impl_->endpoints.push_back(name + ":" + std::to_string(bound));
+  impl_->ports.push_back(bound);
+  impl_->listener_is_tls.push_back(false);
+  impl_->tls_contexts.push_back(nullptr);
+  impl_->tcp_acceptors.push_back(std::move(acceptor));
+  return ok_status();
+}
+
+Status Server::listen_tls(std::string_view host, uint16_t port, const TlsOptions& tls) {
+  auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+  asio::error_code ec;
+  context->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                           asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                           asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use,
+                       ec);
+  if (!ec) context->use_certificate_chain_file(tls.certificate_file, ec);
+  if (!ec) context->use_private_key_file(tls.private_key_file, asio::ssl::context::pem, ec);
+  if (ec) {
+    return fail(ErrorCode::kInvalidArgument, "NET_TLS_CONFIG_INVALID",
+                "cannot use the TLS certificate and key: " + ec.message());
+  }
+  CAIRN_TRY(listen_tcp(host, port));
+  impl_->listener_is_tls.back() = true;
+  impl_->tls_contexts.back() = std::move(context);
+  return ok_status();
+}
+
+Status Server::listen_unix(const std::string& path) {
+  if (path.empty() || path.size() >= sizeof(sockaddr_un::sun_path)) {
+    return fail(ErrorCode::kInvalidArgument, "NET_SOCKET_PATH_INVALID",
+                "a unix socket path is 1 to " + std::to_string(sizeof(sockaddr_un::sun_path) - 1) +
+                    " bytes");
+  }
+  std::filesystem::path p(path);
+  if (p.has_parent_path()) {
+    if (int err = cairn::internal::make_private_directories(p.parent_path()); err != 0) {
+      return fail(ErrorCode::kUnavailable, "NET_LISTEN_FAILED",
+                  "cannot create the socket's directory: " + std::system_category().message(err));
+    }
+  }
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) == 0) {
+    if (!S_ISSOCK(st.st_mode)) {
+      return fail(ErrorCode::kFailedPrecondition, "NET_SOCKET_PATH_INVALID",
+                  path + " exists and is not a socket");
+    }
+    if (unix_socket_alive(path)) {
+      return fail(ErrorCode::kFailedPrecondition, "NET_SOCKET_IN_USE",
+                  "a live server listens on " + path);
+    }
+    ::unlink(path.c_str());  // stale: its server is gone
+  }
+  auto acceptor = std::make_unique<asio::local::stream_protocol::acceptor>(impl_->io);
+  asio::error_code ec;
+  asio::local::stream_protocol::endpoint endpoint(path);
+  acceptor->open(endpoint.protocol(), ec);
+  // Bind with a umask that leaves the socket 0600 from the first moment it exists.
+  mode_t old_mask = ::umask(0177);
+  if (!ec) acceptor->bind(endpoint, ec);
+  ::umask(old_mask);
+  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return listen_failed(path, ec);
+  ::chmod(path.c_str(), 0600);
+  impl_->endpoints.push_back("unix:" + path);
+  impl_->ports.push_back(0);
+  impl_->unix_paths.push_back(path);
+  impl_->unix_acceptors.push_back(std::move(acceptor));
+  return ok_status();
+}
+
+std::vector<std::string> Server::endpoints() const { return impl_->endpoints; }
+
+uint16_t Server::port(std::size_t index) const {
+  return index < impl_->ports.size() ? impl_->ports[index] : 0;
+}
+
+Status Server::start(unsigned threads) {
+  std::lock_guard lock(impl_->state_mu);
+  if (impl_->started || (impl_->tcp_acceptors.empty() && impl_->unix_acceptors.empty())) {
+    return fail(ErrorCode::kFailedPrecondition, "NET_SERVER_STATE",
+                impl_->started ? "the server was started already" : "the server has no listener");
+  }
+  impl_->started = true;
+  std::shared_ptr<Impl> impl = impl_;
+  std::size_t limit = impl->options.limits.max_connections;
+  for (std::size_t i = 0; i < impl->tcp_acceptors.size(); ++i) {
+    std::shared_ptr<asio::ssl::context> tls = impl->tls_contexts[i];
+    accept_loop(impl, *impl->tcp_acceptors[i],
+                [tls, limit](const std::shared_ptr<Impl>& s, asio::ip::tcp::socket socket) {
+                  if (s->open_connections.load() >= limit) {
+                    refuse_connection(s, std::move(socket));
+                  } else if (tls) {
+                    serve_tls(s, std::move(socket), tls);
+                  } else {
+                    serve_tcp(s, std::move(socket));
+                  }
+                });
+  }
+  for (auto& acceptor : impl->unix_acceptors) {
+    accept_loop(impl, *acceptor,
+                [](const std::shared_ptr<Impl>& s, asio::local::stream_protocol::socket socket) {
+                  serve_unix(s, std::move(socket));
+                });
+  }
+  if (threads == 0) threads = std::max(1U, std::thread::hardware_concurrency());
+  for (unsigned i = 0; i < threads; ++i) {
+    impl->threads.emplace_back([impl] {
+      asio::executor_work_guard<asio::io_context::executor_type> guard(impl->io.get_executor());
+      (void)guard;
+      impl->io.run();
+    });
+  }
+  return ok_status();
+}
+
+void Server::stop(std::chrono::milliseconds drain) {
+  std::shared_ptr<Impl> impl = impl_;
+  {
+    std::lock_guard lock(impl->state_mu);
+    if (impl->stopped) return;
+    impl->stopped = true;
+  }
+  impl->draining_.store(true);
+  // Stop accepting (on the io threads, where the acceptors live).
+  asio::post(impl->io, [impl] {
+    asio::error_code ec;
+    for (auto& a : impl->tcp_acceptors) a->close(ec);
+    for (auto& a : impl->unix_acceptors) a->close(ec);
+  });
+  std::vector<std::shared_ptr<ConnectionBase>> live;
+  {
+    std::lock_guard lock(impl->connections_mu);
+    for (auto& [ptr, weak] : impl->connections) {
+      if (auto c = weak.lock()) live.push_back(std::move(c));
+    }
+  }
+  for (auto& c : live) c->drain();
+  auto deadline = std::chrono::steady_clock::now() + drain;
+  while (impl->open_connections.load() > 0 && std::chrono::steady_clock::now() < deadline &&
+         !impl->threads.empty()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  impl->io.stop();
+  for (std::thread& t : impl->threads) {
+    if (t.joinable()) t.join();
+  }
+  impl->threads.clear();
+  for (const std::string& path : impl->unix_paths) ::unlink(path.c_str());
+  impl->signals.reset();
+  {
+    std::lock_guard lock(impl->state_mu);
+    impl->started = false;
+  }
+  impl->stopped_cv.notify_all();
+}
+
+void Server::stop_on_signals() {
+  impl_->signals = std::make_unique<asio::signal_set>(impl_->io, SIGTERM, SIGINT);
+  std::weak_ptr<Impl> weak = impl_;
+  Server* self = this;
+  impl_->signals->async_wait([self, weak](const asio::error_code& ec, int) {
+    if (ec || weak.expired()) return;
+    // stop() joins the io threads, so it cannot run on one of them.
+    std::thread([self] { self->stop(); }).detach();
+  });
+}
+
+void Server::wait() {
+  std::unique_lock lock(impl_->state_mu);
+  impl_->stopped_cv.wait(lock, [&] { return impl_->stopped && !impl_->started; });
+}
+
+ServerStats Server::stats() const {
+  ServerStats s;
+  s.requests = impl_->requests.load();
+  s.open_connections = impl_->open_connections.load();
+  s.accepted_connections = impl_->accepted.load();
+  s.refused_requests = impl_->refused.load();
+  return s;
+}
+
+std::string Server::metrics_text() const {
+  return impl_->metrics.text(impl_->open_connections.load());
+}
+
+}  // namespace cairn::net
