@@ -969,7 +969,7 @@ static void soft_deletes(const char* uri) {
 /* Runs every flow on its own database: "memory:", or a new file when sqlite is non-zero. */
 static void engine_flows(int sqlite) {
   static void (*const flows[])(const char*) = {
-      orgs_projects_environments, versions_and_time, access_rules,  service_accounts,
+      orgs_projects_environments, versions_and_time, access_rules,   service_accounts,
       export_and_import,          rotation_in_place, null_arguments, soft_deletes};
   char uri[128];
   size_t i;

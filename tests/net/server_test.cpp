@@ -232,8 +232,7 @@ TEST_F(ServerTest, MalformedRequestsGet400AndAClosedConnection) {
     EXPECT_EQ(status_of(r), 505);
     EXPECT_NE(r.find("HTTP_VERSION_UNSUPPORTED"), std::string::npos);
   }
-  for (std::string bad : {"GARBAGE\r\n\r\n",
-                          "GET /plaintext HTTP/1.1\r\nBad Header: x\r\n\r\n",
+  for (std::string bad : {"GARBAGE\r\n\r\n", "GET /plaintext HTTP/1.1\r\nBad Header: x\r\n\r\n",
                           "GET /plaintext HTTP/1.1\r\nX: a\x01"
                           "b\r\n\r\n",
                           "GET plaintext HTTP/1.1\r\n\r\n"}) {
