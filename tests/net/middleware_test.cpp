@@ -1,0 +1,170 @@
+// Authentication and rate limiting middleware, and PID files.
+#include "cairn/net/middleware.hpp"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "cairn/engine.hpp"
+#include "cairn/net/pid_file.hpp"
+#include "support/temp_dir.hpp"
+
+namespace cairn::net {
+namespace {
+
+using namespace std::chrono_literals;
+
+// One request on a fresh connection; the raw response.
+std::string exchange(uint16_t port, const std::string& request) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::string out;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+    std::string full = request + "Connection: close\r\n\r\n";
+    (void)!::send(fd, full.data(), full.size(), MSG_NOSIGNAL);
+    char buf[4096];
+    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) {
+      out.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+  ::close(fd);
+  return out;
+}
+
+int status_of(const std::string& r) { return r.size() < 12 ? 0 : std::stoi(r.substr(9, 3)); }
+std::string body_of(const std::string& r) { return r.substr(r.find("\r\n\r\n") + 4); }
+
+class MiddlewareTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    engine_ = std::move(*Engine::open("memory:"));
+    Router router;
+    ASSERT_TRUE(router.add("GET", "/whoami", [](const Request& req, Response& res) {
+      res.text(req.subject.empty() ? "anonymous" : req.subject);
+    }));
+    ASSERT_TRUE(router.add("GET", "/api/public/info", [](const Request& req, Response& res) {
+      res.text(req.subject.empty() ? "anonymous" : req.subject);
+    }));
+    server_ = std::make_unique<Server>(std::move(router));
+  }
+  void start() {
+    ASSERT_TRUE(server_->listen_tcp("127.0.0.1", 0));
+    ASSERT_TRUE(server_->start(1));
+  }
+  std::string get(const std::string& path, const std::string& headers = "") {
+    return exchange(server_->port(), "GET " + path + " HTTP/1.1\r\nHost: x\r\n" + headers);
+  }
+  void TearDown() override { server_->stop(1s); }
+
+  std::unique_ptr<Engine> engine_;
+  std::unique_ptr<Server> server_;
+};
+
+TEST_F(MiddlewareTest, AuthenticatesSessionsApiKeysAndJwts) {
+  auth::AuthService& auth = engine_->auth();
+  auto user = auth.create_user("ada@example.com", "Ada");
+  ASSERT_TRUE(user);
+  auto session = auth.create_session(user->id);
+  ASSERT_TRUE(session);
+  auto key = auth.create_api_key("sa-ci");
+  ASSERT_TRUE(key);
+  auto hmac = auth::JwtKey::hmac(Bytes(32, 7));
+  ASSERT_TRUE(hmac);
+  auth::JwtKeySet keys;
+  ASSERT_TRUE(keys.add(*hmac));
+  AuthenticateOptions options;
+  options.jwt_keys = &keys;
+  options.jwt_options.algorithms = {auth::JwtAlgorithm::kHs256};
+  options.public_paths = {"/health", "/api/public/*"};
+  server_->use(authenticate(auth, options));
+  start();
+
+  std::string r = get("/whoami");
+  EXPECT_EQ(status_of(r), 401);
+  EXPECT_NE(r.find("AUTH_CREDENTIALS_MISSING"), std::string::npos);
+  EXPECT_NE(r.find("WWW-Authenticate: Bearer"), std::string::npos);
+  EXPECT_EQ(body_of(get("/api/public/info")), "anonymous");
+  EXPECT_EQ(status_of(get("/health")), 200);
+
+  EXPECT_EQ(body_of(get("/whoami", "Authorization: Bearer " + session->token + "\r\n")), user->id);
+  EXPECT_EQ(body_of(get("/whoami", "X-API-Key: " + key->secret + "\r\n")), "sa-ci");
+  auto jwt = auth::jwt_encode(R"({"sub":"bob","exp":4102444800})", *hmac);
+  ASSERT_TRUE(jwt);
+  EXPECT_EQ(body_of(get("/whoami", "Authorization: Bearer " + *jwt + "\r\n")), "bob");
+
+  // Bad credentials are refused even on public paths.
+  r = get("/api/public/info", "Authorization: Bearer cairn_s_nope\r\n");
+  EXPECT_EQ(status_of(r), 401);
+  EXPECT_NE(r.find("AUTH_TOKEN_INVALID"), std::string::npos);
+  EXPECT_EQ(status_of(get("/whoami", "Authorization: Basic YTpi\r\n")), 401);
+  std::string forged = *jwt;
+  forged.back() = forged.back() == 'A' ? 'B' : 'A';
+  EXPECT_EQ(status_of(get("/whoami", "Authorization: Bearer " + forged + "\r\n")), 401);
+  ASSERT_TRUE(auth.revoke_session(session->token));
+  EXPECT_EQ(status_of(get("/whoami", "Authorization: Bearer " + session->token + "\r\n")), 401);
+}
+
+TEST_F(MiddlewareTest, RateLimitsPerCallerWithRetryAfter) {
+  auto limiter = auth::MemoryRateLimiter::create({0.5, 2});
+  ASSERT_TRUE(limiter);
+  server_->use(rate_limit(**limiter));
+  start();
+  EXPECT_EQ(status_of(get("/whoami")), 200);
+  EXPECT_EQ(status_of(get("/whoami")), 200);
+  std::string r = get("/whoami");
+  EXPECT_EQ(status_of(r), 429);
+  EXPECT_NE(r.find("AUTH_RATE_LIMITED"), std::string::npos);
+  EXPECT_NE(r.find("Retry-After: 2\r\n"), std::string::npos);
+}
+
+TEST(PidFileTest, OneOwnerAtATimeAndCrashesAreDetected) {
+  testing::TempDir dir;
+  std::string path = dir.file("run/server.pid");
+  {
+    auto pid = PidFile::acquire(path);
+    ASSERT_TRUE(pid) << pid.error().to_string();
+    EXPECT_FALSE(pid->previous_pid());
+    struct stat st {};
+    ASSERT_EQ(::stat(path.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600U);
+    EXPECT_EQ(PidFile::running_pid(path), ::getpid());
+    auto second = PidFile::acquire(path);
+    EXPECT_EQ(second.error().reason, "NET_ALREADY_RUNNING");
+  }
+  EXPECT_NE(::access(path.c_str(), F_OK), 0);  // removed on release
+  EXPECT_FALSE(PidFile::running_pid(path));
+
+  // A child takes the file and dies without cleaning up: the next start sees the crash.
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto pid = PidFile::acquire(path);
+    if (!pid) ::_exit(1);
+    ::_exit(0);  // no destructor: the file stays, the lock goes with the process
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_FALSE(PidFile::running_pid(path));  // stale
+  auto recovered = PidFile::acquire(path);
+  ASSERT_TRUE(recovered);
+  EXPECT_EQ(recovered->previous_pid(), child);
+  std::ifstream in(path);
+  int64_t written = 0;
+  in >> written;
+  EXPECT_EQ(written, ::getpid());
+}
+
+}  // namespace
+}  // namespace cairn::net
