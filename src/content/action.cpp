@@ -34,28 +34,28 @@ struct ActionDefinition {
   std::size_t content_max = 0;  // 0: content need not be a string
 };
 
-constexpr Field O = Field::kOptional;
-constexpr Field R = Field::kRequired;
-constexpr Field X = Field::kForbidden;
+constexpr Field kOpt = Field::kOptional;
+constexpr Field kReq = Field::kRequired;
+constexpr Field kNo = Field::kForbidden;
 
 constexpr std::array<ActionDefinition, 17> kDefinitions = {{
-    {"CONN", O, R, X, X, X, 0, 500},
-    {"FLLW", O, R, X, X, X, 0, 500},
-    {"POST", R, O, O, O, O, 1, 50000},
-    {"REACT", X, O, X, R, O},
-    {"CMNT", R, O, R, O, O, 1, 10000},
-    {"MSG", R, O, O, O, O},
-    {"REPOST", O, O, X, R, X},
-    {"APRV", X, O, O, R, X},
-    {"STAT", R, O, R, O, X},
-    {"IDP:REG", R, R, X, X, X},
-    {"PRES", O, O, O, R, X},
-    {"SUBS", O, R, X, R, X},
-    {"FSHR", R, R, X, R, X},
-    {"CONV", R, O, X, X, O},
-    {"INVT", O, R, X, R, X},
-    {"PRINVT", R, R, X, X, X},
-    {"APKG", R, X, X, X, R},
+    {"CONN", kOpt, kReq, kNo, kNo, kNo, 0, 500},
+    {"FLLW", kOpt, kReq, kNo, kNo, kNo, 0, 500},
+    {"POST", kReq, kOpt, kOpt, kOpt, kOpt, 1, 50000},
+    {"REACT", kNo, kOpt, kNo, kReq, kOpt},
+    {"CMNT", kReq, kOpt, kReq, kOpt, kOpt, 1, 10000},
+    {"MSG", kReq, kOpt, kOpt, kOpt, kOpt},
+    {"REPOST", kOpt, kOpt, kNo, kReq, kNo},
+    {"APRV", kNo, kOpt, kOpt, kReq, kNo},
+    {"STAT", kReq, kOpt, kReq, kOpt, kNo},
+    {"IDP:REG", kReq, kReq, kNo, kNo, kNo},
+    {"PRES", kOpt, kOpt, kOpt, kReq, kNo},
+    {"SUBS", kOpt, kReq, kNo, kReq, kNo},
+    {"FSHR", kReq, kReq, kNo, kReq, kNo},
+    {"CONV", kReq, kOpt, kNo, kNo, kOpt},
+    {"INVT", kOpt, kReq, kNo, kReq, kNo},
+    {"PRINVT", kReq, kReq, kNo, kNo, kNo},
+    {"APKG", kReq, kNo, kNo, kNo, kReq},
 }};
 
 Unexpected<Error> invalid(std::string message) {

@@ -9,6 +9,7 @@
 #include <ctime>
 #include <random>
 
+#include "cairn/net/event_stream.hpp"
 #include "cairn/net/http.hpp"
 #include "net/internal/server_impl.hpp"
 
@@ -131,7 +132,7 @@ class Connection final : public ConnectionBase,
   void drain() override {
     asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
       self->draining_ = true;
-      if (!self->in_request_ && !self->writing_) self->close();
+      if (self->streaming_ || (!self->in_request_ && !self->writing_)) self->close();
     });
   }
 
@@ -139,6 +140,7 @@ class Connection final : public ConnectionBase,
     if (closed_) return;
     closed_ = true;
     timer_.cancel();
+    if (events_) events_->detach();
     asio::error_code ignored;
     socket().shutdown(asio::socket_base::shutdown_both, ignored);
     socket().close(ignored);
@@ -162,9 +164,12 @@ class Connection final : public ConnectionBase,
   // ---- Reading and timers
 
   void read() {
-    if (closed_) return;
-    arm_timer(in_request_ ? request_start_ + server_->options.limits.request_timeout
-                          : Clock::now() + server_->options.limits.idle_timeout);
+    if (closed_ || reading_) return;
+    if (!streaming_) {
+      arm_timer(in_request_ ? request_start_ + server_->options.limits.request_timeout
+                            : Clock::now() + server_->options.limits.idle_timeout);
+    }
+    reading_ = true;
     stream_.async_read_some(asio::buffer(buffer_), [self = this->shared_from_this()](
                                                        const asio::error_code& ec, std::size_t n) {
       self->on_read(ec, n);
@@ -191,8 +196,10 @@ class Connection final : public ConnectionBase,
   }
 
   void on_read(const asio::error_code& ec, std::size_t n) {
+    reading_ = false;
     if (closed_) return;
-    if (ec) return close();  // EOF, reset, or our own close
+    if (ec) return close();         // EOF, reset, or our own close
+    if (streaming_) return read();  // an event-stream client has nothing more to say
     std::size_t parsed = http_parser_execute(&parser_, &settings_, buffer_.data(), n);
     if (refusal_status_ == 0 &&
         (HTTP_PARSER_ERRNO(&parser_) != HPE_OK || parser_.upgrade != 0 || parsed != n)) {
@@ -218,6 +225,12 @@ class Connection final : public ConnectionBase,
       server_->handle(req, res);
       // Decided after the handler: a drain that began while it ran closes this connection.
       bool close = !keep_alive || draining_ || server_->draining();
+      if (res.events && res.status == 200 && !draining_ && !server_->draining()) {
+        start_events(req, res);
+        log(req, res.status, 0,
+            std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started));
+        break;  // the connection now belongs to the stream; later requests go unanswered
+      }
       serialize(req, res, close, out_);
       auto latency = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
       server_->requests.fetch_add(1);
@@ -227,6 +240,40 @@ class Connection final : public ConnectionBase,
       if (close) close_after_write_ = true;
     }
     ready_.clear();
+  }
+
+  // Answers with the headers of an event stream and hands the connection to it.
+  void start_events(const Request& req, Response& res) {
+    streaming_ = true;
+    events_ = res.events;
+    res.headers.set("Content-Type", "text/event-stream");
+    res.headers.set("Cache-Control", "no-cache");
+    out_ += "HTTP/1.1 200 OK\r\n";
+    for (const auto& [name, value] : res.headers.fields()) {
+      out_.append(name).append(": ").append(value).append("\r\n");
+    }
+    out_.append("Date: ").append(http_date()).append("\r\nX-Request-Id: ");
+    out_.append(req.request_id).append("\r\nConnection: close\r\n\r\n");
+    timer_.cancel();
+    std::weak_ptr<Connection> weak = this->shared_from_this();
+    auto executor = stream_.get_executor();
+    events_->attach(
+        [weak, executor](std::string text) {
+          asio::post(executor, [weak, text = std::move(text)]() mutable {
+            auto self = weak.lock();
+            if (!self || self->closed_) return;
+            self->out_ += text;
+            if (!self->writing_) self->flush();
+          });
+        },
+        [weak, executor] {
+          asio::post(executor, [weak] {
+            auto self = weak.lock();
+            if (!self || self->closed_) return;
+            self->close_after_write_ = true;
+            if (!self->writing_) self->flush();
+          });
+        });
   }
 
   void flush() {
@@ -458,6 +505,9 @@ class Connection final : public ConnectionBase,
   bool close_after_write_ = false;
   bool draining_ = false;
   bool closed_ = false;
+  bool reading_ = false;
+  bool streaming_ = false;
+  std::shared_ptr<EventStream> events_;
   int refusal_status_ = 0;
   uint64_t timer_generation_ = 0;
 };

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "cairn/net/event_stream.hpp"
 #include "support/temp_dir.hpp"
 
 namespace cairn::net {
@@ -435,6 +436,64 @@ TEST_F(ServerTest, GracefulStopFinishesTheRequestInFlight) {
   stopper.join();
   Client after(port_);
   EXPECT_FALSE(after.connected());
+}
+
+TEST(ServerEventsTest, StreamsServerSentEventsUntilEitherSideCloses) {
+  std::mutex mu;
+  std::vector<std::shared_ptr<EventStream>> streams;
+  Router r;
+  ASSERT_TRUE(r.add("GET", "/events", [&](const Request&, Response& res) {
+    auto stream = std::make_shared<EventStream>();
+    stream->send("hello", "queued before the connection took the stream");
+    std::lock_guard lock(mu);
+    streams.push_back(stream);
+    res.events = stream;
+  }));
+  Server server(std::move(r));
+  ASSERT_TRUE(server.listen_tcp("127.0.0.1", 0));
+  ASSERT_TRUE(server.start(2));
+  auto stream_at = [&](std::size_t i) {
+    for (int tries = 0; tries < 500; ++tries) {
+      {
+        std::lock_guard lock(mu);
+        if (streams.size() > i) return streams[i];
+      }
+      std::this_thread::sleep_for(2ms);
+    }
+    return std::shared_ptr<EventStream>();
+  };
+  {
+    Client c(server.port());
+    c.send("GET /events HTTP/1.1\r\nHost: x\r\n\r\n");
+    auto stream = stream_at(0);
+    ASSERT_TRUE(stream);
+    EXPECT_TRUE(stream->send("job", "{\"id\":7,\n\"state\":\"done\"}", "42"));
+    stream->close();
+    std::string got = c.read_all();
+    EXPECT_EQ(status_of(got), 200);
+    EXPECT_NE(got.find("Content-Type: text/event-stream\r\n"), std::string::npos);
+    EXPECT_EQ(got.find("Content-Length"), std::string::npos);
+    EXPECT_TRUE(
+        got.ends_with("\r\n\r\nevent: hello\ndata: queued before the connection took the stream\n\n"
+                      "event: job\nid: 42\ndata: {\"id\":7,\ndata: \"state\":\"done\"}\n\n"))
+        << got;
+    EXPECT_FALSE(stream->send("job", "after close"));
+  }
+  {
+    // The client leaves: the producer learns it from send().
+    auto c = std::make_unique<Client>(server.port());
+    c->send("GET /events HTTP/1.1\r\nHost: x\r\n\r\n");
+    auto stream = stream_at(1);
+    ASSERT_TRUE(stream);
+    c.reset();
+    bool noticed = false;
+    for (int tries = 0; tries < 500 && !noticed; ++tries) {
+      noticed = !stream->send("tick", "x");
+      std::this_thread::sleep_for(2ms);
+    }
+    EXPECT_TRUE(noticed);
+  }
+  server.stop(1s);
 }
 
 TEST(ServerListenTest, UnixSocketsArePrivateAndStaleOnesAreReplaced) {

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,6 +25,8 @@
 #include "cairn/core/result.hpp"
 
 namespace cairn::net {
+
+class EventStream;
 
 // Header fields in arrival order. Names compare case-insensitively (RFC 9110 5.1).
 class Headers {
@@ -80,6 +83,9 @@ struct Response {
   int status = 200;
   Headers headers;
   std::string body;
+  // When set, the answer is a stream of server-sent events instead of `body` (see
+  // event_stream.hpp): 200, text/event-stream, for as long as the stream and the client live.
+  std::shared_ptr<EventStream> events;
 
   // Serializes `json_text` as the body with Content-Type application/json.
   void json_text(std::string json_text, int status_code = 200);

@@ -1,0 +1,96 @@
+#include "cairn/net/event_stream.hpp"
+
+namespace cairn::net {
+namespace {
+
+// Field values may not contain line breaks: those would start a new field.
+std::string single_line(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return out;
+}
+
+}  // namespace
+
+bool EventStream::send(std::string_view event, std::string_view data, std::string_view id) {
+  std::string text;
+  if (!event.empty()) text += "event: " + single_line(event) + "\n";
+  if (!id.empty()) text += "id: " + single_line(id) + "\n";
+  std::size_t start = 0;
+  for (;;) {
+    std::size_t end = data.find('\n', start);
+    std::string_view line = data.substr(start, end == std::string_view::npos ? end : end - start);
+    if (line.ends_with('\r')) line.remove_suffix(1);
+    text += "data: ";
+    text += line;
+    text += '\n';
+    if (end == std::string_view::npos) break;
+    start = end + 1;
+  }
+  text += '\n';
+  return write(std::move(text));
+}
+
+bool EventStream::comment(std::string_view text) {
+  return write(": " + single_line(text) + "\n\n");
+}
+
+bool EventStream::write(std::string text) {
+  std::function<void(std::string)> writer;
+  {
+    std::lock_guard lock(mu_);
+    if (closed_) return false;
+    if (!writer_) {
+      pending_ += text;
+      return true;
+    }
+    writer = writer_;
+  }
+  writer(std::move(text));
+  return true;
+}
+
+void EventStream::close() {
+  std::function<void()> on_close;
+  {
+    std::lock_guard lock(mu_);
+    if (closed_) return;
+    closed_ = true;
+    on_close = std::move(on_close_);
+    writer_ = nullptr;
+  }
+  if (on_close) on_close();
+}
+
+bool EventStream::closed() const {
+  std::lock_guard lock(mu_);
+  return closed_;
+}
+
+void EventStream::attach(const std::function<void(std::string)>& writer,
+                         const std::function<void()>& on_close) {
+  std::string pending;
+  bool already_closed = false;
+  {
+    std::lock_guard lock(mu_);
+    already_closed = closed_;
+    if (!closed_) {
+      writer_ = writer;
+      on_close_ = on_close;
+    }
+    pending.swap(pending_);
+  }
+  if (!pending.empty()) writer(std::move(pending));
+  if (already_closed && on_close) on_close();
+}
+
+void EventStream::detach() {
+  std::lock_guard lock(mu_);
+  closed_ = true;
+  writer_ = nullptr;
+  on_close_ = nullptr;
+}
+
+}  // namespace cairn::net
