@@ -149,6 +149,9 @@ class Connection final : public ConnectionBase,
   }
 
  private:
+  // Events queued for a client that does not read them fast enough; beyond this it is dropped.
+  static constexpr std::size_t kMaxQueuedEventBytes = std::size_t{1} << 20;
+
   static constexpr bool kTls = std::is_same_v<Stream, asio::ssl::stream<asio::ip::tcp::socket>>;
 
   auto& socket() {
@@ -186,11 +189,13 @@ class Connection final : public ConnectionBase,
   }
 
   void on_timeout() {
-    if (in_request_ && !writing_) {
+    if (writing_) {
+      close();  // the client has not taken its response within the time it had: it is gone
+    } else if (in_request_) {
       refuse(408, ErrorCode::kDeadlineExceeded, "HTTP_REQUEST_TIMEOUT",
              "the request took too long to arrive");
       flush();
-    } else if (!writing_) {
+    } else {
       close();  // idle keep-alive connection
     }
   }
@@ -263,6 +268,7 @@ class Connection final : public ConnectionBase,
             auto self = weak.lock();
             if (!self || self->closed_) return;
             self->out_ += text;
+            if (self->out_.size() > kMaxQueuedEventBytes) return self->close();  // not reading
             if (!self->writing_) self->flush();
           });
         },

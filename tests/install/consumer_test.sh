@@ -11,7 +11,7 @@ trap 'rm -rf "$work"' EXIT
 prefix="$work/prefix"
 cmake --install "$build" --prefix "$prefix" >/dev/null
 
-for tool in cairn-quickstart cairn-audit; do
+for tool in cairn-quickstart cairn-audit cairn-http-example; do
   test -x "$prefix/bin/$tool" || { echo "missing installed program: $tool" >&2; exit 1; }
 done
 test -f "$prefix/include/cairn.h"

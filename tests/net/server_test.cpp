@@ -130,6 +130,9 @@ Router test_router(std::atomic<int>* slow_started = nullptr) {
     std::this_thread::sleep_for(300ms);
     res.text("finished");
   }));
+  EXPECT_TRUE(r.add("GET", "/big", [](const Request&, Response& res) {
+    res.text(std::string(std::size_t{32} << 20, 'x'));
+  }));
   EXPECT_TRUE(r.add("GET", "/boom", [](const Request&, Response&) {
     throw std::runtime_error("secret internals");
   }));
@@ -317,6 +320,22 @@ TEST_F(ServerTest, SlowAndIdleClientsAreCutOff) {
     EXPECT_EQ(status_of(c.read_response()), 200);
     EXPECT_TRUE(c.closed_by_server());
   }
+}
+
+TEST_F(ServerTest, ClientsThatDoNotReadTheirResponsesAreDropped) {
+  ServerOptions options;
+  options.limits.idle_timeout = 300ms;
+  start(options);
+  Client c(port_);
+  c.send("GET /big HTTP/1.1\r\nHost: x\r\n\r\n");  // 32 MiB that nobody reads
+  for (int i = 0; i < 300 && server_->stats().requests == 0; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_EQ(server_->stats().open_connections, 1U);  // stuck writing
+  for (int i = 0; i < 300 && server_->stats().open_connections > 0; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(server_->stats().open_connections, 0U);
 }
 
 TEST_F(ServerTest, NotFoundMethodNotAllowedAndHandlerFailures) {
