@@ -1,6 +1,7 @@
 // Content-addressing benchmarks, each paired with the limit it is judged against, in one binary:
 //
 //   BM_ContentBlobId/N             content::blob_id on N bytes (SHA-256 + "b1~" + base64url)
+//   BM_ContentBlobIdTo/N           content::blob_id_to: the same into a reused string
 //   BM_ContentSha256Raw/N          the limit: OpenSSL's SHA-256 block API on the same N bytes
 //   BM_ContentBlobIdBatch/T        4096 inputs of 1 KiB through blob_ids_batch on T threads
 //   BM_ContentActionVerify         content::verify_action_token (ES384 + claim and type checks)
@@ -43,6 +44,19 @@ void BM_ContentBlobId(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_ContentBlobId)->ID_SIZES;
+
+// The same IDs written into one reused string (blob_id_to): no allocation per ID.
+void BM_ContentBlobIdTo(benchmark::State& state) {
+  Bytes data = input_of(static_cast<size_t>(state.range(0)));
+  std::string id;
+  for (auto _ : state) {
+    content::blob_id_to(data, id);
+    benchmark::DoNotOptimize(id.data());
+  }
+  state.SetBytesProcessed(state.iterations() * state.range(0));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ContentBlobIdTo)->ID_SIZES;
 
 void BM_ContentSha256Raw(benchmark::State& state) {
   Bytes data = input_of(static_cast<size_t>(state.range(0)));

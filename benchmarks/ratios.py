@@ -45,6 +45,8 @@ TIME_PAIRS += [
 TIME_PAIRS += [
     ("BM_ContentBlobId/64", "BM_ContentSha256Raw/64",
      "blob ID of 64 B vs raw SHA-256 of the same bytes (goal <= 1.11, i.e. >= 90%)"),
+    ("BM_ContentBlobIdTo/64", "BM_ContentSha256Raw/64",
+     "blob ID of 64 B into a reused string vs raw SHA-256 (goal <= 1.11)"),
     ("BM_ContentBlobId/1024", "BM_ContentSha256Raw/1024",
      "blob ID of 1 KiB vs raw SHA-256 (goal <= 1.11)"),
     ("BM_ContentBlobId/1048576", "BM_ContentSha256Raw/1048576",

@@ -226,6 +226,15 @@ std::string action_id(std::string_view token) {
   return make_v1_id(kActionPrefix, crypto::sha256(as_bytes(token)));
 }
 
+void hash_id_to(std::string_view prefix, ByteView data, std::string& out) {
+  assert(is_valid_prefix(prefix) && "a content ID prefix is one or more ASCII letters");
+  write_v1_id(prefix, crypto::sha256(data), out);
+}
+
+void blob_id_to(ByteView data, std::string& out) {
+  write_v1_id(kBlobPrefix, crypto::sha256(data), out);
+}
+
 void blob_ids_batch(std::span<const ByteView> inputs, std::span<std::string> out,
                     unsigned threads) {
   assert(out.size() == inputs.size() && "blob_ids_batch: out.size() != inputs.size()");

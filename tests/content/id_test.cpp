@@ -330,3 +330,20 @@ TEST(ContentIdTest, RegistryIsSafeUnderConcurrentUse) {
 
 }  // namespace
 }  // namespace cairn::content
+
+namespace cairn::content {
+namespace {
+
+TEST(ContentIdTest, WritingIntoAReusedStringGivesTheSameIds) {
+  std::string out = "something longer than any content ID, to be replaced entirely......";
+  for (std::size_t n : {0U, 1U, 64U, 1000U}) {
+    Bytes data(n, static_cast<uint8_t>(n));
+    blob_id_to(data, out);
+    EXPECT_EQ(out, blob_id(data));
+    hash_id_to("xyz", data, out);
+    EXPECT_EQ(out, hash_id("xyz", data));
+  }
+}
+
+}  // namespace
+}  // namespace cairn::content

@@ -57,6 +57,11 @@ std::string blob_id(std::string_view data);
 std::string file_id(std::string_view descriptor);
 std::string action_id(std::string_view token);
 
+// As hash_id / blob_id, written into `out` (replacing its contents, reusing its storage): for
+// loops that make many IDs, where allocating each result string would cost more than encoding.
+void hash_id_to(std::string_view prefix, ByteView data, std::string& out);
+void blob_id_to(ByteView data, std::string& out);
+
 // Blob IDs of many inputs at once: out[i] = blob_id(inputs[i]). The hashing is spread over up to
 // `threads` threads (0: one per core) as crypto::sha256_batch does; small batches stay on the
 // calling thread. Strings already in `out` are overwritten, reusing their storage.
