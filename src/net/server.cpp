@@ -243,6 +243,13 @@ Status Server::listen_tls(std::string_view host, uint16_t port, const TlsOptions
     return fail(ErrorCode::kInvalidArgument, "NET_TLS_CONFIG_INVALID",
                 "cannot use the TLS certificate and key: " + ec.message());
   }
+  // OpenSSL checks a key against the certificate only when both are of one type: an RSA key
+  // beside an ECDSA certificate is taken, and every handshake would then fail.
+  if (SSL_CTX_check_private_key(context->native_handle()) != 1) {
+    ERR_clear_error();
+    return fail(ErrorCode::kInvalidArgument, "NET_TLS_CONFIG_INVALID",
+                "the TLS private key does not belong to the certificate");
+  }
   CAIRN_TRY(listen_tcp(host, port));
   impl_->listener_is_tls.back() = true;
   impl_->tls_contexts.back() = std::move(context);
