@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "cairn/net/json.hpp"
+
 namespace cairn::net {
 namespace {
 
@@ -108,6 +110,26 @@ TEST(HttpTest, DecodesQueriesAndPercentEscapes) {
   EXPECT_EQ(h.all("SET-COOKIE").size(), 2U);
   h.set("Set-Cookie", "c=3");
   EXPECT_EQ(h.all("set-cookie").size(), 1U);
+}
+
+TEST(HttpTest, JsonBodiesAndAnswers) {
+  Request req;
+  req.body = R"({"name":"acme","n":3})";
+  auto body = json_body(req);
+  ASSERT_TRUE(body);
+  EXPECT_EQ((*body)["name"], "acme");
+  req.body = "[1,2]";
+  EXPECT_EQ(json_body(req).error().reason, "HTTP_BODY_NOT_JSON");
+  EXPECT_TRUE(json_body(req, false));
+  for (const char* bad : {"", "{", "{\"a\":1}x", "\"\xff\""}) {
+    req.body = bad;
+    EXPECT_EQ(json_body(req, false).error().reason, "HTTP_BODY_NOT_JSON") << bad;
+  }
+  Response res;
+  json(res, {{"id", "a\xff"}}, 201);
+  EXPECT_EQ(res.status, 201);
+  EXPECT_EQ(res.headers.get("Content-Type"), "application/json");
+  EXPECT_EQ(res.body, "{\"id\":\"a\xEF\xBF\xBD\"}");
 }
 
 }  // namespace
