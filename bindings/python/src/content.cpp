@@ -222,7 +222,8 @@ class PyBlobSource {
   }
 
   static Unexpected<Error> stopped() {
-    return fail(ErrorCode::kCancelled, "", "the Python stream raised an exception");
+    return fail(ErrorCode::kCancelled, "CAPI_CALLBACK_ABORTED",
+                "the Python stream raised an exception");
   }
 
   py::object read_;    // file-like: its bound read method
