@@ -69,8 +69,32 @@ std::string iso_time_now() {
   return std::string(text.data(), n) + frac.data();
 }
 
-// Appends the status line, headers and body of `res` to `out`.
+// Whether a handler's header field can be sent as is: a token name and a value without CR, LF
+// or NUL (which would split the response).
+bool sendable(const std::string& name, const std::string& value) {
+  static constexpr std::string_view kExtra = "!#$%&'*+-.^_`|~";
+  bool name_ok = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           kExtra.find(c) != std::string_view::npos;
+  });
+  return name_ok && value.find_first_of(std::string_view("\r\n\0", 3)) == std::string::npos;
+}
+
+// Appends the status line, headers and body of `res` to `out`. The server owns the framing
+// headers (Content-Length, Transfer-Encoding, Connection); a handler's own are dropped, and a
+// header that could split the response turns the answer into a 500.
 void serialize(const Request& req, Response& res, bool close, std::string& out) {
+  for (const auto& [name, value] : res.headers.fields()) {
+    if (!sendable(name, value)) {
+      res = Response();
+      res.error(ErrorCode::kInternal, "HTTP_HANDLER_FAILED", "a handler set an invalid header");
+      break;
+    }
+  }
+  res.headers.remove("Content-Length");
+  res.headers.remove("Transfer-Encoding");
+  res.headers.remove("Connection");
+  bool no_body = res.status < 200 || res.status == 204 || res.status == 304;
   out += "HTTP/1.1 ";
   out += std::to_string(res.status);
   out += ' ';
@@ -82,9 +106,12 @@ void serialize(const Request& req, Response& res, bool close, std::string& out) 
     out += value;
     out += "\r\n";
   }
-  out += "Content-Length: ";
-  out += std::to_string(res.body.size());
-  out += "\r\nDate: ";
+  if (!no_body) {
+    out += "Content-Length: ";
+    out += std::to_string(res.body.size());
+    out += "\r\n";
+  }
+  out += "Date: ";
   out += http_date();
   if (!req.request_id.empty()) {
     out += "\r\nX-Request-Id: ";
@@ -92,7 +119,7 @@ void serialize(const Request& req, Response& res, bool close, std::string& out) 
   }
   if (close) out += "\r\nConnection: close";
   out += "\r\n\r\n";
-  if (req.method != "HEAD") out += res.body;
+  if (req.method != "HEAD" && !no_body) out += res.body;
 }
 
 template <class Stream>
@@ -169,8 +196,10 @@ class Connection final : public ConnectionBase,
   void read() {
     if (closed_ || reading_) return;
     if (!streaming_) {
+      // Both deadlines are fixed when their phase begins, so trickled bytes (even the blank
+      // lines the parser skips between requests) never extend them.
       arm_timer(in_request_ ? request_start_ + server_->options.limits.request_timeout
-                            : Clock::now() + server_->options.limits.idle_timeout);
+                            : idle_since_ + server_->options.limits.idle_timeout);
     }
     reading_ = true;
     stream_.async_read_some(asio::buffer(buffer_), [self = this->shared_from_this()](
@@ -189,15 +218,12 @@ class Connection final : public ConnectionBase,
   }
 
   void on_timeout() {
-    if (writing_) {
-      close();  // the client has not taken its response within the time it had: it is gone
-    } else if (in_request_) {
-      refuse(408, ErrorCode::kDeadlineExceeded, "HTTP_REQUEST_TIMEOUT",
-             "the request took too long to arrive");
-      flush();
-    } else {
-      close();  // idle keep-alive connection
-    }
+    // Writing: the client has not taken its response within the time it had, so it is gone.
+    // Neither writing nor in a request: an idle keep-alive connection.
+    if (writing_ || !in_request_) return close();
+    refuse(408, ErrorCode::kDeadlineExceeded, "HTTP_REQUEST_TIMEOUT",
+           "the request took too long to arrive");
+    flush();
   }
 
   void on_read(const asio::error_code& ec, std::size_t n) {
@@ -205,8 +231,10 @@ class Connection final : public ConnectionBase,
     if (closed_) return;
     if (ec) return close();         // EOF, reset, or our own close
     if (streaming_) return read();  // an event-stream client has nothing more to say
+    if (refusal_status_ != 0 || close_after_write_) return read();  // only draining input now
     std::size_t parsed = http_parser_execute(&parser_, &settings_, buffer_.data(), n);
-    if (refusal_status_ == 0 &&
+    bool closing_anyway = HTTP_PARSER_ERRNO(&parser_) == HPE_CLOSED_CONNECTION;
+    if (refusal_status_ == 0 && !closing_anyway &&
         (HTTP_PARSER_ERRNO(&parser_) != HPE_OK || parser_.upgrade != 0 || parsed != n)) {
       if (parser_.upgrade != 0) {
         refuse(501, ErrorCode::kUnimplemented, "HTTP_UPGRADE_UNSUPPORTED",
@@ -230,7 +258,14 @@ class Connection final : public ConnectionBase,
       server_->handle(req, res);
       // Decided after the handler: a drain that began while it ran closes this connection.
       bool close = !keep_alive || draining_ || server_->draining();
-      if (res.events && res.status == 200 && !draining_ && !server_->draining()) {
+      if (res.events &&
+          (res.status != 200 || close_after_write_ || draining_ || server_->draining())) {
+        res.events->close();  // not taken: its producer must learn at once
+        if (res.status == 200) {
+          res = Response();
+          res.error(ErrorCode::kUnavailable, "HTTP_SERVER_DRAINING", "the server is shutting down");
+        }
+      } else if (res.events) {
         start_events(req, res);
         log(req, res.status, 0,
             std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started));
@@ -283,18 +318,22 @@ class Connection final : public ConnectionBase,
   }
 
   void flush() {
-    if (closed_) return;
+    if (closed_ || writing_) return;
     if (out_.empty()) {
       if (close_after_write_) return close();
       return read();
     }
     writing_ = true;
+    // A client gets the idle timeout to take each batch of responses; one that does not read
+    // them is gone (event streams rely on their queue limit instead).
+    if (!streaming_) arm_timer(Clock::now() + server_->options.limits.idle_timeout);
     sending_.swap(out_);
     out_.clear();
     asio::async_write(stream_, asio::buffer(sending_),
                       [self = this->shared_from_this()](const asio::error_code& ec, std::size_t) {
                         self->writing_ = false;
                         self->sending_.clear();
+                        if (!self->in_request_) self->idle_since_ = Clock::now();
                         if (ec || self->closed_) return self->close();
                         if (self->close_after_write_ || (self->draining_ && !self->in_request_)) {
                           return self->close();
@@ -363,6 +402,7 @@ class Connection final : public ConnectionBase,
     c->field_.clear();
     c->value_.clear();
     c->in_value_ = false;
+    c->headers_done_ = false;
     c->header_bytes_ = 0;
     c->in_request_ = true;
     c->request_start_ = Clock::now();
@@ -385,7 +425,10 @@ class Connection final : public ConnectionBase,
   }
 
   void push_header() {
-    if (!field_.empty()) current_.headers.add(std::move(field_), std::move(value_));
+    while (!value_.empty() && (value_.back() == ' ' || value_.back() == '\t')) value_.pop_back();
+    if (!field_.empty() && !headers_done_) {
+      current_.headers.add(std::move(field_), std::move(value_));
+    }
     field_.clear();
     value_.clear();
   }
@@ -416,6 +459,7 @@ class Connection final : public ConnectionBase,
   static int on_headers_complete(http_parser* p) {
     Connection* c = of(p);
     c->push_header();
+    c->headers_done_ = true;  // later header callbacks are chunked trailers: ignored
     c->in_value_ = false;
     Request& req = c->current_;
     for (const auto& field : req.headers.fields()) {
@@ -436,10 +480,18 @@ class Connection final : public ConnectionBase,
     req.remote = c->remote_;
     std::string_view target = req.target;
     std::size_t q = target.find('?');
-    auto path = percent_decode(target.substr(0, q));
-    if (!path || path->empty() || path->front() != '/') {
+    std::string_view raw_path = target.substr(0, q);
+    auto path = percent_decode(raw_path);
+    // Dot segments and encoded slashes would let one path mean another to a prefix check or a
+    // file lookup; no route needs them.
+    bool dots = path && (path->find("/./") != std::string::npos ||
+                         path->find("/../") != std::string::npos || path->ends_with("/.") ||
+                         path->ends_with("/.."));
+    bool encoded_slash = raw_path.find("%2F") != std::string_view::npos ||
+                         raw_path.find("%2f") != std::string_view::npos;
+    if (!path || path->empty() || path->front() != '/' || dots || encoded_slash) {
       c->refuse(400, ErrorCode::kInvalidArgument, "HTTP_REQUEST_MALFORMED",
-                "the request target is not an absolute path");
+                "the request target is not an absolute path without dot segments");
       return -1;
     }
     req.path = std::move(*path);
@@ -461,7 +513,8 @@ class Connection final : public ConnectionBase,
                   "only Expect: 100-continue is understood");
         return -1;
       }
-      if ((has_length && p->content_length > 0) || chunked) {
+      if (((has_length && p->content_length > 0) || chunked) && p->http_minor == 1 &&
+          c->ready_.empty()) {
         c->out_ += "HTTP/1.1 100 Continue\r\n\r\n";
       }
     }
@@ -481,6 +534,8 @@ class Connection final : public ConnectionBase,
 
   static int on_message_complete(http_parser* p) {
     Connection* c = of(p);
+    if (c->in_value_) c->push_header();  // a last trailer: dropped
+    c->in_value_ = false;
     c->ready_.emplace_back(std::move(c->current_), http_should_keep_alive(p) != 0);
     c->current_ = Request();
     c->in_request_ = false;
@@ -499,6 +554,8 @@ class Connection final : public ConnectionBase,
   std::string field_;
   std::string value_;
   bool in_value_ = false;
+  bool headers_done_ = false;
+  Clock::time_point idle_since_ = Clock::now();
   std::size_t header_bytes_ = 0;
   std::size_t body_limit_ = 0;
   bool in_request_ = false;

@@ -7,7 +7,11 @@
 namespace cairn::net {
 namespace {
 
-bool is_public(const std::vector<std::string>& public_paths, std::string_view path) {
+// Whether the request is public: its route pattern (or, when no route matched, its path) is
+// one of `public_paths`, or starts with one that ends in '*'. Deciding by the route pattern means
+// "/api/auth/*" never makes "/api/{org}/secrets" public for org "auth".
+bool is_public(const std::vector<std::string>& public_paths, const Request& req) {
+  std::string_view path = req.route.empty() ? std::string_view(req.path) : req.route;
   for (const std::string& p : public_paths) {
     if (!p.empty() && p.back() == '*') {
       if (path.starts_with(std::string_view(p).substr(0, p.size() - 1))) return true;
@@ -51,7 +55,7 @@ Middleware authenticate(auth::AuthService& service, AuthenticateOptions options)
       api_key = true;
     }
     if (credential.empty()) {
-      if (is_public(options.public_paths, req.path)) return true;
+      if (is_public(options.public_paths, req)) return true;
       return refuse(res, Error{ErrorCode::kUnauthenticated,
                                "AUTH_CREDENTIALS_MISSING",
                                "this needs a session token, a JWT or an API key",

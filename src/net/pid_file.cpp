@@ -42,8 +42,22 @@ Result<PidFile> PidFile::acquire(const std::string& path) {
       return pid_failed("cannot create the directory of " + path, err);
     }
   }
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return pid_failed("cannot open " + path, errno);
+  int fd = -1;
+  // The file we lock must still be the one at `path`: an owner that is shutting down unlinks it
+  // while holding the lock, and a lock won on that unlinked file would protect nothing.
+  for (int attempt = 0;; ++attempt) {
+    fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) return pid_failed("cannot open " + path, errno);
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) break;  // held: reported below
+    struct stat locked {};
+    struct stat named {};
+    if (::fstat(fd, &locked) == 0 && ::stat(path.c_str(), &named) == 0 &&
+        locked.st_dev == named.st_dev && locked.st_ino == named.st_ino) {
+      break;
+    }
+    ::close(fd);
+    if (attempt == 10) return pid_failed("cannot lock " + path, EAGAIN);
+  }
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     int err = errno;
     std::optional<int64_t> owner = read_pid(fd);
@@ -88,7 +102,8 @@ PidFile::~PidFile() { release(); }
 
 void PidFile::release() {
   if (fd_ < 0) return;
-  // Unlink while still holding the lock, so no other process can lock the doomed inode first.
+  // Unlink while still holding the lock; acquire() checks that the file it locked is still the
+  // one at the path, so a process that opened this one just before is sent to try again.
   ::unlink(path_.c_str());
   ::close(fd_);
   fd_ = -1;

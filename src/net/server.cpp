@@ -22,13 +22,14 @@ Unexpected<Error> listen_failed(const std::string& where, const asio::error_code
               "cannot listen on " + where + ": " + ec.message());
 }
 
-// Whether a live server accepts connections on the unix socket `path`.
-bool unix_socket_alive(const std::string& path) {
+// Whether the unix socket file `path` is stale: nothing listens on it (the connection is
+// refused). Any other answer, including a full backlog or no permission, counts as alive.
+bool unix_socket_stale(const std::string& path) {
   asio::io_context io;
   asio::local::stream_protocol::socket probe(io);
   asio::error_code ec;
   probe.connect(asio::local::stream_protocol::endpoint(path), ec);
-  return !ec;
+  return ec == asio::error::connection_refused;
 }
 
 }  // namespace
@@ -97,6 +98,22 @@ void Server::Impl::remove_connection(ConnectionBase* c) {
 }
 
 void Server::Impl::handle(Request& req, Response& res) {
+  try {
+    handle_unguarded(req, res);
+  } catch (const std::exception& e) {
+    res = Response();
+    res.error(ErrorCode::kInternal, "HTTP_HANDLER_FAILED", e.what());
+    try {
+      log(R"({"event":"handler_failed","route":)" + json_quote(req.route) + "}");
+    } catch (...) {  // NOLINT(bugprone-empty-catch): a failing log sink must not kill a thread
+    }
+  } catch (...) {
+    res = Response();
+    res.error(ErrorCode::kInternal, "HTTP_HANDLER_FAILED", "a handler threw");
+  }
+}
+
+void Server::Impl::handle_unguarded(Request& req, Response& res) {
   const CorsOptions& cors = options.cors;
   std::optional<std::string_view> origin = req.headers.get("Origin");
   bool cors_allowed = false;
@@ -128,9 +145,21 @@ void Server::Impl::handle(Request& req, Response& res) {
     return;
   }
 
-  bool routed = router.options_for(req.method, req.path) != nullptr;
-  if (!routed && (req.method == "GET" || req.method == "HEAD") && req.path == "/health") {
-    req.route = "/health";
+  // Route first, so middleware sees the matched pattern (public paths are decided by it).
+  Response miss;
+  Router::Match match = router.match(req, miss);
+  bool get = req.method == "GET" || req.method == "HEAD";
+  bool health = match.handler == nullptr && get && req.path == "/health";
+  bool metrics_page = match.handler == nullptr && get && req.path == "/metrics";
+  if (health || metrics_page) req.route = req.path;
+
+  for (const Middleware& m : middleware) {
+    if (!m(req, res)) {
+      add_cors();
+      return;
+    }
+  }
+  if (health) {
     std::string body = "{\"status\":";
     std::string components;
     bool healthy = !draining();
@@ -148,33 +177,14 @@ void Server::Impl::handle(Request& req, Response& res) {
     if (!components.empty()) body += "," + components;
     body += "}}";
     res.json_text(std::move(body), healthy ? 200 : 503);
-    add_cors();
-    return;
-  }
-  if (!routed && (req.method == "GET" || req.method == "HEAD") && req.path == "/metrics") {
-    req.route = "/metrics";
+  } else if (metrics_page) {
     res.status = 200;
     res.headers.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
     res.body = metrics.text(open_connections.load());
-    return;
-  }
-
-  try {
-    for (const Middleware& m : middleware) {
-      if (!m(req, res)) {
-        add_cors();
-        return;
-      }
-    }
-    Router::Match match = router.match(req, res);
-    if (match.handler != nullptr) (*match.handler)(req, res);
-  } catch (const std::exception& e) {
-    res = Response();
-    res.error(ErrorCode::kInternal, "HTTP_HANDLER_FAILED", e.what());
-    log(R"({"event":"handler_failed","route":)" + json_quote(req.route) + "}");
-  } catch (...) {
-    res = Response();
-    res.error(ErrorCode::kInternal, "HTTP_HANDLER_FAILED", "a handler threw");
+  } else if (match.handler != nullptr) {
+    (*match.handler)(req, res);
+  } else {
+    res = std::move(miss);
   }
   add_cors();
 }
@@ -184,7 +194,10 @@ void Server::Impl::handle(Request& req, Response& res) {
 Server::Server(Router router, ServerOptions options)
     : impl_(std::make_shared<Impl>(std::move(router), std::move(options))) {}
 
-Server::~Server() { stop(std::chrono::milliseconds(0)); }
+Server::~Server() {
+  Impl::stop(impl_, std::chrono::milliseconds(0));
+  if (impl_->stopper.joinable()) impl_->stopper.join();
+}
 
 void Server::use(Middleware middleware) { impl_->middleware.push_back(std::move(middleware)); }
 
@@ -196,8 +209,17 @@ void accept_loop(const std::shared_ptr<Server::Impl>& server, Acceptor& acceptor
       asio::make_strand(server->io),
       [server, &acceptor, serve](const asio::error_code& ec, auto socket) mutable {
         if (ec == asio::error::operation_aborted || server->draining()) return;
-        if (!ec) serve(server, std::move(socket));
-        accept_loop(server, acceptor, serve);
+        if (!ec || ec == asio::error::connection_aborted) {
+          if (!ec) serve(server, std::move(socket));
+          return accept_loop(server, acceptor, serve);
+        }
+        // Out of file descriptors, or similar: accepting again at once would spin. Back off.
+        server->log(R"({"event":"accept_failed","error":)" + json_quote(ec.message()) + "}");
+        auto timer = std::make_shared<asio::steady_timer>(server->accept_strand,
+                                                          std::chrono::milliseconds(100));
+        timer->async_wait([server, &acceptor, serve, timer](const asio::error_code& wait_ec) {
+          if (!wait_ec && !server->draining()) accept_loop(server, acceptor, serve);
+        });
       });
 }
 
@@ -211,7 +233,7 @@ Status Server::listen_tcp(std::string_view host, uint16_t port) {
                 "not an IP address: " + std::string(host));
   }
   asio::ip::tcp::endpoint endpoint(address, port);
-  auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(impl_->io);
+  auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(impl_->accept_strand);
   std::string where = (address.is_v6() ? "[" + address.to_string() + "]" : address.to_string()) +
                       ":" + std::to_string(port);
   acceptor->open(endpoint.protocol(), ec);
@@ -275,13 +297,13 @@ Status Server::listen_unix(const std::string& path) {
       return fail(ErrorCode::kFailedPrecondition, "NET_SOCKET_PATH_INVALID",
                   path + " exists and is not a socket");
     }
-    if (unix_socket_alive(path)) {
+    if (!unix_socket_stale(path)) {
       return fail(ErrorCode::kFailedPrecondition, "NET_SOCKET_IN_USE",
                   "a live server listens on " + path);
     }
     ::unlink(path.c_str());  // stale: its server is gone
   }
-  auto acceptor = std::make_unique<asio::local::stream_protocol::acceptor>(impl_->io);
+  auto acceptor = std::make_unique<asio::local::stream_protocol::acceptor>(impl_->accept_strand);
   asio::error_code ec;
   asio::local::stream_protocol::endpoint endpoint(path);
   acceptor->open(endpoint.protocol(), ec);
@@ -307,9 +329,11 @@ uint16_t Server::port(std::size_t index) const {
 
 Status Server::start(unsigned threads) {
   std::lock_guard lock(impl_->state_mu);
-  if (impl_->started || (impl_->tcp_acceptors.empty() && impl_->unix_acceptors.empty())) {
+  if (impl_->started || impl_->stopping ||
+      (impl_->tcp_acceptors.empty() && impl_->unix_acceptors.empty())) {
     return fail(ErrorCode::kFailedPrecondition, "NET_SERVER_STATE",
-                impl_->started ? "the server was started already" : "the server has no listener");
+                impl_->started || impl_->stopping ? "the server was started already"
+                                                  : "the server has no listener");
   }
   impl_->started = true;
   std::shared_ptr<Impl> impl = impl_;
@@ -344,61 +368,91 @@ Status Server::start(unsigned threads) {
   return ok_status();
 }
 
-void Server::stop(std::chrono::milliseconds drain) {
-  std::shared_ptr<Impl> impl = impl_;
-  {
+void Server::Impl::request_stop(const std::shared_ptr<Impl>& impl,
+                                std::chrono::milliseconds drain) {
+  if (impl->io.get_executor().running_in_this_thread()) {
     std::lock_guard lock(impl->state_mu);
-    if (impl->stopped) return;
-    impl->stopped = true;
+    if (impl->stopping || impl->stopper.joinable()) return;
+    impl->draining_.store(true);  // at once, so the handler asking already gets Connection: close
+    impl->stopper = std::thread([impl, drain] { stop(impl, drain); });
+    return;
+  }
+  stop(impl, drain);
+}
+
+void Server::Impl::stop(const std::shared_ptr<Impl>& impl, std::chrono::milliseconds drain) {
+  {
+    std::unique_lock lock(impl->state_mu);
+    if (impl->stopping) {  // another thread is stopping it: wait for that to finish
+      impl->stopped_cv.wait(lock, [&] { return impl->finished; });
+      return;
+    }
+    impl->stopping = true;
   }
   impl->draining_.store(true);
-  // Stop accepting (on the io threads, where the acceptors live).
-  asio::post(impl->io, [impl] {
-    asio::error_code ec;
-    for (auto& a : impl->tcp_acceptors) a->close(ec);
-    for (auto& a : impl->unix_acceptors) a->close(ec);
-  });
-  std::vector<std::shared_ptr<ConnectionBase>> live;
+  bool running = !impl->threads.empty();
+  if (running) {
+    asio::post(impl->accept_strand, [impl] {
+      asio::error_code ec;
+      for (auto& a : impl->tcp_acceptors) a->close(ec);
+      for (auto& a : impl->unix_acceptors) a->close(ec);
+    });
+    std::vector<std::shared_ptr<ConnectionBase>> live;
+    {
+      std::lock_guard lock(impl->connections_mu);
+      for (auto& [ptr, weak] : impl->connections) {
+        if (auto c = weak.lock()) live.push_back(std::move(c));
+      }
+    }
+    for (auto& c : live) c->drain();
+    auto deadline = std::chrono::steady_clock::now() + drain;
+    while (impl->open_connections.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    impl->io.stop();
+    for (std::thread& t : impl->threads) t.join();
+    impl->threads.clear();
+  }
+  // No server thread runs now: close what is left here, then let the aborted operations finish
+  // so that they release the connections and the server state they hold.
+  impl->signals.reset();
+  asio::error_code ignored;
+  for (auto& a : impl->tcp_acceptors) a->close(ignored);
+  for (auto& a : impl->unix_acceptors) a->close(ignored);
+  std::vector<std::shared_ptr<ConnectionBase>> left;
   {
     std::lock_guard lock(impl->connections_mu);
     for (auto& [ptr, weak] : impl->connections) {
-      if (auto c = weak.lock()) live.push_back(std::move(c));
+      if (auto c = weak.lock()) left.push_back(std::move(c));
     }
   }
-  for (auto& c : live) c->drain();
-  auto deadline = std::chrono::steady_clock::now() + drain;
-  while (impl->open_connections.load() > 0 && std::chrono::steady_clock::now() < deadline &&
-         !impl->threads.empty()) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  impl->io.stop();
-  for (std::thread& t : impl->threads) {
-    if (t.joinable()) t.join();
-  }
-  impl->threads.clear();
+  for (auto& c : left) c->close();
+  left.clear();
+  impl->io.restart();
+  impl->io.run_for(std::chrono::seconds(2));
   for (const std::string& path : impl->unix_paths) ::unlink(path.c_str());
-  impl->signals.reset();
   {
     std::lock_guard lock(impl->state_mu);
     impl->started = false;
+    impl->finished = true;
   }
   impl->stopped_cv.notify_all();
 }
 
+void Server::stop(std::chrono::milliseconds drain) { Impl::request_stop(impl_, drain); }
+
 void Server::stop_on_signals() {
   impl_->signals = std::make_unique<asio::signal_set>(impl_->io, SIGTERM, SIGINT);
   std::weak_ptr<Impl> weak = impl_;
-  Server* self = this;
-  impl_->signals->async_wait([self, weak](const asio::error_code& ec, int) {
-    if (ec || weak.expired()) return;
-    // stop() joins the io threads, so it cannot run on one of them.
-    std::thread([self] { self->stop(); }).detach();
+  impl_->signals->async_wait([weak](const asio::error_code& ec, int) {
+    if (ec) return;
+    if (auto impl = weak.lock()) Impl::request_stop(impl, std::chrono::seconds(10));
   });
 }
 
 void Server::wait() {
   std::unique_lock lock(impl_->state_mu);
-  impl_->stopped_cv.wait(lock, [&] { return impl_->stopped && !impl_->started; });
+  impl_->stopped_cv.wait(lock, [&] { return impl_->finished; });
 }
 
 ServerStats Server::stats() const {

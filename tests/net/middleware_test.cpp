@@ -56,6 +56,9 @@ class MiddlewareTest : public ::testing::Test {
     ASSERT_TRUE(router.add("GET", "/api/public/info", [](const Request& req, Response& res) {
       res.text(req.subject.empty() ? "anonymous" : req.subject);
     }));
+    ASSERT_TRUE(router.add("GET", "/api/{org}/secrets", [](const Request& req, Response& res) {
+      res.text("secrets of " + std::string(req.param("org")));
+    }));
     server_ = std::make_unique<Server>(std::move(router));
   }
   void start() {
@@ -95,6 +98,9 @@ TEST_F(MiddlewareTest, AuthenticatesSessionsApiKeysAndJwts) {
   EXPECT_NE(r.find("AUTH_CREDENTIALS_MISSING"), std::string::npos);
   EXPECT_NE(r.find("WWW-Authenticate: Bearer"), std::string::npos);
   EXPECT_EQ(body_of(get("/api/public/info")), "anonymous");
+  // A public prefix never makes another route public: the pattern decides, not the path.
+  EXPECT_EQ(status_of(get("/api/public/secrets")), 401);
+  EXPECT_EQ(status_of(get("/metrics")), 401);  // built-ins run behind the middleware too
   EXPECT_EQ(status_of(get("/health")), 200);
 
   EXPECT_EQ(body_of(get("/whoami", "Authorization: Bearer " + session->token + "\r\n")), user->id);

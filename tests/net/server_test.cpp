@@ -133,6 +133,15 @@ Router test_router(std::atomic<int>* slow_started = nullptr) {
   EXPECT_TRUE(r.add("GET", "/big", [](const Request&, Response& res) {
     res.text(std::string(std::size_t{32} << 20, 'x'));
   }));
+  EXPECT_TRUE(r.add("GET", "/inject", [](const Request& req, Response& res) {
+    res.headers.set("X-Echo", std::string(req.param("nothing")) + "a\r\nSet-Cookie: evil=1");
+    res.headers.set("Content-Length", "999");
+    res.text("never sent");
+  }));
+  EXPECT_TRUE(r.add("DELETE", "/items/{id}", [](const Request&, Response& res) {
+    res.status = 204;
+    res.body = "dropped";
+  }));
   EXPECT_TRUE(r.add("GET", "/boom", [](const Request&, Response&) {
     throw std::runtime_error("secret internals");
   }));
@@ -362,6 +371,38 @@ TEST_F(ServerTest, NotFoundMethodNotAllowedAndHandlerFailures) {
   EXPECT_TRUE(r.ends_with("\r\n\r\n"));
 }
 
+TEST_F(ServerTest, HandlersCannotSplitOrMisframeResponses) {
+  start();
+  Client c(port_);
+  c.send("GET /inject HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::string r = c.read_response();
+  EXPECT_EQ(status_of(r), 500);
+  EXPECT_EQ(r.find("evil"), std::string::npos);
+  EXPECT_EQ(r.find("999"), std::string::npos);
+  c.send("DELETE /items/1 HTTP/1.1\r\nHost: x\r\n\r\n");
+  r = c.read_response();
+  EXPECT_EQ(status_of(r), 204);
+  EXPECT_EQ(r.find("Content-Length"), std::string::npos);
+  EXPECT_TRUE(r.ends_with("\r\n\r\n"));
+  // The connection is still in step: the next answer is the next request's.
+  c.send("GET /items/2 HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(body_of(c.read_response()), R"({"id":"2"})");
+}
+
+TEST_F(ServerTest, DotSegmentsEncodedSlashesAndTrailersAreRefusedOrIgnored) {
+  start();
+  for (std::string target : {"/items/../plaintext", "/items/./1", "/items/a%2Fb", "/items/.."}) {
+    Client c(port_);
+    c.send("GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_EQ(status_of(c.read_all()), 400) << target;
+  }
+  Client c(port_);
+  c.send(
+      "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "2\r\nok\r\n0\r\nX-Trailer: smuggled\r\nX-Other: too\r\n\r\n");
+  EXPECT_EQ(body_of(c.read_response()), "ok");
+}
+
 TEST_F(ServerTest, HealthAndMetrics) {
   ServerOptions options;
   options.health_checks.emplace_back("database", [] { return ok_status(); });
@@ -513,6 +554,53 @@ TEST(ServerEventsTest, StreamsServerSentEventsUntilEitherSideCloses) {
     EXPECT_TRUE(noticed);
   }
   server.stop(1s);
+}
+
+TEST(ServerEventsTest, DataCannotForgeEventsWithBareCarriageReturns) {
+  EventStream stream;
+  std::string written;
+  stream.attach([&](std::string text) { written += text; }, [] {});
+  EXPECT_TRUE(stream.send("note", "x\r\revent: admin\rdata: forged\r\ny"));
+  EXPECT_EQ(written,
+            "event: note\ndata: x\ndata: \ndata: event: admin\ndata: data: forged\ndata: y\n\n");
+  // A stream nobody takes stops its producer instead of growing forever.
+  EventStream orphan;
+  bool refused = false;
+  for (int i = 0; i < 5000 && !refused; ++i) refused = !orphan.send("e", std::string(1024, 'x'));
+  EXPECT_TRUE(refused);
+}
+
+TEST(ServerLifecycleTest, StopFromAHandlerAndDestroyWithoutStart) {
+  Router r;
+  Server* self = nullptr;
+  ASSERT_TRUE(r.add("POST", "/shutdown", [&](const Request&, Response& res) {
+    self->stop(1s);  // returns at once on a server thread
+    res.text("bye");
+  }));
+  Server server(std::move(r));
+  self = &server;
+  ASSERT_TRUE(server.listen_tcp("127.0.0.1", 0));
+  ASSERT_TRUE(server.start(2));
+  {
+    Client c(server.port());
+    c.send("POST /shutdown HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+    std::string got = c.read_all();
+    EXPECT_EQ(status_of(got), 200);
+    EXPECT_NE(got.find("Connection: close"), std::string::npos);
+  }
+  server.wait();
+  EXPECT_EQ(server.start(1).error().reason, "NET_SERVER_STATE");
+  Client after(server.port());
+  EXPECT_FALSE(after.connected());
+  // A server that listened but never started releases its port when destroyed.
+  uint16_t port = 0;
+  {
+    Server idle(test_router());
+    ASSERT_TRUE(idle.listen_tcp("127.0.0.1", 0));
+    port = idle.port();
+  }
+  Server again(test_router());
+  EXPECT_TRUE(again.listen_tcp("127.0.0.1", port));
 }
 
 TEST(ServerListenTest, UnixSocketsArePrivateAndStaleOnesAreReplaced) {

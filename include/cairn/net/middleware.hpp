@@ -23,8 +23,10 @@ struct AuthenticateOptions {
   // the subject is the token's "sub" claim.
   const auth::JwtKeySet* jwt_keys = nullptr;
   auth::JwtVerifyOptions jwt_options;
-  // Paths (exact, or ending in '*' for a prefix) that need no credentials: "/health",
-  // "/api/auth/*". Everything else is refused with 401 without valid credentials.
+  // Route patterns (or, for paths no route matches, paths) that need no credentials: exact, or
+  // ending in '*' for a prefix of the pattern: "/health", "/api/auth/*". Matching the pattern
+  // rather than the path means a prefix can never make another route public by accident.
+  // Everything else is refused with 401 without valid credentials.
   std::vector<std::string> public_paths = {"/health"};
 };
 

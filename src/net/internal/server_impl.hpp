@@ -54,6 +54,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 
   // Runs middleware, CORS, /health, /metrics and the router for `req`; fills `res`.
   void handle(Request& req, Response& res);
+  void handle_unguarded(Request& req, Response& res);
   // The body limit for a request line (route option or server limit).
   std::size_t body_limit(std::string_view method, std::string_view path) const;
   void log(std::string_view line) const {
@@ -74,12 +75,22 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   std::vector<std::string> unix_paths;
   std::vector<std::shared_ptr<asio::ssl::context>> tls_contexts;  // per TLS listener
   std::vector<bool> listener_is_tls;
+  // Acceptors live on this strand: their handlers and stop()'s close never run at once.
+  asio::strand<asio::io_context::executor_type> accept_strand{asio::make_strand(io)};
   std::vector<std::thread> threads;
   std::unique_ptr<asio::signal_set> signals;
   std::mutex state_mu;
   std::condition_variable stopped_cv;
   bool started = false;
-  bool stopped = false;
+  bool stopping = false;  // stop() has begun
+  bool finished = false;  // stop() has completed
+  std::thread stopper;    // runs stop() when it was asked for on a server thread
+
+  // Graceful stop, as Server::stop documents; must not run on a server thread.
+  static void stop(const std::shared_ptr<Impl>& impl, std::chrono::milliseconds drain);
+  // stop() from anywhere: on a server thread (a handler, the signal handler) it is handed to
+  // `stopper` and returns at once.
+  static void request_stop(const std::shared_ptr<Impl>& impl, std::chrono::milliseconds drain);
   std::atomic<bool> draining_{false};
 
   std::mutex connections_mu;
