@@ -54,6 +54,20 @@ TIME_PAIRS += [
     ("BM_ContentActionVerify", "BM_ContentEs384VerifyOpenSsl",
      "action token verification (ES384 + claims + type rules) vs raw OpenSSL P-384 verify"),
 ]
+TIME_PAIRS += [
+    ("BM_JobsDagChain/1/real_time", "BM_JobsDagChainLimit/real_time",
+     "DAG executor, chain of 100,000 empty tasks, 1 worker, vs a plain loop over the functions"),
+    ("BM_JobsDagChain/2/real_time", "BM_JobsDagChainLimit/real_time",
+     "DAG executor, chain, 2 workers, vs the same loop"),
+    ("BM_JobsDagFanOut/1/real_time", "BM_JobsDagFanOutLimit/real_time",
+     "DAG executor, fan-out 1 -> 100,000 -> 1, 1 worker, vs the same loop"),
+    ("BM_JobsDagFanOut/2/real_time", "BM_JobsDagFanOutLimit/real_time",
+     "DAG executor, fan-out, 2 workers, vs the same loop"),
+    ("BM_JobsDagRandom/1/real_time", "BM_JobsDagRandomLimit/real_time",
+     "DAG executor, random DAG of 100,000 tasks (4 edges each), 1 worker, vs the same loop"),
+    ("BM_JobsDagRandom/2/real_time", "BM_JobsDagRandomLimit/real_time",
+     "DAG executor, random DAG, 2 workers, vs the same loop"),
+]
 SPEEDUP_PAIRS = [
     ("BM_AuditAppendBatch/1000/real_time", "BM_AuditAppendBatchSqlitePeer/real_time",
      "audit batch of 1000 (1000 actors) vs plain SQLite batch of the same bytes"),
@@ -76,6 +90,20 @@ ABSOLUTE = [
     ("BM_AuditVerify/100000/real_time", "full verification of a 100,000-entry log"),
 ]
 
+# Per-item cost in ns (1e9 / items_per_second): the DAG executor's per-task overhead
+# (Taskflow's published figure is about 100-120 ns/task; goal <= 150 ns/task).
+PER_ITEM = [
+    ("BM_JobsDagChain/1/real_time", "DAG chain, 1 worker"),
+    ("BM_JobsDagChain/2/real_time", "DAG chain, 2 workers"),
+    ("BM_JobsDagChainLimit/real_time", "chain limit (plain loop)"),
+    ("BM_JobsDagFanOut/1/real_time", "DAG fan-out, 1 worker"),
+    ("BM_JobsDagFanOut/2/real_time", "DAG fan-out, 2 workers"),
+    ("BM_JobsDagFanOutLimit/real_time", "fan-out limit (plain loop)"),
+    ("BM_JobsDagRandom/1/real_time", "DAG random, 1 worker"),
+    ("BM_JobsDagRandom/2/real_time", "DAG random, 2 workers"),
+    ("BM_JobsDagRandomLimit/real_time", "random limit (plain loop)"),
+]
+
 
 def main():
     program = sys.argv[1]
@@ -95,6 +123,9 @@ def main():
         if cairn in medians and peer in medians:
             a, b = medians[cairn]["items_per_second"], medians[peer]["items_per_second"]
             print(f"{a / b:5.2f}x  throughput: {label}  ({a:,.0f} vs {b:,.0f} per second)")
+    for name, label in PER_ITEM:
+        if name in medians and medians[name].get("items_per_second"):
+            print(f"        {label}: {1e9 / medians[name]['items_per_second']:,.1f} ns per task")
     for name, label in ABSOLUTE:
         if name in medians:
             b = medians[name]

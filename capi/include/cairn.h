@@ -1154,6 +1154,57 @@ CAIRN_API cairn_status cairn_retry_backoff_ms(int64_t* out_ms, int64_t min_delay
                                               int64_t max_delay_ms, int32_t attempts, int jitter,
                                               int32_t attempt);
 
+/* ---- Jobs: the in-memory DAG executor ------------------------------------------------------
+ * (see include/cairn/jobs/dag.hpp)
+ *
+ * A cairn_dag is a graph of C callbacks and the order between them, run to completion in memory
+ * (nothing is persisted) on a work-stealing thread pool:
+ *
+ *   cairn_dag* dag; size_t load, sum;
+ *   cairn_dag_new(&dag);
+ *   cairn_dag_add(&load, dag, load_fn, &state);
+ *   cairn_dag_add(&sum, dag, sum_fn, &state);
+ *   cairn_dag_precede(dag, load, sum);            (load runs before sum)
+ *   cairn_dag_run(dag, 0);                        (blocks until every task ran)
+ *   cairn_dag_free(dag);
+ *
+ * A callback cannot report failure and must not throw (if it is C++) or longjmp out: every task
+ * runs. Callbacks run on several threads at once, so what they share needs its own locking; the
+ * edges alone order a task after those that precede it (its writes are visible to them).
+ * A cairn_dag is not thread-safe: use it from one thread at a time, and do not change or run it
+ * from inside one of its own tasks. Running other dags from a task is fine. */
+
+/** A graph of tasks. Created by cairn_dag_new, released by cairn_dag_free. Not thread-safe. */
+typedef struct cairn_dag cairn_dag;
+
+/** A new empty dag in *out. Errors: CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT. */
+CAIRN_API cairn_status cairn_dag_new(cairn_dag** out);
+/** Releases a dag and the worker threads it started; NULL is ignored. No run may be in progress. */
+CAIRN_API void cairn_dag_free(cairn_dag* dag);
+/**
+ * Adds a task that calls fn(ctx) and writes its index (0, 1, 2, ... in the order of adding) to
+ * *out_node. ctx is passed through untouched and must stay valid while the dag runs. Errors:
+ * CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT (out_node, dag or fn NULL).
+ */
+CAIRN_API cairn_status cairn_dag_add(size_t* out_node, cairn_dag* dag, void (*fn)(void* ctx),
+                                     void* ctx);
+/**
+ * Makes task `before` run before task `after`. Cycles are found by cairn_dag_run. Errors:
+ * CAIRN_INVALID_ARGUMENT / JOB_DAG_NODE_INVALID (an index the dag does not have),
+ * CAPI_NULL_ARGUMENT.
+ */
+CAIRN_API cairn_status cairn_dag_precede(cairn_dag* dag, size_t before, size_t after);
+/**
+ * Runs every task once, each after all the tasks that precede it, on `workers` threads (the
+ * calling thread included; 0: one per core), and returns when all have run. The threads are
+ * kept for the next run with the same worker count. Errors: CAIRN_INVALID_ARGUMENT /
+ * JOB_DEPENDENCY_CYCLE (no task ran), CAPI_NULL_ARGUMENT; CAIRN_FAILED_PRECONDITION / JOB_DAG_BUSY
+ * (a task of the dag runs the dag itself). A C callback cannot fail the run; a C++ callback that
+ * throws despite the rule above stops it: no task starts after that, and the result is
+ * CAIRN_INTERNAL / JOB_TASK_FAILED.
+ */
+CAIRN_API cairn_status cairn_dag_run(cairn_dag* dag, unsigned workers);
+
 /* ---- Content: content-addressed IDs, file descriptors, action tokens, blob store ----------
  * (see the headers in include/cairn/content/)
  *

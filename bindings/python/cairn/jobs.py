@@ -1,4 +1,4 @@
-"""The job scheduler's first parts: cron schedules and retry backoff.
+"""The job scheduler's parts: cron schedules, retry backoff and the in-memory DAG executor.
 
     from datetime import datetime, timezone
     from cairn import jobs
@@ -13,12 +13,33 @@ Cron expressions have 5 fields (minute, hour, day of month, month, day of week) 
 steps, lists, month and weekday names, and the macros @hourly, @daily, @weekly, @monthly and
 @yearly. When both day-of-month and day-of-week are restricted, either may match. Bad
 expressions raise InvalidArgumentError (JOB_CRON_INVALID).
+
+``Dag`` runs Python callables in dependency order on a work-stealing thread pool (nothing is
+persisted)::
+
+    dag = jobs.Dag()
+    load = dag.add(lambda: print("load"))
+    left, right = dag.add(lambda: print("left")), dag.add(lambda: print("right"))
+    total = dag.add(lambda: print("total"))
+    load.precede(left).precede(right)
+    total.succeed(left).succeed(right)
+    dag.run()               # workers=None: one per core
+
+``run`` releases the GIL while it waits and each task takes the GIL to call its function, so
+Python tasks run one at a time, whatever the worker count (the C++ executor is what runs native
+work in parallel). The first exception a task raises propagates out of ``run`` unchanged, and no
+task starts after it; a cycle raises InvalidArgumentError (JOB_DEPENDENCY_CYCLE) before any task
+runs. A Dag may be run again, and grown between runs, but not changed while it runs
+(FailedPreconditionError, JOB_DAG_BUSY).
 """
 
 import dataclasses
 import datetime as _dt
 
 from ._core import jobs as _jobs
+
+Dag = _jobs.Dag
+DagNode = _jobs.DagNode
 
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
 
@@ -66,4 +87,4 @@ def backoff(policy, attempt):
                          bool(policy.jitter), int(attempt))
 
 
-__all__ = ["RetryPolicy", "backoff", "check_cron", "cron_next"]
+__all__ = ["Dag", "DagNode", "RetryPolicy", "backoff", "check_cron", "cron_next"]

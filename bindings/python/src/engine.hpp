@@ -112,7 +112,7 @@ void bind_auth(py::module_& m, py::class_<PyEngine>& engine_class);
 // Binds cairn._core.secrets and the property Engine.secrets.
 void bind_secrets(py::module_& m, py::class_<PyEngine>& engine_class);
 
-// Binds cairn._core.jobs (cron schedules, retry backoff).
+// Binds cairn._core.jobs (cron schedules, retry backoff, the in-memory DAG executor).
 void bind_jobs(py::module_& m);
 
 // The text of a master key argument (32 bytes-like bytes, or a str of 64 hex characters) for

@@ -1,7 +1,12 @@
-// cairn._core.jobs: cron schedules and retry backoff (the job scheduler's first parts).
+// cairn._core.jobs: cron schedules, retry backoff and the in-memory DAG executor.
+#include <pybind11/stl.h>
+
 #include <cmath>
+#include <optional>
+#include <stdexcept>
 
 #include "cairn/jobs/cron.hpp"
+#include "cairn/jobs/dag.hpp"
 #include "cairn/jobs/retry.hpp"
 #include "common.hpp"
 #include "engine.hpp"
@@ -23,10 +28,121 @@ jobs::RetryPolicy policy_of(double min_delay, double max_delay, int32_t attempts
   return policy;
 }
 
+// A Dag of Python callables. Each task takes the GIL to call its function, so Python tasks run
+// one at a time whatever the worker count; run() releases the GIL while it waits.
+struct PyDag {
+  jobs::Dag dag;
+  bool running = false;
+  // The first exception a task raised in the current run: run() re-raises it as it was.
+  std::optional<py::error_already_set> error;
+
+  void check_idle() const {
+    if (running) {
+      throw ErrorException{{ErrorCode::kFailedPrecondition, "JOB_DAG_BUSY",
+                            "the DAG is running: it cannot be changed or run again until it ends"}};
+    }
+  }
+};
+
+// A task of a PyDag; holds the Dag object, so a node keeps its Dag alive.
+struct PyDagNode {
+  py::object dag;
+  size_t index = 0;
+
+  PyDag& owner() const { return dag.cast<PyDag&>(); }
+};
+
+void bind_dag(py::module_& jobs) {
+  py::class_<PyDagNode>(jobs, "DagNode", "A task of a Dag (made by Dag.add).")
+      .def_property_readonly(
+          "index", [](const PyDagNode& self) { return self.index; },
+          "The position of the task in its Dag, from 0 in the order of add().")
+      .def(
+          "precede",
+          [](const PyDagNode& self, const PyDagNode& other) {
+            if (!self.dag.is(other.dag)) {
+              throw ErrorException{{ErrorCode::kInvalidArgument, "JOB_DAG_NODE_INVALID",
+                                    "the two nodes belong to different DAGs"}};
+            }
+            PyDag& dag = self.owner();
+            dag.check_idle();
+            unwrap(dag.dag.precede(self.index, other.index));
+            return self;
+          },
+          py::arg("other"), "Makes this task run before `other`; returns this node.")
+      .def(
+          "succeed",
+          [](const PyDagNode& self, const PyDagNode& other) {
+            if (!self.dag.is(other.dag)) {
+              throw ErrorException{{ErrorCode::kInvalidArgument, "JOB_DAG_NODE_INVALID",
+                                    "the two nodes belong to different DAGs"}};
+            }
+            PyDag& dag = self.owner();
+            dag.check_idle();
+            unwrap(dag.dag.precede(other.index, self.index));
+            return self;
+          },
+          py::arg("other"), "Makes this task run after `other`; returns this node.")
+      .def("__repr__",
+           [](const PyDagNode& self) { return "<DagNode " + std::to_string(self.index) + ">"; });
+
+  py::class_<PyDag>(jobs, "Dag",
+                    "An in-memory graph of tasks (Python callables) and the order between them.")
+      .def(py::init<>())
+      .def(
+          "add",
+          [](const py::object& self_object, py::function fn) {
+            PyDag& self = self_object.cast<PyDag&>();
+            self.check_idle();
+            PyDag* owner = &self;  // outlives its tasks: they live in owner->dag
+            jobs::Node node = self.dag.add([owner, fn = std::move(fn)] {
+              py::gil_scoped_acquire gil;
+              try {
+                fn();
+              } catch (py::error_already_set& e) {
+                if (!owner->error) owner->error = e;
+                throw std::runtime_error("a Python task raised an exception");
+              }
+            });
+            return PyDagNode{self_object, node.index()};
+          },
+          py::arg("fn"), "Adds a task calling fn() and returns its DagNode.")
+      .def("__len__", [](const PyDag& self) { return self.dag.size(); })
+      .def(
+          "run",
+          [](PyDag& self, std::optional<unsigned> workers) {
+            self.check_idle();
+            self.running = true;
+            self.error.reset();
+            struct Idle {
+              PyDag& dag;
+              ~Idle() { dag.running = false; }
+            } idle{self};
+            Status status;
+            {
+              py::gil_scoped_release release;
+              jobs::Executor executor(workers.value_or(0));
+              status = executor.run(self.dag);
+            }
+            if (self.error) {
+              py::error_already_set raised = std::move(*self.error);
+              self.error.reset();
+              throw raised;  // pybind11 restores the original exception
+            }
+            unwrap(std::move(status));
+          },
+          py::arg("workers") = py::none(),
+          "Runs every task once, each after the tasks that precede it, on `workers` threads (None: "
+          "one per core). Raises the first exception a task raised (no task starts after it), or "
+          "InvalidArgumentError (JOB_DEPENDENCY_CYCLE) for a cycle, before any task runs.");
+}
+
 }  // namespace
 
 void bind_jobs(py::module_& m) {
-  py::module_ jobs = m.def_submodule("jobs", "Cron schedules and retry backoff.");
+  py::module_ jobs =
+      m.def_submodule("jobs", "Cron schedules, retry backoff and the in-memory DAG executor.");
+  bind_dag(jobs);
   jobs.def(
       "cron_next",
       [](const std::string& expression, int64_t after_micros, int32_t offset_minutes) {

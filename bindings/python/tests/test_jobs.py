@@ -67,3 +67,119 @@ def test_bad_policies_are_refused(args):
     with pytest.raises(cairn.InvalidArgumentError) as info:
         jobs.RetryPolicy(*args)
     assert info.value.reason == "JOB_RETRY_POLICY_INVALID"
+
+
+# ---- the in-memory DAG executor ----
+
+def _recording_dag(n, edges):
+    """A Dag of n tasks appending their index to a list, with the given (before, after) edges."""
+    dag, order = jobs.Dag(), []
+    nodes = [dag.add(lambda i=i: order.append(i)) for i in range(n)]
+    for before, after in edges:
+        nodes[before].precede(nodes[after])
+    return dag, nodes, order
+
+
+@pytest.mark.parametrize("workers", [None, 1, 2, 4])
+def test_dag_diamond_runs_in_order(workers):
+    dag, (a, b, c, d), order = _recording_dag(4, [])
+    assert a.precede(b).precede(c) is not None
+    d.succeed(b).succeed(c)
+    assert len(dag) == 4 and d.index == 3
+    dag.run(workers=workers)
+    assert sorted(order) == [0, 1, 2, 3]
+    assert order[0] == 0 and order[-1] == 3
+
+
+@pytest.mark.parametrize("workers", [1, 2, 4])
+def test_dag_random_respects_every_edge_and_runs_each_once(workers):
+    rng = random.Random(workers)
+    for _ in range(5):
+        n = rng.randrange(1, 300)
+        labels = list(range(n))
+        rng.shuffle(labels)  # a topological order that is not index order
+        edges = [(labels[rng.randrange(i)], labels[i]) for i in range(1, n) for _ in range(3)]
+        dag, _, order = _recording_dag(n, edges)
+        dag.run(workers)
+        assert sorted(order) == list(range(n))
+        position = {task: k for k, task in enumerate(order)}
+        assert all(position[before] < position[after] for before, after in edges)
+        order.clear()
+        dag.run(workers)  # a Dag runs again
+        assert sorted(order) == list(range(n))
+
+
+def test_dag_empty_and_single():
+    jobs.Dag().run()
+    dag, _, order = _recording_dag(1, [])
+    dag.run(1)
+    assert order == [0]
+
+
+class _Boom(Exception):
+    pass
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_dag_exception_propagates_unchanged_and_stops_the_run(workers):
+    raised = _Boom("boom")
+    ran = []
+    dag = jobs.Dag()
+    nodes = [dag.add(lambda i=i: ran.append(i)) for i in range(10)]
+
+    def fail():
+        raise raised
+
+    bad = dag.add(fail)
+    nodes[4].precede(bad)
+    bad.precede(nodes[5])
+    for before, after in zip(nodes[5:], nodes[6:]):
+        before.precede(after)
+    with pytest.raises(_Boom) as info:
+        dag.run(workers)
+    assert info.value is raised
+    assert not {5, 6, 7, 8, 9} & set(ran)
+    # Still usable: another Dag runs, and so does this one (it raises again).
+    other, _, order = _recording_dag(3, [(0, 1), (1, 2)])
+    other.run(workers)
+    assert order == [0, 1, 2]
+    with pytest.raises(_Boom):
+        dag.run(workers)
+
+
+def test_dag_cycle_is_refused_before_anything_runs():
+    dag, (a, b, c), order = _recording_dag(3, [(0, 1), (1, 2)])
+    c.precede(a)
+    with pytest.raises(cairn.InvalidArgumentError) as info:
+        dag.run()
+    assert info.value.reason == "JOB_DEPENDENCY_CYCLE"
+    assert order == []
+    with pytest.raises(cairn.InvalidArgumentError) as info:
+        a.precede(jobs.Dag().add(lambda: None))
+    assert info.value.reason == "JOB_DAG_NODE_INVALID"
+
+
+def test_dag_cannot_change_or_rerun_while_running():
+    dag = jobs.Dag()
+    dag.add(lambda: dag.add(lambda: None))
+    with pytest.raises(cairn.FailedPreconditionError) as info:
+        dag.run(2)
+    assert info.value.reason == "JOB_DAG_BUSY"
+    again = jobs.Dag()
+    again.add(lambda: again.run())
+    with pytest.raises(cairn.FailedPreconditionError):
+        again.run()
+    assert len(dag) == 1
+
+
+def test_dag_tasks_can_wait_on_other_python_threads():
+    # Tasks hold the GIL only while Python code runs, so a task may wait on another Python thread.
+    import threading
+    seen = []
+    started = threading.Event()
+    worker = threading.Thread(target=lambda: (started.set(), seen.append("thread")))
+    dag = jobs.Dag()
+    dag.add(lambda: (worker.start(), started.wait(5)))
+    dag.run(2)
+    worker.join(5)
+    assert seen == ["thread"]
