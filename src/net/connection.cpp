@@ -195,7 +195,7 @@ class Connection final : public ConnectionBase,
 
   void read() {
     if (closed_ || reading_) return;
-    if (!streaming_) {
+    if (!streaming_ && refusal_status_ == 0) {
       // Both deadlines are fixed when their phase begins, so trickled bytes (even the blank
       // lines the parser skips between requests) never extend them.
       arm_timer(in_request_ ? request_start_ + server_->options.limits.request_timeout
@@ -335,11 +335,24 @@ class Connection final : public ConnectionBase,
                         self->sending_.clear();
                         if (!self->in_request_) self->idle_since_ = Clock::now();
                         if (ec || self->closed_) return self->close();
+                        if (self->refusal_status_ != 0 && self->close_after_write_) {
+                          return self->linger();
+                        }
                         if (self->close_after_write_ || (self->draining_ && !self->in_request_)) {
                           return self->close();
                         }
                         self->flush();
                       });
+  }
+
+  // After a refusal: end our side and read (and drop) what the client is still sending for a
+  // moment before closing. Closing with unread input makes the kernel reset the connection, and
+  // the client may then never see the 413 or 431 it was sent.
+  void linger() {
+    asio::error_code ignored;
+    socket().shutdown(asio::socket_base::shutdown_send, ignored);
+    arm_timer(Clock::now() + std::chrono::seconds(2));
+    read();  // on_read drops input after a refusal; EOF or the timer closes
   }
 
   // Answers with an error the server decided on (431, 413, 408, 400, ...) and closes after it.

@@ -299,6 +299,20 @@ TEST_F(ServerTest, OversizedHeadersAndBodiesAreRefused) {
   EXPECT_EQ(server_->stats().refused_requests, 4U);
 }
 
+TEST_F(ServerTest, RefusedUploadsStillSeeTheirAnswer) {
+  ServerOptions options;
+  options.limits.max_body_bytes = 1024;
+  start(options);
+  Client c(port_);
+  // The client sends its whole 4 MiB body anyway; the server drains it after answering, so the
+  // 413 arrives instead of a connection reset.
+  c.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4194304\r\n\r\n");
+  c.send(std::string(std::size_t{4} << 20, 'x'));
+  std::string r = c.read_all();
+  EXPECT_EQ(status_of(r), 413);
+  EXPECT_NE(r.find("HTTP_BODY_TOO_LARGE"), std::string::npos);
+}
+
 TEST_F(ServerTest, SlowAndIdleClientsAreCutOff) {
   ServerOptions options;
   options.limits.request_timeout = 300ms;
