@@ -335,6 +335,8 @@ class Connection final : public ConnectionBase,
                         self->sending_.clear();
                         if (!self->in_request_) self->idle_since_ = Clock::now();
                         if (ec || self->closed_) return self->close();
+                        // Whatever was queued meanwhile (events, pipelined answers) goes first.
+                        if (!self->out_.empty()) return self->flush();
                         if (self->refusal_status_ != 0 && self->close_after_write_) {
                           return self->linger();
                         }
