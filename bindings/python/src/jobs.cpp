@@ -52,6 +52,17 @@ struct PyDagNode {
   PyDag& owner() const { return dag.cast<PyDag&>(); }
 };
 
+// Makes `before` run before `after` (nodes of one Dag that is not running).
+void order(const PyDagNode& before, const PyDagNode& after) {
+  if (!before.dag.is(after.dag)) {
+    throw ErrorException{{ErrorCode::kInvalidArgument, "JOB_DAG_NODE_INVALID",
+                          "the two nodes belong to different DAGs"}};
+  }
+  PyDag& dag = before.owner();
+  dag.check_idle();
+  unwrap(dag.dag.precede(before.index, after.index));
+}
+
 void bind_dag(py::module_& jobs) {
   py::class_<PyDagNode>(jobs, "DagNode", "A task of a Dag (made by Dag.add).")
       .def_property_readonly(
@@ -60,26 +71,14 @@ void bind_dag(py::module_& jobs) {
       .def(
           "precede",
           [](const PyDagNode& self, const PyDagNode& other) {
-            if (!self.dag.is(other.dag)) {
-              throw ErrorException{{ErrorCode::kInvalidArgument, "JOB_DAG_NODE_INVALID",
-                                    "the two nodes belong to different DAGs"}};
-            }
-            PyDag& dag = self.owner();
-            dag.check_idle();
-            unwrap(dag.dag.precede(self.index, other.index));
+            order(self, other);
             return self;
           },
           py::arg("other"), "Makes this task run before `other`; returns this node.")
       .def(
           "succeed",
           [](const PyDagNode& self, const PyDagNode& other) {
-            if (!self.dag.is(other.dag)) {
-              throw ErrorException{{ErrorCode::kInvalidArgument, "JOB_DAG_NODE_INVALID",
-                                    "the two nodes belong to different DAGs"}};
-            }
-            PyDag& dag = self.owner();
-            dag.check_idle();
-            unwrap(dag.dag.precede(other.index, self.index));
+            order(other, self);
             return self;
           },
           py::arg("other"), "Makes this task run after `other`; returns this node.")
