@@ -66,15 +66,28 @@ void encode_b64url(const uint8_t* in, std::size_t n, char* out) {
   }
 }
 
+// The portable path for state words: the digest's bytes, then encode_b64url.
+void encode_words_portable(const crypto::Sha256Words& words, char* out) {
+  std::array<uint8_t, kV1DigestSize> bytes;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    bytes[4 * i] = static_cast<uint8_t>(words[i] >> 24);
+    bytes[4 * i + 1] = static_cast<uint8_t>(words[i] >> 16);
+    bytes[4 * i + 2] = static_cast<uint8_t>(words[i] >> 8);
+    bytes[4 * i + 3] = static_cast<uint8_t>(words[i]);
+  }
+  encode_b64url(bytes.data(), bytes.size(), out);
+}
+
 #if defined(__x86_64__)
 // The 43 characters of a 32-byte digest with SSSE3, after Wojciech Muła's base64 encoder
 // (http://0x80.pl/notesen/2016-01-12-sse-base64-encoding.html): 12 bytes become 16 characters
 // per step, with shifts and multiplies for the 6-bit groups and one byte shuffle for the
 // alphabet. In perf, encode_b64url's 43 table lookups were the largest part of a blob ID's cost
 // over bare SHA-256 on 64-byte inputs, ahead of allocating the result string.
-__attribute__((target("ssse3"))) __m128i encode_12_bytes(__m128i in) {
-  // Each 32-bit lane gets bytes [b1 b0 b2 b1] of its 3-byte group ...
-  in = _mm_shuffle_epi8(in, _mm_set_epi8(10, 11, 9, 10, 7, 8, 6, 7, 4, 5, 3, 4, 1, 2, 0, 1));
+// `in` holds the 12 bytes of one group in the order `spread` names: the shuffle gives each 32-bit
+// lane bytes [b1 b0 b2 b1] of its 3-byte group ...
+__attribute__((target("ssse3"))) __m128i encode_12_bytes(__m128i in, __m128i spread) {
+  in = _mm_shuffle_epi8(in, spread);
   // ... from which multiplies move the four 6-bit groups into the four bytes.
   __m128i hi =
       _mm_mulhi_epu16(_mm_and_si128(in, _mm_set1_epi32(0x0fc0fc00)), _mm_set1_epi32(0x04000040));
@@ -91,7 +104,17 @@ __attribute__((target("ssse3"))) __m128i encode_12_bytes(__m128i in) {
   return _mm_add_epi8(_mm_shuffle_epi8(offsets, which), index);
 }
 
+// Stores the 43 characters of three encoded groups (16 + 16 + 11). The last 11 go out in one
+// 16-byte store that ends at character 43 and repeats the 5 before them.
+__attribute__((target("ssse3"))) void store_43(__m128i a, __m128i b, __m128i tail, char* out) {
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out), a);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 16), b);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 27), _mm_alignr_epi8(tail, b, 11));
+}
+
+// The digest as bytes in order.
 __attribute__((target("ssse3"))) void encode_digest_ssse3(const uint8_t* d, char* out) {
+  const __m128i spread = _mm_setr_epi8(1, 0, 2, 1, 4, 3, 5, 4, 7, 6, 8, 7, 10, 9, 11, 10);
   // The digest was just written by SHA256_Final in 4-byte stores; 16-byte loads spanning them
   // would stall on store forwarding, so read it as the eight 4-byte words it was written as.
   auto word = [d](std::size_t i) { return _mm_loadu_si32(d + 4 * i); };
@@ -101,15 +124,21 @@ __attribute__((target("ssse3"))) void encode_digest_ssse3(const uint8_t* d, char
   __m128i w56 = _mm_unpacklo_epi32(word(5), word(6));
   __m128i w67 = _mm_unpacklo_epi32(word(6), word(7));
   // Bytes 0..11, 12..23, and 24..31 followed by zeros (the zeros are the unpadded tail bits).
-  __m128i a = _mm_unpacklo_epi64(w01, w23);
-  __m128i b = _mm_unpacklo_epi64(w34, w56);
-  __m128i c = w67;
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(out), encode_12_bytes(a));
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 16), encode_12_bytes(b));
-  __m128i tail = encode_12_bytes(c);  // 11 of its 16 characters are wanted
-  _mm_storel_epi64(reinterpret_cast<__m128i*>(out + 32), tail);
-  auto last = static_cast<uint32_t>(_mm_cvtsi128_si32(_mm_srli_si128(tail, 8)));
-  std::memcpy(out + 40, &last, 3);
+  store_43(encode_12_bytes(_mm_unpacklo_epi64(w01, w23), spread),
+           encode_12_bytes(_mm_unpacklo_epi64(w34, w56), spread), encode_12_bytes(w67, spread),
+           out);
+}
+
+// The digest as SHA-256's state words in host (little-endian) order: digest byte 4i+j is byte
+// 3-j of word i, so the spreading shuffle also undoes the byte swap, and the words are read in
+// two 16-byte loads.
+__attribute__((target("ssse3"))) void encode_words_ssse3(const crypto::Sha256Words& w, char* out) {
+  const __m128i spread = _mm_setr_epi8(2, 3, 1, 2, 7, 0, 6, 7, 4, 5, 11, 4, 9, 10, 8, 9);
+  __m128i lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w.data()));
+  __m128i hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w.data() + 4));
+  // Words 0..2, words 3..5, and words 6..7 followed by zeros.
+  store_43(encode_12_bytes(lo, spread), encode_12_bytes(_mm_alignr_epi8(hi, lo, 12), spread),
+           encode_12_bytes(_mm_srli_si128(hi, 8), spread), out);
 }
 
 bool detect_ssse3() noexcept {
@@ -138,6 +167,34 @@ void encode_digest(const crypto::Sha256Digest& digest, char* out) {
   encode_b64url(digest.data(), digest.size(), out);
 }
 
+// The 43 characters of a SHA-256 digest given as state words.
+void encode_words(const crypto::Sha256Words& words, char* out) {
+#if defined(__x86_64__)
+  if (kHaveSsse3) {
+    encode_words_ssse3(words, out);
+#ifndef NDEBUG
+    std::array<char, encoded_size(kV1DigestSize)> portable;
+    encode_words_portable(words, portable.data());
+    assert(std::memcmp(portable.data(), out, portable.size()) == 0);
+#endif
+    return;
+  }
+#endif
+  encode_words_portable(words, out);
+}
+
+// "<prefix>1~<43 characters>" into `out`, reusing its storage.
+void write_v1_id(std::string_view prefix, const crypto::Sha256Words& words, std::string& out) {
+  constexpr std::size_t kText = encoded_size(kV1DigestSize);
+  out.resize(prefix.size() + 2 + kText);
+  char* p = out.data();
+  std::memcpy(p, prefix.data(), prefix.size());
+  p += prefix.size();
+  *p++ = '1';
+  *p++ = '~';
+  encode_words(words, p);
+}
+
 // "<prefix>1~<43 characters>" into `out`, reusing its storage.
 void write_v1_id(std::string_view prefix, const crypto::Sha256Digest& digest, std::string& out) {
   constexpr std::size_t kText = encoded_size(kV1DigestSize);
@@ -150,14 +207,10 @@ void write_v1_id(std::string_view prefix, const crypto::Sha256Digest& digest, st
   encode_digest(digest, p);
 }
 
-std::string make_v1_id(std::string_view prefix, const crypto::Sha256Digest& digest) {
-  std::string out(prefix.size() + 2 + encoded_size(kV1DigestSize), '\0');
-  char* p = out.data();
-  std::memcpy(p, prefix.data(), prefix.size());
-  p += prefix.size();
-  *p++ = '1';
-  *p++ = '~';
-  encode_digest(digest, p);
+// The version-1 ID of `data`: hashes it.
+std::string hash_v1_id(std::string_view prefix, ByteView data) {
+  std::string out;
+  write_v1_id(prefix, crypto::sha256_words(data), out);
   return out;
 }
 
@@ -210,29 +263,27 @@ std::string ContentId::to_string() const { return make_id(prefix, version, diges
 std::string hash_id(std::string_view prefix, ByteView data) {
   static_assert(kCurrentIdVersion == 1, "hash_id's fast path makes version-1 IDs");
   assert(is_valid_prefix(prefix) && "a content ID prefix is one or more ASCII letters");
-  return make_v1_id(prefix, crypto::sha256(data));
+  return hash_v1_id(prefix, data);
 }
 
 std::string hash_id(std::string_view prefix, std::string_view data) {
   return hash_id(prefix, as_bytes(data));
 }
 
-std::string blob_id(ByteView data) { return make_v1_id(kBlobPrefix, crypto::sha256(data)); }
+std::string blob_id(ByteView data) { return hash_v1_id(kBlobPrefix, data); }
 std::string blob_id(std::string_view data) { return blob_id(as_bytes(data)); }
 std::string file_id(std::string_view descriptor) {
-  return make_v1_id(kFilePrefix, crypto::sha256(as_bytes(descriptor)));
+  return hash_v1_id(kFilePrefix, as_bytes(descriptor));
 }
-std::string action_id(std::string_view token) {
-  return make_v1_id(kActionPrefix, crypto::sha256(as_bytes(token)));
-}
+std::string action_id(std::string_view token) { return hash_v1_id(kActionPrefix, as_bytes(token)); }
 
 void hash_id_to(std::string_view prefix, ByteView data, std::string& out) {
   assert(is_valid_prefix(prefix) && "a content ID prefix is one or more ASCII letters");
-  write_v1_id(prefix, crypto::sha256(data), out);
+  write_v1_id(prefix, crypto::sha256_words(data), out);
 }
 
 void blob_id_to(ByteView data, std::string& out) {
-  write_v1_id(kBlobPrefix, crypto::sha256(data), out);
+  write_v1_id(kBlobPrefix, crypto::sha256_words(data), out);
 }
 
 void blob_ids_batch(std::span<const ByteView> inputs, std::span<std::string> out,
@@ -340,7 +391,11 @@ IdHasher& IdHasher::update(std::string_view data) { return update(as_bytes(data)
 
 std::string IdHasher::finish() {
   assert(state_ && "IdHasher used after move");
-  if (state_->version == 1) return make_v1_id(state_->prefix, state_->sha256.finish());
+  if (state_->version == 1) {
+    std::string out;
+    write_v1_id(state_->prefix, state_->sha256.finish(), out);
+    return out;
+  }
   Bytes digest = state_->stream->finish();
   if (digest.size() != state_->algorithm->digest_size) std::abort();
   state_->stream = state_->algorithm->make_stream();  // ready for the next message

@@ -71,6 +71,17 @@ Sha256Digest sha256(ByteView data) noexcept {
   return digest;
 }
 
+Sha256Words sha256_words(ByteView data) noexcept {
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, data.data(), data.size());
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256_Final(digest, &ctx);  // leaves the final state in ctx.h
+  Sha256Words words;
+  std::memcpy(words.data(), ctx.h, sizeof words);
+  return words;
+}
+
 Sha384Digest sha384(ByteView data) noexcept {
   SHA512_CTX ctx;
   SHA384_Init(&ctx);

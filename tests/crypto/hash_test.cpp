@@ -88,6 +88,22 @@ TEST(HashTest, CopiedHasherContinuesIndependently) {
   EXPECT_EQ(b.finish(), sha384(as_bytes("abd")));
 }
 
+TEST(HashTest, StateWordsAreTheDigestReadBigEndian) {
+  // "abc" (FIPS 180-4 example): ba7816bf 8f01cfea 414140de 5dae2223 b00361a3 96177a9c b410ff61
+  // f20015ad.
+  const Sha256Words expected = {0xba7816bf, 0x8f01cfea, 0x414140de, 0x5dae2223,
+                                0xb00361a3, 0x96177a9c, 0xb410ff61, 0xf20015ad};
+  EXPECT_EQ(sha256_words(as_bytes(std::string_view("abc"))), expected);
+  for (size_t n : {0, 1, 55, 56, 64, 1000}) {
+    Bytes input(n, 0x5a);
+    Sha256Digest digest = sha256(input);
+    Sha256Words words = sha256_words(input);
+    for (size_t i = 0; i < 32; ++i) {
+      ASSERT_EQ(digest[i], static_cast<uint8_t>(words[i / 4] >> (24 - 8 * (i % 4)))) << n;
+    }
+  }
+}
+
 TEST(HashTest, BatchEqualsOneShotForEverySizeAndThreadCount) {
   std::vector<Bytes> storage;
   for (size_t i = 0; i < 3000; ++i)

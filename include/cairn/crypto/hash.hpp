@@ -26,6 +26,11 @@ using Sha3_256Digest = std::array<uint8_t, 32>;
 
 // SHA-256 (FIPS 180-4) of `data`.
 Sha256Digest sha256(ByteView data) noexcept;
+// The same SHA-256 as its eight 32-bit state words in host byte order: word i is digest bytes
+// 4i..4i+3 read as a big-endian number. For encoders that shuffle bytes anyway (content IDs),
+// which then skip the digest's byte swaps and read it in two 16-byte loads.
+using Sha256Words = std::array<uint32_t, 8>;
+Sha256Words sha256_words(ByteView data) noexcept;
 // SHA-384 (FIPS 180-4) of `data`.
 Sha384Digest sha384(ByteView data) noexcept;
 // SHA3-256 (FIPS 202) of `data`.
