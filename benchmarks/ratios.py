@@ -68,6 +68,12 @@ TIME_PAIRS += [
     ("BM_JobsDagRandom/2/real_time", "BM_JobsDagRandomLimit/real_time",
      "DAG executor, random DAG, 2 workers, vs the same loop"),
 ]
+TIME_PAIRS += [
+    ("BM_BoardVoteToggle/real_time", "BM_BoardVoteSqlitePeer/real_time",
+     "board vote toggle on SQLite vs a plain SQLite write transaction doing the same row work"),
+    ("BM_BoardListTrending/real_time", "BM_BoardTrendingSqlPeer/real_time",
+     "top 50 trending of 100,000 posts / 1,000,000 votes vs one hand-written SQL query"),
+]
 SPEEDUP_PAIRS = [
     ("BM_AuditAppendBatch/1000/real_time", "BM_AuditAppendBatchSqlitePeer/real_time",
      "audit batch of 1000 (1000 actors) vs plain SQLite batch of the same bytes"),
@@ -88,6 +94,10 @@ ABSOLUTE = [
     ("BM_AuditQueryByActor/0", "query: a page of 100 of one actor's entries, 100,000-entry log"),
     ("BM_AuditQueryByActor/1", "query: an actor with no entries, 100,000-entry log"),
     ("BM_AuditVerify/100000/real_time", "full verification of a 100,000-entry log"),
+    ("BM_BoardVoteToggle/real_time", "board vote toggles on SQLite"),
+    ("BM_BoardListTrending/real_time", "board: top 50 trending, 100,000 posts, 1,000,000 votes"),
+    ("BM_BoardListNewest/real_time", "board: top 50 newest, same data"),
+    ("BM_BoardListMostVotes/real_time", "board: top 50 most votes, same data"),
 ]
 
 # Per-item cost in ns (1e9 / items_per_second): the DAG executor's per-task overhead

@@ -24,6 +24,8 @@ struct Engine::State {
   std::unique_ptr<auth::AuthService> auth;
   std::unique_ptr<secrets::SecretsStore> secrets_store;
   std::unique_ptr<secrets::SecretsService> secrets;
+  std::unique_ptr<board::BoardStore> board_store;
+  std::unique_ptr<board::BoardService> board;
 };
 
 namespace {
@@ -94,6 +96,8 @@ Result<std::unique_ptr<Engine>> Engine::open(std::string_view uri, const EngineO
                            secrets::SecretsService::create(*state->secrets_store, *state->audit,
                                                            *state->env, std::move(master)));
   }
+  state->board_store = storage::internal::make_board_store(*state->database);
+  state->board = std::make_unique<board::BoardService>(*state->board_store, *state->env);
   return std::unique_ptr<Engine>(new Engine(std::move(state)));
 }
 
@@ -112,6 +116,7 @@ access::AccessService& Engine::access() noexcept { return *state_->access; }
 access::MemoryRelationships& Engine::relationships() noexcept { return state_->relationships; }
 auth::AuthService& Engine::auth() noexcept { return *state_->auth; }
 secrets::SecretsService* Engine::secrets() noexcept { return state_->secrets.get(); }
+board::BoardService& Engine::board() noexcept { return *state_->board; }
 
 const char* version() noexcept { return CAIRN_VERSION_STRING; }
 

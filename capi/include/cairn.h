@@ -1481,6 +1481,159 @@ CAIRN_API cairn_status cairn_blob_store_list(char** out_json, cairn_blob_store* 
 CAIRN_API cairn_status cairn_blob_store_verify(cairn_blob_store* store, int64_t tenant,
                                                const char* id);
 
+/* ---- Board: projects, posts, votes, comments, statuses, ranking, search, merging ----------
+ * (see include/cairn/board/service.hpp and docs/board.md)
+ *
+ * Every engine has a board. Actors, authors, users and viewers are the caller's user ids; the
+ * engine records them but never refuses an operation because of who asks (that is the caller's
+ * decision). Statuses are "open", "planned", "in_progress", "done", "declined"
+ * (BOARD_STATUS_INVALID); categories "feedback", "bug", "feature", "question"
+ * (BOARD_CATEGORY_INVALID); sorts "newest", "oldest", "most_votes", "least_votes",
+ * "recently_updated", "trending", "hot" (BOARD_SORT_INVALID). Bad input is CAIRN_INVALID_ARGUMENT
+ * with a BOARD_* reason and stores nothing; a missing project, post or comment is CAIRN_NOT_FOUND
+ * / BOARD_PROJECT_NOT_FOUND, BOARD_POST_NOT_FOUND, BOARD_COMMENT_NOT_FOUND; changing a merged
+ * post is CAIRN_FAILED_PRECONDITION / BOARD_POST_MERGED.
+ *
+ * Records come back as JSON in char ** out-parameters (cairn_free()); times are integers,
+ * microseconds since the Unix epoch:
+ *   project: {"id", "slug", "name", "description", "created_at_micros"}
+ *   post:    {"id", "project_id", "project" (the slug), "title", "description", "status",
+ *             "category", "tags" (array), "author", "vote_count", "comment_count",
+ *             "created_at_micros", "updated_at_micros", "merged_into" (null or a post id),
+ *             "official_comment_id" (null or a comment id), "voted" (for the viewer)}
+ *   comment: {"id", "post_id", "parent_id" (null or a comment id), "author", "content",
+ *             "created_at_micros", "updated_at_micros", "edited", "deleted"} (a deleted comment
+ *             is a tombstone: empty author and content)
+ *   status change: {"post_id", "from", "to", "actor", "note", "at_micros"}
+ *   page:    {"items": [post, ...], "next_cursor": null or text}
+ * On error every out-parameter is NULL (or 0). */
+
+/** Creates a project; the project in *out_json. slug: [a-z0-9-]{1,64} (BOARD_SLUG_INVALID); name:
+ * 1-100 characters (BOARD_PROJECT_NAME_INVALID); description may be NULL. Errors:
+ * CAIRN_ALREADY_EXISTS / BOARD_PROJECT_EXISTS. */
+CAIRN_API cairn_status cairn_board_create_project(char** out_json, cairn_engine* engine,
+                                                  const char* slug, const char* name,
+                                                  const char* description);
+/** The project with this slug in *out_json. Errors: BOARD_PROJECT_NOT_FOUND. */
+CAIRN_API cairn_status cairn_board_project(char** out_json, cairn_engine* engine, const char* slug);
+/** Every project, ordered by slug, as a JSON array in *out_json. */
+CAIRN_API cairn_status cairn_board_projects(char** out_json, cairn_engine* engine);
+
+/** Creates an open post in project (a slug); the post in *out_json. title: 1-200 characters
+ * after trimming (BOARD_TITLE_INVALID); description: NULL or at most 50,000 characters
+ * (BOARD_DESCRIPTION_INVALID); category: NULL ("feedback") or a category name; tags: tag_count
+ * tags of [a-z0-9-]{1,32}, at most 10 (BOARD_TAG_INVALID; tags may be NULL when tag_count is 0).
+ * Errors: BOARD_USER_INVALID; BOARD_PROJECT_NOT_FOUND. */
+CAIRN_API cairn_status cairn_board_create_post(char** out_json, cairn_engine* engine,
+                                               const char* project, const char* author,
+                                               const char* title, const char* description,
+                                               const char* category, const char* const* tags,
+                                               size_t tag_count);
+/** The post in *out_json, with "voted" for viewer (NULL: nobody). Merged posts are returned
+ * (see "merged_into"); deleted ones are BOARD_POST_NOT_FOUND. */
+CAIRN_API cairn_status cairn_board_get_post(char** out_json, cairn_engine* engine,
+                                            const char* post_id, const char* viewer);
+/** Changes a post's title, description or category (each NULL: unchanged) and, when set_tags is
+ * non-zero, its tags; the post afterwards in *out_json. Errors: as cairn_board_create_post();
+ * BOARD_POST_NOT_FOUND; BOARD_POST_MERGED. */
+CAIRN_API cairn_status cairn_board_update_post(char** out_json, cairn_engine* engine,
+                                               const char* post_id, const char* title,
+                                               const char* description, const char* category,
+                                               int set_tags, const char* const* tags,
+                                               size_t tag_count, const char* actor);
+/** Deletes a post: it disappears from every read. Errors: BOARD_POST_NOT_FOUND. */
+CAIRN_API cairn_status cairn_board_delete_post(cairn_engine* engine, const char* post_id,
+                                               const char* actor);
+
+/** Toggles user's vote; *out_voted = 1 when the user now votes for the post, else 0. Errors:
+ * BOARD_USER_INVALID; BOARD_POST_NOT_FOUND; BOARD_POST_MERGED. */
+CAIRN_API cairn_status cairn_board_vote(int* out_voted, cairn_engine* engine, const char* post_id,
+                                        const char* user);
+/** Makes user vote (voted non-zero) or not, idempotently; {"voted", "changed", "vote_count"} in
+ * *out_json. Errors: as cairn_board_vote(). */
+CAIRN_API cairn_status cairn_board_set_vote(char** out_json, cairn_engine* engine,
+                                            const char* post_id, const char* user, int voted);
+
+/** Adds a comment (a reply when parent_id is not NULL); the comment in *out_json. content: 1-10,000
+ * characters after trimming (BOARD_COMMENT_INVALID). Errors: BOARD_POST_NOT_FOUND;
+ * BOARD_POST_MERGED; BOARD_COMMENT_NOT_FOUND (no such parent); BOARD_PARENT_INVALID (the parent
+ * is deleted or on another post). */
+CAIRN_API cairn_status cairn_board_comment(char** out_json, cairn_engine* engine,
+                                           const char* post_id, const char* author,
+                                           const char* content, const char* parent_id);
+/** Replaces a live comment's content; the comment in *out_json. Errors: BOARD_COMMENT_INVALID;
+ * BOARD_COMMENT_NOT_FOUND. */
+CAIRN_API cairn_status cairn_board_edit_comment(char** out_json, cairn_engine* engine,
+                                                const char* comment_id, const char* content,
+                                                const char* actor);
+/** Deletes a comment (a tombstone while it has live replies). Errors: BOARD_COMMENT_NOT_FOUND. */
+CAIRN_API cairn_status cairn_board_delete_comment(cairn_engine* engine, const char* comment_id,
+                                                  const char* actor);
+/** The post's comments in thread order (each followed by its replies, oldest first) as a JSON
+ * array in *out_json. Errors: BOARD_POST_NOT_FOUND. */
+CAIRN_API cairn_status cairn_board_comments(char** out_json, cairn_engine* engine,
+                                            const char* post_id);
+/** Pins a live comment of the post as its official response (comment_id NULL: unpins); the post
+ * in *out_json. Errors: BOARD_POST_NOT_FOUND; BOARD_COMMENT_NOT_FOUND. */
+CAIRN_API cairn_status cairn_board_set_official_comment(char** out_json, cairn_engine* engine,
+                                                        const char* post_id, const char* comment_id,
+                                                        const char* actor);
+
+/** Sets a post's status (a change is recorded with actor, time and note, which may be NULL: at
+ * most 2,000 characters, BOARD_NOTE_INVALID); the post in *out_json. Errors: BOARD_STATUS_INVALID;
+ * BOARD_POST_NOT_FOUND; BOARD_POST_MERGED. */
+CAIRN_API cairn_status cairn_board_set_status(char** out_json, cairn_engine* engine,
+                                              const char* post_id, const char* status,
+                                              const char* actor, const char* note);
+/** The post's status changes, oldest first, as a JSON array in *out_json. */
+CAIRN_API cairn_status cairn_board_status_history(char** out_json, cairn_engine* engine,
+                                                  const char* post_id);
+
+/** What cairn_board_list_posts() lists. NULL strings do not filter. Fields are only appended. */
+typedef struct cairn_board_query {
+  uint32_t version;     /**< CAIRN_BOARD_QUERY_VERSION */
+  const char* sort;     /**< NULL: "newest" */
+  const char* status;   /**< only posts with this status */
+  const char* category; /**< only posts of this category */
+  const char* tag;      /**< only posts with this tag */
+  const char* author;   /**< only posts by this user */
+  const char* voted_by; /**< only posts this user votes for */
+  const char* viewer;   /**< fills "voted" */
+  int32_t limit;        /**< 1..100 (BOARD_LIMIT_INVALID) */
+  const char* cursor;   /**< "next_cursor" of the previous page; NULL: the first page */
+} cairn_board_query;
+
+#define CAIRN_BOARD_QUERY_VERSION 1
+#define CAIRN_BOARD_QUERY_INIT \
+  { CAIRN_BOARD_QUERY_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 20, NULL }
+
+/**
+ * One page of the project's live, unmerged posts in *out_json ({"items", "next_cursor"}); query
+ * may be NULL for the defaults. Later pages (query->cursor) rank as of the first page's time, so
+ * they neither repeat nor skip posts while posts and votes arrive. Errors: BOARD_SORT_INVALID,
+ * BOARD_STATUS_INVALID, BOARD_CATEGORY_INVALID, BOARD_TAG_INVALID, BOARD_USER_INVALID,
+ * BOARD_LIMIT_INVALID, BOARD_CURSOR_INVALID, CAPI_OPTIONS_VERSION_UNSUPPORTED;
+ * BOARD_PROJECT_NOT_FOUND.
+ */
+CAIRN_API cairn_status cairn_board_list_posts(char** out_json, cairn_engine* engine,
+                                              const char* project, const cairn_board_query* query);
+/** Up to limit (1..100) posts whose title or description contain every word of query (prefixes
+ * match, case-insensitive), best first, as a JSON array in *out_json, "voted" for viewer (may be
+ * NULL). Errors: BOARD_QUERY_INVALID, BOARD_LIMIT_INVALID; BOARD_PROJECT_NOT_FOUND. */
+CAIRN_API cairn_status cairn_board_search(char** out_json, cairn_engine* engine,
+                                          const char* project, const char* query, int32_t limit,
+                                          const char* viewer);
+/** Merges post source_id into target_id: votes move without counting a user twice, comments
+ * move, the source points at the target. The target afterwards in *out_json. Errors:
+ * BOARD_POST_NOT_FOUND; BOARD_POST_MERGED; BOARD_MERGE_INVALID (the same post, or two projects). */
+CAIRN_API cairn_status cairn_board_merge(char** out_json, cairn_engine* engine,
+                                         const char* source_id, const char* target_id,
+                                         const char* actor);
+/** The post's votes and live comments counted from the stored rows. Errors:
+ * BOARD_POST_NOT_FOUND. */
+CAIRN_API cairn_status cairn_board_recount(int64_t* out_votes, int64_t* out_comments,
+                                           cairn_engine* engine, const char* post_id);
+
 #ifdef __cplusplus
 }
 #endif

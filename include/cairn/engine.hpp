@@ -21,6 +21,7 @@
 #include "cairn/access/service.hpp"
 #include "cairn/audit/log.hpp"
 #include "cairn/auth/service.hpp"
+#include "cairn/board/service.hpp"
 #include "cairn/core/env.hpp"
 #include "cairn/core/result.hpp"
 #include "cairn/secrets/service.hpp"
@@ -87,6 +88,9 @@ class Engine {
   // Organizations, projects, environments, encrypted versioned secrets, ACL rules and service
   // accounts; nullptr when the engine was opened without a master key.
   secrets::SecretsService* secrets() noexcept;
+
+  // The feedback board: projects, posts, votes, comments, statuses, ranking, search, merging.
+  board::BoardService& board() noexcept;
 
  private:
   struct State;

@@ -9,7 +9,7 @@ Errors are raised as subclasses of :class:`cairn.Error` (see :mod:`cairn.errors`
 ``.code``, ``.reason`` and ``.http_status``.
 """
 
-from . import _core, access, audit, auth, content, crypto, encoding, jobs, secrets
+from . import _core, access, audit, auth, board, content, crypto, encoding, jobs, secrets
 from .errors import (
     AbortedError,
     AlreadyExistsError,

@@ -4,6 +4,7 @@ from . import (
     access as access,
     audit as audit,
     auth as auth,
+    board as board,
     content as content,
     crypto as crypto,
     encoding as encoding,

@@ -112,6 +112,9 @@ void bind_auth(py::module_& m, py::class_<PyEngine>& engine_class);
 // Binds cairn._core.secrets and the property Engine.secrets.
 void bind_secrets(py::module_& m, py::class_<PyEngine>& engine_class);
 
+// Binds cairn._core.board and the property Engine.board.
+void bind_board(py::module_& m, py::class_<PyEngine>& engine_class);
+
 // Binds cairn._core.jobs (cron schedules, retry backoff, the in-memory DAG executor).
 void bind_jobs(py::module_& m);
 

@@ -155,6 +155,7 @@ PYBIND11_MODULE(_core, m) {
   cairn::python::bind_engine_access(m, engine_class);
   cairn::python::bind_auth(m, engine_class);
   cairn::python::bind_secrets(m, engine_class);
+  cairn::python::bind_board(m, engine_class);
   cairn::python::bind_jobs(m);
   cairn::python::bind_content(m);
 

@@ -1,0 +1,340 @@
+/* The C ABI's board on memory: and sqlite:: projects, posts, votes, comments and tombstones, the
+ * official response, statuses and their history, listing with cursors, search, merging, exact
+ * counters and the errors of bad input. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "cairn.h"
+#include "harness.h"
+
+/* 2026-01-01T00:00:00Z */
+#define T0 INT64_C(1767225600000000)
+#define SECOND INT64_C(1000000)
+
+#define CHECK_REASON(r) CHECK_STR_EQ(cairn_error_last()->reason, (r))
+
+static char temp_dir[64];
+
+/* The text value of the first "name":"..." member in json, copied into buf ("" when absent). */
+static const char* json_str(const char* json, const char* name, char* buf, size_t size) {
+  char pattern[64];
+  const char *start, *end;
+  buf[0] = '\0';
+  if (json == NULL) return buf;
+  snprintf(pattern, sizeof pattern, "\"%s\":\"", name);
+  start = strstr(json, pattern);
+  if (start == NULL) return buf;
+  start += strlen(pattern);
+  end = strchr(start, '"');
+  if (end == NULL || (size_t)(end - start) >= size) return buf;
+  memcpy(buf, start, (size_t)(end - start));
+  buf[end - start] = '\0';
+  return buf;
+}
+
+/* The integer value of the first "name":n member in json (-1 when absent). */
+static int64_t json_int(const char* json, const char* name) {
+  char pattern[64];
+  const char* start;
+  char* end;
+  long long value;
+  if (json == NULL) return -1;
+  snprintf(pattern, sizeof pattern, "\"%s\":", name);
+  start = strstr(json, pattern);
+  if (start == NULL) return -1;
+  start += strlen(pattern);
+  value = strtoll(start, &end, 10);
+  return end == start ? -1 : (int64_t)value;
+}
+
+static int has(const char* json, const char* member) {
+  return json != NULL && strstr(json, member) != NULL;
+}
+
+/* The number of times needle occurs in json. */
+static int count_of(const char* json, const char* needle) {
+  int n = 0;
+  const char* p = json;
+  while (p != NULL && (p = strstr(p, needle)) != NULL) {
+    n++;
+    p += strlen(needle);
+  }
+  return n;
+}
+
+typedef struct fixture {
+  cairn_env* env;
+  cairn_engine* engine;
+} fixture;
+
+static int open_engine(fixture* f, const char* uri) {
+  cairn_engine_options opts = CAIRN_ENGINE_OPTIONS_INIT;
+  f->env = NULL;
+  f->engine = NULL;
+  if (cairn_env_fake_new(&f->env, T0, 5) != CAIRN_OK) return 0;
+  opts.env = f->env;
+  if (cairn_engine_open(&f->engine, uri, &opts) != CAIRN_OK) {
+    fprintf(stderr, "cannot open %s: %s\n", uri, cairn_error_last()->reason);
+    cairn_env_free(f->env);
+    return 0;
+  }
+  return 1;
+}
+
+static void close_engine(fixture* f) {
+  cairn_engine_close(f->engine);
+  cairn_env_free(f->env);
+}
+
+/* Creates a post in "app" one second after the previous one; its id in id (33 bytes). */
+static void new_post(fixture* f, const char* title, const char* category, char* id) {
+  char* json = NULL;
+  const char* tags[] = {"ui"};
+  cairn_env_fake_advance(f->env, SECOND);
+  CHECK(cairn_board_create_post(&json, f->engine, "app", "ada", title, "about it", category, tags,
+                                1) == CAIRN_OK);
+  json_str(json, "id", id, 33);
+  cairn_free(json);
+}
+
+/* The post's counters equal a recount of its rows. */
+static void check_exact(fixture* f, const char* id) {
+  char* json = NULL;
+  int64_t votes = -1, comments = -1;
+  CHECK(cairn_board_get_post(&json, f->engine, id, NULL) == CAIRN_OK);
+  CHECK(cairn_board_recount(&votes, &comments, f->engine, id) == CAIRN_OK);
+  CHECK(json_int(json, "vote_count") == votes);
+  CHECK(json_int(json, "comment_count") == comments);
+  cairn_free(json);
+}
+
+static void run_board(const char* uri) {
+  fixture f;
+  char* json = NULL;
+  char a[33], b[33], c[33], comment[33], reply[33], cursor[512];
+  int voted = -1;
+  int64_t votes = -1, comments = -1;
+  cairn_board_query query = CAIRN_BOARD_QUERY_INIT;
+  if (!open_engine(&f, uri)) {
+    CHECK(0);
+    return;
+  }
+
+  /* Projects */
+  CHECK(cairn_board_create_project(&json, f.engine, "app", "My App", NULL) == CAIRN_OK);
+  CHECK(has(json, "\"slug\":\"app\""));
+  cairn_free(json);
+  CHECK(cairn_board_create_project(&json, f.engine, "app", "Again", NULL) == CAIRN_ALREADY_EXISTS);
+  CHECK_REASON("BOARD_PROJECT_EXISTS");
+  CHECK(json == NULL);
+  CHECK(cairn_board_create_project(&json, f.engine, "Bad Slug", "x", NULL) ==
+        CAIRN_INVALID_ARGUMENT);
+  CHECK_REASON("BOARD_SLUG_INVALID");
+  CHECK(cairn_board_projects(&json, f.engine) == CAIRN_OK);
+  CHECK(count_of(json, "\"slug\"") == 1);
+  cairn_free(json);
+
+  /* Posts and validation */
+  new_post(&f, "Dark mode", "feature", a);
+  new_post(&f, "Export to CSV", NULL, b);
+  new_post(&f, "Dark theme", "bug", c);
+  CHECK(strlen(a) == 32 && strlen(b) == 32 && strlen(c) == 32);
+  CHECK(cairn_board_create_post(&json, f.engine, "app", "ada", "   ", NULL, NULL, NULL, 0) ==
+        CAIRN_INVALID_ARGUMENT);
+  CHECK_REASON("BOARD_TITLE_INVALID");
+  CHECK(cairn_board_create_post(&json, f.engine, "app", "ada", "t", NULL, "idea", NULL, 0) ==
+        CAIRN_INVALID_ARGUMENT);
+  CHECK_REASON("BOARD_CATEGORY_INVALID");
+  CHECK(cairn_board_create_post(&json, f.engine, "nope", "ada", "t", NULL, NULL, NULL, 0) ==
+        CAIRN_NOT_FOUND);
+  CHECK_REASON("BOARD_PROJECT_NOT_FOUND");
+  CHECK(cairn_board_create_post(&json, f.engine, "app", "ada", "t", NULL, NULL, NULL, 1) ==
+        CAIRN_INVALID_ARGUMENT);
+  CHECK_REASON("CAPI_NULL_ARGUMENT");
+  CHECK(cairn_board_get_post(&json, f.engine, a, NULL) == CAIRN_OK);
+  CHECK(has(json, "\"category\":\"feature\""));
+  CHECK(has(json, "\"status\":\"open\""));
+  CHECK(has(json, "\"tags\":[\"ui\"]"));
+  CHECK(has(json, "\"merged_into\":null"));
+  CHECK(has(json, "\"voted\":false"));
+  cairn_free(json);
+
+  /* Votes */
+  CHECK(cairn_board_vote(&voted, f.engine, a, "bob") == CAIRN_OK && voted == 1);
+  CHECK(cairn_board_vote(&voted, f.engine, a, "carol") == CAIRN_OK && voted == 1);
+  CHECK(cairn_board_vote(&voted, f.engine, a, "carol") == CAIRN_OK && voted == 0);
+  CHECK(cairn_board_set_vote(&json, f.engine, a, "bob", 1) == CAIRN_OK);
+  CHECK(has(json, "\"changed\":false") && json_int(json, "vote_count") == 1);
+  cairn_free(json);
+  CHECK(cairn_board_set_vote(&json, f.engine, c, "bob", 1) == CAIRN_OK);
+  cairn_free(json);
+  CHECK(cairn_board_set_vote(&json, f.engine, c, "dave", 1) == CAIRN_OK);
+  cairn_free(json);
+  CHECK(cairn_board_get_post(&json, f.engine, a, "bob") == CAIRN_OK);
+  CHECK(has(json, "\"voted\":true"));
+  cairn_free(json);
+  CHECK(cairn_board_vote(&voted, f.engine, "nope", "bob") == CAIRN_NOT_FOUND);
+  CHECK_REASON("BOARD_POST_NOT_FOUND");
+
+  /* Comments, tombstones, the official response */
+  CHECK(cairn_board_comment(&json, f.engine, a, "bob", "first", NULL) == CAIRN_OK);
+  json_str(json, "id", comment, sizeof comment);
+  CHECK(has(json, "\"parent_id\":null"));
+  cairn_free(json);
+  CHECK(cairn_board_comment(&json, f.engine, a, "carol", "reply", comment) == CAIRN_OK);
+  json_str(json, "id", reply, sizeof reply);
+  cairn_free(json);
+  CHECK(cairn_board_set_official_comment(&json, f.engine, a, reply, "admin") == CAIRN_OK);
+  CHECK(has(json, reply));
+  cairn_free(json);
+  CHECK(cairn_board_delete_comment(f.engine, comment, "bob") == CAIRN_OK);
+  CHECK(cairn_board_comments(&json, f.engine, a) == CAIRN_OK);
+  CHECK(count_of(json, "\"deleted\":true") == 1 && count_of(json, "\"id\"") == 2);
+  cairn_free(json);
+  CHECK(cairn_board_edit_comment(&json, f.engine, reply, "edited", "carol") == CAIRN_OK);
+  CHECK(has(json, "\"edited\":true"));
+  cairn_free(json);
+  CHECK(cairn_board_comment(&json, f.engine, a, "x", "y", comment) == CAIRN_INVALID_ARGUMENT);
+  CHECK_REASON("BOARD_PARENT_INVALID");
+  CHECK(cairn_board_delete_comment(f.engine, comment, "bob") == CAIRN_NOT_FOUND);
+  CHECK_REASON("BOARD_COMMENT_NOT_FOUND");
+  check_exact(&f, a);
+
+  /* Statuses */
+  CHECK(cairn_board_set_status(&json, f.engine, a, "planned", "admin", "soon") == CAIRN_OK);
+  CHECK(has(json, "\"status\":\"planned\""));
+  cairn_free(json);
+  CHECK(cairn_board_set_status(&json, f.engine, a, "closed", "admin", NULL) ==
+        CAIRN_INVALID_ARGUMENT);
+  CHECK_REASON("BOARD_STATUS_INVALID");
+  CHECK(cairn_board_status_history(&json, f.engine, a) == CAIRN_OK);
+  CHECK(has(json, "\"from\":\"open\",\"to\":\"planned\",\"actor\":\"admin\",\"note\":\"soon\""));
+  cairn_free(json);
+
+  /* Listing: sorts, filters and cursors */
+  query.sort = "most_votes";
+  query.limit = 2;
+  CHECK(cairn_board_list_posts(&json, f.engine, "app", &query) == CAIRN_OK);
+  CHECK(count_of(json, "\"title\"") == 2);
+  CHECK(strstr(json, c) < strstr(json, a));
+  CHECK(!has(json, "\"next_cursor\":null"));
+  json_str(json, "next_cursor", cursor, sizeof cursor);
+  cairn_free(json);
+  query.cursor = cursor;
+  CHECK(cairn_board_list_posts(&json, f.engine, "app", &query) == CAIRN_OK);
+  CHECK(count_of(json, "\"title\"") == 1 && has(json, b));
+  CHECK(has(json, "\"next_cursor\":null"));
+  cairn_free(json);
+  query.sort = "newest";
+  CHECK(cairn_board_list_posts(&json, f.engine, "app", &query) == CAIRN_INVALID_ARGUMENT);
+  CHECK_REASON("BOARD_CURSOR_INVALID");
+  query.cursor = NULL;
+  query.sort = "top";
+  CHECK(cairn_board_list_posts(&json, f.engine, "app", &query) == CAIRN_INVALID_ARGUMENT);
+  CHECK_REASON("BOARD_SORT_INVALID");
+  query.sort = NULL;
+  query.limit = 20;
+  query.voted_by = "dave";
+  CHECK(cairn_board_list_posts(&json, f.engine, "app", &query) == CAIRN_OK);
+  CHECK(count_of(json, "\"title\"") == 1 && has(json, c));
+  cairn_free(json);
+  query.voted_by = NULL;
+  query.status = "planned";
+  CHECK(cairn_board_list_posts(&json, f.engine, "app", &query) == CAIRN_OK);
+  CHECK(count_of(json, "\"title\"") == 1 && has(json, a));
+  cairn_free(json);
+  query.version = 99;
+  CHECK(cairn_board_list_posts(&json, f.engine, "app", &query) == CAIRN_INVALID_ARGUMENT);
+  CHECK_REASON("CAPI_OPTIONS_VERSION_UNSUPPORTED");
+  CHECK(cairn_board_list_posts(&json, f.engine, "app", NULL) == CAIRN_OK);
+  CHECK(count_of(json, "\"title\"") == 3);
+  cairn_free(json);
+
+  /* Search */
+  CHECK(cairn_board_search(&json, f.engine, "app", "dark", 20, "bob") == CAIRN_OK);
+  CHECK(count_of(json, "\"title\"") == 2 && has(json, a) && has(json, c));
+  cairn_free(json);
+  CHECK(cairn_board_search(&json, f.engine, "app", "csv", 0, NULL) == CAIRN_INVALID_ARGUMENT);
+  CHECK_REASON("BOARD_LIMIT_INVALID");
+
+  /* Merging: bob votes for both, so the target gains only dave */
+  CHECK(cairn_board_merge(&json, f.engine, c, a, "admin") == CAIRN_OK);
+  CHECK(json_int(json, "vote_count") == 2);
+  CHECK(json_int(json, "comment_count") == 1);
+  cairn_free(json);
+  CHECK(cairn_board_get_post(&json, f.engine, c, NULL) == CAIRN_OK);
+  CHECK(has(json, a) && json_int(json, "vote_count") == 0);
+  cairn_free(json);
+  CHECK(cairn_board_vote(&voted, f.engine, c, "erin") == CAIRN_FAILED_PRECONDITION);
+  CHECK_REASON("BOARD_POST_MERGED");
+  CHECK(cairn_board_merge(&json, f.engine, a, a, "admin") == CAIRN_INVALID_ARGUMENT);
+  CHECK_REASON("BOARD_MERGE_INVALID");
+  check_exact(&f, a);
+  check_exact(&f, c);
+
+  /* Deleting */
+  CHECK(cairn_board_delete_post(f.engine, b, "admin") == CAIRN_OK);
+  CHECK(cairn_board_get_post(&json, f.engine, b, NULL) == CAIRN_NOT_FOUND);
+  CHECK(cairn_board_recount(&votes, &comments, f.engine, b) == CAIRN_NOT_FOUND);
+  CHECK(votes == 0 && comments == 0);
+  CHECK(cairn_board_recount(NULL, &comments, f.engine, a) == CAIRN_INVALID_ARGUMENT);
+  CHECK_REASON("CAPI_NULL_ARGUMENT");
+  CHECK(cairn_board_vote(&voted, NULL, a, "bob") == CAIRN_INVALID_ARGUMENT);
+  close_engine(&f);
+}
+
+static void test_board_memory(void) { run_board("memory:"); }
+
+static void test_board_sqlite(void) {
+  char uri[128];
+  snprintf(uri, sizeof uri, "sqlite:%s/board.db", temp_dir);
+  run_board(uri);
+}
+
+static void test_update_post(void) {
+  fixture f;
+  char* json = NULL;
+  char id[33];
+  const char* tags[] = {"b", "a"};
+  if (!open_engine(&f, "memory:")) {
+    CHECK(0);
+    return;
+  }
+  CHECK(cairn_board_create_project(&json, f.engine, "app", "App", "about") == CAIRN_OK);
+  cairn_free(json);
+  new_post(&f, "Title", NULL, id);
+  CHECK(cairn_board_update_post(&json, f.engine, id, NULL, "new text", "question", 1, tags, 2,
+                                "ada") == CAIRN_OK);
+  CHECK(has(json, "\"title\":\"Title\"") && has(json, "\"description\":\"new text\""));
+  CHECK(has(json, "\"category\":\"question\"") && has(json, "\"tags\":[\"a\",\"b\"]"));
+  cairn_free(json);
+  CHECK(cairn_board_update_post(&json, f.engine, id, "", NULL, NULL, 0, NULL, 0, "ada") ==
+        CAIRN_INVALID_ARGUMENT);
+  CHECK_REASON("BOARD_TITLE_INVALID");
+  close_engine(&f);
+}
+
+int main(void) {
+  static const harness_test tests[] = {
+      {"board_memory", test_board_memory},
+      {"board_sqlite", test_board_sqlite},
+      {"update_post", test_update_post},
+  };
+  int rc;
+  snprintf(temp_dir, sizeof temp_dir, "/tmp/cairn-board-c-XXXXXX");
+  if (mkdtemp(temp_dir) == NULL) return 1;
+  rc = harness_run(tests, sizeof tests / sizeof tests[0]);
+  {
+    char path[128];
+    snprintf(path, sizeof path, "%s/board.db", temp_dir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/board.db-wal", temp_dir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/board.db-shm", temp_dir);
+    unlink(path);
+    rmdir(temp_dir);
+  }
+  return rc;
+}
