@@ -24,6 +24,9 @@ struct Engine::State {
   std::unique_ptr<auth::AuthService> auth;
   std::unique_ptr<secrets::SecretsStore> secrets_store;
   std::unique_ptr<secrets::SecretsService> secrets;
+  // Last: destroyed (workers stopped) before anything its handlers may use.
+  std::unique_ptr<jobs::JobStore> job_store;
+  std::unique_ptr<jobs::Scheduler> jobs;
 };
 
 namespace {
@@ -94,6 +97,9 @@ Result<std::unique_ptr<Engine>> Engine::open(std::string_view uri, const EngineO
                            secrets::SecretsService::create(*state->secrets_store, *state->audit,
                                                            *state->env, std::move(master)));
   }
+  state->job_store = storage::internal::make_job_store(*state->database);
+  CAIRN_ASSIGN_OR_RETURN(state->jobs,
+                         jobs::Scheduler::create(*state->job_store, *state->env, options.jobs));
   return std::unique_ptr<Engine>(new Engine(std::move(state)));
 }
 
@@ -112,6 +118,7 @@ access::AccessService& Engine::access() noexcept { return *state_->access; }
 access::MemoryRelationships& Engine::relationships() noexcept { return state_->relationships; }
 auth::AuthService& Engine::auth() noexcept { return *state_->auth; }
 secrets::SecretsService* Engine::secrets() noexcept { return state_->secrets.get(); }
+jobs::Scheduler& Engine::jobs() noexcept { return *state_->jobs; }
 
 const char* version() noexcept { return CAIRN_VERSION_STRING; }
 

@@ -7,6 +7,7 @@
 #include "cairn/access/store.hpp"
 #include "cairn/audit/store.hpp"
 #include "cairn/auth/store.hpp"
+#include "cairn/jobs/store.hpp"
 #include "cairn/secrets/store.hpp"
 #include "cairn/storage/database.hpp"
 
@@ -23,5 +24,8 @@ std::unique_ptr<auth::AuthStore> make_auth_store(Database& db);
 
 // The secrets store of `db`, borrowing it.
 std::unique_ptr<secrets::SecretsStore> make_secrets_store(Database& db);
+
+// The job store of `db`, borrowing it.
+std::unique_ptr<jobs::JobStore> make_job_store(Database& db);
 
 }  // namespace cairn::storage::internal
