@@ -69,6 +69,11 @@ TIME_PAIRS += [
      "DAG executor, random DAG, 2 workers, vs the same loop"),
 ]
 TIME_PAIRS += [
+    ("BM_JobsPersistentCycle/real_time", "BM_JobsSqliteWriteTxn/real_time",
+     "persistent task enqueue -> run -> complete vs one plain SQLite write transaction "
+     "(the task takes three)"),
+]
+TIME_PAIRS += [
     ("BM_BoardVoteToggle/real_time", "BM_BoardVoteSqlitePeer/real_time",
      "board vote toggle on SQLite vs a plain SQLite write transaction doing the same row work"),
     ("BM_BoardListTrending/real_time", "BM_BoardTrendingSqlPeer/real_time",
@@ -94,10 +99,18 @@ ABSOLUTE = [
     ("BM_AuditQueryByActor/0", "query: a page of 100 of one actor's entries, 100,000-entry log"),
     ("BM_AuditQueryByActor/1", "query: an actor with no entries, 100,000-entry log"),
     ("BM_AuditVerify/100000/real_time", "full verification of a 100,000-entry log"),
+    ("BM_JobsPersistentCycle/real_time", "persistent tasks enqueued, run and completed on SQLite"),
+    ("BM_JobsSqliteWriteTxn/real_time", "plain SQLite write transactions (synchronous=FULL)"),
     ("BM_BoardVoteToggle/real_time", "board vote toggles on SQLite"),
     ("BM_BoardListTrending/real_time", "board: top 50 trending, 100,000 posts, 1,000,000 votes"),
     ("BM_BoardListNewest/real_time", "board: top 50 newest, same data"),
     ("BM_BoardListMostVotes/real_time", "board: top 50 most votes, same data"),
+]
+
+# Benchmarks that report their own counters (latency percentiles in microseconds).
+COUNTERS = [
+    ("BM_JobsDispatchLatency/iterations:5/real_time",
+     "persistent dispatch latency, enqueue -> handler start, 1 idle worker"),
 ]
 
 # Per-item cost in ns (1e9 / items_per_second): the DAG executor's per-task overhead
@@ -136,6 +149,11 @@ def main():
     for name, label in PER_ITEM:
         if name in medians and medians[name].get("items_per_second"):
             print(f"        {label}: {1e9 / medians[name]['items_per_second']:,.1f} ns per task")
+    for name, label in COUNTERS:
+        if name in medians:
+            b = medians[name]
+            values = ", ".join(f"{c} {b[c]:,.0f}" for c in ("p50_us", "p99_us") if c in b)
+            print(f"        {label}: {values}")
     for name, label in ABSOLUTE:
         if name in medians:
             b = medians[name]

@@ -26,6 +26,9 @@ struct Engine::State {
   std::unique_ptr<secrets::SecretsService> secrets;
   std::unique_ptr<board::BoardStore> board_store;
   std::unique_ptr<board::BoardService> board;
+  // Last: destroyed (workers stopped) before anything its handlers may use.
+  std::unique_ptr<jobs::JobStore> job_store;
+  std::unique_ptr<jobs::Scheduler> jobs;
 };
 
 namespace {
@@ -98,6 +101,9 @@ Result<std::unique_ptr<Engine>> Engine::open(std::string_view uri, const EngineO
   }
   state->board_store = storage::internal::make_board_store(*state->database);
   state->board = std::make_unique<board::BoardService>(*state->board_store, *state->env);
+  state->job_store = storage::internal::make_job_store(*state->database);
+  CAIRN_ASSIGN_OR_RETURN(state->jobs,
+                         jobs::Scheduler::create(*state->job_store, *state->env, options.jobs));
   return std::unique_ptr<Engine>(new Engine(std::move(state)));
 }
 
@@ -117,6 +123,7 @@ access::MemoryRelationships& Engine::relationships() noexcept { return state_->r
 auth::AuthService& Engine::auth() noexcept { return *state_->auth; }
 secrets::SecretsService* Engine::secrets() noexcept { return state_->secrets.get(); }
 board::BoardService& Engine::board() noexcept { return *state_->board; }
+jobs::Scheduler& Engine::jobs() noexcept { return *state_->jobs; }
 
 const char* version() noexcept { return CAIRN_VERSION_STRING; }
 

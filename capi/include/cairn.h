@@ -1634,6 +1634,120 @@ CAIRN_API cairn_status cairn_board_merge(char** out_json, cairn_engine* engine,
 CAIRN_API cairn_status cairn_board_recount(int64_t* out_votes, int64_t* out_comments,
                                            cairn_engine* engine, const char* post_id);
 
+/* Persistent tasks (engine.jobs) */
+
+/**
+ * The engine's persistent task scheduler (cairn/jobs/scheduler.hpp): tasks kept in the engine's
+ * database with priorities, dedup keys, dependencies, retries with backoff, cron schedules,
+ * timeouts, cancellation, leases and events. Handlers are C callbacks run on the scheduler's
+ * worker threads (after cairn_jobs_start) or on the thread calling cairn_jobs_run_pending.
+ *
+ *   cairn_jobs_register(engine, "resize", resize_fn, &app, 0);
+ *   cairn_jobs_enqueue(&id, engine, "resize", "{\"file\":\"f1~...\"}", 20,
+ *                      "{\"priority\":\"high\",\"retry\":{\"min_delay_ms\":1000,"
+ *                      "\"max_delay_ms\":60000,\"attempts\":5}}");
+ *   cairn_jobs_start(engine, 1, 2, 1);
+ *   cairn_jobs_wait_json(&task_json, engine, id, 30000);
+ *
+ * All functions are thread-safe.
+ */
+
+/** A run of a task as its handler sees it; borrowed for the duration of the handler's call. */
+typedef struct cairn_job_run cairn_job_run;
+
+/** The task's id. */
+CAIRN_API int64_t cairn_job_run_id(const cairn_job_run* run);
+/** 1 for the task's first run. */
+CAIRN_API int32_t cairn_job_run_attempt(const cairn_job_run* run);
+/** Non-zero once the task was cancelled or its timeout passed: the handler should return. */
+CAIRN_API int cairn_job_run_cancelled(const cairn_job_run* run);
+/** Sets the run's output (copied; text, JSON by convention). Without it the output is "". */
+CAIRN_API void cairn_job_run_set_output(cairn_job_run* run, const char* data, size_t len);
+/** Sets the reason and message a failing handler reports (copied; NULL keeps the defaults
+ * JOB_HANDLER_FAILED and "the handler failed"). */
+CAIRN_API void cairn_job_run_set_error(cairn_job_run* run, const char* reason, const char* message);
+
+/**
+ * A task handler: returns CAIRN_OK for success, or the error code of the failure. Codes a retry
+ * cannot fix (CAIRN_INVALID_ARGUMENT, CAIRN_NOT_FOUND, CAIRN_ALREADY_EXISTS,
+ * CAIRN_PERMISSION_DENIED, CAIRN_FAILED_PRECONDITION, CAIRN_OUT_OF_RANGE, CAIRN_UNIMPLEMENTED,
+ * CAIRN_UNAUTHENTICATED) fail the task at once; others are retried under its policy. `input` is
+ * the task's input; input[input_len] is a NUL, so text inputs can be used as C strings.
+ */
+typedef cairn_status (*cairn_job_handler)(void* ctx, cairn_job_run* run, const char* input,
+                                          size_t input_len);
+
+/**
+ * Registers (or replaces) the handler for `kind`; this engine then claims tasks of that kind.
+ * `ctx` is passed to every call and must stay valid until the engine is closed or the kind is
+ * registered again. max_concurrency caps running tasks of the kind across every process (0: no
+ * cap). Errors: JOB_KIND_INVALID, JOB_OPTIONS_INVALID; CAPI_NULL_ARGUMENT.
+ */
+CAIRN_API cairn_status cairn_jobs_register(cairn_engine* engine, const char* kind,
+                                           cairn_job_handler handler, void* ctx,
+                                           int32_t max_concurrency);
+
+/**
+ * Adds a task of `kind` with `input` (input_len bytes) and puts its id in *out_id. options_json
+ * (NULL or "{}" for the defaults) is an object with any of: "key" (string; a pending task with
+ * the key is updated in place), "run_at_micros" or "delay_ms" (integers), "depends_on" (array of
+ * task ids), "on_dependency_failure" ("cancel" or "run"), "priority" ("high", "medium", "low"),
+ * "retry" ({"min_delay_ms", "max_delay_ms", "attempts", "jitter"}), "cron" (5-field expression),
+ * "cron_utc_offset_minutes", "timeout_ms". Errors: JOB_OPTIONS_INVALID (bad JSON, an unknown
+ * field, a value of the wrong type, or options that do not fit together), JOB_KIND_INVALID,
+ * JOB_PRIORITY_INVALID, JOB_RETRY_POLICY_INVALID, JOB_CRON_INVALID, JOB_DEPENDENCY_CYCLE,
+ * JOB_DEPENDENCY_INVALID; NOT_FOUND / JOB_TASK_NOT_FOUND (a dependency).
+ */
+CAIRN_API cairn_status cairn_jobs_enqueue(int64_t* out_id, cairn_engine* engine, const char* kind,
+                                          const char* input, size_t input_len,
+                                          const char* options_json);
+
+/**
+ * The task as a JSON object in *out_json: id, kind, input, key (null when none), state
+ * ("pending", "running", "done", "failed", "cancelled"), priority, run_at_micros, created_at_micros,
+ * updated_at_micros, retry (null or an object as in cairn_jobs_enqueue), cron (null or text),
+ * cron_utc_offset_minutes, timeout_ms, on_dependency_failure, depends_on, attempts, output, and
+ * errors (every failed run's "CODE REASON: message"). Errors: JOB_TASK_NOT_FOUND.
+ */
+CAIRN_API cairn_status cairn_jobs_get_json(char** out_json, cairn_engine* engine, int64_t id);
+
+/** Cancels a pending task at once or asks a running one to stop; *out_state (static storage)
+ * is the state afterwards ("running" while the cancel is pending). Errors: JOB_TASK_NOT_FOUND. */
+CAIRN_API cairn_status cairn_jobs_cancel(const char** out_state, cairn_engine* engine, int64_t id);
+
+/** Waits up to timeout_ms for the task to end; *out_json is the task as it is then (see
+ * cairn_jobs_get_json). Errors: JOB_TASK_NOT_FOUND. */
+CAIRN_API cairn_status cairn_jobs_wait_json(char** out_json, cairn_engine* engine, int64_t id,
+                                            int64_t timeout_ms);
+
+/** Runs due tasks of the registered kinds on the calling thread until none is due or max_tasks
+ * ran (max_tasks < 0: no limit); *out_ran is how many ran. */
+CAIRN_API cairn_status cairn_jobs_run_pending(int32_t* out_ran, cairn_engine* engine,
+                                              int32_t max_tasks);
+
+/** Starts worker threads: `high` run only high tasks, `medium` high then medium, `low` any.
+ * Errors: JOB_SCHEDULER_RUNNING; JOB_OPTIONS_INVALID (negative, none, or over 256 in all). */
+CAIRN_API cairn_status cairn_jobs_start(cairn_engine* engine, int32_t high, int32_t medium,
+                                        int32_t low);
+
+/** Stops the workers after their current runs; idempotent. cairn_engine_close() does it too. */
+CAIRN_API cairn_status cairn_jobs_stop(cairn_engine* engine);
+
+/** Called on every task state change: type is "queued", "started", "retrying", "done", "failed"
+ * or "cancelled"; error is "" unless the run failed or a dependency's failure cancelled the task.
+ * The strings are borrowed for the call. Runs on the thread that made the change. */
+typedef void (*cairn_job_event_fn)(void* ctx, const char* type, int64_t task_id, const char* kind,
+                                   int32_t attempt, const char* error);
+
+/** Subscribes fn (with ctx, which must stay valid until unsubscribed) and puts the subscription
+ * id in *out_id. */
+CAIRN_API cairn_status cairn_jobs_subscribe(uint64_t* out_id, cairn_engine* engine,
+                                            cairn_job_event_fn fn, void* ctx);
+/** Ends a subscription: no delivery starts after it returns, though one already under way on
+ * another thread may still be running (after cairn_jobs_stop() and with no other thread calling
+ * the engine, none is). */
+CAIRN_API cairn_status cairn_jobs_unsubscribe(cairn_engine* engine, uint64_t id);
+
 #ifdef __cplusplus
 }
 #endif

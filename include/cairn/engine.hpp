@@ -24,6 +24,7 @@
 #include "cairn/board/service.hpp"
 #include "cairn/core/env.hpp"
 #include "cairn/core/result.hpp"
+#include "cairn/jobs/scheduler.hpp"
 #include "cairn/secrets/service.hpp"
 #include "cairn/storage/database.hpp"
 
@@ -42,6 +43,8 @@ struct EngineOptions {
   // The secrets master key: 32 raw bytes or 64 hex characters. Empty: engine.secrets() is
   // unavailable (nullptr). The first engine opened with a key binds the database to it.
   std::string master_key;
+  // Leases, polling and the worker name of engine.jobs() (see jobs/scheduler.hpp).
+  jobs::SchedulerOptions jobs;
 };
 
 class Engine {
@@ -91,6 +94,10 @@ class Engine {
 
   // The feedback board: projects, posts, votes, comments, statuses, ranking, search, merging.
   board::BoardService& board() noexcept;
+
+  // The persistent task scheduler on this database. Its workers start only when asked
+  // (jobs().start()); destroying the Engine stops them first.
+  jobs::Scheduler& jobs() noexcept;
 
  private:
   struct State;

@@ -3,11 +3,13 @@
 #include "storage/memory/audit_store.hpp"
 #include "storage/memory/auth_store.hpp"
 #include "storage/memory/board_store.hpp"
+#include "storage/memory/jobs_store.hpp"
 #include "storage/memory/policy_store.hpp"
 #include "storage/memory/secrets_store.hpp"
 #include "storage/sqlite/audit_store.hpp"
 #include "storage/sqlite/auth_store.hpp"
 #include "storage/sqlite/board_store.hpp"
+#include "storage/sqlite/jobs_store.hpp"
 #include "storage/sqlite/policy_store.hpp"
 #include "storage/sqlite/secrets_store.hpp"
 #include "storage/sqlite/sqlite_database.hpp"
@@ -47,6 +49,13 @@ std::unique_ptr<board::BoardStore> make_board_store(Database& db) {
     return std::make_unique<sqlite::SqliteBoardStore>(static_cast<sqlite::SqliteDatabase&>(db));
   }
   return std::make_unique<memory::MemoryBoardStore>();
+}
+
+std::unique_ptr<jobs::JobStore> make_job_store(Database& db) {
+  if (db.backend() == Backend::kSqlite) {
+    return std::make_unique<sqlite::SqliteJobStore>(static_cast<sqlite::SqliteDatabase&>(db));
+  }
+  return std::make_unique<memory::MemoryJobStore>();
 }
 
 }  // namespace cairn::storage::internal

@@ -39,7 +39,8 @@ latest_schema_version = _core.latest_schema_version
 
 
 def open(uri, *, env=None, clock=None, busy_timeout_ms=5000,  # noqa: A001
-         audit_mode="fail_closed", audit_queue_capacity=10000, master_key=None):
+         audit_mode="fail_closed", audit_queue_capacity=10000, master_key=None,
+         jobs_lease=30.0, jobs_poll_interval=0.25):
     """Open (creating and migrating as needed) the database at ``uri`` and return an Engine.
 
     ``uri`` is ``"memory:"``, ``"sqlite:relative/path.db"``, ``"sqlite:/abs/path.db"`` or
@@ -64,6 +65,12 @@ def open(uri, *, env=None, clock=None, busy_timeout_ms=5000,  # noqa: A001
     (SECRETS_MASTER_KEY_MISMATCH). Without a key, ``engine.secrets`` raises
     FailedPreconditionError (SECRETS_MASTER_KEY_MISSING).
 
+    ``jobs_lease`` and ``jobs_poll_interval`` (seconds) tune ``engine.jobs`` (see
+    :mod:`cairn.jobs`): how long a running task stays leased without renewal (a crashed
+    process's tasks are rescued after it), and how often idle workers look for work that other
+    processes enqueued. Values that are not positive raise InvalidArgumentError
+    (JOB_OPTIONS_INVALID).
+
     Raises InvalidArgumentError (STORAGE_URI_INVALID, ENGINE_OPTIONS_INVALID,
     SECRETS_MASTER_KEY_INVALID), UnimplementedError (STORAGE_BACKEND_UNAVAILABLE),
     FailedPreconditionError (STORAGE_SCHEMA_TOO_NEW, STORAGE_NOT_A_DATABASE,
@@ -71,7 +78,8 @@ def open(uri, *, env=None, clock=None, busy_timeout_ms=5000,  # noqa: A001
     """
     return _core.open(uri, env=env, clock=clock, busy_timeout_ms=busy_timeout_ms,
                       audit_mode=audit_mode, audit_queue_capacity=audit_queue_capacity,
-                      master_key=master_key)
+                      master_key=master_key, jobs_lease_ms=int(round(jobs_lease * 1000)),
+                      jobs_poll_interval_ms=int(round(jobs_poll_interval * 1000)))
 
 
 __all__ = [

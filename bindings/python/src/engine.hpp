@@ -86,7 +86,21 @@ class PyEngine {
     }
     return engine_;
   }
-  void close() { engine_.reset(); }
+  PyEngine(const PyEngine&) = delete;
+  PyEngine& operator=(const PyEngine&) = delete;
+  PyEngine(PyEngine&&) = default;
+  PyEngine& operator=(PyEngine&&) = default;
+  ~PyEngine() { close(); }
+
+  // Stops engine.jobs' workers first, without the GIL: they may be waiting for it to call a
+  // Python handler.
+  void close() {
+    if (engine_ && PyGILState_Check() != 0) {
+      py::gil_scoped_release release;
+      engine_->jobs().stop();
+    }
+    engine_.reset();
+  }
   bool closed() const { return !engine_; }
 
  private:
@@ -117,6 +131,10 @@ void bind_board(py::module_& m, py::class_<PyEngine>& engine_class);
 
 // Binds cairn._core.jobs (cron schedules, retry backoff, the in-memory DAG executor).
 void bind_jobs(py::module_& m);
+
+// Binds cairn._core.jobs.Scheduler and the properties Engine.jobs and Engine._jobs (after
+// bind_jobs).
+void bind_job_scheduler(py::module_& m, py::class_<PyEngine>& engine_class);
 
 // The text of a master key argument (32 bytes-like bytes, or a str of 64 hex characters) for
 // secrets::MasterKey::parse. Errors: InvalidArgumentError SECRETS_MASTER_KEY_INVALID for any other

@@ -34,8 +34,11 @@ std::shared_ptr<Engine> share_engine(std::unique_ptr<Engine> engine) {
 
 PyEngine open_engine(const std::string& uri, const PyFakeEnv* env, const py::object& clock,
                      int64_t busy_timeout_ms, const std::string& audit_mode,
-                     size_t audit_queue_capacity, const py::object& master_key) {
+                     size_t audit_queue_capacity, const py::object& master_key,
+                     int64_t jobs_lease_ms, int64_t jobs_poll_interval_ms) {
   EngineOptions options;
+  options.jobs.lease = std::chrono::milliseconds(jobs_lease_ms);
+  options.jobs.poll_interval = std::chrono::milliseconds(jobs_poll_interval_ms);
   // The key text lives only as long as the open call: wiped whichever way this function ends.
   struct WipeKey {
     std::string& text;
@@ -157,12 +160,14 @@ PYBIND11_MODULE(_core, m) {
   cairn::python::bind_secrets(m, engine_class);
   cairn::python::bind_board(m, engine_class);
   cairn::python::bind_jobs(m);
+  cairn::python::bind_job_scheduler(m, engine_class);
   cairn::python::bind_content(m);
 
   m.def("open", &cairn::python::open_engine, py::arg("uri"), py::kw_only(),
         py::arg("env") = nullptr, py::arg("clock") = py::none(), py::arg("busy_timeout_ms") = 5000,
         py::arg("audit_mode") = "fail_closed", py::arg("audit_queue_capacity") = 10000,
-        py::arg("master_key") = py::none(),
+        py::arg("master_key") = py::none(), py::arg("jobs_lease_ms") = 30000,
+        py::arg("jobs_poll_interval_ms") = 250,
         "Opens (creating and migrating as needed) the database at `uri`. `clock`: a callable "
         "returning unix seconds, the engine's clock; `master_key`: 32 bytes or 64 hex "
         "characters, the secrets master key (see cairn.open).");

@@ -8,6 +8,7 @@
 #include "cairn/audit/store.hpp"
 #include "cairn/auth/store.hpp"
 #include "cairn/board/store.hpp"
+#include "cairn/jobs/store.hpp"
 #include "cairn/secrets/store.hpp"
 #include "cairn/storage/database.hpp"
 
@@ -27,5 +28,8 @@ std::unique_ptr<secrets::SecretsStore> make_secrets_store(Database& db);
 
 // The board store of `db`, borrowing it.
 std::unique_ptr<board::BoardStore> make_board_store(Database& db);
+
+// The job store of `db`, borrowing it.
+std::unique_ptr<jobs::JobStore> make_job_store(Database& db);
 
 }  // namespace cairn::storage::internal

@@ -213,6 +213,51 @@ constexpr std::array kMigrations{
         "  id        INTEGER PRIMARY KEY CHECK (id = 1),\n"
         "  key_check BLOB NOT NULL  -- HMAC-SHA256(KEK, \"cairn-secrets-key-check-v1\")\n"
         ");"},
+    // Times are unix microseconds. A dedup key is unique among pending and running tasks only;
+    // finished tasks keep theirs as history. The partial index on due work serves claim() in
+    // (priority, run_at, id) order without touching finished rows.
+    Migration{
+        6, "jobs: persistent tasks, dependencies, errors",
+        "CREATE TABLE jobs_tasks (\n"
+        "  id                    INTEGER PRIMARY KEY,\n"
+        "  kind                  TEXT NOT NULL,\n"
+        "  input                 TEXT NOT NULL,\n"
+        "  key                   TEXT,  -- NULL: none\n"
+        "  state                 TEXT NOT NULL,  -- pending running done failed cancelled\n"
+        "  priority              INTEGER NOT NULL,  -- 0 high, 1 medium, 2 low\n"
+        "  run_at                INTEGER NOT NULL,\n"
+        "  created_at            INTEGER NOT NULL,\n"
+        "  updated_at            INTEGER NOT NULL,\n"
+        "  retry                 TEXT,  -- min_ms,max_ms,attempts,jitter; NULL: none\n"
+        "  cron                  TEXT NOT NULL,\n"
+        "  cron_offset           INTEGER NOT NULL,  -- minutes east of UTC\n"
+        "  timeout_ms            INTEGER NOT NULL,\n"
+        "  on_dependency_failure TEXT NOT NULL,  -- cancel | run\n"
+        "  attempts              INTEGER NOT NULL DEFAULT 0,\n"
+        "  failures              INTEGER NOT NULL DEFAULT 0,\n"
+        "  output                TEXT NOT NULL DEFAULT '',\n"
+        "  worker                TEXT NOT NULL DEFAULT '',\n"
+        "  lease_expires         INTEGER NOT NULL DEFAULT 0,\n"
+        "  cancel_requested      INTEGER NOT NULL DEFAULT 0,\n"
+        "  rerun_requested       INTEGER NOT NULL DEFAULT 0\n"
+        ");\n"
+        "CREATE UNIQUE INDEX jobs_tasks_live_key ON jobs_tasks (key)\n"
+        "  WHERE key IS NOT NULL AND state IN ('pending', 'running');\n"
+        "CREATE INDEX jobs_tasks_due ON jobs_tasks (priority, run_at, id)\n"
+        "  WHERE state = 'pending';\n"
+        "CREATE INDEX jobs_tasks_leases ON jobs_tasks (lease_expires) WHERE state = 'running';\n"
+        "CREATE TABLE jobs_dependencies (\n"
+        "  task_id INTEGER NOT NULL REFERENCES jobs_tasks (id),\n"
+        "  dep_id  INTEGER NOT NULL REFERENCES jobs_tasks (id),\n"
+        "  PRIMARY KEY (task_id, dep_id)\n"
+        ") WITHOUT ROWID;\n"
+        "CREATE INDEX jobs_dependencies_dep ON jobs_dependencies (dep_id, task_id);\n"
+        "CREATE TABLE jobs_errors (\n"
+        "  task_id INTEGER NOT NULL REFERENCES jobs_tasks (id),\n"
+        "  seq     INTEGER NOT NULL,\n"
+        "  error   TEXT NOT NULL,\n"
+        "  PRIMARY KEY (task_id, seq)\n"
+        ") WITHOUT ROWID;"},
     // Posts are keyed inside the database by an integer rowid (seq): votes, comments, history and
     // the FTS5 index point at it. The store keeps the index in sync itself (with trusted_schema
     // off, triggers may not write to virtual tables). Counters live on the post row and change in

@@ -1,0 +1,370 @@
+"""engine.jobs: the persistent scheduler on memory: and sqlite:, checked against croniter and
+cairn.jobs.backoff, and with worker processes sharing one SQLite file."""
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+
+import pytest
+from croniter import croniter
+
+import cairn
+from cairn import jobs
+
+UTC = dt.timezone.utc
+START = 1767225600.0  # 2026-01-01T00:00:00Z
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def uri(request, tmp_path):
+    return "memory:" if request.param == "memory" else f"sqlite:{tmp_path / 'jobs.db'}"
+
+
+@pytest.fixture
+def clock():
+    return [START]
+
+
+@pytest.fixture
+def engine(uri, clock):
+    with cairn.open(uri, clock=lambda: clock[0]) as e:
+        yield e
+
+
+def test_a_task_runs_and_keeps_its_output(engine):
+    engine.jobs.register("upper", lambda text: text.upper())
+    task_id = engine.jobs.enqueue("upper", "hello")
+    task = engine.jobs.get(task_id)
+    assert (task.state, task.kind, task.input, task.attempts) == ("pending", "upper", "hello", 0)
+    assert task.next_run == dt.datetime.fromtimestamp(START, UTC)
+    assert engine.jobs.run_pending() == 1
+    task = engine.jobs.get(task_id)
+    assert (task.state, task.output, task.attempts, task.errors) == ("done", "HELLO", 1, ())
+    assert task.next_run is None
+    assert engine.jobs.run_pending() == 0
+
+
+def test_delay_and_run_at_wait_for_the_clock(engine, clock):
+    engine.jobs.register("echo", lambda text: text)
+    later = engine.jobs.enqueue("echo", delay=10)
+    at = engine.jobs.enqueue("echo", run_at=dt.datetime(2026, 1, 1, 0, 0, 20))  # naive: UTC
+    assert engine.jobs.get(at).next_run == dt.datetime(2026, 1, 1, 0, 0, 20, tzinfo=UTC)
+    assert engine.jobs.run_pending() == 0
+    clock[0] += 10
+    assert engine.jobs.run_pending() == 1
+    assert engine.jobs.get(later).state == "done"
+    clock[0] += 10
+    assert engine.jobs.run_pending() == 1
+    assert engine.jobs.get(at).state == "done"
+
+
+def test_priorities_order_the_runs(engine):
+    order = []
+    engine.jobs.register("rec", lambda text: order.append(text))
+    for name, priority in [("l", "low"), ("m", "medium"), ("h", "high")]:
+        engine.jobs.enqueue("rec", name, priority=priority)
+    assert engine.jobs.run_pending() == 3
+    assert order == ["h", "m", "l"]
+
+
+def test_retries_follow_backoff_and_keep_every_error(engine, clock):
+    policy = jobs.RetryPolicy(min_delay=2, max_delay=5, attempts=4)
+    engine.jobs.register("flaky", lambda text: (_ for _ in ()).throw(
+        cairn.UnavailableError("down", reason="UPSTREAM_DOWN")))
+    task_id = engine.jobs.enqueue("flaky", retry=policy)
+    for attempt in range(3):
+        assert engine.jobs.run_pending() == 1
+        task = engine.jobs.get(task_id)
+        assert task.state == "pending"
+        expected = dt.datetime.fromtimestamp(clock[0] + jobs.backoff(policy, attempt), UTC)
+        assert task.next_run == expected
+        clock[0] += jobs.backoff(policy, attempt)
+    assert engine.jobs.run_pending() == 1
+    task = engine.jobs.get(task_id)
+    assert task.state == "failed"
+    assert task.attempts == 4
+    assert task.errors == ("UNAVAILABLE UPSTREAM_DOWN: down",) * 4
+    assert task.retry == policy
+
+
+def test_error_kinds_decide_whether_to_retry(engine):
+    policy = jobs.RetryPolicy(min_delay=0, max_delay=0, attempts=3)
+
+    def refuse(_):
+        raise cairn.InvalidArgumentError("bad input", reason="INPUT_BAD")
+
+    def crash(_):
+        raise ValueError("no such thing")
+
+    engine.jobs.register("refuse", refuse)
+    engine.jobs.register("crash", crash)
+    engine.jobs.register("wrong_type", lambda _: 42)
+    refused = engine.jobs.enqueue("refuse", retry=policy)
+    crashed = engine.jobs.enqueue("crash", retry=policy)
+    typed = engine.jobs.enqueue("wrong_type", retry=policy)
+    assert engine.jobs.run_pending() == 5  # refuse once, crash 3 times, wrong_type once
+    assert engine.jobs.get(refused).errors == ("INVALID_ARGUMENT INPUT_BAD: bad input",)
+    task = engine.jobs.get(crashed)
+    assert (task.state, task.attempts) == ("failed", 3)
+    assert task.errors[0] == "UNKNOWN JOB_HANDLER_RAISED: ValueError: no such thing"
+    assert engine.jobs.get(typed).errors[0].startswith("INVALID_ARGUMENT JOB_OUTPUT_INVALID")
+
+
+def test_a_dedup_key_updates_the_pending_task(engine):
+    engine.jobs.register("echo", lambda text: text)
+    first = engine.jobs.enqueue("echo", "v1", key="draft:7", delay=60)
+    assert engine.jobs.enqueue("echo", "v2", key="draft:7") == first
+    assert engine.jobs.run_pending() == 1
+    task = engine.jobs.get(first)
+    assert (task.output, task.key, task.attempts) == ("v2", "draft:7", 1)
+    assert engine.jobs.enqueue("echo", "v3", key="draft:7") != first
+
+
+def test_dependencies_and_what_a_failure_does(engine):
+    order = []
+
+    def fail(_):
+        raise cairn.FailedPreconditionError("nope", reason="NOT_READY")
+
+    engine.jobs.register("rec", lambda text: order.append(text))
+    engine.jobs.register("fail", fail)
+    a = engine.jobs.enqueue("rec", "a")
+    b = engine.jobs.enqueue("rec", "b", depends_on=[a], priority="high")
+    bad = engine.jobs.enqueue("fail")
+    cancelled = engine.jobs.enqueue("rec", "never", depends_on=[bad])
+    anyway = engine.jobs.enqueue("rec", "anyway", depends_on=[bad, b],
+                                 on_dependency_failure="run")
+    assert engine.jobs.run_pending() == 4
+    assert order == ["a", "b", "anyway"]
+    assert engine.jobs.get(b).depends_on == (a,)
+    task = engine.jobs.get(cancelled)
+    assert task.state == "cancelled"
+    assert "JOB_DEPENDENCY_FAILED" in task.errors[-1]
+    with pytest.raises(cairn.NotFoundError) as e:
+        engine.jobs.enqueue("rec", depends_on=[12345])
+    assert e.value.reason == "JOB_TASK_NOT_FOUND"
+    keyed = engine.jobs.enqueue("rec", key="k", delay=5)
+    child = engine.jobs.enqueue("rec", depends_on=[keyed], delay=5)
+    with pytest.raises(cairn.InvalidArgumentError) as e:
+        engine.jobs.enqueue("rec", key="k", depends_on=[child])
+    assert e.value.reason == "JOB_DEPENDENCY_CYCLE"
+    assert engine.jobs.get(keyed).depends_on == ()
+
+
+def test_cron_tasks_follow_croniter_and_survive_failures(engine, clock):
+    runs = []
+
+    def tick(_):
+        runs.append(clock[0])
+        if len(runs) == 2:
+            raise RuntimeError("second run fails")
+        return f"run {len(runs)}"
+
+    engine.jobs.register("tick", tick)
+    clock[0] = START + 7 * 60 + 30
+    task_id = engine.jobs.enqueue("tick", cron="*/5 9-17 * * MON-FRI")
+    it = croniter("*/5 9-17 * * MON-FRI", dt.datetime.fromtimestamp(clock[0], UTC))
+    for _ in range(3):
+        expected = it.get_next(dt.datetime)
+        task = engine.jobs.get(task_id)
+        assert task.state == "pending"
+        assert task.next_run == expected
+        clock[0] = expected.timestamp()
+        assert engine.jobs.run_pending() == 1
+    task = engine.jobs.get(task_id)
+    assert task.output == "run 3"
+    assert len(task.errors) == 1 and "RuntimeError: second run fails" in task.errors[0]
+    with pytest.raises(cairn.InvalidArgumentError) as e:
+        engine.jobs.enqueue("tick", cron="* * * *")
+    assert e.value.reason == "JOB_CRON_INVALID"
+
+
+def test_cancel_pending_and_running(engine):
+    engine.jobs.register("echo", lambda text: text)
+    pending = engine.jobs.enqueue("echo", delay=30)
+    assert engine.jobs.cancel(pending) == "cancelled"
+    seen = {}
+
+    def long_run(ctx):
+        seen["before"] = ctx.cancelled
+        seen["state"] = engine.jobs.cancel(ctx.id)
+        seen["after"] = ctx.cancelled
+        seen["attempt"] = ctx.attempt
+        return "ignored"
+
+    engine.jobs.register("long", long_run, context=True)
+    running = engine.jobs.enqueue("long")
+    assert engine.jobs.run_pending() == 1
+    assert seen == {"before": False, "state": "running", "after": True, "attempt": 1}
+    assert engine.jobs.get(running).state == "cancelled"
+    with pytest.raises(cairn.NotFoundError):
+        engine.jobs.cancel(999)
+
+
+def test_a_timeout_cancels_and_fails_the_run(engine, clock):
+    def slow(ctx):
+        clock[0] += 5
+        return "late" if ctx.cancelled else "in time"
+
+    engine.jobs.register("slow", slow, context=True)
+    task_id = engine.jobs.enqueue("slow", timeout=2)
+    assert engine.jobs.get(task_id).timeout == 2
+    engine.jobs.run_pending()
+    task = engine.jobs.get(task_id)
+    assert task.state == "failed"
+    assert task.errors[0].startswith("DEADLINE_EXCEEDED JOB_TIMEOUT")
+
+
+def test_events_follow_the_task(engine):
+    events = []
+    sub = engine.jobs.subscribe(lambda e: events.append((e.type, e.attempt, e.kind)))
+    calls = []
+
+    def once_flaky(_):
+        calls.append(1)
+        if len(calls) == 1:
+            raise cairn.UnavailableError("again", reason="DOWN")
+        return "ok"
+
+    engine.jobs.register("f", once_flaky)
+    engine.jobs.enqueue("f", retry=jobs.RetryPolicy(0, 0, 2))
+    engine.jobs.run_pending()
+    assert events == [("queued", 0, "f"), ("started", 1, "f"), ("retrying", 1, "f"),
+                      ("started", 2, "f"), ("done", 2, "f")]
+    engine.jobs.unsubscribe(sub)
+    engine.jobs.enqueue("f")
+    assert len(events) == 5
+
+
+def test_workers_run_tasks_and_wait_returns_them(uri):
+    with cairn.open(uri) as engine:
+        engine.jobs.register("square", lambda text: str(int(text) ** 2))
+        ids = [engine.jobs.enqueue("square", str(n), priority=["high", "medium", "low"][n % 3])
+               for n in range(30)]
+        engine.jobs.start()
+        assert engine.jobs.running
+        for n, task_id in enumerate(ids):
+            task = engine.jobs.wait(task_id, timeout=20)
+            assert (task.state, task.output) == ("done", str(n * n))
+        with pytest.raises(cairn.FailedPreconditionError):
+            engine.jobs.start()
+        engine.jobs.stop()
+        assert not engine.jobs.running
+        later = engine.jobs.enqueue("square", "2", delay=3600)
+        assert engine.jobs.wait(later, timeout=0.02).state == "pending"
+
+
+def test_closing_the_engine_stops_running_workers(uri):
+    engine = cairn.open(uri)
+    started = threading.Event()
+
+    def wait_a_bit(_):
+        started.set()
+        return "ok"
+
+    engine.jobs.register("w", wait_a_bit)
+    engine.jobs.start(workers=(0, 1, 1))
+    engine.jobs.enqueue("w")
+    assert started.wait(20)
+    engine.close()
+    with pytest.raises(cairn.FailedPreconditionError):
+        engine.jobs.get(1)
+
+
+@pytest.mark.parametrize("bad, reason", [
+    (dict(priority="urgent"), "JOB_PRIORITY_INVALID"),
+    (dict(on_dependency_failure="ignore"), "JOB_OPTIONS_INVALID"),
+    (dict(run_at=START, delay=1), "JOB_OPTIONS_INVALID"),
+    (dict(retry=jobs.RetryPolicy(1, 2, 3), cron="@daily", depends_on=[1]),
+     "JOB_DEPENDENCY_INVALID"),
+])
+def test_bad_options_are_refused_and_nothing_is_stored(engine, bad, reason):
+    with pytest.raises(cairn.InvalidArgumentError) as e:
+        engine.jobs.enqueue("k", **bad)
+    assert e.value.reason == reason
+    with pytest.raises(cairn.NotFoundError):
+        engine.jobs.get(1)
+    with pytest.raises(cairn.InvalidArgumentError) as e:
+        engine.jobs.enqueue("")
+    assert e.value.reason == "JOB_KIND_INVALID"
+    with pytest.raises(TypeError):
+        engine.jobs.enqueue("k", retry=(1, 2, 3))
+    with pytest.raises(TypeError):
+        engine.jobs.start(workers={"urgent": 1})
+    with pytest.raises(cairn.InvalidArgumentError):
+        engine.jobs.start(workers=(0, 0, 0))
+
+
+def test_pending_tasks_survive_a_restart(tmp_path, clock):
+    uri = f"sqlite:{tmp_path / 'restart.db'}"
+    policy = jobs.RetryPolicy(min_delay=1.5, max_delay=90, attempts=7, jitter=True)
+    with cairn.open(uri, clock=lambda: clock[0]) as engine:
+        task_id = engine.jobs.enqueue("echo", "payload", key="k", delay=30, priority="low",
+                                      retry=policy, timeout=9)
+        before = engine.jobs.get(task_id)
+    with cairn.open(uri, clock=lambda: clock[0]) as engine:
+        after = engine.jobs.get(task_id)
+        assert after == before
+        assert after.retry == policy
+        engine.jobs.register("echo", lambda text: text)
+        clock[0] += 30
+        assert engine.jobs.run_pending() == 1
+        assert engine.jobs.get(task_id).output == "payload"
+
+
+WORKER = textwrap.dedent("""
+    import os, sys, time
+    import cairn
+    uri, log, total, ready = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+    with cairn.open(uri, busy_timeout_ms=20000, jobs_poll_interval=0.02) as engine:
+        def count(text):
+            fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            os.write(fd, f"{text} {os.getpid()}\\n".encode())
+            os.close(fd)
+            time.sleep(0.005)
+            return text
+        engine.jobs.register("count", count)
+        # Start together, so that every process gets a share of the work.
+        open(os.path.join(ready, str(os.getpid())), "w").close()
+        deadline = time.time() + 30
+        while len(os.listdir(ready)) < 3 and time.time() < deadline:
+            time.sleep(0.01)
+        engine.jobs.start(workers=(0, 1, 1))
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if all(engine.jobs.get(i).state == "done" for i in range(1, total + 1)):
+                break
+            time.sleep(0.05)
+        engine.jobs.stop()
+""")
+
+
+def test_worker_processes_on_one_sqlite_file_run_every_task_exactly_once(tmp_path):
+    uri = f"sqlite:{tmp_path / 'shared.db'}"
+    log = tmp_path / "runs.log"
+    total = 120
+    with cairn.open(uri) as engine:
+        ids = [engine.jobs.enqueue("count", str(n)) for n in range(total)]
+    assert ids == list(range(1, total + 1))
+    script = tmp_path / "worker.py"
+    script.write_text(WORKER)
+    env = dict(os.environ)
+    ready = tmp_path / "ready"
+    ready.mkdir()
+    procs = [subprocess.Popen([sys.executable, str(script), uri, str(log), str(total), str(ready)],
+                              env=env)
+             for _ in range(3)]
+    for p in procs:
+        assert p.wait(timeout=120) == 0
+    lines = log.read_text().split()
+    ran = lines[0::2]
+    pids = set(lines[1::2])
+    assert sorted(ran, key=int) == [str(n) for n in range(total)]  # each exactly once
+    assert len(pids) >= 2  # the work was shared
+    with cairn.open(uri) as engine:
+        for task_id in ids:
+            task = engine.jobs.get(task_id)
+            assert (task.state, task.attempts) == ("done", 1)

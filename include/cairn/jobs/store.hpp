@@ -1,0 +1,127 @@
+// JobStore: where the scheduler keeps its tasks. Implemented for memory: and sqlite:
+// (src/storage/*/jobs_store.*).
+//
+// Every method is one atomic step, safe to call from many threads and, on SQLite, from many
+// processes on one file: claim() hands a due task to exactly one worker, under a lease, and only
+// that worker's settle() for that attempt is accepted. The contract maps onto PostgreSQL as
+// `SELECT ... FOR UPDATE SKIP LOCKED` for claim() and a conditional UPDATE for settle().
+//
+// The store applies the graph rules: a pending task is due when run_at <= now and none of its
+// dependencies is pending or running; when a task fails or is cancelled, every pending dependent
+// that asked to be cancelled (DependencyFailure::kCancel) is cancelled with it, transitively.
+// Times and retry decisions come from the caller (the Scheduler), never from the store.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cairn/core/result.hpp"
+#include "cairn/jobs/task.hpp"
+
+namespace cairn::jobs {
+
+// A task to add, or (with a key that a pending or running task has) the new values of that task.
+struct NewTask {
+  std::string kind;
+  std::string input;
+  std::string key;
+  Priority priority = Priority::kMedium;
+  Timestamp run_at;
+  std::optional<RetryPolicy> retry;
+  std::string cron;
+  std::chrono::minutes cron_utc_offset{0};
+  std::chrono::milliseconds timeout{0};
+  DependencyFailure on_dependency_failure = DependencyFailure::kCancel;
+  std::vector<int64_t> depends_on;  // ascending, without duplicates
+  Timestamp now;
+};
+
+struct EnqueueOutcome {
+  int64_t id = 0;
+  bool created = false;                   // false: a keyed task was updated in place
+  TaskState state = TaskState::kPending;  // kCancelled: a dependency had already failed
+};
+
+struct ClaimRequest {
+  std::string worker;
+  Timestamp now;
+  Timestamp lease_expires;
+  uint32_t priorities = 0b111;     // bit (1 << Priority): the priorities this worker serves
+  std::vector<std::string> kinds;  // the kinds it can run
+  // Kinds with a cap on running tasks (across every process); a kind at its cap is skipped.
+  std::map<std::string, int32_t, std::less<>> kind_limits;
+};
+
+// How a run ended, as the scheduler decided.
+struct Settlement {
+  enum class Outcome {
+    kDone,        // success: done
+    kReschedule,  // a cron task's run ended (either way): pending at next_run, failures reset
+    kRetry,       // failed with attempts left: pending at next_run
+    kFailed,      // failed for good
+    kCancelled,   // the handler stopped because it was cancelled
+  };
+  Outcome outcome = Outcome::kDone;
+  std::string output;  // kDone and a successful kReschedule
+  std::string error;   // every outcome but kDone: appended to the task's errors when not empty
+  Timestamp next_run;
+  Timestamp now;
+};
+
+// What settle() and cancel() changed.
+struct Transition {
+  Task task;                       // the task afterwards
+  std::vector<int64_t> cancelled;  // dependents cancelled with it, in no particular order
+  bool changed = false;            // cancel(): false when the task had already finished
+};
+
+class JobStore {
+ public:
+  virtual ~JobStore() = default;
+
+  // Adds `task`, or updates the pending or running task with its key in place (a running one is
+  // marked rerun_requested: it runs once more, with the new values, after the current run).
+  // A task whose dependency already failed or was cancelled starts cancelled when it asked to be.
+  // Errors: NOT_FOUND / JOB_TASK_NOT_FOUND (a dependency does not exist); INVALID_ARGUMENT /
+  // JOB_DEPENDENCY_CYCLE (the keyed task would depend on itself); INVALID_ARGUMENT /
+  // JOB_DEPENDENCY_INVALID (a dependency is a cron task, which never ends); UNAVAILABLE /
+  // STORAGE_BUSY.
+  virtual Result<EnqueueOutcome> enqueue(const NewTask& task) = 0;
+
+  virtual Result<std::optional<Task>> get(int64_t id) = 0;
+
+  // Claims the first due task this worker may run, ordered by priority, then run_at, then id:
+  // it becomes running, attempts + 1, leased to request.worker until request.lease_expires.
+  virtual Result<std::optional<Task>> claim(const ClaimRequest& request) = 0;
+
+  // Ends the run `attempt` of task `id` that `worker` holds. A pending cancel turns any outcome
+  // into kCancelled; a pending rerun turns kDone and kReschedule into pending at `now`.
+  // Errors: NOT_FOUND / JOB_TASK_NOT_FOUND; FAILED_PRECONDITION / JOB_LEASE_LOST (the task is no
+  // longer that worker's run: its lease expired and it was rescued, or it was settled already).
+  virtual Result<Transition> settle(int64_t id, std::string_view worker, int32_t attempt,
+                                    const Settlement& settlement) = 0;
+
+  // Cancels a pending task (and its cancelling dependents) at once; marks a running one
+  // cancel_requested; leaves a finished one as it is. Errors: NOT_FOUND / JOB_TASK_NOT_FOUND.
+  virtual Result<Transition> cancel(int64_t id, Timestamp now) = 0;
+
+  // Extends the leases `worker` holds on `ids` (those it still holds) to `lease_expires`, and
+  // returns the ids among them whose cancellation was requested.
+  virtual Result<std::vector<int64_t>> renew(std::string_view worker,
+                                             const std::vector<int64_t>& ids,
+                                             Timestamp lease_expires) = 0;
+
+  // Running tasks whose lease ended before `now`: their workers stopped (crashed or hung).
+  virtual Result<std::vector<Task>> expired(Timestamp now, int32_t limit) = 0;
+
+  // The earliest run_at among pending tasks of these kinds and priorities (dependencies
+  // ignored), for sleeping until work may be due.
+  virtual Result<std::optional<Timestamp>> next_run_at(uint32_t priorities,
+                                                       const std::vector<std::string>& kinds) = 0;
+};
+
+}  // namespace cairn::jobs

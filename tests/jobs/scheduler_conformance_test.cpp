@@ -1,0 +1,649 @@
+// The persistent scheduler on every store backend: scheduling, dedup keys, dependencies,
+// retries, cron, cancellation, timeouts, leases, events, workers, and restarts.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <latch>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "cairn/jobs/scheduler.hpp"
+#include "storage/internal/stores.hpp"
+#include "support/conformance.hpp"
+
+namespace cairn::jobs {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+class SchedulerConformance : public cairn::testing::StoreConformanceTest {
+ protected:
+  void SetUp() override {
+    StoreConformanceTest::SetUp();
+    make(database());
+  }
+  void TearDown() override {
+    scheduler_.reset();
+    store_.reset();
+  }
+
+  void make(storage::Database& db, SchedulerOptions options = {}) {
+    scheduler_.reset();
+    store_ = storage::internal::make_job_store(db);
+    auto s = Scheduler::create(*store_, env_, std::move(options));
+    ASSERT_TRUE(s) << s.error().to_string();
+    scheduler_ = std::move(*s);
+  }
+
+  Scheduler& jobs() { return *scheduler_; }
+  JobStore& store() { return *store_; }
+
+  // A handler that echoes its input and counts runs per task.
+  TaskHandler echo() {
+    return [this](TaskContext& task) -> Result<std::string> {
+      std::lock_guard lock(mu_);
+      runs_[task.id()] += 1;
+      order_.push_back(task.id());
+      return "out:" + task.input();
+    };
+  }
+
+  int64_t enqueue(std::string_view kind, const EnqueueOptions& options = {}) {
+    auto id = jobs().enqueue(kind, options);
+    EXPECT_TRUE(id) << id.error().to_string();
+    return id ? *id : 0;
+  }
+
+  Task get(int64_t id) {
+    auto t = jobs().get(id);
+    EXPECT_TRUE(t) << t.error().to_string();
+    return t ? *t : Task{};
+  }
+
+  FakeEnv env_;
+  std::unique_ptr<JobStore> store_;
+  std::unique_ptr<Scheduler> scheduler_;
+  std::mutex mu_;
+  std::map<int64_t, int> runs_;
+  std::vector<int64_t> order_;
+};
+
+TEST_P(SchedulerConformance, RunsADueTaskAndKeepsItsOutput) {
+  ASSERT_TRUE(jobs().register_kind("echo", echo()));
+  EnqueueOptions o;
+  o.input = R"({"n":1})";
+  int64_t id = enqueue("echo", o);
+  Task before = get(id);
+  EXPECT_EQ(before.state, TaskState::kPending);
+  EXPECT_EQ(before.kind, "echo");
+  EXPECT_EQ(before.run_at, env_.now());
+  EXPECT_EQ(*jobs().run_pending(), 1);
+  Task t = get(id);
+  EXPECT_EQ(t.state, TaskState::kDone);
+  EXPECT_EQ(t.output, R"(out:{"n":1})");
+  EXPECT_EQ(t.attempts, 1);
+  EXPECT_TRUE(t.errors.empty());
+  EXPECT_EQ(*jobs().run_pending(), 0);
+}
+
+TEST_P(SchedulerConformance, DelayedAndTimedTasksWaitForTheirTime) {
+  ASSERT_TRUE(jobs().register_kind("echo", echo()));
+  EnqueueOptions later;
+  later.delay = seconds(10);
+  int64_t a = enqueue("echo", later);
+  EnqueueOptions at;
+  at.run_at = env_.now() + seconds(20);
+  int64_t b = enqueue("echo", at);
+  EXPECT_EQ(*jobs().run_pending(), 0);
+  env_.advance(seconds(10));
+  EXPECT_EQ(*jobs().run_pending(), 1);
+  EXPECT_EQ(get(a).state, TaskState::kDone);
+  EXPECT_EQ(get(b).state, TaskState::kPending);
+  env_.advance(seconds(10));
+  EXPECT_EQ(*jobs().run_pending(), 1);
+  EXPECT_EQ(get(b).state, TaskState::kDone);
+}
+
+TEST_P(SchedulerConformance, HigherPrioritiesRunFirstThenTimeThenId) {
+  ASSERT_TRUE(jobs().register_kind("echo", echo()));
+  EnqueueOptions low, high, medium;
+  low.priority = Priority::kLow;
+  high.priority = Priority::kHigh;
+  int64_t l = enqueue("echo", low);
+  int64_t m1 = enqueue("echo", medium);
+  int64_t h = enqueue("echo", high);
+  int64_t m2 = enqueue("echo", medium);
+  EXPECT_EQ(*jobs().run_pending(), 4);
+  EXPECT_EQ(order_, (std::vector<int64_t>{h, m1, m2, l}));
+}
+
+TEST_P(SchedulerConformance, OnlyRegisteredKindsAreClaimed) {
+  ASSERT_TRUE(jobs().register_kind("echo", echo()));
+  int64_t other = enqueue("other");
+  EXPECT_EQ(*jobs().run_pending(), 0);
+  EXPECT_EQ(get(other).state, TaskState::kPending);
+}
+
+TEST_P(SchedulerConformance, ADedupKeyUpdatesThePendingTaskInPlace) {
+  ASSERT_TRUE(jobs().register_kind("echo", echo()));
+  EnqueueOptions first;
+  first.key = "draft:1";
+  first.input = "v1";
+  first.delay = seconds(60);
+  int64_t id = enqueue("echo", first);
+  EnqueueOptions second = first;
+  second.input = "v2";
+  second.delay = seconds(0);
+  second.priority = Priority::kHigh;
+  EXPECT_EQ(enqueue("echo", second), id);
+  Task t = get(id);
+  EXPECT_EQ(t.input, "v2");
+  EXPECT_EQ(t.priority, Priority::kHigh);
+  EXPECT_EQ(*jobs().run_pending(), 1);
+  EXPECT_EQ(get(id).output, "out:v2");
+  EXPECT_EQ(runs_[id], 1);
+  // Once it has ended, the key is free: a new task.
+  int64_t again = enqueue("echo", second);
+  EXPECT_NE(again, id);
+  EXPECT_EQ(get(again).key, "draft:1");
+}
+
+TEST_P(SchedulerConformance, AKeyEnqueuedDuringItsRunRunsOnceMoreAfterIt) {
+  int64_t id = 0;
+  std::vector<std::string> inputs;
+  ASSERT_TRUE(jobs().register_kind("k", [&](TaskContext& task) -> Result<std::string> {
+    inputs.push_back(task.input());
+    if (inputs.size() == 1) {
+      EnqueueOptions again;
+      again.key = "only-one";
+      again.input = "second";
+      auto same = jobs().enqueue("k", again);
+      EXPECT_TRUE(same);
+      if (same) {
+        EXPECT_EQ(*same, id);
+      }
+      EXPECT_EQ(get(id).state, TaskState::kRunning);  // no second concurrent run
+    }
+    return std::string("ok");
+  }));
+  EnqueueOptions o;
+  o.key = "only-one";
+  o.input = "first";
+  id = enqueue("k", o);
+  EXPECT_EQ(*jobs().run_pending(), 2);
+  EXPECT_EQ(inputs, (std::vector<std::string>{"first", "second"}));
+  Task t = get(id);
+  EXPECT_EQ(t.state, TaskState::kDone);
+  EXPECT_EQ(t.attempts, 2);
+}
+
+TEST_P(SchedulerConformance, DependenciesRunFirstAndFailuresCancelOrRelease) {
+  ASSERT_TRUE(jobs().register_kind("echo", echo()));
+  ASSERT_TRUE(jobs().register_kind("bad", [](TaskContext&) -> Result<std::string> {
+    return fail(ErrorCode::kInvalidArgument, "INPUT_BAD", "the input is wrong");
+  }));
+  int64_t a = enqueue("echo");
+  EnqueueOptions after_a;
+  after_a.depends_on = {a};
+  after_a.priority = Priority::kHigh;  // still waits for a
+  int64_t b = enqueue("echo", after_a);
+  EXPECT_EQ(*jobs().run_pending(), 2);
+  EXPECT_EQ(order_, (std::vector<int64_t>{a, b}));
+  EXPECT_EQ(get(b).depends_on, std::vector<int64_t>{a});
+
+  int64_t bad = enqueue("bad");
+  EnqueueOptions cancel_on_fail;
+  cancel_on_fail.depends_on = {bad};
+  int64_t cancelled = enqueue("echo", cancel_on_fail);
+  EnqueueOptions grandchild;
+  grandchild.depends_on = {cancelled};
+  int64_t cancelled_too = enqueue("echo", grandchild);
+  EnqueueOptions run_anyway;
+  run_anyway.depends_on = {bad};
+  run_anyway.on_dependency_failure = DependencyFailure::kRun;
+  int64_t runs = enqueue("echo", run_anyway);
+  EXPECT_EQ(*jobs().run_pending(), 2);  // bad, then runs
+  Task failed = get(bad);
+  EXPECT_EQ(failed.state, TaskState::kFailed);
+  ASSERT_EQ(failed.errors.size(), 1U);
+  EXPECT_EQ(failed.errors[0], "INVALID_ARGUMENT INPUT_BAD: the input is wrong");
+  EXPECT_EQ(get(cancelled).state, TaskState::kCancelled);
+  EXPECT_EQ(get(cancelled_too).state, TaskState::kCancelled);
+  EXPECT_NE(get(cancelled).errors.back().find("JOB_DEPENDENCY_FAILED"), std::string::npos);
+  EXPECT_EQ(get(runs).state, TaskState::kDone);
+
+  // A new task on an already failed dependency starts cancelled.
+  EnqueueOptions late;
+  late.depends_on = {bad};
+  EXPECT_EQ(get(enqueue("echo", late)).state, TaskState::kCancelled);
+}
+
+TEST_P(SchedulerConformance, BadDependenciesAreRefusedAndNothingChanges) {
+  ASSERT_TRUE(jobs().register_kind("echo", echo()));
+  EnqueueOptions unknown;
+  unknown.depends_on = {999};
+  auto r = jobs().enqueue("echo", unknown);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(r.error().reason, "JOB_TASK_NOT_FOUND");
+
+  EnqueueOptions keyed;
+  keyed.key = "x";
+  keyed.input = "original";
+  int64_t x = enqueue("echo", keyed);
+  EnqueueOptions on_x;
+  on_x.depends_on = {x};
+  int64_t y = enqueue("echo", on_x);
+  EnqueueOptions loop = keyed;
+  loop.input = "changed";
+  loop.depends_on = {y};
+  r = jobs().enqueue("echo", loop);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(r.error().reason, "JOB_DEPENDENCY_CYCLE");
+  loop.depends_on = {x};  // itself
+  r = jobs().enqueue("echo", loop);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().reason, "JOB_DEPENDENCY_CYCLE");
+  EXPECT_EQ(get(x).input, "original");
+  EXPECT_TRUE(get(x).depends_on.empty());
+
+  EnqueueOptions cron;
+  cron.cron = "@hourly";
+  int64_t c = enqueue("echo", cron);
+  EnqueueOptions on_cron;
+  on_cron.depends_on = {c};
+  r = jobs().enqueue("echo", on_cron);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().reason, "JOB_DEPENDENCY_INVALID");
+}
+
+TEST_P(SchedulerConformance, OptionsAreValidated) {
+  struct Case {
+    std::string kind;
+    EnqueueOptions options;
+    std::string reason;
+  };
+  std::vector<Case> cases;
+  cases.push_back({"", {}, "JOB_KIND_INVALID"});
+  cases.push_back({"a\nb", {}, "JOB_KIND_INVALID"});
+  cases.push_back({std::string(129, 'k'), {}, "JOB_KIND_INVALID"});
+  EnqueueOptions both;
+  both.run_at = env_.now();
+  both.delay = seconds(1);
+  cases.push_back({"k", both, "JOB_OPTIONS_INVALID"});
+  EnqueueOptions negative;
+  negative.timeout = milliseconds(-1);
+  cases.push_back({"k", negative, "JOB_OPTIONS_INVALID"});
+  EnqueueOptions retry;
+  retry.retry = RetryPolicy{seconds(10), seconds(1), 3, false};
+  cases.push_back({"k", retry, "JOB_RETRY_POLICY_INVALID"});
+  EnqueueOptions cron;
+  cron.cron = "61 * * * *";
+  cases.push_back({"k", cron, "JOB_CRON_INVALID"});
+  EnqueueOptions offset;
+  offset.cron = "@daily";
+  offset.cron_utc_offset = minutes(19 * 60);
+  cases.push_back({"k", offset, "JOB_OPTIONS_INVALID"});
+  EnqueueOptions bad_id;
+  bad_id.depends_on = {0};
+  cases.push_back({"k", bad_id, "JOB_OPTIONS_INVALID"});
+  for (const Case& c : cases) {
+    auto r = jobs().enqueue(c.kind, c.options);
+    ASSERT_FALSE(r) << c.reason;
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument) << c.reason;
+    EXPECT_EQ(r.error().reason, c.reason);
+  }
+  // Nothing was stored: the first task gets id 1.
+  EXPECT_EQ(enqueue("k"), 1);
+  EXPECT_EQ(jobs().get(2).error().reason, "JOB_TASK_NOT_FOUND");
+}
+
+TEST_P(SchedulerConformance, RetriesBackOffThenFailAndKeepEveryError) {
+  int calls = 0;
+  ASSERT_TRUE(jobs().register_kind("flaky", [&](TaskContext& task) -> Result<std::string> {
+    ++calls;
+    EXPECT_EQ(task.attempt(), calls);
+    return fail(ErrorCode::kUnavailable, "DOWN", "attempt " + std::to_string(calls));
+  }));
+  EnqueueOptions o;
+  o.retry = RetryPolicy{seconds(1), seconds(10), 3, false};
+  int64_t id = enqueue("flaky", o);
+  Timestamp start = env_.now();
+  EXPECT_EQ(*jobs().run_pending(), 1);
+  Task t = get(id);
+  EXPECT_EQ(t.state, TaskState::kPending);
+  EXPECT_EQ(t.run_at, start + seconds(1));
+  EXPECT_EQ(*jobs().run_pending(), 0);
+  env_.advance(seconds(1));
+  EXPECT_EQ(*jobs().run_pending(), 1);
+  EXPECT_EQ(get(id).run_at, start + seconds(3));  // 1 s + 2 s
+  env_.advance(seconds(2));
+  EXPECT_EQ(*jobs().run_pending(), 1);
+  t = get(id);
+  EXPECT_EQ(t.state, TaskState::kFailed);
+  EXPECT_EQ(t.attempts, 3);
+  EXPECT_EQ(t.errors,
+            (std::vector<std::string>{"UNAVAILABLE DOWN: attempt 1", "UNAVAILABLE DOWN: attempt 2",
+                                      "UNAVAILABLE DOWN: attempt 3"}));
+}
+
+TEST_P(SchedulerConformance, NonRetryableErrorsFailAtOnce) {
+  ASSERT_TRUE(jobs().register_kind("denied", [](TaskContext&) -> Result<std::string> {
+    return fail(ErrorCode::kPermissionDenied, "NOPE", "not allowed");
+  }));
+  EnqueueOptions o;
+  o.retry = RetryPolicy{seconds(1), seconds(10), 5, false};
+  int64_t id = enqueue("denied", o);
+  EXPECT_EQ(*jobs().run_pending(), 1);
+  EXPECT_EQ(get(id).state, TaskState::kFailed);
+  EXPECT_EQ(get(id).attempts, 1);
+}
+
+TEST_P(SchedulerConformance, CronTasksRecurAndStayScheduledWhenTheyFail) {
+  int calls = 0;
+  ASSERT_TRUE(jobs().register_kind("tick", [&](TaskContext&) -> Result<std::string> {
+    ++calls;
+    if (calls == 2) return fail(ErrorCode::kInternal, "BOOM", "second run fails");
+    return "tick " + std::to_string(calls);
+  }));
+  env_.set_now(from_unix_micros(1767225600LL * 1000000 + 60LL * 1000000 * 7 + 30LL * 1000000));
+  EnqueueOptions o;
+  o.cron = "*/5 * * * *";
+  int64_t id = enqueue("tick", o);
+  Timestamp first = from_unix_micros(1767225600LL * 1000000 + 60LL * 1000000 * 10);  // 00:10
+  EXPECT_EQ(get(id).run_at, first);
+  EXPECT_EQ(*jobs().run_pending(), 0);
+  env_.set_now(first);
+  EXPECT_EQ(*jobs().run_pending(), 1);
+  Task t = get(id);
+  EXPECT_EQ(t.state, TaskState::kPending);
+  EXPECT_EQ(t.output, "tick 1");
+  EXPECT_EQ(t.run_at, first + minutes(5));
+  env_.set_now(first + minutes(5));
+  EXPECT_EQ(*jobs().run_pending(), 1);  // fails, no retry policy: next occurrence
+  t = get(id);
+  EXPECT_EQ(t.state, TaskState::kPending);
+  EXPECT_EQ(t.run_at, first + minutes(10));
+  EXPECT_EQ(t.errors.size(), 1U);
+  EXPECT_EQ(t.output, "tick 1");
+}
+
+TEST_P(SchedulerConformance, CancellingPendingAndRunningTasks) {
+  ASSERT_TRUE(jobs().register_kind("echo", echo()));
+  EnqueueOptions later;
+  later.delay = seconds(5);
+  int64_t pending = enqueue("echo", later);
+  EXPECT_EQ(*jobs().cancel(pending), TaskState::kCancelled);
+  EXPECT_EQ(*jobs().cancel(pending), TaskState::kCancelled);  // idempotent
+  env_.advance(seconds(5));
+  EXPECT_EQ(*jobs().run_pending(), 0);
+
+  bool saw_flag = false;
+  int64_t id = 0;
+  ASSERT_TRUE(jobs().register_kind("long", [&](TaskContext& task) -> Result<std::string> {
+    EXPECT_FALSE(task.cancelled());
+    EXPECT_EQ(*jobs().cancel(id), TaskState::kRunning);
+    saw_flag = task.cancelled();
+    return std::string("ignored");
+  }));
+  id = enqueue("long");
+  EXPECT_EQ(*jobs().run_pending(), 1);
+  EXPECT_TRUE(saw_flag);
+  Task t = get(id);
+  EXPECT_EQ(t.state, TaskState::kCancelled);
+  EXPECT_EQ(t.output, "");
+  EXPECT_EQ(jobs().cancel(12345).error().reason, "JOB_TASK_NOT_FOUND");
+}
+
+TEST_P(SchedulerConformance, ATimedOutRunSeesCancellationAndFails) {
+  bool saw = false;
+  ASSERT_TRUE(jobs().register_kind("slow", [&](TaskContext& task) -> Result<std::string> {
+    env_.advance(seconds(3));
+    saw = task.cancelled();
+    return std::string("late");
+  }));
+  EnqueueOptions o;
+  o.timeout = seconds(2);
+  int64_t id = enqueue("slow", o);
+  EXPECT_EQ(*jobs().run_pending(), 1);
+  EXPECT_TRUE(saw);
+  Task t = get(id);
+  EXPECT_EQ(t.state, TaskState::kFailed);
+  ASSERT_EQ(t.errors.size(), 1U);
+  EXPECT_EQ(t.errors[0].rfind("DEADLINE_EXCEEDED JOB_TIMEOUT", 0), 0U);
+}
+
+TEST_P(SchedulerConformance, AnExpiredLeaseIsRescuedAndRetried) {
+  ASSERT_TRUE(jobs().register_kind("echo", echo()));
+  int64_t id = enqueue("echo");
+  // A worker of another process claims it, then dies.
+  ClaimRequest request;
+  request.worker = "dead-worker";
+  request.now = env_.now();
+  request.lease_expires = env_.now() + seconds(30);
+  request.kinds = {"echo"};
+  auto claimed = store().claim(request);
+  ASSERT_TRUE(claimed && *claimed);
+  EXPECT_EQ(*jobs().run_pending(), 0);  // leased
+  env_.advance(seconds(31));
+  EXPECT_EQ(*jobs().run_pending(), 1);
+  Task t = get(id);
+  EXPECT_EQ(t.state, TaskState::kDone);
+  EXPECT_EQ(t.attempts, 2);
+  ASSERT_EQ(t.errors.size(), 1U);
+  EXPECT_EQ(t.errors[0].rfind("UNAVAILABLE JOB_LEASE_EXPIRED", 0), 0U);
+  // The dead worker's late report is refused.
+  Settlement late;
+  late.now = env_.now();
+  auto r = store().settle(id, "dead-worker", 1, late);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().reason, "JOB_LEASE_LOST");
+}
+
+TEST_P(SchedulerConformance, ATaskWithoutPolicyIsRescuedAtMostThreeRuns) {
+  int64_t id = enqueue("echo");
+  ClaimRequest request;
+  request.kinds = {"echo"};
+  for (int i = 0; i < kRescueAttempts; ++i) {
+    request.worker = "crashing-" + std::to_string(i);
+    request.now = env_.now();
+    request.lease_expires = env_.now() + seconds(1);
+    auto claimed = store().claim(request);
+    ASSERT_TRUE(claimed && *claimed) << i;
+    env_.advance(seconds(2));
+    EXPECT_EQ(*jobs().run_pending(), 0);  // nothing registered: only the rescue runs
+  }
+  Task t = get(id);
+  EXPECT_EQ(t.state, TaskState::kFailed);
+  EXPECT_EQ(t.attempts, kRescueAttempts);
+  EXPECT_EQ(t.errors.size(), 3U);
+}
+
+TEST_P(SchedulerConformance, EventsFollowEveryStateChange) {
+  std::vector<std::string> seen;
+  uint64_t sub = jobs().subscribe([&](const TaskEvent& e) {
+    seen.push_back(std::string(to_string(e.type)) + ":" + std::to_string(e.task_id));
+  });
+  int calls = 0;
+  ASSERT_TRUE(jobs().register_kind("once-flaky", [&](TaskContext&) -> Result<std::string> {
+    if (++calls == 1) return fail(ErrorCode::kUnavailable, "DOWN", "try again");
+    return std::string("ok");
+  }));
+  EnqueueOptions o;
+  o.retry = RetryPolicy{milliseconds(0), milliseconds(0), 2, false};
+  int64_t id = enqueue("once-flaky", o);
+  EnqueueOptions on;
+  on.depends_on = {id};
+  on.delay = seconds(60);
+  int64_t child = enqueue("none", on);
+  EXPECT_EQ(*jobs().cancel(child), TaskState::kCancelled);
+  EXPECT_EQ(*jobs().run_pending(), 2);
+  std::string i = std::to_string(id);
+  std::string c = std::to_string(child);
+  EXPECT_EQ(seen, (std::vector<std::string>{"queued:" + i, "queued:" + c, "cancelled:" + c,
+                                            "started:" + i, "retrying:" + i, "started:" + i,
+                                            "done:" + i}));
+  jobs().unsubscribe(sub);
+  enqueue("none");
+  EXPECT_EQ(seen.size(), 7U);
+}
+
+TEST_P(SchedulerConformance, PendingTasksSurviveARestartWithEveryProperty) {
+  if (!persistent()) GTEST_SKIP() << "memory: keeps nothing across a reopen";
+  EnqueueOptions o;
+  o.input = "payload";
+  o.key = "k1";
+  o.priority = Priority::kLow;
+  o.delay = seconds(30);
+  o.retry = RetryPolicy{milliseconds(1500), seconds(90), 7, true};
+  o.timeout = seconds(9);
+  int64_t a = enqueue("echo", o);
+  EnqueueOptions cron;
+  cron.cron = "15 3 * * MON";
+  cron.cron_utc_offset = minutes(120);
+  int64_t b = enqueue("echo", cron);
+  EnqueueOptions dep;
+  dep.depends_on = {a};
+  dep.on_dependency_failure = DependencyFailure::kRun;
+  int64_t c = enqueue("echo", dep);
+  Task before_a = get(a);
+  Task before_b = get(b);
+
+  make(reopen());
+  Task t = get(a);
+  EXPECT_EQ(t.input, "payload");
+  EXPECT_EQ(t.key, "k1");
+  EXPECT_EQ(t.priority, Priority::kLow);
+  EXPECT_EQ(t.run_at, before_a.run_at);
+  ASSERT_TRUE(t.retry);
+  EXPECT_EQ(t.retry->min_delay, milliseconds(1500));
+  EXPECT_EQ(t.retry->max_delay, seconds(90));
+  EXPECT_EQ(t.retry->attempts, 7);
+  EXPECT_TRUE(t.retry->jitter);
+  EXPECT_EQ(t.timeout, seconds(9));
+  Task tb = get(b);
+  EXPECT_EQ(tb.cron, "15 3 * * MON");
+  EXPECT_EQ(tb.cron_utc_offset, minutes(120));
+  EXPECT_EQ(tb.run_at, before_b.run_at);
+  Task tc = get(c);
+  EXPECT_EQ(tc.depends_on, std::vector<int64_t>{a});
+  EXPECT_EQ(tc.on_dependency_failure, DependencyFailure::kRun);
+
+  ASSERT_TRUE(jobs().register_kind("echo", echo()));
+  env_.advance(seconds(30));
+  EXPECT_EQ(*jobs().run_pending(), 2);
+  EXPECT_EQ(order_, (std::vector<int64_t>{a, c}));
+}
+
+TEST_P(SchedulerConformance, WorkersRunEverythingAndWaitReturnsTheResult) {
+  ASSERT_TRUE(jobs().register_kind("echo", echo()));
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 40; ++i) {
+    EnqueueOptions o;
+    o.input = std::to_string(i);
+    o.priority = static_cast<Priority>(i % 3);
+    ids.push_back(enqueue("echo", o));
+  }
+  ASSERT_TRUE(jobs().start());
+  EXPECT_EQ(jobs().start().error().reason, "JOB_SCHEDULER_RUNNING");
+  for (size_t i = 0; i < ids.size(); ++i) {
+    Task t = *jobs().wait(ids[i], seconds(20));
+    ASSERT_EQ(t.state, TaskState::kDone) << i;
+    EXPECT_EQ(t.output, "out:" + std::to_string(i));
+  }
+  jobs().stop();
+  jobs().stop();
+  for (int64_t id : ids) EXPECT_EQ(runs_[id], 1);
+  // wait() on a task that cannot finish returns it as it is when the time is up.
+  EnqueueOptions later;
+  later.delay = seconds(3600);
+  int64_t id = enqueue("echo", later);
+  EXPECT_EQ(jobs().wait(id, milliseconds(20))->state, TaskState::kPending);
+}
+
+TEST_P(SchedulerConformance, HighWorkDoesNotWaitBehindLowWork) {
+  std::latch low_started(1);
+  std::atomic<bool> release{false};
+  ASSERT_TRUE(jobs().register_kind("low", [&](TaskContext&) -> Result<std::string> {
+    low_started.count_down();
+    while (!release.load()) std::this_thread::sleep_for(milliseconds(1));
+    return std::string("low done");
+  }));
+  ASSERT_TRUE(jobs().register_kind("echo", echo()));
+  EnqueueOptions low;
+  low.priority = Priority::kLow;
+  int64_t l = enqueue("low", low);
+  ASSERT_TRUE(jobs().start(WorkerCounts{1, 0, 1}));
+  low_started.wait();
+  EnqueueOptions high;
+  high.priority = Priority::kHigh;
+  int64_t h = enqueue("echo", high);
+  EXPECT_EQ(jobs().wait(h, seconds(20))->state, TaskState::kDone);
+  EXPECT_EQ(get(l).state, TaskState::kRunning);
+  release = true;
+  EXPECT_EQ(jobs().wait(l, seconds(20))->state, TaskState::kDone);
+  jobs().stop();
+}
+
+TEST_P(SchedulerConformance, PerKindConcurrencyLimitsHold) {
+  std::atomic<int> now_running{0};
+  std::atomic<int> most{0};
+  KindOptions one;
+  one.max_concurrency = 1;
+  ASSERT_TRUE(jobs().register_kind(
+      "serial",
+      [&](TaskContext&) -> Result<std::string> {
+        int n = ++now_running;
+        int seen = most.load();
+        while (n > seen && !most.compare_exchange_weak(seen, n)) {
+        }
+        std::this_thread::sleep_for(milliseconds(2));
+        --now_running;
+        return std::string();
+      },
+      one));
+  std::vector<int64_t> ids;
+  ids.reserve(12);
+  for (int i = 0; i < 12; ++i) ids.push_back(enqueue("serial"));
+  ASSERT_TRUE(jobs().start(WorkerCounts{0, 0, 4}));
+  for (int64_t id : ids) EXPECT_EQ(jobs().wait(id, seconds(20))->state, TaskState::kDone);
+  jobs().stop();
+  EXPECT_EQ(most.load(), 1);
+}
+
+TEST_P(SchedulerConformance, TwoSchedulersOnOneDatabaseRunEachTaskOnce) {
+  if (!persistent()) GTEST_SKIP() << "memory: stores are private to one scheduler";
+  auto other_db = storage::open(database().uri());
+  ASSERT_TRUE(other_db);
+  auto other_store = storage::internal::make_job_store(**other_db);
+  auto other = Scheduler::create(*other_store, env_);
+  ASSERT_TRUE(other);
+  std::mutex mu;
+  std::map<int64_t, int> runs;
+  auto count = [&](TaskContext& task) -> Result<std::string> {
+    std::lock_guard lock(mu);
+    runs[task.id()] += 1;
+    return std::string();
+  };
+  ASSERT_TRUE(jobs().register_kind("count", count));
+  ASSERT_TRUE((*other)->register_kind("count", count));
+  std::vector<int64_t> ids;
+  ids.reserve(100);
+  for (int i = 0; i < 100; ++i) ids.push_back(enqueue("count"));
+  ASSERT_TRUE(jobs().start(WorkerCounts{0, 1, 1}));
+  ASSERT_TRUE((*other)->start(WorkerCounts{0, 1, 1}));
+  for (int64_t id : ids) EXPECT_EQ(jobs().wait(id, seconds(30))->state, TaskState::kDone);
+  jobs().stop();
+  (*other)->stop();
+  ASSERT_EQ(runs.size(), ids.size());
+  for (const auto& [id, n] : runs) EXPECT_EQ(n, 1) << id;
+}
+
+CAIRN_INSTANTIATE_CONFORMANCE(SchedulerConformance);
+
+}  // namespace
+}  // namespace cairn::jobs
