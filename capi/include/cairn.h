@@ -1704,10 +1704,10 @@ CAIRN_API cairn_status cairn_jobs_enqueue(int64_t* out_id, cairn_engine* engine,
 
 /**
  * The task as a JSON object in *out_json: id, kind, input, key (null when none), state
- * ("pending", "running", "done", "failed", "cancelled"), priority, run_at_micros, created_at_micros,
- * updated_at_micros, retry (null or an object as in cairn_jobs_enqueue), cron (null or text),
- * cron_utc_offset_minutes, timeout_ms, on_dependency_failure, depends_on, attempts, output, and
- * errors (every failed run's "CODE REASON: message"). Errors: JOB_TASK_NOT_FOUND.
+ * ("pending", "running", "done", "failed", "cancelled"), priority, run_at_micros,
+ * created_at_micros, updated_at_micros, retry (null or an object as in cairn_jobs_enqueue), cron
+ * (null or text), cron_utc_offset_minutes, timeout_ms, on_dependency_failure, depends_on, attempts,
+ * output, and errors (every failed run's "CODE REASON: message"). Errors: JOB_TASK_NOT_FOUND.
  */
 CAIRN_API cairn_status cairn_jobs_get_json(char** out_json, cairn_engine* engine, int64_t id);
 
