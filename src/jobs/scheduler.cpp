@@ -18,6 +18,10 @@ constexpr std::size_t kMaxKeySize = 256;
 constexpr int32_t kMaxWorkers = 256;
 constexpr int32_t kRescueBatch = 100;
 constexpr std::chrono::minutes kMaxUtcOffset{18 * 60};
+// Delays, timeouts and waits are bounded so that adding them to a time cannot overflow.
+constexpr std::chrono::milliseconds kMaxDuration{int64_t{100} * 366 * 24 * 3600 * 1000};
+// How long a worker keeps retrying to record the end of a run while the store is busy.
+constexpr int kSettleTries = 20;
 constexpr uint32_t kAllPriorities = 0b111;
 
 // Errors a retry cannot fix: the input or the caller is wrong.
@@ -55,12 +59,14 @@ Status check_kind(std::string_view kind) {
   bool printable = std::all_of(kind.begin(), kind.end(), [](char c) {
     return static_cast<unsigned char>(c) >= 0x20 && c != 0x7f;
   });
-  if (kind.empty() || kind.size() > kMaxKindSize || !printable) {
+  if (kind.empty() || kind.size() > kMaxKindSize || !printable || !encoding::is_valid_utf8(kind)) {
     return fail(ErrorCode::kInvalidArgument, "JOB_KIND_INVALID",
-                "a task kind is 1 to 128 bytes without control characters");
+                "a task kind is 1 to 128 bytes of UTF-8 without control characters");
   }
   return ok_status();
 }
+
+using RunKey = std::pair<int64_t, int32_t>;  // (task id, attempt)
 
 }  // namespace
 
@@ -98,10 +104,12 @@ struct Scheduler::State {
   // Guards kinds, running, threads, stopping and work_seq.
   std::mutex mu;
   std::map<std::string, Registration, std::less<>> kinds;
-  std::map<int64_t, std::shared_ptr<std::atomic<bool>>> running;  // local runs: cancel flags
+  std::map<RunKey, std::shared_ptr<std::atomic<bool>>> running;  // local runs: cancel flags
   std::vector<std::thread> threads;
+  std::vector<std::thread::id> thread_ids;
   bool stopping = false;
   bool started = false;
+  std::mutex stop_mu;     // held by the stop() that joins the threads
   uint64_t work_seq = 0;  // bumped when local work may have become due
   std::condition_variable work_cv;
 
@@ -163,7 +171,9 @@ struct Scheduler::State {
       }
     }
     changed();
-    if (t.task.state == TaskState::kPending || !t.cancelled.empty()) wake_workers();
+    // Whatever the outcome, work may have become due: dependents of a finished task, a retry, a
+    // free slot under a kind's cap.
+    wake_workers();
   }
 
   // Ends a failed run (`error`) of `task`: retry, reschedule (cron) or fail.
@@ -207,6 +217,12 @@ struct Scheduler::State {
 
   Status settle(const Task& task, const Settlement& s) {
     Result<Transition> t = store.settle(task.id, task.worker, task.attempts, s);
+    // A busy store is retried: the run's result must not be lost to a lock held elsewhere (the
+    // keeper keeps renewing the lease meanwhile).
+    for (int i = 0; !t && t.error().code == ErrorCode::kUnavailable && i < kSettleTries; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5) * (1 << std::min(i, 6)));
+      t = store.settle(task.id, task.worker, task.attempts, s);
+    }
     if (!t) {
       // Rescued by another process meanwhile: its outcome stands.
       if (t.error().reason == "JOB_LEASE_LOST") return ok_status();
@@ -226,7 +242,9 @@ struct Scheduler::State {
       Error error{ErrorCode::kUnavailable, "JOB_LEASE_EXPIRED",
                   "worker " + task.worker + " stopped renewing its lease"};
       int32_t max_runs = task.retry ? task.retry->attempts : kRescueAttempts;
-      CAIRN_TRY(settle(task, failure(task, error, true, max_runs, now)));
+      Settlement s = failure(task, error, true, max_runs, now);
+      s.rescue = true;
+      CAIRN_TRY(settle(task, s));
     }
     return ok_status();
   }
@@ -253,9 +271,10 @@ struct Scheduler::State {
     const Task& task = *claimed;
     auto flag = std::make_shared<std::atomic<bool>>(false);
     TaskHandler handler;
+    const RunKey run{task.id, task.attempts};
     {
       std::lock_guard lock(mu);
-      running[task.id] = flag;
+      running[run] = flag;
       auto it = kinds.find(task.kind);
       if (it != kinds.end()) handler = it->second.handler;
     }
@@ -274,9 +293,9 @@ struct Scheduler::State {
         result = fail(ErrorCode::kInternal, "JOB_HANDLER_THREW", "the handler threw");
       }
     }
-    {
-      std::lock_guard lock(mu);
-      running.erase(task.id);
+    if (result && !encoding::is_valid_utf8(*result)) {
+      result = fail(ErrorCode::kInvalidArgument, "JOB_OUTPUT_INVALID",
+                    "the handler's output is not UTF-8");
     }
 
     Timestamp end = env.now();
@@ -302,7 +321,12 @@ struct Scheduler::State {
       int32_t max_runs = task.retry ? task.retry->attempts : 1;
       s = failure(task, error, is_retryable(error.code), max_runs, end);
     }
-    CAIRN_TRY(settle(task, s));
+    Status settled = settle(task, s);
+    {
+      std::lock_guard lock(mu);
+      running.erase(run);
+    }
+    CAIRN_TRY(settled);
     return true;
   }
 
@@ -326,8 +350,10 @@ struct Scheduler::State {
         }
         Result<std::optional<Timestamp>> next = store.next_run_at(priorities, names);
         if (next && *next) {
+          // A task due already but not claimed waits on a dependency or a kind's cap: what
+          // changes that wakes the workers, so poll at the normal pace meanwhile.
           auto until = std::chrono::duration_cast<std::chrono::milliseconds>(**next - env.now());
-          sleep = std::clamp(until, std::chrono::milliseconds(0), sleep);
+          if (until.count() > 0) sleep = std::min(until, sleep);
         }
       }
       std::unique_lock lock(mu);
@@ -339,19 +365,24 @@ struct Scheduler::State {
     auto period = std::min(options.lease / 3, options.poll_interval);
     (void)rescue();
     while (true) {
-      std::vector<int64_t> ids;
+      std::vector<RunKey> runs;
       {
         std::unique_lock lock(mu);
         if (work_cv.wait_for(lock, period, [&] { return stopping; })) return;
-        for (const auto& [id, flag] : running) ids.push_back(id);
+        for (const auto& [run, flag] : running) runs.push_back(run);
       }
       Timestamp now = env.now();
-      Result<std::vector<int64_t>> cancel =
-          store.renew(options.worker_id, ids, now + options.lease);
-      if (cancel) {
+      Result<std::vector<Renewal>> renewed =
+          store.renew(options.worker_id, runs, now, now + options.lease);
+      if (renewed) {
+        // Runs that were cancelled, or whose lease is gone (they may run elsewhere now), stop.
+        std::map<int64_t, bool> kept;
+        for (const Renewal& r : *renewed) kept[r.id] = r.cancel_requested;
         std::lock_guard lock(mu);
-        for (int64_t id : *cancel) {
-          if (auto it = running.find(id); it != running.end()) it->second->store(true);
+        for (const RunKey& run : runs) {
+          auto k = kept.find(run.first);
+          if (k != kept.end() && !k->second) continue;
+          if (auto it = running.find(run); it != running.end()) it->second->store(true);
         }
       }
       (void)rescue();  // a busy store is retried next period
@@ -397,6 +428,12 @@ Result<int64_t> Scheduler::enqueue(std::string_view kind, const EnqueueOptions& 
     return options_invalid("delay must not be negative");
   }
   if (options.timeout.count() < 0) return options_invalid("timeout must not be negative");
+  if (options.timeout > kMaxDuration || (options.delay && *options.delay > kMaxDuration)) {
+    return options_invalid("delay and timeout are at most 100 years");
+  }
+  if (!encoding::is_valid_utf8(options.key) || !encoding::is_valid_utf8(options.input)) {
+    return options_invalid("key and input must be UTF-8 text");
+  }
   if (options.cron_utc_offset > kMaxUtcOffset || options.cron_utc_offset < -kMaxUtcOffset) {
     return options_invalid("cron_utc_offset must be within 18 hours of UTC");
   }
@@ -465,7 +502,8 @@ Result<TaskState> Scheduler::cancel(int64_t id) {
   CAIRN_ASSIGN_OR_RETURN(Transition t, state_->store.cancel(id, state_->env.now()));
   if (t.task.state == TaskState::kRunning) {
     std::lock_guard lock(state_->mu);
-    if (auto it = state_->running.find(id); it != state_->running.end()) it->second->store(true);
+    auto it = state_->running.find(RunKey{id, t.task.attempts});
+    if (it != state_->running.end()) it->second->store(true);
     return t.task.state;
   }
   if (t.changed) state_->report(t, TaskEventType::kCancelled, {});
@@ -473,7 +511,8 @@ Result<TaskState> Scheduler::cancel(int64_t id) {
 }
 
 Result<Task> Scheduler::wait(int64_t id, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto deadline = std::chrono::steady_clock::now() +
+                  std::clamp(timeout, std::chrono::milliseconds(0), kMaxDuration);
   while (true) {
     uint64_t seen = 0;
     {
@@ -524,10 +563,23 @@ Status Scheduler::start(WorkerCounts workers) {
   spawn(workers.medium, 0b011);
   spawn(workers.low, 0b111);
   s->threads.emplace_back([s] { s->keeper_loop(); });
+  s->thread_ids.clear();
+  for (const std::thread& t : s->threads) s->thread_ids.push_back(t.get_id());
   return ok_status();
 }
 
 void Scheduler::stop() {
+  if (on_worker_thread()) {
+    // From a handler or a callback on a worker: ask, and let the next stop() (or the
+    // destructor, from another thread) join.
+    {
+      std::lock_guard lock(state_->mu);
+      state_->stopping = true;
+    }
+    state_->work_cv.notify_all();
+    return;
+  }
+  std::lock_guard stopping(state_->stop_mu);  // one stop() joins at a time
   std::vector<std::thread> threads;
   {
     std::lock_guard lock(state_->mu);
@@ -538,7 +590,14 @@ void Scheduler::stop() {
   state_->work_cv.notify_all();
   for (std::thread& t : threads) t.join();
   std::lock_guard lock(state_->mu);
+  state_->thread_ids.clear();
   state_->started = false;
+}
+
+bool Scheduler::on_worker_thread() const {
+  std::lock_guard lock(state_->mu);
+  const auto& ids = state_->thread_ids;
+  return std::find(ids.begin(), ids.end(), std::this_thread::get_id()) != ids.end();
 }
 
 bool Scheduler::running() const noexcept {

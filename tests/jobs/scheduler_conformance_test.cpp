@@ -643,6 +643,174 @@ TEST_P(SchedulerConformance, TwoSchedulersOnOneDatabaseRunEachTaskOnce) {
   for (const auto& [id, n] : runs) EXPECT_EQ(n, 1) << id;
 }
 
+TEST_P(SchedulerConformance, ARenewedLeaseIsNotRescuedAndALostOneIsNotRenewed) {
+  int64_t id = enqueue("echo");
+  ClaimRequest request;
+  request.worker = "slow-worker";
+  request.now = env_.now();
+  request.lease_expires = env_.now() + seconds(30);
+  request.kinds = {"echo"};
+  auto claimed = store().claim(request);
+  ASSERT_TRUE(claimed && *claimed);
+  // A rescue decided on a stale read loses to the renewal that came first.
+  env_.advance(seconds(20));
+  auto renewed = store().renew("slow-worker", {{id, 1}}, env_.now(), env_.now() + seconds(30));
+  ASSERT_TRUE(renewed);
+  ASSERT_EQ(renewed->size(), 1U);
+  Settlement rescue;
+  rescue.outcome = Settlement::Outcome::kRetry;
+  rescue.now = env_.now() + seconds(15);  // past the old lease, within the renewed one
+  rescue.next_run = rescue.now;
+  rescue.rescue = true;
+  auto r = store().settle(id, "slow-worker", 1, rescue);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().reason, "JOB_LEASE_LOST");
+  // Once expired, the lease is not renewed any more: the run has to stop.
+  env_.advance(seconds(31));
+  renewed = store().renew("slow-worker", {{id, 1}}, env_.now(), env_.now() + seconds(30));
+  ASSERT_TRUE(renewed);
+  EXPECT_TRUE(renewed->empty());
+  EXPECT_TRUE(store().renew("other", {{id, 1}}, env_.now(), env_.now())->empty());
+}
+
+TEST_P(SchedulerConformance, AKeyedEnqueueDuringARunWinsOverItsCancelAndFailure) {
+  int calls = 0;
+  int64_t id = 0;
+  ASSERT_TRUE(jobs().register_kind("k", [&](TaskContext& task) -> Result<std::string> {
+    ++calls;
+    if (calls == 1) {
+      EXPECT_EQ(*jobs().cancel(task.id()), TaskState::kRunning);
+      EnqueueOptions again;
+      again.key = "same";
+      again.input = "v2";
+      EXPECT_EQ(*jobs().enqueue("k", again), id);
+      return fail(ErrorCode::kInvalidArgument, "BAD", "first run fails for good");
+    }
+    return "ran " + task.input();
+  }));
+  EnqueueOptions o;
+  o.key = "same";
+  o.input = "v1";
+  id = enqueue("k", o);
+  EXPECT_EQ(*jobs().run_pending(), 2);
+  Task t = get(id);
+  EXPECT_EQ(t.state, TaskState::kDone);
+  EXPECT_EQ(t.output, "ran v2");
+  // A cancel after the keyed enqueue cancels the rerun too.
+  EnqueueOptions third;
+  third.key = "later";
+  int64_t other = 0;
+  ASSERT_TRUE(jobs().register_kind("c", [&](TaskContext& task) -> Result<std::string> {
+    EXPECT_EQ(*jobs().enqueue("c", third), other);
+    EXPECT_EQ(*jobs().cancel(task.id()), TaskState::kRunning);
+    return std::string("x");
+  }));
+  other = enqueue("c", third);
+  EXPECT_EQ(*jobs().run_pending(), 1);
+  EXPECT_EQ(get(other).state, TaskState::kCancelled);
+}
+
+TEST_P(SchedulerConformance, KeysBelongToOneKindAndTasksWithDependentsStayOneShot) {
+  EnqueueOptions keyed;
+  keyed.key = "user:1";
+  int64_t id = enqueue("email", keyed);
+  auto r = jobs().enqueue("sms", keyed);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().reason, "JOB_KEY_CONFLICT");
+  EnqueueOptions dependent;
+  dependent.depends_on = {id};
+  enqueue("after", dependent);
+  EnqueueOptions to_cron = keyed;
+  to_cron.cron = "@hourly";
+  r = jobs().enqueue("email", to_cron);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().reason, "JOB_DEPENDENCY_INVALID");
+  EXPECT_TRUE(get(id).cron.empty());
+}
+
+TEST_P(SchedulerConformance, AKindAtItsCapDoesNotHideOtherKinds) {
+  std::vector<int64_t> capped;
+  for (int i = 0; i < 70; ++i) capped.push_back(enqueue("capped"));
+  int64_t other = enqueue("other");
+  ClaimRequest request;
+  request.worker = "w";
+  request.now = env_.now();
+  request.lease_expires = env_.now() + seconds(30);
+  request.kinds = {"capped", "other"};
+  request.kind_limits = {{"capped", 1}};
+  auto first = store().claim(request);
+  ASSERT_TRUE(first && *first);
+  EXPECT_EQ((*first)->id, capped[0]);
+  auto second = store().claim(request);
+  ASSERT_TRUE(second && *second);
+  EXPECT_EQ((*second)->id, other);
+  auto none = store().claim(request);
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(*none);
+}
+
+TEST_P(SchedulerConformance, HugeDurationsAreRefusedOrClamped) {
+  ASSERT_TRUE(jobs().register_kind("echo", echo()));
+  EnqueueOptions o;
+  o.delay = milliseconds(INT64_MAX);
+  EXPECT_EQ(jobs().enqueue("echo", o).error().reason, "JOB_OPTIONS_INVALID");
+  o.delay.reset();
+  o.timeout = milliseconds(INT64_MAX / 2);
+  EXPECT_EQ(jobs().enqueue("echo", o).error().reason, "JOB_OPTIONS_INVALID");
+  EnqueueOptions bad_input;
+  bad_input.input = "\xff\xfe";
+  EXPECT_EQ(jobs().enqueue("echo", bad_input).error().reason, "JOB_OPTIONS_INVALID");
+  int64_t id = enqueue("echo");
+  EXPECT_EQ(*jobs().run_pending(), 1);
+  EXPECT_EQ(jobs().wait(id, milliseconds(INT64_MAX))->state, TaskState::kDone);
+}
+
+TEST_P(SchedulerConformance, OutputThatIsNotUtf8FailsTheRun) {
+  ASSERT_TRUE(jobs().register_kind(
+      "binary", [](TaskContext&) -> Result<std::string> { return std::string("\xc3\x28"); }));
+  int64_t id = enqueue("binary");
+  EXPECT_EQ(*jobs().run_pending(), 1);
+  Task t = get(id);
+  EXPECT_EQ(t.state, TaskState::kFailed);
+  EXPECT_EQ(t.errors.at(0).rfind("INVALID_ARGUMENT JOB_OUTPUT_INVALID", 0), 0U);
+}
+
+TEST_P(SchedulerConformance, StopFromAHandlerOnlyAsksAndALaterStopJoins) {
+  std::atomic<bool> stopped_inside{false};
+  ASSERT_TRUE(jobs().register_kind("stopper", [&](TaskContext&) -> Result<std::string> {
+    EXPECT_TRUE(jobs().on_worker_thread());
+    jobs().stop();
+    stopped_inside = true;
+    return std::string("ok");
+  }));
+  int64_t id = enqueue("stopper");
+  EXPECT_FALSE(jobs().on_worker_thread());
+  ASSERT_TRUE(jobs().start(WorkerCounts{0, 1, 0}));
+  EXPECT_EQ(jobs().wait(id, seconds(20))->state, TaskState::kDone);
+  EXPECT_TRUE(stopped_inside.load());
+  jobs().stop();
+  EXPECT_FALSE(jobs().running());
+}
+
+TEST_P(SchedulerConformance, ADependentRunsPromptlyWhileWorkersWaitForIt) {
+  std::latch release(1);
+  ASSERT_TRUE(jobs().register_kind("first", [&](TaskContext&) -> Result<std::string> {
+    release.wait();
+    return std::string("first");
+  }));
+  ASSERT_TRUE(jobs().register_kind("echo", echo()));
+  int64_t a = enqueue("first");
+  EnqueueOptions after;
+  after.depends_on = {a};
+  int64_t b = enqueue("echo", after);
+  ASSERT_TRUE(jobs().start(WorkerCounts{0, 2, 1}));
+  std::this_thread::sleep_for(milliseconds(50));  // idle workers must sleep, not spin
+  EXPECT_EQ(get(b).state, TaskState::kPending);
+  release.count_down();
+  EXPECT_EQ(jobs().wait(b, seconds(20))->state, TaskState::kDone);
+  jobs().stop();
+}
+
 CAIRN_INSTANTIATE_CONFORMANCE(SchedulerConformance);
 
 }  // namespace

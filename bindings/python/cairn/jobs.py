@@ -263,10 +263,10 @@ class Scheduler:
             if unknown:
                 raise TypeError(f"unknown worker tiers: {sorted(unknown)}")
             counts = tuple(int(workers.get(t, 0)) for t in _WORKER_TIERS)
-        else:
+        elif isinstance(workers, (tuple, list)) and len(workers) == 3:
             counts = tuple(int(n) for n in workers)
-            if len(counts) != 3:
-                raise TypeError("workers must be (high, medium, low)")
+        else:
+            raise TypeError("workers must be None, (high, medium, low) or a dict of those tiers")
         self._raw.start(*counts)
 
     def stop(self):

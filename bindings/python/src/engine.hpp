@@ -3,9 +3,11 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "cairn/cairn.hpp"
 #include "common.hpp"
@@ -90,11 +92,26 @@ class PyEngine {
   PyEngine& operator=(const PyEngine&) = delete;
   PyEngine(PyEngine&&) = default;
   PyEngine& operator=(PyEngine&&) = default;
-  ~PyEngine() { close(); }
+  ~PyEngine() {
+    if (engine_ && engine_->jobs().on_worker_thread()) {
+      // Dropped inside one of its own handlers: the scheduler cannot join the thread it runs on,
+      // so the engine is kept (leaked) rather than destroyed under its own feet.
+      static std::mutex mu;
+      static std::vector<std::shared_ptr<Engine>> kept;
+      std::lock_guard lock(mu);
+      kept.push_back(std::move(engine_));
+      return;
+    }
+    close();
+  }
 
   // Stops engine.jobs' workers first, without the GIL: they may be waiting for it to call a
   // Python handler.
   void close() {
+    if (engine_ && engine_->jobs().on_worker_thread()) {
+      throw ErrorException{{ErrorCode::kFailedPrecondition, "JOB_SCHEDULER_SELF_STOP",
+                            "an engine cannot be closed from one of its own job handlers"}};
+    }
     if (engine_ && PyGILState_Check() != 0) {
       py::gil_scoped_release release;
       engine_->jobs().stop();

@@ -368,3 +368,26 @@ def test_worker_processes_on_one_sqlite_file_run_every_task_exactly_once(tmp_pat
         for task_id in ids:
             task = engine.jobs.get(task_id)
             assert (task.state, task.attempts) == ("done", 1)
+
+
+def test_closing_from_a_worker_thread_is_refused_and_stop_only_asks(uri):
+    with cairn.open(uri) as engine:
+        seen = {}
+
+        def rude(_):
+            try:
+                engine.close()
+            except cairn.FailedPreconditionError as e:
+                seen["close"] = e.reason
+            engine.jobs.stop()  # only asks: this thread cannot join itself
+            return "ok"
+
+        engine.jobs.register("rude", rude)
+        task_id = engine.jobs.enqueue("rude")
+        engine.jobs.start(workers=(0, 1, 0))
+        assert engine.jobs.wait(task_id, timeout=20).state == "done"
+        assert seen == {"close": "JOB_SCHEDULER_SELF_STOP"}
+        engine.jobs.stop()
+        assert not engine.jobs.running
+        with pytest.raises(TypeError):
+            engine.jobs.start(workers=4)

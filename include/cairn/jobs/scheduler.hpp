@@ -26,6 +26,10 @@
 // UNAUTHENTICATED) fails the task at once; any other is retried under the task's policy. Every
 // failed run's error is kept. A cron task that fails stays scheduled for its next time.
 //
+// Delays, timeouts and waits are at most 100 years (longer: JOB_OPTIONS_INVALID; wait() clamps).
+// Kinds, keys, inputs and outputs are UTF-8 text; a handler output that is not fails the run with
+// INVALID_ARGUMENT / JOB_OUTPUT_INVALID.
+//
 // Thread-safety: every method is safe for concurrent use. Handlers run on worker threads (after
 // start()) or on the thread calling run_pending(); event callbacks run on the thread that made
 // the change and must not call back into the scheduler's wait().
@@ -188,13 +192,17 @@ class Scheduler {
   // Errors: FAILED_PRECONDITION / JOB_SCHEDULER_RUNNING; INVALID_ARGUMENT / JOB_OPTIONS_INVALID
   // (a negative count, none at all, or more than 256 in all).
   Status start(WorkerCounts workers = {});
-  // Stops taking new tasks, asks running handlers to stop (cancelled() turns true only for a
-  // task that was cancelled; others run to completion), and joins the threads. Idempotent.
+  // Stops taking new tasks, lets running handlers finish their runs, and joins the threads.
+  // Idempotent. Called from a handler or an event callback on a worker thread, it only asks the
+  // workers to stop: a later stop() (or the destructor) from another thread joins them. Never
+  // destroy the scheduler (close the engine) from one of its own threads.
   void stop();
   bool running() const noexcept;
+  // True on one of this scheduler's worker or keeper threads.
+  bool on_worker_thread() const;
 
   // Calls `callback` on every state change this process makes or observes. Returns an id for
-  // unsubscribe().
+  // unsubscribe(); a delivery already under way on another thread may still finish after it.
   uint64_t subscribe(EventCallback callback);
   void unsubscribe(uint64_t subscription);
 

@@ -70,6 +70,15 @@ struct Settlement {
   std::string error;   // every outcome but kDone: appended to the task's errors when not empty
   Timestamp next_run;
   Timestamp now;
+  // A rescue of a run whose worker stopped renewing: applied only while the lease is still
+  // expired at `now` (a worker that renewed in between keeps its run).
+  bool rescue = false;
+};
+
+// A lease renew() extended.
+struct Renewal {
+  int64_t id = 0;
+  bool cancel_requested = false;
 };
 
 // What settle() and cancel() changed.
@@ -84,12 +93,13 @@ class JobStore {
   virtual ~JobStore() = default;
 
   // Adds `task`, or updates the pending or running task with its key in place (a running one is
-  // marked rerun_requested: it runs once more, with the new values, after the current run).
-  // A task whose dependency already failed or was cancelled starts cancelled when it asked to be.
-  // Errors: NOT_FOUND / JOB_TASK_NOT_FOUND (a dependency does not exist); INVALID_ARGUMENT /
+  // marked rerun_requested: it runs once more, with the new values, however the current run
+  // ends). A task whose dependency already failed or was cancelled starts cancelled when it asked
+  // to be. Errors: NOT_FOUND / JOB_TASK_NOT_FOUND (a dependency does not exist); INVALID_ARGUMENT /
   // JOB_DEPENDENCY_CYCLE (the keyed task would depend on itself); INVALID_ARGUMENT /
-  // JOB_DEPENDENCY_INVALID (a dependency is a cron task, which never ends); UNAVAILABLE /
-  // STORAGE_BUSY.
+  // JOB_DEPENDENCY_INVALID (a dependency is a cron task, which never ends, or the keyed task has
+  // dependents and would become one); INVALID_ARGUMENT / JOB_KEY_CONFLICT (the key belongs to a
+  // live task of another kind); UNAVAILABLE / STORAGE_BUSY.
   virtual Result<EnqueueOutcome> enqueue(const NewTask& task) = 0;
 
   virtual Result<std::optional<Task>> get(int64_t id) = 0;
@@ -98,22 +108,25 @@ class JobStore {
   // it becomes running, attempts + 1, leased to request.worker until request.lease_expires.
   virtual Result<std::optional<Task>> claim(const ClaimRequest& request) = 0;
 
-  // Ends the run `attempt` of task `id` that `worker` holds. A pending cancel turns any outcome
-  // into kCancelled; a pending rerun turns kDone and kReschedule into pending at `now`.
+  // Ends the run `attempt` of task `id` that `worker` holds. A pending rerun (keyed enqueue
+  // during the run) turns any outcome into pending at `now`; otherwise a pending cancel turns any
+  // outcome into kCancelled.
   // Errors: NOT_FOUND / JOB_TASK_NOT_FOUND; FAILED_PRECONDITION / JOB_LEASE_LOST (the task is no
   // longer that worker's run: its lease expired and it was rescued, or it was settled already).
   virtual Result<Transition> settle(int64_t id, std::string_view worker, int32_t attempt,
                                     const Settlement& settlement) = 0;
 
   // Cancels a pending task (and its cancelling dependents) at once; marks a running one
-  // cancel_requested; leaves a finished one as it is. Errors: NOT_FOUND / JOB_TASK_NOT_FOUND.
+  // cancel_requested (and drops a requested rerun); leaves a finished one as it is. Errors:
+  // NOT_FOUND / JOB_TASK_NOT_FOUND.
   virtual Result<Transition> cancel(int64_t id, Timestamp now) = 0;
 
-  // Extends the leases `worker` holds on `ids` (those it still holds) to `lease_expires`, and
-  // returns the ids among them whose cancellation was requested.
-  virtual Result<std::vector<int64_t>> renew(std::string_view worker,
-                                             const std::vector<int64_t>& ids,
-                                             Timestamp lease_expires) = 0;
+  // Extends to `lease_expires` the leases `worker` still holds, unexpired at `now`, on the runs
+  // (task id, attempt) in `runs`; returns those it extended. A run missing from the result has
+  // lost its lease (it may be rescued and run elsewhere) and should stop.
+  virtual Result<std::vector<Renewal>> renew(std::string_view worker,
+                                             const std::vector<std::pair<int64_t, int32_t>>& runs,
+                                             Timestamp now, Timestamp lease_expires) = 0;
 
   // Running tasks whose lease ended before `now`: their workers stopped (crashed or hung).
   virtual Result<std::vector<Task>> expired(Timestamp now, int32_t limit) = 0;

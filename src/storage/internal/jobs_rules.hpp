@@ -9,7 +9,8 @@
 namespace cairn::storage::internal {
 
 // The state a run ends in, once the task's pending requests are applied to the scheduler's
-// decision: a requested cancel wins; a requested rerun turns success into pending at once.
+// decision: a requested rerun (a keyed enqueue acknowledged during the run) always runs; then a
+// requested cancel wins.
 struct SettledState {
   jobs::TaskState state;
   bool rerun;  // pending because of rerun_requested: run_at is now, failures reset
@@ -18,11 +19,9 @@ struct SettledState {
 inline SettledState settled_state(bool cancel_requested, bool rerun_requested,
                                   jobs::Settlement::Outcome outcome) {
   using Outcome = jobs::Settlement::Outcome;
+  if (rerun_requested) return {jobs::TaskState::kPending, true};
   if (cancel_requested || outcome == Outcome::kCancelled) {
     return {jobs::TaskState::kCancelled, false};
-  }
-  if (rerun_requested && (outcome == Outcome::kDone || outcome == Outcome::kReschedule)) {
-    return {jobs::TaskState::kPending, true};
   }
   switch (outcome) {
     case Outcome::kDone:
@@ -69,6 +68,17 @@ inline Unexpected<Error> lease_lost(int64_t id) {
 inline Unexpected<Error> dependency_cycle(int64_t id) {
   return fail(ErrorCode::kInvalidArgument, "JOB_DEPENDENCY_CYCLE",
               "task " + std::to_string(id) + " would depend on itself");
+}
+
+inline Unexpected<Error> key_conflict() {
+  return fail(ErrorCode::kInvalidArgument, "JOB_KEY_CONFLICT",
+              "the key belongs to a pending or running task of another kind");
+}
+
+inline Unexpected<Error> cron_with_dependents(int64_t id) {
+  return fail(ErrorCode::kInvalidArgument, "JOB_DEPENDENCY_INVALID",
+              "task " + std::to_string(id) +
+                  " has dependents, so it cannot become a cron task (which never ends)");
 }
 
 inline Unexpected<Error> depends_on_cron(int64_t dep) {

@@ -89,6 +89,15 @@ Result<jobs::EnqueueOutcome> MemoryJobStore::enqueue(const jobs::NewTask& task) 
       for (int64_t next : tasks_.at(at).depends_on) stack.push_back(next);
     }
   }
+  if (existing != nullptr && existing->kind != task.kind) return internal::key_conflict();
+  if (existing != nullptr && !task.cron.empty()) {
+    auto found = dependents_.find(existing->id);
+    if (found != dependents_.end()) {
+      for (int64_t child : found->second) {
+        if (live(tasks_.at(child).state)) return internal::cron_with_dependents(existing->id);
+      }
+    }
+  }
   bool cancel_now =
       dependency_failed && task.on_dependency_failure == jobs::DependencyFailure::kCancel;
 
@@ -183,7 +192,8 @@ Result<jobs::Transition> MemoryJobStore::settle(int64_t id, std::string_view wor
   auto it = tasks_.find(id);
   if (it == tasks_.end()) return internal::task_not_found(id);
   Task& t = it->second;
-  if (t.state != TaskState::kRunning || t.worker != worker || t.attempts != attempt) {
+  if (t.state != TaskState::kRunning || t.worker != worker || t.attempts != attempt ||
+      (settlement.rescue && t.lease_expires >= settlement.now)) {
     return internal::lease_lost(id);
   }
   internal::SettledState to =
@@ -234,6 +244,7 @@ Result<jobs::Transition> MemoryJobStore::cancel(int64_t id, Timestamp now) {
     out.changed = true;
   } else if (t.state == TaskState::kRunning) {
     t.cancel_requested = true;
+    t.rerun_requested = false;
     t.updated_at = now;
     out.changed = true;
   }
@@ -241,21 +252,23 @@ Result<jobs::Transition> MemoryJobStore::cancel(int64_t id, Timestamp now) {
   return out;
 }
 
-Result<std::vector<int64_t>> MemoryJobStore::renew(std::string_view worker,
-                                                   const std::vector<int64_t>& ids,
-                                                   Timestamp lease_expires) {
+Result<std::vector<jobs::Renewal>> MemoryJobStore::renew(
+    std::string_view worker, const std::vector<std::pair<int64_t, int32_t>>& runs, Timestamp now,
+    Timestamp lease_expires) {
   std::lock_guard lock(mu_);
-  std::vector<int64_t> cancel;
-  for (int64_t id : ids) {
+  std::vector<jobs::Renewal> renewed;
+  for (const auto& [id, attempt] : runs) {
     auto it = tasks_.find(id);
-    if (it == tasks_.end() || it->second.state != TaskState::kRunning ||
-        it->second.worker != worker) {
+    if (it == tasks_.end()) continue;
+    Task& t = it->second;
+    if (t.state != TaskState::kRunning || t.worker != worker || t.attempts != attempt ||
+        t.lease_expires < now) {
       continue;
     }
-    it->second.lease_expires = lease_expires;
-    if (it->second.cancel_requested) cancel.push_back(id);
+    t.lease_expires = lease_expires;
+    renewed.push_back({id, t.cancel_requested});
   }
-  return cancel;
+  return renewed;
 }
 
 Result<std::vector<Task>> MemoryJobStore::expired(Timestamp now, int32_t limit) {

@@ -17,8 +17,9 @@ class MemoryJobStore final : public jobs::JobStore {
   Result<jobs::Transition> settle(int64_t id, std::string_view worker, int32_t attempt,
                                   const jobs::Settlement& settlement) override;
   Result<jobs::Transition> cancel(int64_t id, Timestamp now) override;
-  Result<std::vector<int64_t>> renew(std::string_view worker, const std::vector<int64_t>& ids,
-                                     Timestamp lease_expires) override;
+  Result<std::vector<jobs::Renewal>> renew(std::string_view worker,
+                                           const std::vector<std::pair<int64_t, int32_t>>& runs,
+                                           Timestamp now, Timestamp lease_expires) override;
   Result<std::vector<jobs::Task>> expired(Timestamp now, int32_t limit) override;
   Result<std::optional<Timestamp>> next_run_at(uint32_t priorities,
                                                const std::vector<std::string>& kinds) override;

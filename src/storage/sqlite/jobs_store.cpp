@@ -180,14 +180,24 @@ Result<jobs::EnqueueOutcome> SqliteJobStore::enqueue(const jobs::NewTask& task) 
     TaskState existing_state = TaskState::kPending;
     if (!task.key.empty()) {
       CAIRN_ASSIGN_OR_RETURN(
-          Statement s, c.prepare("SELECT id, state FROM jobs_tasks WHERE key = ? AND state IN "
-                                 "('pending', 'running')"));
+          Statement s, c.prepare("SELECT id, state, kind FROM jobs_tasks WHERE key = ? AND state "
+                                 "IN ('pending', 'running')"));
       s.bind(1, task.key);
       CAIRN_ASSIGN_OR_RETURN(bool row, s.step());
       if (row) {
         existing = s.column_int64(0);
         CAIRN_ASSIGN_OR_RETURN(existing_state, jobs::parse_task_state(s.column_text(1)));
+        if (s.column_text(2) != task.kind) return internal::key_conflict();
       }
+    }
+    if (existing && !task.cron.empty()) {
+      CAIRN_ASSIGN_OR_RETURN(
+          Statement s,
+          c.prepare("SELECT 1 FROM jobs_dependencies d JOIN jobs_tasks t ON t.id = d.task_id "
+                    "WHERE d.dep_id = ? AND t.state IN ('pending', 'running') LIMIT 1"));
+      s.bind(1, *existing);
+      CAIRN_ASSIGN_OR_RETURN(bool has_dependents, s.step());
+      if (has_dependents) return internal::cron_with_dependents(*existing);
     }
     bool dependency_failed = false;
     int64_t failed_dep = 0;
@@ -300,28 +310,28 @@ Result<std::optional<Task>> SqliteJobStore::claim(const jobs::ClaimRequest& requ
         running[s.column_text(0)] = s.column_int64(1);
       }
     }
-    // Candidates in order; a few more than one, in case kinds at their cap come first.
+    // The kinds this worker may claim now: its own, less those at their cap.
+    std::vector<std::string> kinds;
+    for (const std::string& kind : request.kinds) {
+      auto limit = request.kind_limits.find(kind);
+      if (limit == request.kind_limits.end() || running[kind] < limit->second)
+        kinds.push_back(kind);
+    }
+    if (kinds.empty()) return std::optional<Task>();
     CAIRN_ASSIGN_OR_RETURN(
         Statement s,
-        c.prepare("SELECT id, kind FROM jobs_tasks t WHERE state = 'pending' AND run_at <= ?1 "
+        c.prepare("SELECT id FROM jobs_tasks t WHERE state = 'pending' AND run_at <= ?1 "
                   "AND ((1 << priority) & ?2) != 0 "
                   "AND kind IN (SELECT value FROM json_each(?3)) "
                   "AND NOT EXISTS (SELECT 1 FROM jobs_dependencies d JOIN jobs_tasks p ON "
                   "p.id = d.dep_id WHERE d.task_id = t.id AND p.state IN ('pending', 'running')) "
-                  "ORDER BY priority, run_at, id LIMIT ?4"));
+                  "ORDER BY priority, run_at, id LIMIT 1"));
     s.bind(1, to_unix_micros(request.now))
         .bind(2, static_cast<int64_t>(request.priorities))
-        .bind(3, kinds_json(request.kinds))
-        .bind(4, static_cast<int64_t>(request.kind_limits.empty() ? 1 : 64));
+        .bind(3, kinds_json(kinds));
+    CAIRN_ASSIGN_OR_RETURN(bool found, s.step());
     std::optional<int64_t> chosen;
-    while (!chosen) {
-      CAIRN_ASSIGN_OR_RETURN(bool row, s.step());
-      if (!row) break;
-      std::string kind = s.column_text(1);
-      auto limit = request.kind_limits.find(kind);
-      if (limit != request.kind_limits.end() && running[kind] >= limit->second) continue;
-      chosen = s.column_int64(0);
-    }
+    if (found) chosen = s.column_int64(0);
     s.reset();
     if (!chosen) return std::optional<Task>();
     CAIRN_ASSIGN_OR_RETURN(
@@ -343,14 +353,14 @@ Result<jobs::Transition> SqliteJobStore::settle(int64_t id, std::string_view wor
                                                 const jobs::Settlement& settlement) {
   return db_.write([&](Connection& c) -> Result<jobs::Transition> {
     CAIRN_ASSIGN_OR_RETURN(
-        Statement s,
-        c.prepare("SELECT state, worker, attempts, cancel_requested, rerun_requested FROM "
-                  "jobs_tasks WHERE id = ?"));
+        Statement s, c.prepare("SELECT state, worker, attempts, cancel_requested, rerun_requested, "
+                               "lease_expires FROM jobs_tasks WHERE id = ?"));
     s.bind(1, id);
     CAIRN_ASSIGN_OR_RETURN(bool row, s.step());
     if (!row) return internal::task_not_found(id);
     if (s.column_text(0) != "running" || s.column_text(1) != worker ||
-        s.column_int64(2) != attempt) {
+        s.column_int64(2) != attempt ||
+        (settlement.rescue && s.column_int64(5) >= to_unix_micros(settlement.now))) {
       return internal::lease_lost(id);
     }
     internal::SettledState to =
@@ -410,8 +420,8 @@ Result<jobs::Transition> SqliteJobStore::cancel(int64_t id, Timestamp now) {
       out.changed = true;
     } else if (t.state == TaskState::kRunning) {
       CAIRN_ASSIGN_OR_RETURN(Statement u,
-                             c.prepare("UPDATE jobs_tasks SET cancel_requested = 1, updated_at = ? "
-                                       "WHERE id = ?"));
+                             c.prepare("UPDATE jobs_tasks SET cancel_requested = 1, "
+                                       "rerun_requested = 0, updated_at = ? WHERE id = ?"));
       u.bind(1, to_unix_micros(now)).bind(2, id);
       CAIRN_TRY(u.run());
       out.changed = true;
@@ -424,24 +434,28 @@ Result<jobs::Transition> SqliteJobStore::cancel(int64_t id, Timestamp now) {
   });
 }
 
-Result<std::vector<int64_t>> SqliteJobStore::renew(std::string_view worker,
-                                                   const std::vector<int64_t>& ids,
-                                                   Timestamp lease_expires) {
-  if (ids.empty()) return std::vector<int64_t>();
-  return db_.write([&](Connection& c) -> Result<std::vector<int64_t>> {
-    CAIRN_ASSIGN_OR_RETURN(
-        Statement u,
-        c.prepare("UPDATE jobs_tasks SET lease_expires = ?1 WHERE state = 'running' AND "
-                  "worker = ?2 AND id IN (SELECT value FROM json_each(?3)) "
-                  "RETURNING id, cancel_requested"));
-    u.bind(1, to_unix_micros(lease_expires)).bind(2, worker).bind(3, nlohmann::json(ids).dump());
-    std::vector<int64_t> cancel;
-    while (true) {
+Result<std::vector<jobs::Renewal>> SqliteJobStore::renew(
+    std::string_view worker, const std::vector<std::pair<int64_t, int32_t>>& runs, Timestamp now,
+    Timestamp lease_expires) {
+  if (runs.empty()) return std::vector<jobs::Renewal>();
+  return db_.write([&](Connection& c) -> Result<std::vector<jobs::Renewal>> {
+    std::vector<jobs::Renewal> renewed;
+    for (const auto& [id, attempt] : runs) {
+      CAIRN_ASSIGN_OR_RETURN(
+          Statement u,
+          c.prepare("UPDATE jobs_tasks SET lease_expires = ?1 WHERE id = ?2 AND "
+                    "state = 'running' AND worker = ?3 AND attempts = ?4 AND lease_expires >= ?5 "
+                    "RETURNING cancel_requested"));
+      u.bind(1, to_unix_micros(lease_expires))
+          .bind(2, id)
+          .bind(3, worker)
+          .bind(4, int64_t{attempt})
+          .bind(5, to_unix_micros(now));
       CAIRN_ASSIGN_OR_RETURN(bool row, u.step());
-      if (!row) break;
-      if (u.column_int64(1) != 0) cancel.push_back(u.column_int64(0));
+      if (row) renewed.push_back({id, u.column_int64(0) != 0});
+      u.reset();
     }
-    return cancel;
+    return renewed;
   });
 }
 
