@@ -391,3 +391,46 @@ def test_closing_from_a_worker_thread_is_refused_and_stop_only_asks(uri):
         assert not engine.jobs.running
         with pytest.raises(TypeError):
             engine.jobs.start(workers=4)
+
+
+HANGING_WORKER = textwrap.dedent("""
+    import sys, time
+    import cairn
+    uri, started = sys.argv[1], sys.argv[2]
+    engine = cairn.open(uri, busy_timeout_ms=20000, jobs_lease=0.5, jobs_poll_interval=0.02)
+    def hang(text):
+        open(started, "w").close()
+        time.sleep(3600)
+    engine.jobs.register("work", hang)
+    engine.jobs.start(workers=(0, 1, 0))
+    time.sleep(3600)
+""")
+
+
+def test_a_task_of_a_killed_worker_process_is_rescued_and_run_once_more(tmp_path):
+    import signal
+    import time
+    uri = f"sqlite:{tmp_path / 'killed.db'}"
+    started = tmp_path / "started"
+    with cairn.open(uri, jobs_lease=0.5) as engine:
+        task_id = engine.jobs.enqueue("work", "payload")
+    script = tmp_path / "hang.py"
+    script.write_text(HANGING_WORKER)
+    proc = subprocess.Popen([sys.executable, str(script), uri, str(started)])
+    try:
+        deadline = time.time() + 30
+        while not started.exists() and time.time() < deadline:
+            time.sleep(0.01)
+        assert started.exists()
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    with cairn.open(uri, jobs_lease=0.5) as engine:
+        assert engine.jobs.get(task_id).state == "running"  # the dead worker's lease
+        engine.jobs.register("work", lambda text: "rescued " + text)
+        deadline = time.time() + 30
+        while engine.jobs.run_pending() == 0 and time.time() < deadline:
+            time.sleep(0.05)
+        task = engine.jobs.get(task_id)
+        assert (task.state, task.output, task.attempts) == ("done", "rescued payload", 2)
+        assert task.errors[0].startswith("UNAVAILABLE JOB_LEASE_EXPIRED")
