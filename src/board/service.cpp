@@ -16,6 +16,32 @@
 namespace cairn::board {
 namespace {
 
+// Enum values from C++ callers are checked like the strings the bindings parse: a value outside
+// the enumeration is refused, never mapped to a default.
+Status check_status(PostStatus status) {
+  if (static_cast<unsigned>(status) > static_cast<unsigned>(PostStatus::kDeclined)) {
+    return fail(ErrorCode::kInvalidArgument, "BOARD_STATUS_INVALID", "unknown post status");
+  }
+  return ok_status();
+}
+
+Status check_category(Category category) {
+  if (static_cast<unsigned>(category) > static_cast<unsigned>(Category::kQuestion)) {
+    return fail(ErrorCode::kInvalidArgument, "BOARD_CATEGORY_INVALID", "unknown post category");
+  }
+  return ok_status();
+}
+
+Status check_sort(Sort sort) {
+  if (static_cast<unsigned>(sort) > static_cast<unsigned>(Sort::kHot)) {
+    return fail(ErrorCode::kInvalidArgument, "BOARD_SORT_INVALID", "unknown sort");
+  }
+  return ok_status();
+}
+
+// A cursor's snapshot time must be a plausible time: from the epoch to a day past now.
+constexpr int64_t kCursorSlackMicros = int64_t{24} * 3600 * 1000000;
+
 using internal::check_user;
 using internal::trim;
 
@@ -141,6 +167,7 @@ Result<Post> BoardService::create_post(std::string_view project, std::string_vie
                                        std::string_view title, std::string_view description,
                                        Category category, std::span<const std::string> tags) {
   CAIRN_TRY(check_user(author));
+  CAIRN_TRY(check_category(category));
   std::string_view trimmed = trim(title);
   CAIRN_TRY(internal::check_title(trimmed));
   CAIRN_TRY(internal::check_description(description));
@@ -180,6 +207,7 @@ Result<Post> BoardService::update_post(std::string_view post_id, const PostEdit&
     CAIRN_TRY(internal::check_description(*edit.description));
     clean.description = edit.description;
   }
+  if (edit.category) CAIRN_TRY(check_category(*edit.category));
   clean.category = edit.category;
   if (edit.tags) {
     CAIRN_ASSIGN_OR_RETURN(clean.tags, internal::normalize_tags(*edit.tags));
@@ -296,6 +324,7 @@ Result<Post> BoardService::set_official_comment(std::string_view post_id,
 Result<Post> BoardService::set_status(std::string_view post_id, PostStatus status,
                                       std::string_view actor, std::string_view note) {
   CAIRN_TRY(check_user(actor));
+  CAIRN_TRY(check_status(status));
   CAIRN_TRY(internal::check_note(note));
   StatusChange change;
   change.post_id = std::string(post_id);
@@ -314,6 +343,9 @@ Result<std::vector<StatusChange>> BoardService::status_history(std::string_view 
 
 Result<Page> BoardService::list_posts(std::string_view project, const ListQuery& query) {
   CAIRN_TRY(internal::check_limit(query.limit));
+  CAIRN_TRY(check_sort(query.sort));
+  if (query.status) CAIRN_TRY(check_status(*query.status));
+  if (query.category) CAIRN_TRY(check_category(*query.category));
   for (const std::string* user : {&query.author, &query.voted_by, &query.viewer}) {
     if (!user->empty()) CAIRN_TRY(check_user(*user));
   }
@@ -322,6 +354,9 @@ Result<Page> BoardService::list_posts(std::string_view project, const ListQuery&
   if (!query.cursor.empty()) {
     CAIRN_ASSIGN_OR_RETURN(after, decode_cursor(query.cursor));
     if (after->sort != query.sort) return cursor_invalid("the cursor is of another sort");
+    if (after->as_of < 0 || after->as_of > to_unix_micros(env_.now()) + kCursorSlackMicros) {
+      return cursor_invalid("the cursor's time is out of range");
+    }
   }
   CAIRN_ASSIGN_OR_RETURN(Project p, this->project(project));
   const int64_t as_of = after ? after->as_of : to_unix_micros(env_.now());

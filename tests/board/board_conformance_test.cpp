@@ -132,6 +132,16 @@ TEST_P(BoardConformance, BadInputIsRefusedAndNothingIsStored) {
   EXPECT_EQ(b().get_post(q->id)->tags, q->tags);
   EXPECT_EQ(b().get_post(q->id)->category, Category::kFeature);
   EXPECT_EQ(b().get_post(q->id)->status, PostStatus::kOpen);
+  // Enum values out of range from C++ callers are refused too, with nothing stored.
+  EXPECT_EQ(b().set_status(q->id, static_cast<PostStatus>(7), "admin").error().reason,
+            "BOARD_STATUS_INVALID");
+  EXPECT_EQ(b().get_post(q->id)->status, PostStatus::kOpen);
+  EXPECT_TRUE(b().status_history(q->id)->empty());
+  EXPECT_EQ(b().create_post("app", "ada", "Title", "", static_cast<Category>(9)).error().reason,
+            "BOARD_CATEGORY_INVALID");
+  ListQuery bad_sort;
+  bad_sort.sort = static_cast<Sort>(42);
+  EXPECT_EQ(b().list_posts("app", bad_sort).error().reason, "BOARD_SORT_INVALID");
 
   // Unknown names are refused, never mapped to a default.
   EXPECT_EQ(board::parse_status("closed").error().reason, "BOARD_STATUS_INVALID");
