@@ -238,12 +238,12 @@ Status SqliteBoardStore::insert_post(const Post& p) {
 }
 
 Result<std::optional<Post>> SqliteBoardStore::post(std::string_view id, std::string_view viewer) {
-  return db_.read([&](Connection& c) { return load_post(c, id, viewer); });
+  return db_.snapshot([&](Connection& c) { return load_post(c, id, viewer); });
 }
 
 Result<std::vector<Post>> SqliteBoardStore::posts(std::span<const std::string> ids,
                                                   std::string_view viewer) {
-  return db_.read([&](Connection& c) -> Result<std::vector<Post>> {
+  return db_.snapshot([&](Connection& c) -> Result<std::vector<Post>> {
     std::vector<Post> out;
     out.reserve(ids.size());
     for (const std::string& id : ids) {
@@ -536,7 +536,7 @@ Result<Post> SqliteBoardStore::merge(std::string_view source, std::string_view t
 }
 
 Result<board::Counts> SqliteBoardStore::recount(std::string_view post_id) {
-  return db_.read([&](Connection& c) -> Result<board::Counts> {
+  return db_.snapshot([&](Connection& c) -> Result<board::Counts> {
     CAIRN_ASSIGN_OR_RETURN(PostState state, find_post(c, post_id, false));
     CAIRN_ASSIGN_OR_RETURN(
         Statement s, c.prepare("SELECT (SELECT count(*) FROM board_votes WHERE post_seq = ?1),\n"
@@ -550,7 +550,7 @@ Result<board::Counts> SqliteBoardStore::recount(std::string_view post_id) {
 
 Result<std::vector<board::RankRow>> SqliteBoardStore::rank_inputs(
     const board::RankFilter& filter, Timestamp as_of, std::optional<Timestamp> window_start) {
-  return db_.read([&](Connection& c) -> Result<std::vector<board::RankRow>> {
+  return db_.snapshot([&](Connection& c) -> Result<std::vector<board::RankRow>> {
     const int64_t t = to_unix_micros(as_of);
     const int64_t since = window_start ? to_unix_micros(*window_start) : 0;
     std::vector<board::RankRow> rows;

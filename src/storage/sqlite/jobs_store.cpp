@@ -294,7 +294,7 @@ Result<jobs::EnqueueOutcome> SqliteJobStore::enqueue(const jobs::NewTask& task) 
 }
 
 Result<std::optional<Task>> SqliteJobStore::get(int64_t id) {
-  return db_.read([&](Connection& c) { return load(c, id); });
+  return db_.snapshot([&](Connection& c) { return load(c, id); });
 }
 
 Result<std::optional<Task>> SqliteJobStore::claim(const jobs::ClaimRequest& request) {
@@ -460,7 +460,7 @@ Result<std::vector<jobs::Renewal>> SqliteJobStore::renew(
 }
 
 Result<std::vector<Task>> SqliteJobStore::expired(Timestamp now, int32_t limit) {
-  return db_.read([&](Connection& c) -> Result<std::vector<Task>> {
+  return db_.snapshot([&](Connection& c) -> Result<std::vector<Task>> {
     CAIRN_ASSIGN_OR_RETURN(Statement s,
                            c.prepare("SELECT id FROM jobs_tasks WHERE state = 'running' AND "
                                      "lease_expires < ? ORDER BY id LIMIT ?"));

@@ -122,6 +122,22 @@ class SqliteDatabase final : public Database {
     return f(*connection_);
   }
 
+  // Runs f(Connection&) -> Result<T> or Status in one read transaction (a deferred BEGIN ...
+  // COMMIT), so that all of f's statements see the same committed state while other processes
+  // write: for reads that take several statements.
+  template <class F>
+  auto snapshot(F&& f) -> std::invoke_result_t<F&, Connection&> {
+    std::lock_guard lock(mu_);
+    if (!connection_->in_autocommit()) (void)connection_->exec("ROLLBACK");
+    CAIRN_TRY(connection_->exec("BEGIN"));
+    RollbackGuard guard{connection_.get()};
+    auto result = f(*connection_);
+    if (!result) return result;
+    CAIRN_TRY(connection_->exec("COMMIT"));
+    guard.connection = nullptr;
+    return result;
+  }
+
   // Runs f(Connection&) -> Result<T> or Status in one IMMEDIATE transaction: committed when f
   // succeeds, rolled back when f fails or throws.
   template <class F>
