@@ -8,6 +8,7 @@
 
 #include "cairn.h"
 #include "harness.h"
+#include "json_probe.h"
 
 static char temp_dir[64];
 
@@ -19,43 +20,6 @@ static char temp_dir[64];
 #define DAY (24 * HOUR)
 
 #define CHECK_REASON(r) CHECK_STR_EQ(cairn_error_last()->reason, (r))
-
-/* The text value of the first "name":"..." member in json, copied into buf ("" when absent). */
-static const char* json_str(const char* json, const char* name, char* buf, size_t size) {
-  char pattern[64];
-  const char *start, *end;
-  buf[0] = '\0';
-  if (json == NULL) return buf;
-  snprintf(pattern, sizeof pattern, "\"%s\":\"", name);
-  start = strstr(json, pattern);
-  if (start == NULL) return buf;
-  start += strlen(pattern);
-  end = strchr(start, '"');
-  if (end == NULL || (size_t)(end - start) >= size) return buf;
-  memcpy(buf, start, (size_t)(end - start));
-  buf[end - start] = '\0';
-  return buf;
-}
-
-/* The integer value of the first "name":n member in json (-1 when absent or not a number). */
-static int64_t json_int(const char* json, const char* name) {
-  char pattern[64];
-  const char* start;
-  char* end;
-  long long value;
-  if (json == NULL) return -1;
-  snprintf(pattern, sizeof pattern, "\"%s\":", name);
-  start = strstr(json, pattern);
-  if (start == NULL) return -1;
-  start += strlen(pattern);
-  value = strtoll(start, &end, 10);
-  return end == start ? -1 : (int64_t)value;
-}
-
-/* 1 when json contains the member text `member` (for example "\"ip\":null"). */
-static int has(const char* json, const char* member) {
-  return json != NULL && strstr(json, member) != NULL;
-}
 
 /* The number of objects in a JSON array of flat objects. */
 static int count_objects(const char* json) {

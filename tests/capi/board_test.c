@@ -7,86 +7,15 @@
 #include <unistd.h>
 
 #include "cairn.h"
+#include "engine_fixture.h"
 #include "harness.h"
-
-/* 2026-01-01T00:00:00Z */
-#define T0 INT64_C(1767225600000000)
-#define SECOND INT64_C(1000000)
+#include "json_probe.h"
 
 #define CHECK_REASON(r) CHECK_STR_EQ(cairn_error_last()->reason, (r))
 
 static char temp_dir[64];
 
-/* The text value of the first "name":"..." member in json, copied into buf ("" when absent). */
-static const char* json_str(const char* json, const char* name, char* buf, size_t size) {
-  char pattern[64];
-  const char *start, *end;
-  buf[0] = '\0';
-  if (json == NULL) return buf;
-  snprintf(pattern, sizeof pattern, "\"%s\":\"", name);
-  start = strstr(json, pattern);
-  if (start == NULL) return buf;
-  start += strlen(pattern);
-  end = strchr(start, '"');
-  if (end == NULL || (size_t)(end - start) >= size) return buf;
-  memcpy(buf, start, (size_t)(end - start));
-  buf[end - start] = '\0';
-  return buf;
-}
-
-/* The integer value of the first "name":n member in json (-1 when absent). */
-static int64_t json_int(const char* json, const char* name) {
-  char pattern[64];
-  const char* start;
-  char* end;
-  long long value;
-  if (json == NULL) return -1;
-  snprintf(pattern, sizeof pattern, "\"%s\":", name);
-  start = strstr(json, pattern);
-  if (start == NULL) return -1;
-  start += strlen(pattern);
-  value = strtoll(start, &end, 10);
-  return end == start ? -1 : (int64_t)value;
-}
-
-static int has(const char* json, const char* member) {
-  return json != NULL && strstr(json, member) != NULL;
-}
-
-/* The number of times needle occurs in json. */
-static int count_of(const char* json, const char* needle) {
-  int n = 0;
-  const char* p = json;
-  while (p != NULL && (p = strstr(p, needle)) != NULL) {
-    n++;
-    p += strlen(needle);
-  }
-  return n;
-}
-
-typedef struct fixture {
-  cairn_env* env;
-  cairn_engine* engine;
-} fixture;
-
-static int open_engine(fixture* f, const char* uri) {
-  cairn_engine_options opts = CAIRN_ENGINE_OPTIONS_INIT;
-  f->env = NULL;
-  f->engine = NULL;
-  if (cairn_env_fake_new(&f->env, T0, 5) != CAIRN_OK) return 0;
-  opts.env = f->env;
-  if (cairn_engine_open(&f->engine, uri, &opts) != CAIRN_OK) {
-    fprintf(stderr, "cannot open %s: %s\n", uri, cairn_error_last()->reason);
-    cairn_env_free(f->env);
-    return 0;
-  }
-  return 1;
-}
-
-static void close_engine(fixture* f) {
-  cairn_engine_close(f->engine);
-  cairn_env_free(f->env);
-}
+static int open_engine(fixture* f, const char* uri) { return fixture_open(f, uri, 5, NULL); }
 
 /* Creates a post in "app" one second after the previous one; its id in id (33 bytes). */
 static void new_post(fixture* f, const char* title, const char* category, char* id) {

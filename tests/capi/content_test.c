@@ -10,6 +10,7 @@
 
 #include "cairn.h"
 #include "harness.h"
+#include "json_probe.h"
 
 #define CHECK_REASON(r) CHECK_STR_EQ(cairn_error_last()->reason, (r))
 
@@ -36,28 +37,6 @@ static const char* kDescriptorJson =
 static const char* kRootDescriptor = "d2,R=f1~rootid;vis.tn:b1~abc123:f=webp:s=2048:r=128x128";
 
 static const uint8_t* bytes_of(const char* text) { return (const uint8_t*)text; }
-
-/* 1 when json contains the text `member`. */
-static int has(const char* json, const char* member) {
-  return json != NULL && strstr(json, member) != NULL;
-}
-
-/* The text value of the first "name":"..." member in json, copied into buf ("" when absent). */
-static const char* json_str(const char* json, const char* name, char* buf, size_t size) {
-  char pattern[64];
-  const char *start, *end;
-  buf[0] = '\0';
-  if (json == NULL) return buf;
-  snprintf(pattern, sizeof pattern, "\"%s\":\"", name);
-  start = strstr(json, pattern);
-  if (start == NULL) return buf;
-  start += strlen(pattern);
-  end = strchr(start, '"');
-  if (end == NULL || (size_t)(end - start) >= size) return buf;
-  memcpy(buf, start, (size_t)(end - start));
-  buf[end - start] = '\0';
-  return buf;
-}
 
 /* IDs */
 

@@ -8,43 +8,15 @@
 #include <unistd.h>
 
 #include "cairn.h"
+#include "engine_fixture.h"
 #include "harness.h"
-
-/* 2026-01-01T00:00:00Z */
-#define T0 INT64_C(1767225600000000)
-#define SECOND INT64_C(1000000)
+#include "json_probe.h"
 
 #define CHECK_REASON(r) CHECK_STR_EQ(cairn_error_last()->reason, (r))
 
 static char temp_dir[64];
 
-static int has(const char* json, const char* member) {
-  return json != NULL && strstr(json, member) != NULL;
-}
-
-typedef struct fixture {
-  cairn_env* env;
-  cairn_engine* engine;
-} fixture;
-
-static int open_engine(fixture* f, const char* uri) {
-  cairn_engine_options opts = CAIRN_ENGINE_OPTIONS_INIT;
-  f->env = NULL;
-  f->engine = NULL;
-  if (cairn_env_fake_new(&f->env, T0, 5) != CAIRN_OK) return 0;
-  opts.env = f->env;
-  if (cairn_engine_open(&f->engine, uri, &opts) != CAIRN_OK) {
-    fprintf(stderr, "cannot open %s: %s\n", uri, cairn_error_last()->reason);
-    cairn_env_free(f->env);
-    return 0;
-  }
-  return 1;
-}
-
-static void close_engine(fixture* f) {
-  cairn_engine_close(f->engine);
-  cairn_env_free(f->env);
-}
+static int open_engine(fixture* f, const char* uri) { return fixture_open(f, uri, 5, NULL); }
 
 /* Upper-cases its input; counts its calls in *ctx. */
 static cairn_status upper(void* ctx, cairn_job_run* run, const char* input, size_t len) {

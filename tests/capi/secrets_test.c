@@ -8,13 +8,13 @@
 #include <unistd.h>
 
 #include "cairn.h"
+#include "engine_fixture.h"
 #include "harness.h"
+#include "json_probe.h"
 
 static char temp_dir[64];
 
-/* 2026-01-01T00:00:00Z, the fake env's start in every engine test. */
-#define T0 INT64_C(1767225600000000)
-#define SECOND INT64_C(1000000)
+/* T0 and SECOND come from engine_fixture.h. */
 #define MINUTE (60 * SECOND)
 
 #define CHECK_REASON(r) CHECK_STR_EQ(cairn_error_last()->reason, (r))
@@ -39,58 +39,10 @@ static const char* kLines = "one\ntwo";
 static const char* kQuote = "say \"hi\"";
 static const char* kPath = "C:\\tmp";
 
-/* The text value of the first "name":"..." member in json, copied into buf ("" when absent). */
-static const char* json_str(const char* json, const char* name, char* buf, size_t size) {
-  char pattern[64];
-  const char *start, *end;
-  buf[0] = '\0';
-  if (json == NULL) return buf;
-  snprintf(pattern, sizeof pattern, "\"%s\":\"", name);
-  start = strstr(json, pattern);
-  if (start == NULL) return buf;
-  start += strlen(pattern);
-  end = strchr(start, '"');
-  if (end == NULL || (size_t)(end - start) >= size) return buf;
-  memcpy(buf, start, (size_t)(end - start));
-  buf[end - start] = '\0';
-  return buf;
-}
-
-/* The integer value of the first "name":n member in json (-1 when absent or not a number). */
-static int64_t json_int(const char* json, const char* name) {
-  char pattern[64];
-  const char* start;
-  char* end;
-  long long value;
-  if (json == NULL) return -1;
-  snprintf(pattern, sizeof pattern, "\"%s\":", name);
-  start = strstr(json, pattern);
-  if (start == NULL) return -1;
-  start += strlen(pattern);
-  value = strtoll(start, &end, 10);
-  return end == start ? -1 : (int64_t)value;
-}
-
-/* 1 when json contains the member text `member` (for example "\"project\":null"). */
-static int has(const char* json, const char* member) {
-  return json != NULL && strstr(json, member) != NULL;
-}
-
 /* The number of objects in a JSON array of flat objects whose text has no '{'. */
 static int count_objects(const char* json) {
   int n = 0;
   for (; json != NULL && *json != '\0'; json++) n += *json == '{';
-  return n;
-}
-
-/* The number of times needle occurs in json. */
-static int count_of(const char* json, const char* needle) {
-  int n = 0;
-  const char* p = json;
-  while (p != NULL && (p = strstr(p, needle)) != NULL) {
-    n++;
-    p += strlen(needle);
-  }
   return n;
 }
 
@@ -171,31 +123,9 @@ static void test_invalid_patterns(void) {
 
 /* Engines with and without a master key */
 
-typedef struct fixture {
-  cairn_env* env;
-  cairn_engine* engine;
-} fixture;
-
 /* Opens uri with a fake env at T0 and master key `key` (NULL: none). */
 static int open_engine(fixture* f, const char* uri, const char* key) {
-  cairn_engine_options opts = CAIRN_ENGINE_OPTIONS_INIT;
-  f->env = NULL;
-  f->engine = NULL;
-  if (cairn_env_fake_new(&f->env, T0, 11) != CAIRN_OK) return 0;
-  opts.env = f->env;
-  opts.master_key = key;
-  if (cairn_engine_open(&f->engine, uri, &opts) != CAIRN_OK) {
-    fprintf(stderr, "cannot open %s: %s %s\n", uri, cairn_error_last()->reason,
-            cairn_error_last()->message);
-    cairn_env_free(f->env);
-    return 0;
-  }
-  return 1;
-}
-
-static void close_engine(fixture* f) {
-  cairn_engine_close(f->engine);
-  cairn_env_free(f->env);
+  return fixture_open(f, uri, 11, key);
 }
 
 /* Opens uri with master key `key` and returns the status (the engine, if any, is closed). */
