@@ -9,7 +9,7 @@ PACKAGES="
   libargon2-dev libcli11-dev libpq-dev
   libgtest-dev libgmock-dev libbenchmark-dev wrk nginx-light
   python3 python3-dev pybind11-dev python3-pytest python3-pip python3-setuptools python3-wheel
-  python3-cryptography python3-jwt python3-argon2 python3-croniter
+  python3-cryptography python3-jwt python3-argon2 python3-croniter python3-aiosmtpd
 "
 
 missing=""

@@ -985,6 +985,10 @@ CAIRN_API cairn_status cairn_secrets_members(char** out_json, cairn_engine* engi
  * for requests. */
 CAIRN_API cairn_status cairn_secrets_set_superadmin(cairn_engine* engine, const char* user,
                                                     int superadmin);
+/** *out_superadmin = 1 when user is a superadmin, else 0 (always 0 for "sa:..." subjects). A pure
+ * lookup: nothing is audited. */
+CAIRN_API cairn_status cairn_secrets_is_superadmin(int* out_superadmin, cairn_engine* engine,
+                                                   const char* user);
 
 /** Creates project name in org (needs admin); the project in *out_json. Errors:
  * SECRETS_NAME_INVALID; CAIRN_ALREADY_EXISTS / SECRETS_PROJECT_EXISTS. */
@@ -1099,6 +1103,10 @@ CAIRN_API cairn_status cairn_secrets_create_service_account(char** out_account_j
 CAIRN_API cairn_status cairn_secrets_authenticate_api_key(char** out_account_json,
                                                           cairn_engine* engine,
                                                           const char* api_key);
+/** The org's live service accounts, oldest first, as a JSON array of account records in *out_json
+ * (needs admin; keys are never included). */
+CAIRN_API cairn_status cairn_secrets_service_accounts(char** out_json, cairn_engine* engine,
+                                                      const char* org, const char* actor);
 /** Revokes service account name (needs admin): its key stops working and its rules go. Errors:
  * CAIRN_NOT_FOUND / SECRETS_SERVICE_ACCOUNT_NOT_FOUND. */
 CAIRN_API cairn_status cairn_secrets_revoke_service_account(cairn_engine* engine, const char* org,

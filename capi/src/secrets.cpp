@@ -223,6 +223,21 @@ cairn_status cairn_secrets_set_superadmin(cairn_engine* engine, const char* user
   });
 }
 
+cairn_status cairn_secrets_is_superadmin(int* out_superadmin, cairn_engine* engine,
+                                        const char* user) {
+  return guard([&] {
+    if (out_superadmin == nullptr) return null_argument("out_superadmin");
+    *out_superadmin = 0;
+    if (user == nullptr) return null_argument("user");
+    secrets::SecretsService* s = nullptr;
+    if (cairn_status st = service_of(engine, s); st != CAIRN_OK || s == nullptr) return st;
+    auto super = s->is_superadmin(user);
+    if (!super) return set_error(super.error());
+    *out_superadmin = *super ? 1 : 0;
+    return set_ok();
+  });
+}
+
 cairn_status cairn_secrets_delete_org(cairn_engine* engine, const char* org, const char* actor) {
   return guard([&] {
     if (org == nullptr || actor == nullptr) return null_argument("org and actor");
@@ -540,6 +555,18 @@ cairn_status cairn_secrets_authenticate_api_key(char** out_account_json, cairn_e
     secrets::SecretsService* s = nullptr;
     if (cairn_status st = service_of(engine, s); st != CAIRN_OK || s == nullptr) return st;
     return hand_out_json(s->authenticate_api_key(api_key), out_account_json, account_json);
+  });
+}
+
+cairn_status cairn_secrets_service_accounts(char** out_json, cairn_engine* engine, const char* org,
+                                            const char* actor) {
+  return guard([&] {
+    if (out_json == nullptr) return null_argument("out_json");
+    *out_json = nullptr;
+    if (org == nullptr || actor == nullptr) return null_argument("org and actor");
+    secrets::SecretsService* s = nullptr;
+    if (cairn_status st = service_of(engine, s); st != CAIRN_OK || s == nullptr) return st;
+    return hand_out_array(s->service_accounts(org, actor), out_json, account_json);
   });
 }
 

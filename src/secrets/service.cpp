@@ -271,6 +271,11 @@ Status SecretsService::set_superadmin(std::string_view user, bool superadmin) {
   return store_.set_superadmin(user, superadmin);
 }
 
+Result<bool> SecretsService::is_superadmin(std::string_view user) {
+  if (user.empty() || internal::is_service_subject(user)) return false;
+  return store_.is_superadmin(user);
+}
+
 // ---- Projects and environments
 
 Result<Project> SecretsService::create_project(std::string_view org_name, std::string_view name,
@@ -519,6 +524,13 @@ Result<ServiceAccount> SecretsService::authenticate_api_key(std::string_view api
   CAIRN_ASSIGN_OR_RETURN(auto row, store_.service_account_by_hash(hash));
   if (!row || !crypto::constant_time_equal(row->key_hash, hash)) return invalid();
   return row->account;
+}
+
+Result<std::vector<ServiceAccount>> SecretsService::service_accounts(std::string_view org_name,
+                                                                    std::string_view actor) {
+  CAIRN_ASSIGN_OR_RETURN(Organization o, org(org_name));
+  CAIRN_TRY(require_admin(o, actor, "secrets.service_account.list", o.name));
+  return store_.service_accounts(o.id);
 }
 
 Status SecretsService::revoke_service_account(std::string_view org_name, std::string_view name,

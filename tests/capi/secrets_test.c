@@ -582,7 +582,9 @@ static void access_rules(const char* uri) {
         CAIRN_OK);
   CHECK(allowed == 1 && rule != NULL && strcmp(rule, "role:admin") == 0);
   cairn_free(rule);
+  CHECK(cairn_secrets_is_superadmin(&allowed, f.engine, "root") == CAIRN_OK && allowed == 0);
   CHECK(cairn_secrets_set_superadmin(f.engine, "root", 1) == CAIRN_OK);
+  CHECK(cairn_secrets_is_superadmin(&allowed, f.engine, "root") == CAIRN_OK && allowed == 1);
   CHECK(cairn_secrets_check(&allowed, &rule, f.engine, "acme", "root", "billing", "prod",
                             "write") == CAIRN_OK);
   CHECK(allowed == 1 && rule != NULL && strcmp(rule, "superadmin") == 0);
@@ -670,8 +672,20 @@ static void service_accounts(const char* uri) {
   CHECK(cairn_secrets_create_service_account(&account, &other_key, f.engine, "acme", "x", "carl",
                                              NULL) == CAIRN_PERMISSION_DENIED);
 
+  CHECK(cairn_secrets_service_accounts(&json, f.engine, "acme", "ada") == CAIRN_OK);
+  CHECK(count_objects(json) == 2 && has(json, "\"name\":\"ci\"") && has(json, "\"name\":\"deploy\""));
+  CHECK(!has(json, "cr_sa_"));
+  cairn_free(json);
+  json = (char*)&json;
+  CHECK(cairn_secrets_service_accounts(&json, f.engine, "acme", "carl") == CAIRN_PERMISSION_DENIED);
+  CHECK_REASON("SECRETS_ACCESS_DENIED");
+  CHECK(json == NULL);
+
   /* Revoked: the key stops working and the rules go. */
   CHECK(cairn_secrets_revoke_service_account(f.engine, "acme", "ci", "ada") == CAIRN_OK);
+  CHECK(cairn_secrets_service_accounts(&json, f.engine, "acme", "ada") == CAIRN_OK);
+  CHECK(count_objects(json) == 1 && has(json, "\"name\":\"deploy\""));
+  cairn_free(json);
   json = (char*)&json;
   CHECK(cairn_secrets_authenticate_api_key(&json, f.engine, key) == CAIRN_UNAUTHENTICATED);
   CHECK_REASON("AUTH_TOKEN_INVALID");

@@ -151,7 +151,10 @@ TEST_P(SecretsConformance, AclFollowsColdrunesRules) {
   EXPECT_EQ(s().check("acme", kOwner, "x", "y", Permission::kAdmin)->rule, "role:owner");
   ASSERT_TRUE(s().add_member("acme", "admin@acme.io", Role::kAdmin, kOwner));
   EXPECT_EQ(s().check("acme", "admin@acme.io", "x", "y", Permission::kAdmin)->rule, "role:admin");
+  EXPECT_FALSE(*s().is_superadmin("root@ops.io"));
   ASSERT_TRUE(s().set_superadmin("root@ops.io"));
+  EXPECT_TRUE(*s().is_superadmin("root@ops.io"));
+  EXPECT_FALSE(*s().is_superadmin("sa:root@ops.io"));
   EXPECT_EQ(s().check("acme", "root@ops.io", "x", "y", Permission::kAdmin)->rule, "superadmin");
   EXPECT_FALSE(s().check("acme", "stranger@x.io", "billing", "dev", Permission::kRead)->allowed);
   // Only admins manage rules; bad patterns are refused at grant time.
@@ -187,7 +190,16 @@ TEST_P(SecretsConformance, ServiceAccountsNeedRulesAndStayInTheirProject) {
   std::string typo = created->api_key;
   typo[8] = typo[8] == 'a' ? 'b' : 'a';
   EXPECT_EQ(s().authenticate_api_key(typo).error().reason, "AUTH_TOKEN_INVALID");
+  ASSERT_TRUE(s().create_service_account("acme", "deploy", kOwner));
+  auto listed = s().service_accounts("acme", kOwner);
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->size(), 2U);
+  EXPECT_EQ((*listed)[0].name, "ci");
+  EXPECT_EQ((*listed)[0].project, "billing");
+  EXPECT_EQ((*listed)[1].name, "deploy");
+  EXPECT_EQ(s().service_accounts("acme", "sa:ci").error().reason, "SECRETS_ACCESS_DENIED");
   ASSERT_TRUE(s().revoke_service_account("acme", "ci", kOwner));
+  EXPECT_EQ(s().service_accounts("acme", kOwner)->size(), 1U);
   EXPECT_EQ(s().authenticate_api_key(created->api_key).error().reason, "AUTH_TOKEN_INVALID");
   EXPECT_TRUE(s().rules("acme", kOwner)->empty());  // its rules went with it
   // The name is free again, with a new key and no rules.

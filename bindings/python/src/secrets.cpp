@@ -285,6 +285,12 @@ void bind_secrets(py::module_& core, py::class_<PyEngine>& engine_class) {
           py::arg("user"), py::arg("superadmin") = true,
           "Makes (or with superadmin=False unmakes) user a superadmin: for the host's bootstrap "
           "code, not for requests.")
+      .def(
+          "is_superadmin",
+          [](PySecrets& s, Str user) {
+            return unwrap(s.with([&](SecretsService& x) { return x.is_superadmin(user); }));
+          },
+          py::arg("user"), "Whether user is a superadmin (never a service account); not audited.")
       // projects and environments
       .def(
           "create_project",
@@ -482,6 +488,14 @@ void bind_secrets(py::module_& core, py::class_<PyEngine>& engine_class) {
           },
           py::arg("api_key"),
           "The live ServiceAccount of api_key. UnauthenticatedError (AUTH_TOKEN_INVALID).")
+      .def(
+          "service_accounts",
+          [](PySecrets& s, Str org, Str actor) {
+            return unwrap(
+                s.with([&](SecretsService& x) { return x.service_accounts(org, actor); }));
+          },
+          py::arg("org"), py::arg("actor"),
+          "The org's live ServiceAccounts, oldest first (needs admin); keys are never included.")
       .def(
           "revoke_service_account",
           [](PySecrets& s, Str org, Str name, Str actor) {

@@ -538,7 +538,9 @@ def test_owner_admin_and_superadmin_need_no_rules(s):
     assert s.set(*p, "A", "by admin", "carol") == 1
 
     assert not s.check("acme", "root", "billing", "prod", "read").allowed
+    assert s.is_superadmin("root") is False
     s.set_superadmin("root")
+    assert s.is_superadmin("root") is True
     d = s.check("acme", "root", "billing", "prod", "admin")
     assert d.allowed and d.rule == "superadmin"
     assert s.get(*p, "A", "root") == "by admin"
@@ -546,6 +548,7 @@ def test_owner_admin_and_superadmin_need_no_rules(s):
     s.create_org("other", "someone")
     assert sorted(o.name for o in s.orgs("root")) == ["acme", "other"]
     s.set_superadmin("root", superadmin=False)
+    assert not s.is_superadmin("root")
     with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
         s.get(*p, "A", "root")
     assert s.orgs("root") == []
@@ -611,8 +614,14 @@ def test_service_accounts(s):
     with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
         s.get("acme", "web", "prod", "W", "sa:deploy")
 
+    assert [(a.name, a.project) for a in s.service_accounts("acme", OWNER)] == [
+        ("ci", None), ("deploy", "billing")]
+    with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
+        s.service_accounts("acme", "sa:ci")
+
     # Revoking ends the key and removes the account's rules.
     s.revoke_service_account("acme", "ci", OWNER)
+    assert [a.name for a in s.service_accounts("acme", OWNER)] == ["deploy"]
     with raises(cairn.UnauthenticatedError, "AUTH_TOKEN_INVALID"):
         s.authenticate_api_key(key)
     assert [r.subject for r in s.rules("acme", OWNER)] == ["sa:deploy"]

@@ -86,6 +86,8 @@ class SecretsService {
   // Makes (or unmakes) `user` a superadmin: for the host's bootstrap code, not for requests.
   // Service accounts cannot be superadmins (SECRETS_SUBJECT_INVALID).
   Status set_superadmin(std::string_view user, bool superadmin = true);
+  // Whether `user` is a superadmin (false for service accounts). A pure lookup: no audit entry.
+  Result<bool> is_superadmin(std::string_view user);
 
   // ---- Projects and environments
   Result<Project> create_project(std::string_view org, std::string_view name,
@@ -167,6 +169,10 @@ class SecretsService {
   // ("sa:<name>") names it within its organization only: use it as the actor of requests on
   // account.org_id alone (another org may have an account of the same name).
   Result<ServiceAccount> authenticate_api_key(std::string_view api_key);
+  // The org's live service accounts, oldest first (admins, owners and superadmins; others get
+  // PERMISSION_DENIED / SECRETS_ACCESS_DENIED). Their keys are never part of them.
+  Result<std::vector<ServiceAccount>> service_accounts(std::string_view org,
+                                                       std::string_view actor);
   // Revokes the account and soft-deletes its rules. Errors: NOT_FOUND /
   // SECRETS_SERVICE_ACCOUNT_NOT_FOUND.
   Status revoke_service_account(std::string_view org, std::string_view name,

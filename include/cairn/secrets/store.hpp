@@ -135,6 +135,8 @@ class SecretsStore {
   virtual Result<std::optional<ServiceAccountRow>> service_account_by_hash(ByteView key_hash) = 0;
   virtual Result<std::optional<ServiceAccount>> service_account(std::string_view org_id,
                                                                 std::string_view name) = 0;
+  // The org's live accounts, oldest first.
+  virtual Result<std::vector<ServiceAccount>> service_accounts(std::string_view org_id) = 0;
   // Revokes the account and soft-deletes every rule naming its subject, in one step; false when
   // there is no such live account.
   virtual Result<bool> revoke_service_account(std::string_view org_id, std::string_view name,

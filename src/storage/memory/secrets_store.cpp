@@ -386,6 +386,16 @@ Result<std::optional<secrets::ServiceAccount>> MemorySecretsStore::service_accou
   return std::optional<secrets::ServiceAccount>();
 }
 
+Result<std::vector<secrets::ServiceAccount>> MemorySecretsStore::service_accounts(
+    std::string_view org_id) {
+  std::lock_guard lock(mu_);
+  std::vector<secrets::ServiceAccount> out;
+  for (const AccountRow& a : accounts_) {
+    if (!a.revoked && a.row.account.org_id == org_id) out.push_back(a.row.account);
+  }
+  return out;
+}
+
 Result<bool> MemorySecretsStore::revoke_service_account(std::string_view org_id,
                                                         std::string_view name, Timestamp /*at*/) {
   std::lock_guard lock(mu_);

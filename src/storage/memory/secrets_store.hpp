@@ -60,6 +60,7 @@ class MemorySecretsStore final : public secrets::SecretsStore {
       ByteView key_hash) override;
   Result<std::optional<secrets::ServiceAccount>> service_account(std::string_view org_id,
                                                                  std::string_view name) override;
+  Result<std::vector<secrets::ServiceAccount>> service_accounts(std::string_view org_id) override;
   Result<bool> revoke_service_account(std::string_view org_id, std::string_view name,
                                       Timestamp at) override;
   Result<Bytes> init_key_check(ByteView check) override;

@@ -544,6 +544,23 @@ Result<std::optional<secrets::ServiceAccount>> SqliteSecretsStore::service_accou
   });
 }
 
+Result<std::vector<secrets::ServiceAccount>> SqliteSecretsStore::service_accounts(
+    std::string_view org_id) {
+  return db_.read([&](Connection& c) -> Result<std::vector<secrets::ServiceAccount>> {
+    CAIRN_ASSIGN_OR_RETURN(
+        Statement s, c.prepare(std::string(kAccountColumns) +
+                               "WHERE org_id = ?1 AND revoked_at IS NULL ORDER BY created_at, id"));
+    s.bind(1, org_id);
+    std::vector<secrets::ServiceAccount> out;
+    while (true) {
+      CAIRN_ASSIGN_OR_RETURN(bool row, s.step());
+      if (!row) break;
+      out.push_back(read_account(s).account);
+    }
+    return out;
+  });
+}
+
 Result<bool> SqliteSecretsStore::revoke_service_account(std::string_view org_id,
                                                         std::string_view name, Timestamp at) {
   return db_.write([&](Connection& c) -> Result<bool> {
