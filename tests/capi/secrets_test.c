@@ -673,7 +673,8 @@ static void service_accounts(const char* uri) {
                                              NULL) == CAIRN_PERMISSION_DENIED);
 
   CHECK(cairn_secrets_service_accounts(&json, f.engine, "acme", "ada") == CAIRN_OK);
-  CHECK(count_objects(json) == 2 && has(json, "\"name\":\"ci\"") && has(json, "\"name\":\"deploy\""));
+  CHECK(count_objects(json) == 2 && has(json, "\"name\":\"ci\"") &&
+        has(json, "\"name\":\"deploy\""));
   CHECK(!has(json, "cr_sa_"));
   cairn_free(json);
   json = (char*)&json;
