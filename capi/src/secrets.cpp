@@ -224,7 +224,7 @@ cairn_status cairn_secrets_set_superadmin(cairn_engine* engine, const char* user
 }
 
 cairn_status cairn_secrets_is_superadmin(int* out_superadmin, cairn_engine* engine,
-                                        const char* user) {
+                                         const char* user) {
   return guard([&] {
     if (out_superadmin == nullptr) return null_argument("out_superadmin");
     *out_superadmin = 0;

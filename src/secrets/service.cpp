@@ -527,7 +527,7 @@ Result<ServiceAccount> SecretsService::authenticate_api_key(std::string_view api
 }
 
 Result<std::vector<ServiceAccount>> SecretsService::service_accounts(std::string_view org_name,
-                                                                    std::string_view actor) {
+                                                                     std::string_view actor) {
   CAIRN_ASSIGN_OR_RETURN(Organization o, org(org_name));
   CAIRN_TRY(require_admin(o, actor, "secrets.service_account.list", o.name));
   return store_.service_accounts(o.id);
