@@ -1,0 +1,138 @@
+#include "vault/config.hpp"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+
+#include "cairn/auth/token_file.hpp"
+#include "cairn/core/encoding.hpp"
+#include "cairn/crypto/random.hpp"
+#include "cairn/secrets/envelope.hpp"
+
+namespace cairn::vault {
+
+namespace {
+
+Error config_error(std::string message) {
+  return {ErrorCode::kInvalidArgument, "VAULT_CONFIG_INVALID", std::move(message)};
+}
+
+const char* getenv_or_null(const char* name) {
+  const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): read at startup
+  return value != nullptr && *value != '\0' ? value : nullptr;
+}
+
+Status read_number(const char* name, int64_t low, int64_t high, int64_t& out) {
+  const char* value = getenv_or_null(name);
+  if (value == nullptr) return ok_status();
+  std::string_view text(value);
+  int64_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || end != text.data() + text.size() || n < low || n > high) {
+    return fail(config_error(std::string(name) + " must be a whole number from " +
+                             std::to_string(low) + " to " + std::to_string(high)));
+  }
+  out = n;
+  return ok_status();
+}
+
+void read_text(const char* name, std::string& out) {
+  if (const char* value = getenv_or_null(name)) out = value;
+}
+
+}  // namespace
+
+Result<ServerConfig> config_from_environment() {
+  ServerConfig c;
+  read_text("CAIRN_VAULT_DATA_DIR", c.data_dir);
+  read_text("CAIRN_VAULT_LISTEN", c.listen);
+  read_text("CAIRN_VAULT_TLS_CERT", c.tls_cert);
+  read_text("CAIRN_VAULT_TLS_KEY", c.tls_key);
+  read_text("SMTP_HOST", c.smtp_host);
+  read_text("SMTP_FROM", c.smtp_from);
+  read_text("CAIRN_VAULT_ADMIN_EMAIL", c.admin_email);
+  int64_t port = c.smtp_port;
+  CAIRN_TRY(read_number("SMTP_PORT", 1, 65535, port));
+  c.smtp_port = static_cast<uint16_t>(port);
+  CAIRN_TRY(read_number("BACKUP_SCHEDULE_HOURS", 0, 24 * 366, c.backup_hours));
+  CAIRN_TRY(read_number("BACKUP_RETAIN_DAILY_DAYS", 0, 3660, c.retain_daily_days));
+  CAIRN_TRY(read_number("BACKUP_RETAIN_WEEKLY_WEEKS", 0, 520, c.retain_weekly_weeks));
+  return c;
+}
+
+Result<HostPort> parse_host_port(std::string_view text) {
+  std::size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) {
+    return fail(config_error("the listen address must be HOST:PORT or [IPV6]:PORT"));
+  }
+  std::string_view host = text.substr(0, colon);
+  std::string_view port = text.substr(colon + 1);
+  if (host.front() == '[') {
+    if (host.size() < 3 || host.back() != ']') {
+      return fail(config_error("an IPv6 listen address is written [::1]:7100"));
+    }
+    host = host.substr(1, host.size() - 2);
+  }
+  HostPort out{std::string(host), 0};
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), out.port);
+  if (port.empty() || ec != std::errc() || end != port.data() + port.size()) {
+    return fail(config_error("the listen port must be a number from 0 to 65535"));
+  }
+  return out;
+}
+
+Status validate(const ServerConfig& config) {
+  if (config.data_dir.empty()) return fail(config_error("the data directory is empty"));
+  CAIRN_TRY(parse_host_port(config.listen));
+  if (config.tls_cert.empty() != config.tls_key.empty()) {
+    return fail(config_error("TLS needs both --tls-cert and --tls-key"));
+  }
+  if (config.smtp_host.empty()) return fail(config_error("SMTP_HOST is empty"));
+  if (config.backup_hours < 0 || config.retain_daily_days < 0 || config.retain_weekly_weeks < 0) {
+    return fail(config_error("backup schedules and retention cannot be negative"));
+  }
+  return ok_status();
+}
+
+Status make_private_dir(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::path p(path);
+  if (std::filesystem::is_directory(p, ec)) return ok_status();
+  if (p.has_parent_path() && !p.parent_path().empty()) {
+    CAIRN_TRY(make_private_dir(p.parent_path().string()));
+  }
+  if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
+    return fail(ErrorCode::kUnavailable, "VAULT_DATA_DIR_FAILED",
+                "cannot create directory " + path + ": " + std::strerror(errno));
+  }
+  return ok_status();
+}
+
+Result<std::string> load_master_key(const ServerConfig& config, bool create, bool* created) {
+  if (created != nullptr) *created = false;
+  if (const char* env_key = getenv_or_null("CAIRN_MASTER_KEY")) {
+    CAIRN_TRY(secrets::MasterKey::parse(env_key));
+    return std::string(env_key);
+  }
+  auto stored = auth::read_token_file(config.key_file());
+  if (stored) {
+    CAIRN_TRY(secrets::MasterKey::parse(*stored));
+    return *stored;
+  }
+  if (stored.error().reason != "AUTH_TOKEN_FILE_NOT_FOUND") return fail(stored.error());
+  if (!create) {
+    return fail(ErrorCode::kFailedPrecondition, "VAULT_MASTER_KEY_MISSING",
+                "no master key: set CAIRN_MASTER_KEY or keep the key file " + config.key_file());
+  }
+  CAIRN_TRY(make_private_dir(config.data_dir));
+  std::string key = encoding::hex_encode(crypto::random_bytes(32));
+  CAIRN_TRY(auth::write_token_file(config.key_file(), key));
+  if (created != nullptr) *created = true;
+  return key;
+}
+
+}  // namespace cairn::vault

@@ -1,0 +1,68 @@
+// cairn-vault: a secrets manager for a small team (Coldrune, re-created on the cairn engine).
+//
+//   cairn-vault server start [--data-dir D] [--listen HOST:PORT] ...   serve the API
+//   cairn-vault server rotate-key [--generate]                          new master key, offline
+//   cairn-vault server restore --file BACKUP.crbu [--data-dir D]        install a backup
+//   cairn-vault server routes                                           the API's routes (JSON)
+//   cairn-vault auth login --email E | auth verify --code C | ...        client commands
+//
+// docs/vault.md is the guide. The client commands talk HTTP only; `--json` makes every one print
+// JSON.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "vault/client.hpp"
+#include "vault/server.hpp"
+
+namespace vault = cairn::vault;
+
+int main(int argc, char** argv) {
+  CLI::App app{"cairn-vault: secrets with ACLs, audit and backups (docs/vault.md)"};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "help on every command");
+
+  auto config = vault::config_from_environment();
+  if (!config) {
+    std::fprintf(stderr, "cairn-vault: %s\n", config.error().to_string().c_str());
+    return 2;
+  }
+  vault::ServerConfig& c = *config;
+  CLI::App* server =
+      app.add_subcommand("server", "run or maintain the server")->require_subcommand(1);
+  server->add_option("--data-dir", c.data_dir, "data directory (CAIRN_VAULT_DATA_DIR)");
+  CLI::App* start = server->add_subcommand("start", "serve the API until SIGTERM or SIGINT");
+  start->add_option("--listen", c.listen, "HOST:PORT (CAIRN_VAULT_LISTEN)");
+  start->add_option("--tls-cert", c.tls_cert, "certificate chain, PEM (CAIRN_VAULT_TLS_CERT)");
+  start->add_option("--tls-key", c.tls_key, "private key, PEM (CAIRN_VAULT_TLS_KEY)");
+  start->add_option("--smtp-host", c.smtp_host, "SMTP relay, or \"log\" (SMTP_HOST)");
+  start->add_option("--smtp-port", c.smtp_port, "SMTP port (SMTP_PORT)");
+  start->add_option("--smtp-from", c.smtp_from, "sender address (SMTP_FROM)");
+  start->add_option("--admin-email", c.admin_email, "the superadmin (CAIRN_VAULT_ADMIN_EMAIL)");
+  start->add_option("--backup-hours", c.backup_hours, "hours between backups, 0: none")
+      ->check(CLI::Range(int64_t{0}, int64_t{24 * 366}));
+  start->add_option("--threads", c.threads, "server threads (default: one per core)");
+  bool generate = false;
+  CLI::App* rotate = server->add_subcommand(
+      "rotate-key", "re-wrap every data key under a new master key (server stopped)");
+  rotate->add_flag("--generate", generate, "make a random key (else CAIRN_NEW_MASTER_KEY)");
+  std::string backup_file;
+  CLI::App* restore = server->add_subcommand(
+      "restore", "install an encrypted backup into a data directory without a database");
+  restore->add_option("--file", backup_file, "the .crbu file")->required();
+  CLI::App* routes = server->add_subcommand("routes", "print the API's routes as JSON");
+
+  vault::ClientSettings settings = vault::client_settings_from_environment();
+  vault::add_client_commands(app, settings);
+
+  int status = 0;
+  start->callback([&] { status = vault::run_server(c); });
+  rotate->callback([&] { status = vault::rotate_key(c, generate); });
+  restore->callback([&] { status = vault::restore_into(c, backup_file); });
+  routes->callback([&] { status = vault::print_routes(); });
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return status;
+}

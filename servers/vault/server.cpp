@@ -1,0 +1,289 @@
+#include "vault/server.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+#include "cairn/auth/token_file.hpp"
+#include "cairn/core/encoding.hpp"
+#include "cairn/crypto/random.hpp"
+#include "cairn/crypto/secure.hpp"
+#include "cairn/engine.hpp"
+#include "cairn/net/pid_file.hpp"
+#include "cairn/net/server.hpp"
+#include "vault/api.hpp"
+
+namespace cairn::vault {
+
+namespace {
+
+std::mutex log_mu;
+
+// One line on stdout, stamped with the UTC time.
+void log_line(std::string_view text) {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  std::lock_guard lock(log_mu);
+  std::fprintf(stdout, "%s %.*s\n", stamp, static_cast<int>(text.size()), text.data());
+  std::fflush(stdout);
+}
+
+int report(const Error& error, int code = 1) {
+  std::fprintf(stderr, "cairn-vault: %s\n", error.to_string().c_str());
+  return code;
+}
+
+EngineOptions engine_options(const std::string& master_key) {
+  EngineOptions options;
+  options.master_key = master_key;
+  options.auth.session_prefix = "cr_sess";
+  return options;
+}
+
+std::string database_uri(const ServerConfig& config) {
+  return "sqlite:" + std::filesystem::absolute(config.database_path()).string();
+}
+
+// The cron expression of "every `hours` hours": on the hour for divisors of a day, else daily
+// at 03:00 UTC (every hours/24 days).
+std::string backup_cron(int64_t hours) {
+  if (hours < 24 && 24 % hours == 0) return "0 */" + std::to_string(hours) + " * * *";
+  if (hours < 24) return "0 * * * *";
+  int64_t days = hours / 24;
+  return days <= 1 ? "0 3 * * *" : "0 3 */" + std::to_string(days) + " * *";
+}
+
+Status schedule_background_work(Engine& engine, VaultContext& ctx, const ServerConfig& config) {
+  jobs::Scheduler& jobs = engine.jobs();
+  CAIRN_TRY(
+      jobs.register_kind("vault.maintenance", [&engine](jobs::TaskContext&) -> Result<std::string> {
+        CAIRN_ASSIGN_OR_RETURN(auth::PurgeCounts n, engine.auth().purge_expired());
+        nlohmann::json out = {{"sessions", n.sessions},
+                              {"login_codes", n.login_codes},
+                              {"api_keys", n.api_keys},
+                              {"login_events", n.login_events},
+                              {"rate_states", n.rate_states}};
+        return out.dump();
+      }));
+  int64_t hours = config.backup_hours;
+  CAIRN_TRY(
+      jobs.register_kind("vault.backup", [&ctx, hours](jobs::TaskContext&) -> Result<std::string> {
+        if (hours == 0) return std::string("{\"disabled\":true}");
+        CAIRN_ASSIGN_OR_RETURN(BackupInfo info, ctx.backups.create());
+        CAIRN_ASSIGN_OR_RETURN(auto pruned, ctx.backups.prune(ctx.retention));
+        if (ctx.log) {
+          ctx.log("backup " + info.id + " taken (" + std::to_string(info.size) + " bytes, " +
+                  std::to_string(pruned.size()) + " pruned)");
+        }
+        nlohmann::json out = {{"id", info.id}, {"pruned", pruned}};
+        return out.dump();
+      }));
+  jobs::EnqueueOptions maintenance;
+  maintenance.key = "vault.maintenance";
+  maintenance.cron = "0 * * * *";
+  maintenance.priority = jobs::Priority::kLow;
+  CAIRN_TRY(jobs.enqueue("vault.maintenance", maintenance));
+  jobs::EnqueueOptions backup;
+  backup.key = "vault.backup";
+  backup.cron = backup_cron(hours == 0 ? 24 : hours);
+  backup.priority = jobs::Priority::kLow;
+  CAIRN_TRY(jobs.enqueue("vault.backup", backup));
+  return jobs.start(jobs::WorkerCounts{1, 1, 1});
+}
+
+void explain_first_start(const ServerConfig& config, const std::string& url, bool key_created) {
+  std::printf("\nFirst start: a new vault in %s (database vault.db, mode 0600).\n",
+              config.data_dir.c_str());
+  if (key_created) {
+    std::printf(
+        "The master key was created in %s (mode 0600). Keep a copy somewhere safe: without it\n"
+        "neither the secrets nor the backups can be decrypted.\n",
+        config.key_file().c_str());
+  }
+  std::string who =
+      config.admin_email.empty() ? std::string("you@example.com") : config.admin_email;
+  std::printf(
+      "\nSign in as the first superadmin:\n"
+      "  cairn-vault auth login --server %s --email %s\n",
+      url.c_str(), who.c_str());
+  if (config.smtp_host == "log") {
+    std::printf("  (SMTP_HOST=log: the 6-digit code appears in this log, not in a mail)\n");
+  } else {
+    std::printf("  (the 6-digit code is mailed through %s:%u)\n", config.smtp_host.c_str(),
+                static_cast<unsigned>(config.smtp_port));
+  }
+  std::printf("  cairn-vault auth verify --email %s --code <CODE>\n", who.c_str());
+  if (config.admin_email.empty()) {
+    std::printf(
+        "The first email to sign in becomes superadmin (set CAIRN_VAULT_ADMIN_EMAIL to "
+        "choose it instead).\n");
+  } else {
+    std::printf("%s is superadmin (CAIRN_VAULT_ADMIN_EMAIL).\n", config.admin_email.c_str());
+  }
+  std::printf(
+      "Then: cairn-vault org create acme; cairn-vault project create --org acme web; "
+      "docs/vault.md has the rest.\n\n");
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int run_server(const ServerConfig& config) {
+  if (Status s = validate(config); !s) return report(s.error(), 2);
+  if (Status s = make_private_dir(config.data_dir); !s) return report(s.error(), 2);
+  auto pid = net::PidFile::acquire(config.pid_file());
+  if (!pid) return report(pid.error(), 2);
+  if (pid->previous_pid()) {
+    log_line("recovering after an unclean stop of pid " + std::to_string(*pid->previous_pid()));
+  }
+  std::error_code ec;
+  bool first_start = !std::filesystem::exists(config.database_path(), ec);
+  bool key_created = false;
+  auto key = load_master_key(config, /*create=*/true, &key_created);
+  if (!key) return report(key.error(), 2);
+  auto master = encoding::hex_decode(*key);
+  if (!master) return report(master.error(), 2);
+  auto engine = Engine::open(database_uri(config), engine_options(*key));
+  crypto::secure_wipe({reinterpret_cast<uint8_t*>(key->data()), key->size()});
+  if (!engine) return report(engine.error(), 2);
+  Engine& e = **engine;
+
+  Mailer mailer({config.smtp_host, config.smtp_port, config.smtp_from}, log_line);
+  Backups backups(config.database_path(), config.backup_dir(), std::move(*master), e.env());
+  VaultContext ctx{e,
+                   *e.secrets(),
+                   mailer,
+                   backups,
+                   {config.retain_daily_days, config.retain_weekly_weeks},
+                   config.admin_email,
+                   log_line,
+                   config.data_dir};
+  if (!config.admin_email.empty()) {
+    if (auto s = claim_superadmin(ctx, config.admin_email); !s) return report(s.error(), 2);
+  }
+  auto router = make_router(ctx);
+  if (!router) return report(router.error());
+
+  net::ServerOptions options;
+  options.access_log = [](std::string_view line) { log_line(line); };
+  net::Server server(std::move(*router), std::move(options));
+  server.use(resolve_caller(ctx));
+  auto address = parse_host_port(config.listen);
+  if (!address) return report(address.error(), 2);
+  Status listening = config.tls_cert.empty() ? server.listen_tcp(address->host, address->port)
+                                             : server.listen_tls(address->host, address->port,
+                                                                 {config.tls_cert, config.tls_key});
+  if (!listening) return report(listening.error(), 2);
+  if (Status s = schedule_background_work(e, ctx, config); !s) return report(s.error());
+  server.stop_on_signals();
+  if (Status s = server.start(config.threads); !s) return report(s.error());
+
+  std::string scheme = config.tls_cert.empty() ? "http://" : "https://";
+  std::string url = scheme + server.endpoints().front();
+  log_line("cairn-vault listening on " + url + " (data " + config.data_dir + ", mail " +
+           (mailer.logs_only() ? std::string("to this log") : config.smtp_host) + ")");
+  if (first_start) explain_first_start(config, url, key_created);
+  server.wait();
+  e.jobs().stop();
+  log_line("cairn-vault stopped");
+  return 0;
+}
+
+int rotate_key(const ServerConfig& config, bool generate) {
+  if (Status s = validate(config); !s) return report(s.error(), 2);
+  // Holding the PID file keeps a server from starting while keys change.
+  auto pid = net::PidFile::acquire(config.pid_file());
+  if (!pid) {
+    return report({ErrorCode::kFailedPrecondition, "VAULT_SERVER_RUNNING",
+                   "stop the server first: " + pid.error().message},
+                  2);
+  }
+  std::error_code ec;
+  if (!std::filesystem::exists(config.database_path(), ec)) {
+    return report(
+        {ErrorCode::kNotFound, "VAULT_DATABASE_NOT_FOUND", "no database in " + config.data_dir}, 2);
+  }
+  const char* from_env = std::getenv("CAIRN_MASTER_KEY");  // NOLINT(concurrency-mt-unsafe)
+  bool key_file_in_use = from_env == nullptr || *from_env == '\0';
+  auto old_key = load_master_key(config, /*create=*/false, nullptr);
+  if (!old_key) return report(old_key.error(), 2);
+  std::string new_key;
+  if (generate) {
+    new_key = encoding::hex_encode(crypto::random_bytes(32));
+  } else if (const char* given = std::getenv("CAIRN_NEW_MASTER_KEY");  // NOLINT
+             given != nullptr && *given != '\0') {
+    new_key = given;
+  } else {
+    return report({ErrorCode::kFailedPrecondition, "VAULT_MASTER_KEY_MISSING",
+                   "give the new key in CAIRN_NEW_MASTER_KEY, or pass --generate"},
+                  2);
+  }
+  auto parsed = secrets::MasterKey::parse(new_key);
+  if (!parsed) return report(parsed.error(), 2);
+  {
+    auto engine = Engine::open(database_uri(config), engine_options(*old_key));
+    if (!engine) return report(engine.error());
+    if (Status s = (*engine)->secrets()->rotate_master_key(std::move(*parsed), "operator"); !s) {
+      return report(s.error());
+    }
+  }
+  std::printf("%s\n", new_key.c_str());
+  std::fflush(stdout);
+  if (key_file_in_use) {
+    if (Status s = auth::write_token_file(config.key_file(), new_key); !s) {
+      std::fprintf(stderr,
+                   "cairn-vault: the data keys are rotated but %s could not be written (%s); "
+                   "keep the key printed above\n",
+                   config.key_file().c_str(), s.error().to_string().c_str());
+      return 1;
+    }
+    std::fprintf(stderr, "cairn-vault: rotated; %s holds the new key. ", config.key_file().c_str());
+  } else {
+    std::fprintf(stderr, "cairn-vault: rotated; set CAIRN_MASTER_KEY to the new key. ");
+  }
+  std::fprintf(stderr,
+               "Take a new backup after the restart: older backups stay under the old key.\n");
+  return 0;
+}
+
+int restore_into(const ServerConfig& config, const std::string& backup_file) {
+  if (Status s = validate(config); !s) return report(s.error(), 2);
+  if (Status s = make_private_dir(config.data_dir); !s) return report(s.error(), 2);
+  auto pid = net::PidFile::acquire(config.pid_file());
+  if (!pid) return report(pid.error(), 2);
+  auto key = load_master_key(config, /*create=*/false, nullptr);
+  if (!key) return report(key.error(), 2);
+  auto master = encoding::hex_decode(*key);
+  if (!master) return report(master.error(), 2);
+  Status restored = restore_file(backup_file, *master, config.database_path());
+  crypto::secure_wipe(*master);
+  if (!restored) return report(restored.error());
+  std::printf("restored %s into %s\n", backup_file.c_str(), config.database_path().c_str());
+  return 0;
+}
+
+int print_routes() {
+  // The routes do not depend on the context's contents, only on its shape: build them against
+  // an in-memory engine.
+  EngineOptions options = engine_options(std::string(64, '0'));
+  auto engine = Engine::open("memory:", options);
+  if (!engine) return report(engine.error());
+  Mailer mailer({}, nullptr);
+  Backups backups("", "", Bytes(32), (*engine)->env());
+  VaultContext ctx{**engine, *(*engine)->secrets(), mailer, backups, {}, "", nullptr, ""};
+  auto router = make_router(ctx);
+  if (!router) return report(router.error());
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& [method, pattern] : router->routes()) out.push_back({method, pattern});
+  std::printf("%s\n", out.dump().c_str());
+  return 0;
+}
+
+}  // namespace cairn::vault
