@@ -26,7 +26,7 @@ const char* getenv_or_null(const char* name) {
   return value != nullptr && *value != '\0' ? value : nullptr;
 }
 
-Status read_number(const char* name, int64_t low, int64_t high, int64_t& out) {
+Status number_from_env(const char* name, int64_t low, int64_t high, int64_t& out) {
   const char* value = getenv_or_null(name);
   if (value == nullptr) return ok_status();
   std::string_view text(value);
@@ -40,7 +40,7 @@ Status read_number(const char* name, int64_t low, int64_t high, int64_t& out) {
   return ok_status();
 }
 
-void read_text(const char* name, std::string& out) {
+void text_from_env(const char* name, std::string& out) {
   if (const char* value = getenv_or_null(name)) out = value;
 }
 
@@ -48,19 +48,19 @@ void read_text(const char* name, std::string& out) {
 
 Result<ServerConfig> config_from_environment() {
   ServerConfig c;
-  read_text("CAIRN_VAULT_DATA_DIR", c.data_dir);
-  read_text("CAIRN_VAULT_LISTEN", c.listen);
-  read_text("CAIRN_VAULT_TLS_CERT", c.tls_cert);
-  read_text("CAIRN_VAULT_TLS_KEY", c.tls_key);
-  read_text("SMTP_HOST", c.smtp_host);
-  read_text("SMTP_FROM", c.smtp_from);
-  read_text("CAIRN_VAULT_ADMIN_EMAIL", c.admin_email);
+  text_from_env("CAIRN_VAULT_DATA_DIR", c.data_dir);
+  text_from_env("CAIRN_VAULT_LISTEN", c.listen);
+  text_from_env("CAIRN_VAULT_TLS_CERT", c.tls_cert);
+  text_from_env("CAIRN_VAULT_TLS_KEY", c.tls_key);
+  text_from_env("SMTP_HOST", c.smtp_host);
+  text_from_env("SMTP_FROM", c.smtp_from);
+  text_from_env("CAIRN_VAULT_ADMIN_EMAIL", c.admin_email);
   int64_t port = c.smtp_port;
-  CAIRN_TRY(read_number("SMTP_PORT", 1, 65535, port));
+  CAIRN_TRY(number_from_env("SMTP_PORT", 1, 65535, port));
   c.smtp_port = static_cast<uint16_t>(port);
-  CAIRN_TRY(read_number("BACKUP_SCHEDULE_HOURS", 0, 24 * 366, c.backup_hours));
-  CAIRN_TRY(read_number("BACKUP_RETAIN_DAILY_DAYS", 0, 3660, c.retain_daily_days));
-  CAIRN_TRY(read_number("BACKUP_RETAIN_WEEKLY_WEEKS", 0, 520, c.retain_weekly_weeks));
+  CAIRN_TRY(number_from_env("BACKUP_SCHEDULE_HOURS", 0, 24 * 366, c.backup_hours));
+  CAIRN_TRY(number_from_env("BACKUP_RETAIN_DAILY_DAYS", 0, 3660, c.retain_daily_days));
+  CAIRN_TRY(number_from_env("BACKUP_RETAIN_WEEKLY_WEEKS", 0, 520, c.retain_weekly_weeks));
   return c;
 }
 

@@ -13,6 +13,7 @@ root = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else ".").resolve()
 SCANNED = ["include", "src", "capi", "bindings/python/src", "bindings/python/cairn", "servers"]
 SUFFIXES = {".hpp", ".cpp", ".h", ".c", ".py", ".inc"}
 LITERAL = re.compile(r'"([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)"')
+ENV_CALL = re.compile(r"\w*env\w*\($")
 
 used = {}
 for top in SCANNED:
@@ -24,8 +25,12 @@ for top in SCANNED:
             # Comments show examples of reasons from other domains; only code produces them.
             if stripped.startswith(("#define", "#include", "//", "/*", "* ", "*/")) or stripped == "*":
                 continue
-            for reason in LITERAL.findall(line):
-                used.setdefault(reason, f"{path.relative_to(root)}:{lineno}")
+            for match in LITERAL.finditer(line):
+                # Environment variable names read through getenv() or a helper named after it
+                # (env_or_null, text_from_env, ...) are not reasons.
+                if ENV_CALL.search(line[: match.start()]):
+                    continue
+                used.setdefault(match.group(1), f"{path.relative_to(root)}:{lineno}")
 
 doc = (root / "docs" / "errors.md").read_text()
 codes_part, _, reasons_part = doc.partition("## Reasons")
