@@ -441,7 +441,8 @@ void add_acl(CLI::App& app, ClientSettings& s) {
     if (!id->empty()) {
       ids.push_back(*id);
     } else if (!subject->empty()) {
-      for (const auto& r : api.call("GET", base)["rules"]) {
+      json listed = api.call("GET", base);
+      for (const auto& r : listed["rules"]) {
         if (r.value("subject", "") == *subject) ids.push_back(r.value("id", ""));
       }
     } else {
