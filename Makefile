@@ -1,5 +1,6 @@
 # The two commands: `make run` and `make test`. Both install what is missing, configure, build.
-#   make run            the main job (examples/quickstart until a reference server exists)
+#   make run            the main job: cairn-vault on ./data (SQLite), with login codes in its log
+#   make quickstart     the tour of the engine's capabilities (examples/quickstart)
 #   make test           every suite (C++, C, Python, install, lint) through CTest, with counts
 #   make test-sanitize  the C++ and C suites built with clang and address,undefined sanitizers
 #   make bench          the benchmark programs (see docs/performance.md)
@@ -11,7 +12,7 @@ GENERATOR ?= Ninja
 CMAKE_FLAGS ?=
 CTEST_FLAGS = --output-on-failure --test-output-size-passed 1000000 --test-output-size-failed 1000000
 
-.PHONY: all deps configure build run test test-sanitize bench lint install clean
+.PHONY: all deps configure build run quickstart test test-sanitize bench lint install clean
 
 all: build
 
@@ -26,6 +27,10 @@ build: configure
 	@cmake --build $(BUILD) --parallel $(JOBS)
 
 run: build
+	@echo "cairn-vault on ./data; sign in with the client (next steps below); Ctrl-C stops it."
+	@SMTP_HOST=$${SMTP_HOST:-log} ./$(BUILD)/servers/vault/cairn-vault server start --data-dir ./data
+
+quickstart: build
 	@./$(BUILD)/examples/cairn-quickstart
 
 test: build

@@ -12,7 +12,6 @@ namespace {
 using internal::body_of;
 using internal::Caller;
 using internal::format_time;
-using internal::in_org;
 using internal::optional_string_field;
 using internal::string_field;
 using nlohmann::json;
@@ -208,7 +207,7 @@ void internal::add_secret_routes(net::Router& router, VaultContext& ctx, Status&
   auto add = [&](std::string_view method, std::string_view pattern, internal::CallerHandler h) {
     if (status) status = router.add(method, pattern, in_org(ctx, std::move(h)));
   };
-  auto created = [](net::Response& res, json body) { net::json(res, body, 201); };
+  auto created = [](net::Response& res, const json& body) { net::json(res, body, 201); };
   const std::string projects = "/api/orgs/{org}/projects";
   const std::string envs = projects + "/{project}/envs";
   const std::string secrets = envs + "/{env}/secrets";

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <iterator>
 #include <set>
+#include <system_error>
 
 #include "cairn/core/encoding.hpp"
 #include "cairn/crypto/aead.hpp"
@@ -35,7 +36,8 @@ Error corrupt(std::string message) {
   return {ErrorCode::kDataLoss, "VAULT_BACKUP_CORRUPT", std::move(message)};
 }
 Error io_failed(const std::string& what) {
-  return {ErrorCode::kUnavailable, "VAULT_BACKUP_FAILED", what + ": " + std::strerror(errno)};
+  return {ErrorCode::kUnavailable, "VAULT_BACKUP_FAILED",
+          what + ": " + std::generic_category().message(errno)};
 }
 
 // Writes `data` to a new file `path` (0600; it must not exist), fsynced.
@@ -228,6 +230,7 @@ std::vector<std::string> expired_backups(const std::vector<BackupInfo>& backups,
                                          const Retention& policy) {
   if (policy.daily_days <= 0 && policy.weekly_weeks <= 0) return {};
   std::vector<const BackupInfo*> newest_first;
+  newest_first.reserve(backups.size());
   for (const BackupInfo& b : backups) newest_first.push_back(&b);
   std::sort(newest_first.begin(), newest_first.end(),
             [](const BackupInfo* a, const BackupInfo* b) { return a->created_at > b->created_at; });

@@ -12,6 +12,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <system_error>
 
 #include "cairn/auth/token_file.hpp"
 #include "cairn/net/client.hpp"
@@ -584,7 +585,8 @@ void add_run(CLI::App& app, ClientSettings& s) {
     argv.push_back(nullptr);
     std::fflush(stdout);
     ::execvp(argv[0], argv.data());
-    std::fprintf(stderr, "cairn-vault: cannot run %s: %s\n", argv[0], std::strerror(errno));
+    std::fprintf(stderr, "cairn-vault: cannot run %s: %s\n", argv[0],
+                 std::generic_category().message(errno).c_str());
     throw CLI::RuntimeError(127);
   });
 }

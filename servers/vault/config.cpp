@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <system_error>
 
 #include "cairn/auth/token_file.hpp"
 #include "cairn/core/encoding.hpp"
@@ -58,7 +59,7 @@ Result<ServerConfig> config_from_environment() {
   int64_t port = c.smtp_port;
   CAIRN_TRY(number_from_env("SMTP_PORT", 1, 65535, port));
   c.smtp_port = static_cast<uint16_t>(port);
-  CAIRN_TRY(number_from_env("BACKUP_SCHEDULE_HOURS", 0, 24 * 366, c.backup_hours));
+  CAIRN_TRY(number_from_env("BACKUP_SCHEDULE_HOURS", 0, int64_t{24} * 366, c.backup_hours));
   CAIRN_TRY(number_from_env("BACKUP_RETAIN_DAILY_DAYS", 0, 3660, c.retain_daily_days));
   CAIRN_TRY(number_from_env("BACKUP_RETAIN_WEEKLY_WEEKS", 0, 520, c.retain_weekly_weeks));
   return c;
@@ -107,7 +108,7 @@ Status make_private_dir(const std::string& path) {
   }
   if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
     return fail(ErrorCode::kUnavailable, "VAULT_DATA_DIR_FAILED",
-                "cannot create directory " + path + ": " + std::strerror(errno));
+                "cannot create directory " + path + ": " + std::generic_category().message(errno));
   }
   return ok_status();
 }

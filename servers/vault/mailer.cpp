@@ -9,6 +9,7 @@
 #include <cstring>
 #include <ctime>
 #include <memory>
+#include <system_error>
 
 namespace cairn::vault {
 
@@ -56,7 +57,7 @@ class SmtpSession {
       ::close(fd);
     }
     return fail(mail_failed("cannot connect to the SMTP server " + host + ":" + service + ": " +
-                            std::strerror(last_errno)));
+                            std::generic_category().message(last_errno)));
   }
 
   // Reads one reply (every line of a multi-line one) and checks its code.

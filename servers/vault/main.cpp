@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
   start->add_option("--smtp-from", c.smtp_from, "sender address (SMTP_FROM)");
   start->add_option("--admin-email", c.admin_email, "the superadmin (CAIRN_VAULT_ADMIN_EMAIL)");
   start->add_option("--backup-hours", c.backup_hours, "hours between backups, 0: none")
-      ->check(CLI::Range(int64_t{0}, int64_t{24 * 366}));
+      ->check(CLI::Range(int64_t{0}, int64_t{24} * 366));
   start->add_option("--threads", c.threads, "server threads (default: one per core)");
   bool generate = false;
   CLI::App* rotate = server->add_subcommand(
@@ -50,6 +50,8 @@ int main(int argc, char** argv) {
       "restore", "install an encrypted backup into a data directory without a database");
   restore->add_option("--file", backup_file, "the .crbu file")->required();
   CLI::App* routes = server->add_subcommand("routes", "print the API's routes as JSON");
+  // `server start --data-dir D` and `server --data-dir D start` both work.
+  for (CLI::App* sub : {start, rotate, restore, routes}) sub->fallthrough();
 
   vault::ClientSettings settings = vault::client_settings_from_environment();
   vault::add_client_commands(app, settings);

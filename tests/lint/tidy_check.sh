@@ -5,7 +5,7 @@ src=$1
 build=$2
 tidy=$3
 log="$build/clang-tidy.log"
-if "$tidy" -quiet -p "$build" "$(cd "$src" && pwd)/(src|capi/src|bindings/python/src)/" >"$log" 2>&1; then
+if "$tidy" -quiet -p "$build" "$(cd "$src" && pwd)/(src|capi/src|bindings/python/src|servers)/" >"$log" 2>&1; then
   echo "clang-tidy: clean"
   echo "1 passed, 0 failed"
 else
