@@ -95,6 +95,16 @@ Result<std::string> optional_string_field(const nlohmann::json& body, std::strin
   return it->get<std::string>();
 }
 
+std::string normalized_email(std::string_view email) {
+  while (!email.empty() && (email.front() == ' ' || email.front() == '\t')) email.remove_prefix(1);
+  while (!email.empty() && (email.back() == ' ' || email.back() == '\t')) email.remove_suffix(1);
+  std::string out(email);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
 auth::RequestInfo request_info(const net::Request& req) {
   auth::RequestInfo info;
   std::string_view remote = req.remote;
@@ -296,7 +306,7 @@ Status create_org(VaultContext& ctx, const net::Request& req, net::Response& res
 
 Status list_orgs(VaultContext& ctx, net::Response& res, const Caller& caller) {
   json out = json::array();
-  // A service account is no member of any organization (GET /api/auth/me names its own).
+  // A service account is no member of any organization (GET /api/auth/me gives its org's id).
   if (!caller.service_account) {
     CAIRN_ASSIGN_OR_RETURN(auto orgs, ctx.secrets.orgs(caller.actor));
     for (const auto& o : orgs) out.push_back(org_json(o));
@@ -325,6 +335,7 @@ Status add_member(VaultContext& ctx, const net::Request& req, net::Response& res
   } else {
     email = std::string(req.param("member"));
   }
+  email = internal::normalized_email(email);
   CAIRN_ASSIGN_OR_RETURN(std::string role_name, string_field(body, "role"));
   CAIRN_ASSIGN_OR_RETURN(secrets::Role role, secrets::parse_role(role_name));
   if (email.find('@') == std::string::npos) {
@@ -397,10 +408,12 @@ Status verify_audit(VaultContext& ctx, net::Response& res, const Caller& caller)
   return ok_status();
 }
 
-Status export_audit(VaultContext& ctx, const net::Request& req, net::Response& res,
+Status export_audit(VaultContext& ctx, const net::Request& /*req*/, net::Response& res,
                     const Caller& caller) {
   CAIRN_TRY(require_superadmin(ctx, caller));
-  std::string path = ctx.scratch_dir + "/audit-export-" + req.request_id + ".jsonl";
+  Bytes nonce(8);
+  ctx.engine.env().random_bytes(nonce);
+  std::string path = ctx.scratch_dir + "/audit-export-" + encoding::hex_encode(nonce) + ".jsonl";
   Status exported = ctx.engine.audit().export_jsonl(path);
   std::string text;
   if (exported) {
@@ -556,7 +569,8 @@ Result<net::Router> make_router(VaultContext& ctx) {
       }));
   add("DELETE", "/api/orgs/{org}/members/{member}",
       in_org(ctx, [&ctx](const net::Request& req, net::Response& res, const Caller& c) -> Status {
-        CAIRN_TRY(ctx.secrets.remove_member(req.param("org"), req.param("member"), c.actor));
+        CAIRN_TRY(ctx.secrets.remove_member(
+            req.param("org"), internal::normalized_email(req.param("member")), c.actor));
         res.status = 204;
         return ok_status();
       }));

@@ -161,6 +161,7 @@ Status grant(VaultContext& ctx, const net::Request& req, net::Response& res, con
   std::string subject;
   if (type.empty() || type == "user") {
     CAIRN_ASSIGN_OR_RETURN(subject, string_field(body, "email"));
+    subject = internal::normalized_email(subject);
   } else if (type == "service_account") {
     CAIRN_ASSIGN_OR_RETURN(std::string name, string_field(body, "name"));
     subject = "sa:" + name;

@@ -43,6 +43,10 @@ Result<std::string> string_field(const nlohmann::json& body, std::string_view na
 // body[name] as a string, or "" when absent. Errors: VAULT_FIELD_INVALID (present, not a string).
 Result<std::string> optional_string_field(const nlohmann::json& body, std::string_view name);
 
+// An email as cairn::auth stores it: trimmed and in lower case, so that the member, rule or
+// superadmin named by an operator is the user who signs in.
+std::string normalized_email(std::string_view email);
+
 // The client's address without its port, and its User-Agent (for sessions and audit).
 auth::RequestInfo request_info(const net::Request& req);
 

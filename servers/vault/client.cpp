@@ -1,5 +1,6 @@
 #include "vault/client.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -526,12 +527,15 @@ void add_admin(CLI::App& app, ClientSettings& s) {
       std::fwrite(text.data(), 1, text.size(), stdout);
       return;
     }
-    must(auth::write_token_file(*out + ".tmp-check", "x"));  // proves the directory is writable
-    ::unlink((*out + ".tmp-check").c_str());
-    std::ofstream file(*out, std::ios::binary | std::ios::trunc);
-    file << text;
-    file.close();
-    ::chmod(out->c_str(), 0600);
+    // 0600 from the first byte: the log names users and resources.
+    int fd = ::open(out->c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    bool written = fd >= 0 && ::fchmod(fd, 0600) == 0 &&
+                   ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+                   ::fsync(fd) == 0;
+    if (fd >= 0) ::close(fd);
+    if (!written) {
+      fail_with({ErrorCode::kUnavailable, "AUDIT_EXPORT_FAILED", "cannot write " + *out});
+    }
     show(s, json{{"path", *out}, {"bytes", text.size()}},
          [&](const json&) { std::printf("wrote %s\n", out->c_str()); });
   });
@@ -622,6 +626,14 @@ void add_client_commands(CLI::App& app, ClientSettings& settings) {
   add_service_accounts(app, settings);
   add_admin(app, settings);
   add_run(app, settings);
+  // The client's options (--server, --json, ...) may also follow the command.
+  std::function<void(CLI::App*)> fall_through = [&](CLI::App* parent) {
+    for (CLI::App* sub : parent->get_subcommands({})) {
+      sub->fallthrough();
+      fall_through(sub);
+    }
+  };
+  fall_through(&app);
 }
 
 }  // namespace cairn::vault

@@ -9,7 +9,7 @@
 //   --json            print the server's JSON answers instead of text
 //
 // Exit status: 0 on success, 1 when the server refused (the error's code and reason on stderr),
-// 2 for a bad command line; `run` exits with its command's status.
+// CLI11's codes (above 100) for a bad command line; `run` exits with its command's status.
 //
 // Thread-safety: for main()'s thread only.
 #pragma once

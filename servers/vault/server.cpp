@@ -16,6 +16,7 @@
 #include "cairn/net/pid_file.hpp"
 #include "cairn/net/server.hpp"
 #include "vault/api.hpp"
+#include "vault/api_util.hpp"
 
 namespace cairn::vault {
 
@@ -51,11 +52,11 @@ std::string database_uri(const ServerConfig& config) {
   return "sqlite:" + std::filesystem::absolute(config.database_path()).string();
 }
 
-// The cron expression of "every `hours` hours": on the hour for divisors of a day, else daily
-// at 03:00 UTC (every hours/24 days).
+// The cron expression of "every `hours` hours": below a day, at the hours of the day divisible by
+// it (cron's step: with 5, at 0, 5, 10, 15 and 20 h UTC); from a day on, at 03:00 UTC on the days
+// of the month divisible by hours/24 (every day for 24).
 std::string backup_cron(int64_t hours) {
-  if (hours < 24 && 24 % hours == 0) return "0 */" + std::to_string(hours) + " * * *";
-  if (hours < 24) return "0 * * * *";
+  if (hours < 24) return "0 */" + std::to_string(hours) + " * * *";
   int64_t days = hours / 24;
   return days <= 1 ? "0 3 * * *" : "0 3 */" + std::to_string(days) + " * *";
 }
@@ -111,7 +112,7 @@ void explain_first_start(const ServerConfig& config, const std::string& url, boo
       config.admin_email.empty() ? std::string("you@example.com") : config.admin_email;
   std::printf(
       "\nSign in as the first superadmin:\n"
-      "  cairn-vault auth login --server %s --email %s\n",
+      "  cairn-vault --server %s auth login --email %s\n",
       url.c_str(), who.c_str());
   if (config.smtp_host == "log") {
     std::printf("  (SMTP_HOST=log: the 6-digit code appears in this log, not in a mail)\n");
@@ -119,7 +120,8 @@ void explain_first_start(const ServerConfig& config, const std::string& url, boo
     std::printf("  (the 6-digit code is mailed through %s:%u)\n", config.smtp_host.c_str(),
                 static_cast<unsigned>(config.smtp_port));
   }
-  std::printf("  cairn-vault auth verify --email %s --code <CODE>\n", who.c_str());
+  std::printf("  cairn-vault --server %s auth verify --email %s --code <CODE>\n", url.c_str(),
+              who.c_str());
   if (config.admin_email.empty()) {
     std::printf(
         "The first email to sign in becomes superadmin (set CAIRN_VAULT_ADMIN_EMAIL to "
@@ -146,7 +148,8 @@ int run_server(const ServerConfig& config) {
   std::error_code ec;
   bool first_start = !std::filesystem::exists(config.database_path(), ec);
   bool key_created = false;
-  auto key = load_master_key(config, /*create=*/true, &key_created);
+  // A key is made only for a new database: an existing one without its key must not start.
+  auto key = load_master_key(config, /*create=*/first_start, &key_created);
   if (!key) return report(key.error(), 2);
   auto master = encoding::hex_decode(*key);
   if (!master) return report(master.error(), 2);
@@ -162,11 +165,11 @@ int run_server(const ServerConfig& config) {
                    mailer,
                    backups,
                    {config.retain_daily_days, config.retain_weekly_weeks},
-                   config.admin_email,
+                   internal::normalized_email(config.admin_email),
                    log_line,
                    config.data_dir};
-  if (!config.admin_email.empty()) {
-    if (auto s = claim_superadmin(ctx, config.admin_email); !s) return report(s.error(), 2);
+  if (!ctx.admin_email.empty()) {
+    if (auto s = claim_superadmin(ctx, ctx.admin_email); !s) return report(s.error(), 2);
   }
   auto router = make_router(ctx);
   if (!router) return report(router.error());

@@ -62,7 +62,9 @@ def test_sign_in_with_a_mailed_code_and_the_whole_secret_lifecycle(vault):
     vault.cli("secret", "delete", *PLACE, "API_TOKEN")
     gone = vault.cli("secret", "get", *PLACE, "API_TOKEN", check=False)
     assert gone.returncode == 1 and "NOT_FOUND SECRET_NOT_FOUND" in gone.stderr
-    assert vault.cli_json("secret", "list", *PLACE)["keys"] == ["DATABASE_URL"]
+    # Client options may also follow the command.
+    assert json.loads(vault.cli("secret", "list", *PLACE, "--json").stdout)["keys"] == \
+        ["DATABASE_URL"]
 
     # The same through HTTP, with the common error body.
     status, body = vault.http("GET", SECRETS + "/DATABASE_URL", token=token)
@@ -86,14 +88,15 @@ def test_sign_in_with_a_mailed_code_and_the_whole_secret_lifecycle(vault):
 def test_acl_denials_and_role_caps(vault):
     seed(vault)
     vault.cli("secret", "set", *PLACE, "DB", "prod-db")
-    vault.cli("member", "add", *ORG, "--email", "bob@acme.io", "--role", "member")
+    # Emails are compared as sign-in stores them: trimmed and in lower case.
+    vault.cli("member", "add", *ORG, "--email", "Bob@ACME.io", "--role", "member")
     bob = vault.sign_in(vault.inbox, "bob@acme.io")
 
     status, body = vault.http("GET", SECRETS + "/DB", token=bob)
     assert status == 403 and body["error"] == {
         "code": "PERMISSION_DENIED", "reason": "SECRETS_ACCESS_DENIED",
         "message": body["error"]["message"]}
-    rule = vault.cli_json("acl", "grant", *ORG, "--email", "bob@acme.io", "--project", "bill*",
+    rule = vault.cli_json("acl", "grant", *ORG, "--email", "BOB@acme.io", "--project", "bill*",
                           "--env", "{prod,staging}", "--permission", "write")
     assert rule["subject"] == "bob@acme.io" and rule["permission"] == "write"
     status, body = vault.http("GET", SECRETS + "/DB", token=bob)
