@@ -142,6 +142,13 @@ Result<Timestamp> parse_time(std::string_view text, std::string_view field) {
   int mi = 0;
   int s = 0;
   int consumed = 0;
+  // YYYY-MM-DDTHH:MM:SS exactly: sscanf alone would take signs and spaces.
+  constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:dd";
+  bool shaped = text.size() > kShape.size();
+  for (std::size_t i = 0; shaped && i < kShape.size(); ++i) {
+    shaped = kShape[i] == 'd' ? (text[i] >= '0' && text[i] <= '9') : text[i] == kShape[i];
+  }
+  if (!shaped) return fail(field_error(field, "must be a time like 2026-11-22T10:15:00Z"));
   std::string copy(text);
   if (std::sscanf(copy.c_str(), "%4d-%2u-%2uT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &consumed) !=
           6 ||
@@ -224,7 +231,13 @@ std::string_view bearer_token(const net::Request& req) {
 
 Status login(VaultContext& ctx, const net::Request& req, net::Response& res) {
   CAIRN_ASSIGN_OR_RETURN(json body, body_of(req));
-  CAIRN_ASSIGN_OR_RETURN(std::string email, string_field(body, "email"));
+  CAIRN_ASSIGN_OR_RETURN(std::string raw_email, string_field(body, "email"));
+  std::string email = internal::normalized_email(raw_email);
+  if (email.starts_with("sa:")) {
+    // "sa:" names service accounts in ACL rules and audit entries: no person may sign in so.
+    return fail(ErrorCode::kInvalidArgument, "AUTH_EMAIL_INVALID",
+                "an email may not start with \"sa:\"");
+  }
   CAIRN_ASSIGN_OR_RETURN(std::string code,
                          ctx.engine.auth().request_login_code(email, internal::request_info(req)));
   Mail mail;
@@ -419,6 +432,9 @@ Status export_audit(VaultContext& ctx, const net::Request& /*req*/, net::Respons
   if (exported) {
     std::ifstream in(path, std::ios::binary);
     text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    if (!in.is_open() || in.bad()) {
+      exported = fail(ErrorCode::kUnavailable, "AUDIT_EXPORT_FAILED", "cannot read the export");
+    }
   }
   ::unlink(path.c_str());
   CAIRN_TRY(exported);

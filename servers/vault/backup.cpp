@@ -71,7 +71,9 @@ Result<Bytes> read_whole_file(const std::string& path) {
   if (!in) {
     return fail(ErrorCode::kNotFound, "VAULT_BACKUP_NOT_FOUND", "no backup file " + path);
   }
-  return Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  Bytes out(std::istreambuf_iterator<char>(in), {});
+  if (in.bad()) return fail(io_failed("cannot read " + path));
+  return out;
 }
 
 // Removes a file (and SQLite's -wal/-shm companions) when it goes out of scope, unless kept.
@@ -291,9 +293,15 @@ Result<BackupInfo> Backups::create() {
                   std::string("cannot take a snapshot: ") + sqlite3_errmsg(h.db));
     }
   }
-  CAIRN_ASSIGN_OR_RETURN(Bytes snapshot, read_whole_file(snapshot_path));
-  CAIRN_ASSIGN_OR_RETURN(Bytes sealed, seal_backup(key_, snapshot, env_));
-  crypto::secure_wipe(snapshot);
+  // A snapshot that does not pass its own checks is never sealed.
+  if (Status s = check_snapshot(snapshot_path); !s) {
+    return fail(ErrorCode::kUnavailable, "VAULT_BACKUP_FAILED",
+                "the snapshot failed its check: " + s.error().message);
+  }
+  auto snapshot = read_whole_file(snapshot_path);
+  if (!snapshot) return fail(io_failed("cannot read the snapshot"));
+  CAIRN_ASSIGN_OR_RETURN(Bytes sealed, seal_backup(key_, *snapshot, env_));
+  crypto::secure_wipe(*snapshot);
   std::string tmp = dir_ + "/" + info.id + ".tmp";
   CAIRN_TRY(write_new_file(tmp, sealed));
   std::string final_path = dir_ + "/" + info.id + std::string(kSuffix);
@@ -307,17 +315,26 @@ Result<BackupInfo> Backups::create() {
 }
 
 Result<std::vector<BackupInfo>> Backups::list() {
+  std::lock_guard lock(mu_);
+  return list_locked();
+}
+
+Result<std::vector<BackupInfo>> Backups::list_locked() {
   std::vector<BackupInfo> out;
   std::error_code ec;
   if (!std::filesystem::is_directory(dir_, ec)) return out;
-  for (const auto& item : std::filesystem::directory_iterator(dir_, ec)) {
+  std::filesystem::directory_iterator it(dir_, ec);
+  if (ec) return fail(io_failed("cannot list " + dir_));
+  for (const auto& item : it) {
     std::string name = item.path().filename().string();
     if (!name.ends_with(kSuffix)) continue;
     std::string id = name.substr(0, name.size() - kSuffix.size());
-    if (!backup_id_ok(id) || !item.is_regular_file(ec)) continue;
-    out.push_back({id, id_time(id), static_cast<int64_t>(item.file_size(ec))});
+    std::error_code item_ec;
+    if (!backup_id_ok(id) || !item.is_regular_file(item_ec)) continue;
+    auto size = item.file_size(item_ec);
+    if (item_ec) continue;  // removed meanwhile
+    out.push_back({id, id_time(id), static_cast<int64_t>(size)});
   }
-  if (ec) return fail(io_failed("cannot list " + dir_));
   std::sort(out.begin(), out.end(), [](const BackupInfo& a, const BackupInfo& b) {
     return a.created_at != b.created_at ? a.created_at > b.created_at : a.id > b.id;
   });
@@ -325,8 +342,8 @@ Result<std::vector<BackupInfo>> Backups::list() {
 }
 
 Result<std::vector<std::string>> Backups::prune(const Retention& policy) {
-  CAIRN_ASSIGN_OR_RETURN(auto all, list());
   std::lock_guard lock(mu_);
+  CAIRN_ASSIGN_OR_RETURN(auto all, list_locked());
   std::vector<std::string> expired = expired_backups(all, env_.now(), policy);
   for (const std::string& id : expired) {
     std::string path = dir_ + "/" + id + std::string(kSuffix);

@@ -83,6 +83,8 @@ class Backups {
   Result<std::string> stage_restore(std::string_view id);
 
  private:
+  Result<std::vector<BackupInfo>> list_locked();
+
   std::string database_;
   std::string dir_;
   Bytes key_;

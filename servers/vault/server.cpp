@@ -186,7 +186,10 @@ int run_server(const ServerConfig& config) {
   if (!listening) return report(listening.error(), 2);
   if (Status s = schedule_background_work(e, ctx, config); !s) return report(s.error());
   server.stop_on_signals();
-  if (Status s = server.start(config.threads); !s) return report(s.error());
+  if (Status s = server.start(config.threads); !s) {
+    e.jobs().stop();  // its tasks borrow ctx, which ends before the engine
+    return report(s.error());
+  }
 
   std::string scheme = config.tls_cert.empty() ? "http://" : "https://";
   std::string url = scheme + server.endpoints().front();
@@ -228,6 +231,7 @@ int rotate_key(const ServerConfig& config, bool generate) {
                    "give the new key in CAIRN_NEW_MASTER_KEY, or pass --generate"},
                   2);
   }
+  if (Status s = check_master_key_hex(new_key); !s) return report(s.error(), 2);
   auto parsed = secrets::MasterKey::parse(new_key);
   if (!parsed) return report(parsed.error(), 2);
   {

@@ -133,6 +133,9 @@ def test_acl_denials_and_role_caps(vault):
     # One wrong guess used the code up.
     status, body = vault.http("POST", "/api/auth/verify", {"email": "eve@acme.io", "code": code})
     assert status == 401 and body["error"]["reason"] == "AUTH_CODE_INVALID"
+    # "sa:" names service accounts: nobody signs in under such a name.
+    status, body = vault.http("POST", "/api/auth/login", {"email": "sa:ci@acme.io"})
+    assert status == 400 and body["error"]["reason"] == "AUTH_EMAIL_INVALID"
     # Eve signs in later but is not the superadmin (ada was first) and sees no org.
     eve = vault.sign_in(vault.inbox, "eve@acme.io")
     status, body = vault.http("GET", "/api/auth/me", token=eve)
@@ -185,6 +188,11 @@ def test_service_account_access_run_and_audit(vault):
     status, page = vault.http("GET", "/api/audit?actor=sa:ci&limit=1000",
                               token=(pathlib.Path(vault.home) / "session").read_text().strip())
     actions = {(e["action"], e["outcome"]) for e in page["entries"]}
+    ada = (pathlib.Path(vault.home) / "session").read_text().strip()
+    for since in ("2026-11-22T-1:00:00Z", "2026-11-22T 1:00:00Z", "yesterday"):
+        status, body = vault.http("GET", "/api/audit?since=" + since.replace(" ", "%20"),
+                                  token=ada)
+        assert status == 400 and body["error"]["reason"] == "VAULT_FIELD_INVALID", since
     assert ("secrets.get", "ok") in actions and ("secrets.get", "denied") in actions
     assert ("secrets.set", "denied") in actions
     export = pathlib.Path(vault.home) / "audit.jsonl"
@@ -343,6 +351,12 @@ def test_first_start_makes_a_key_file_explains_sign_in_and_rotation_works(tmp_pa
     finally:
         v.stop()
     old_key = (data / "master.key").read_text().strip()
+    # Only 64 hex characters make a key (32 raw characters would be taken as bytes elsewhere).
+    bad = subprocess.run([BINARY, "server", "rotate-key"],
+                         env=dict(env, CAIRN_NEW_MASTER_KEY="k" * 32), capture_output=True,
+                         text=True)
+    assert bad.returncode == 2 and "SECRETS_MASTER_KEY_INVALID" in bad.stderr
+    assert (data / "master.key").read_text().strip() == old_key
     rotated = subprocess.run([BINARY, "server", "rotate-key", "--generate"], env=env,
                              capture_output=True, text=True)
     assert rotated.returncode == 0, rotated.stderr
