@@ -548,8 +548,9 @@ Result<std::vector<secrets::ServiceAccount>> SqliteSecretsStore::service_account
     std::string_view org_id) {
   return db_.read([&](Connection& c) -> Result<std::vector<secrets::ServiceAccount>> {
     CAIRN_ASSIGN_OR_RETURN(
-        Statement s, c.prepare(std::string(kAccountColumns) +
-                               "WHERE org_id = ?1 AND revoked_at IS NULL ORDER BY created_at, id"));
+        Statement s,
+        c.prepare(std::string(kAccountColumns) +
+                  "WHERE org_id = ?1 AND revoked_at IS NULL ORDER BY created_at, rowid"));
     s.bind(1, org_id);
     std::vector<secrets::ServiceAccount> out;
     while (true) {
