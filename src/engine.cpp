@@ -3,8 +3,10 @@
 #include <array>
 #include <charconv>
 #include <cstdint>
+#include <optional>
 
 #include "cairn/cairn.hpp"
+#include "cairn/secrets/keyring.hpp"
 #include "storage/internal/stores.hpp"
 
 namespace cairn {
@@ -35,7 +37,13 @@ namespace {
 
 constexpr std::string_view kInstanceIdKey = "engine.instance_id";
 constexpr std::string_view kCreatedAtKey = "engine.created_at";
+// Without a master key only: the login-code MAC key, in plaintext.
 constexpr std::string_view kCodeKeyKey = "auth.code_key";
+// With a master key: the keyring key every other engine key is derived from, and what for.
+constexpr std::string_view kSealingKeyName = "engine.sealing";
+constexpr std::string_view kCodeKeyInfo = "cairn.auth.login_codes";
+constexpr std::string_view kAuditSealInfo = "cairn.audit.keys";
+constexpr size_t kDerivedKeyBytes = 32;
 
 Result<Timestamp> parse_created_at(std::string_view text) {
   int64_t micros = 0;
@@ -45,6 +53,29 @@ Result<Timestamp> parse_created_at(std::string_view text) {
                 "the engine's recorded creation time is not a number");
   }
   return from_unix_micros(micros);
+}
+
+// A 32-byte key for one purpose (`info`), derived from the engine's sealing key.
+Result<crypto::SecretBytes> derive_key(const crypto::SecretBytes& sealing, std::string_view info) {
+  CAIRN_ASSIGN_OR_RETURN(Bytes key,
+                         crypto::hkdf_sha256(sealing.view(), {}, as_bytes(info), kDerivedKeyBytes));
+  return crypto::SecretBytes(std::move(key));
+}
+
+// Without a master key, the login-code key is random per database and kept with it, in plaintext.
+Result<crypto::SecretBytes> plaintext_code_key(storage::MetaStore& meta, Env& env) {
+  std::array<uint8_t, kDerivedKeyBytes> fresh{};
+  env.random_bytes(fresh);
+  auto stored = meta.put_if_absent(kCodeKeyKey, encoding::hex_encode(fresh));
+  crypto::secure_wipe(fresh);
+  if (!stored) return fail(std::move(stored).error());
+  std::string hex = std::move(*stored);
+  auto key = encoding::hex_decode(hex);
+  crypto::secure_wipe({reinterpret_cast<uint8_t*>(hex.data()), hex.size()});
+  if (!key || key->size() != kDerivedKeyBytes) {
+    return fail(ErrorCode::kDataLoss, "STORAGE_CORRUPT", "the engine's login code key is damaged");
+  }
+  return crypto::SecretBytes(std::move(*key));
 }
 
 }  // namespace
@@ -70,34 +101,45 @@ Result<std::unique_ptr<Engine>> Engine::open(std::string_view uri, const EngineO
       std::string created,
       meta.put_if_absent(kCreatedAtKey, std::to_string(to_unix_micros(state->env->now()))));
   CAIRN_ASSIGN_OR_RETURN(state->created_at, parse_created_at(created));
+
+  // The keys the engine keeps. With a master key, one keyring key ("engine.sealing", stored
+  // wrapped under the master key) and keys derived from it for each use, so a copy of the
+  // database alone opens none of them; without one, as before: in plaintext in the database.
+  state->secrets_store = storage::internal::make_secrets_store(*state->database);
+  std::optional<secrets::MasterKey> master;
+  crypto::SecretBytes code_key;
+  audit::LogOptions audit_options = options.audit;
+  if (!options.master_key.empty()) {
+    CAIRN_ASSIGN_OR_RETURN(master, secrets::MasterKey::parse(options.master_key));
+    CAIRN_ASSIGN_OR_RETURN(
+        crypto::SecretBytes sealing,
+        secrets::open_keyring_key(*state->secrets_store, *master, kSealingKeyName, *state->env));
+    CAIRN_ASSIGN_OR_RETURN(code_key, derive_key(sealing, kCodeKeyInfo));
+    CAIRN_ASSIGN_OR_RETURN(crypto::SecretBytes audit_seal, derive_key(sealing, kAuditSealInfo));
+    audit_options.seal_key.assign(audit_seal.view().begin(), audit_seal.view().end());
+  } else {
+    CAIRN_ASSIGN_OR_RETURN(code_key, plaintext_code_key(meta, *state->env));
+  }
+
   state->audit_store = storage::internal::make_audit_store(*state->database);
-  CAIRN_ASSIGN_OR_RETURN(
-      state->audit, audit::AuditLog::open(*state->audit_store, "main", *state->env, options.audit));
+  auto audit = audit::AuditLog::open(*state->audit_store, "main", *state->env, audit_options);
+  crypto::secure_wipe(audit_options.seal_key);
+  if (!audit) return fail(std::move(audit).error());
+  state->audit = std::move(*audit);
   state->policy_store = storage::internal::make_policy_store(*state->database);
   state->access = std::make_unique<access::AccessService>(*state->policy_store, *state->audit,
                                                           *state->env, &state->relationships);
-  // The key login codes are MACed with: random per database, kept with it.
-  std::array<uint8_t, 32> code_key{};
-  state->env->random_bytes(code_key);
-  CAIRN_ASSIGN_OR_RETURN(std::string code_key_hex,
-                         meta.put_if_absent(kCodeKeyKey, encoding::hex_encode(code_key)));
-  crypto::secure_wipe(code_key);
-  auto stored_key = encoding::hex_decode(code_key_hex);
-  if (!stored_key || stored_key->size() != 32) {
-    return fail(ErrorCode::kDataLoss, "STORAGE_CORRUPT", "the engine's login code key is damaged");
-  }
   state->auth_store = storage::internal::make_auth_store(*state->database);
   CAIRN_ASSIGN_OR_RETURN(state->auth,
                          auth::AuthService::create(*state->auth_store, *state->audit, *state->env,
-                                                   *stored_key, options.auth));
-  crypto::secure_wipe(*stored_key);
-  state->secrets_store = storage::internal::make_secrets_store(*state->database);
-  if (!options.master_key.empty()) {
-    CAIRN_ASSIGN_OR_RETURN(secrets::MasterKey master,
-                           secrets::MasterKey::parse(options.master_key));
+                                                   code_key.view(), options.auth));
+  if (master) {
+    // A plaintext login-code key left by opening without a master key goes: codes it MACed (any
+    // pending at this moment) stop verifying, and a copy of the database no longer recovers codes.
+    CAIRN_TRY(meta.erase(kCodeKeyKey));
     CAIRN_ASSIGN_OR_RETURN(state->secrets,
                            secrets::SecretsService::create(*state->secrets_store, *state->audit,
-                                                           *state->env, std::move(master)));
+                                                           *state->env, std::move(*master)));
   }
   state->board_store = storage::internal::make_board_store(*state->database);
   state->board = std::make_unique<board::BoardService>(*state->board_store, *state->env);

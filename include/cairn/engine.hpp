@@ -8,6 +8,17 @@
 // Each database gets an instance id (32 random hex characters) and a creation time when it is first
 // opened; both survive reopening and identify the deployment (for example in exported audit logs).
 //
+// Keys the engine keeps for itself: the login-code MAC key and the audit log's signing and
+// redaction keys. Opened with a master key, the engine keeps one keyring key, "engine.sealing",
+// wrapped under the master key (secrets/keyring.hpp), and derives from it with HKDF-SHA256 the
+// login-code key (info "cairn.auth.login_codes", never stored) and the audit log's seal key
+// (info "cairn.audit.keys", which seals the log's keys in the database). A copy of the database
+// without the master key then neither recovers login codes nor re-signs the audit log. Keys left
+// in plaintext by an earlier open without a master key are sealed (audit) or deleted (login
+// codes: codes pending at that moment stop working) on the first open with one. Opened without
+// a master key, those keys are stored in plaintext in the database, as in earlier versions, and a
+// database whose audit keys are sealed no longer opens (AUDIT_KEYS_SEALED).
+//
 // Thread-safety: an Engine is safe for concurrent use from many threads.
 // Ownership: open() returns sole ownership; destroying the Engine closes its database. The Env in
 // EngineOptions is borrowed and must outlive the Engine.
@@ -36,12 +47,14 @@ struct EngineOptions {
   Env* env = nullptr;
   // SQLite: how long a call waits for another connection's lock before UNAVAILABLE / STORAGE_BUSY.
   std::chrono::milliseconds busy_timeout{5000};
-  // The audit log's write mode and, for kAsync, its queue size (see audit/log.hpp).
+  // The audit log's write mode and, for kAsync, its queue size (see audit/log.hpp). With a master
+  // key the engine sets audit.seal_key itself (a value given here is replaced).
   audit::LogOptions audit;
   // Password parameters, session timeouts, login-code rules (see auth/service.hpp).
   auth::AuthOptions auth;
   // The secrets master key: 32 raw bytes or 64 hex characters. Empty: engine.secrets() is
-  // unavailable (nullptr). The first engine opened with a key binds the database to it.
+  // unavailable (nullptr) and the engine's own keys are stored in plaintext. The first engine
+  // opened with a key binds the database to it.
   std::string master_key;
   // Leases, polling and the worker name of engine.jobs() (see jobs/scheduler.hpp).
   jobs::SchedulerOptions jobs;
@@ -52,8 +65,11 @@ class Engine {
   // Opens the database at `uri` (see storage/database.hpp for the URI forms), migrating it to the
   // latest schema. Errors: INVALID_ARGUMENT / ENGINE_OPTIONS_INVALID (busy_timeout outside
   // 0..2^31-1 ms); INVALID_ARGUMENT / SECRETS_MASTER_KEY_INVALID; FAILED_PRECONDITION /
-  // SECRETS_MASTER_KEY_MISMATCH (the database is bound to another master key); those of
-  // storage::open() and auth::AuthService::create().
+  // SECRETS_MASTER_KEY_MISMATCH (the database is bound to another master key), AUDIT_KEYS_SEALED
+  // (opened without a master key, but the audit log's keys are sealed under one),
+  // AUDIT_KEYS_SEAL_MISMATCH (the sealed audit keys do not open with the keyring's key: altered);
+  // DATA_LOSS / SECRETS_DECRYPT_FAILED (the stored keyring key was altered); those of
+  // storage::open(), audit::AuditLog::open() and auth::AuthService::create().
   static Result<std::unique_ptr<Engine>> open(std::string_view uri,
                                               const EngineOptions& options = {});
 

@@ -5,9 +5,12 @@
 #include <mutex>
 #include <thread>
 
+#include "audit/internal/sealed_keys.hpp"
 #include "audit/internal/verifier.hpp"
 #include "cairn/core/encoding.hpp"
+#include "cairn/crypto/aead.hpp"
 #include "cairn/crypto/random.hpp"
+#include "cairn/crypto/secure.hpp"
 
 namespace cairn::audit {
 namespace {
@@ -178,17 +181,48 @@ Result<std::unique_ptr<AuditLog>> AuditLog::open(AuditStore& store, std::string 
     return fail(ErrorCode::kInvalidArgument, "AUDIT_OPTIONS_INVALID",
                 "an asynchronous audit log needs a queue capacity above 0");
   }
+  const ByteView seal_key = options.seal_key;
+  if (!seal_key.empty() && seal_key.size() != crypto::kAesGcmKeyBytes) {
+    return fail(ErrorCode::kInvalidArgument, "AUDIT_OPTIONS_INVALID",
+                "an audit log's seal key is 32 bytes");
+  }
+  // Fresh keys in case the log is new; sealed before the store sees them.
   LogKeys fresh;
   CAIRN_ASSIGN_OR_RETURN(crypto::PrivateKey key,
                          crypto::PrivateKey::generate(crypto::SignatureAlgorithm::kEd25519));
   fresh.signing_key_pem = key.to_pem();
   fresh.redaction_key = crypto::random_bytes(32);
   fresh.created_at = env.now();
-  CAIRN_ASSIGN_OR_RETURN(LogKeys keys, store.open_log(name, fresh));
-  CAIRN_ASSIGN_OR_RETURN(crypto::PrivateKey signing,
-                         crypto::PrivateKey::from_pem(keys.signing_key_pem));
-  auto state = std::make_unique<State>(store, std::move(name), env, options, std::move(signing),
+  if (!seal_key.empty()) {
+    auto sealed = internal::seal_keys(fresh, seal_key, name);
+    internal::wipe(fresh);
+    if (!sealed) return fail(std::move(sealed).error());
+    fresh = std::move(*sealed);
+  }
+  CAIRN_ASSIGN_OR_RETURN(LogKeys stored, store.open_log(name, fresh));
+  CAIRN_ASSIGN_OR_RETURN(LogKeys keys, internal::open_keys(stored, seal_key, name));
+  auto signing = crypto::PrivateKey::from_pem(keys.signing_key_pem);
+  if (!signing) {
+    internal::wipe(keys);
+    return fail(std::move(signing).error());
+  }
+  if (!seal_key.empty()) {
+    // A log made without a seal key: seal its keys in place. If another process changed them
+    // first (sealing them too), the keys themselves are the same and there is nothing left to do.
+    CAIRN_ASSIGN_OR_RETURN(bool sealed, internal::keys_sealed(stored));
+    if (!sealed) {
+      CAIRN_ASSIGN_OR_RETURN(LogKeys resealed, internal::seal_keys(stored, seal_key, name));
+      CAIRN_TRY(store.replace_keys(name, stored, resealed));
+    }
+  }
+  LogOptions kept = options;  // without the seal key: the log needs it no more
+  crypto::secure_wipe(kept.seal_key);
+  kept.seal_key.clear();
+  auto state = std::make_unique<State>(store, std::move(name), env, kept, std::move(*signing),
                                        std::move(keys.redaction_key));
+  internal::wipe(keys);
+  internal::wipe(stored);
+  internal::wipe(fresh);
   std::unique_ptr<AuditLog> log(new AuditLog(std::move(state)));
   if (options.mode == WriteMode::kAsync) {
     log->state_->writer = std::thread([s = log->state_.get()] { s->run_writer(); });

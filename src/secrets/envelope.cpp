@@ -67,6 +67,13 @@ Bytes key_aad(std::string_view secret_id, int64_t version) {
   return out;
 }
 
+Bytes keyring_key_aad(std::string_view name) {
+  Bytes out;
+  append_field(out, "cairn-keyring-key-v1");
+  append_field(out, name);
+  return out;
+}
+
 Result<Sealed> seal_value(const MasterKey& master, ByteView value, ByteView value_aad_bytes,
                           ByteView key_aad_bytes) {
   crypto::SecretBytes dek(crypto::random_bytes(32));
@@ -86,6 +93,17 @@ Result<crypto::SecretBytes> open_value(const MasterKey& master, const Sealed& se
   auto value = crypto::aes_gcm_decrypt(dek_secret.view(), sealed.ciphertext, value_aad_bytes);
   if (!value) return decrypt_failed();
   return crypto::SecretBytes(std::move(*value));
+}
+
+Result<Bytes> wrap_key(const MasterKey& master, ByteView key, ByteView key_aad_bytes) {
+  return crypto::aes_gcm_encrypt(master.kek(), key, key_aad_bytes);
+}
+
+Result<crypto::SecretBytes> unwrap_key(const MasterKey& master, ByteView wrapped_key,
+                                       ByteView key_aad_bytes) {
+  auto key = crypto::aes_gcm_decrypt(master.kek(), wrapped_key, key_aad_bytes);
+  if (!key) return decrypt_failed();
+  return crypto::SecretBytes(std::move(*key));
 }
 
 Result<Bytes> rewrap_key(const MasterKey& from, const MasterKey& to, ByteView wrapped_key,

@@ -42,6 +42,11 @@ Status MetaStore::put(std::string_view key, std::string_view value) {
   return do_put(key, value);
 }
 
+Result<bool> MetaStore::erase(std::string_view key) {
+  CAIRN_TRY(validate_key(key));
+  return do_erase(key);
+}
+
 Result<std::vector<std::pair<std::string, std::string>>> MetaStore::list(std::string_view prefix) {
   if (prefix.size() > kMaxKeyBytes) {
     return fail(ErrorCode::kInvalidArgument, "STORAGE_META_KEY_INVALID",

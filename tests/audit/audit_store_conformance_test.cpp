@@ -1,10 +1,14 @@
 // AuditStore and AuditLog behaviour on every backend.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
 
 #include "cairn/audit/log.hpp"
+#include "cairn/core/encoding.hpp"
+#include "cairn/crypto/aead.hpp"
+#include "cairn/crypto/mac.hpp"
 #include "storage/internal/stores.hpp"
 #include "support/conformance.hpp"
 
@@ -37,6 +41,13 @@ class AuditConformance : public StoreConformanceTest {
     log_ = std::move(*log);
   }
   AuditLog& log() { return *log_; }
+  // Opens "main" again on the same store (open_log() makes a new one: empty for memory:).
+  void reopen_main(const audit::LogOptions& options) {
+    log_.reset();
+    auto log = AuditLog::open(*store_, "main", env_, options);
+    ASSERT_TRUE(log) << log.error().to_string();
+    log_ = std::move(*log);
+  }
 
   FakeEnv env_;
   std::unique_ptr<audit::AuditStore> store_;
@@ -276,6 +287,202 @@ TEST_P(AuditConformance, LogSurvivesReopenOnPersistentBackends) {
   } else {
     EXPECT_EQ(*log().size(), 0u);
   }
+}
+
+// ---- Sealed keys (LogOptions::seal_key)
+
+constexpr std::string_view kSealedPrefix = "cairn-sealed:v1:";
+
+audit::LogOptions sealed_with(uint8_t fill, size_t size = 32) {
+  audit::LogOptions options;
+  options.seal_key = Bytes(size, fill);
+  return options;
+}
+
+// The AAD of a sealed key, as src/audit/internal/sealed_keys.hpp documents it.
+Bytes seal_aad(std::string_view label, std::string_view log) {
+  Bytes out(label.begin(), label.end());
+  out.push_back(0);
+  out.insert(out.end(), log.begin(), log.end());
+  return out;
+}
+
+// The keys as the store holds them (open_log of an existing log returns them unchanged).
+audit::LogKeys stored_keys(audit::AuditStore& store, std::string_view log) {
+  auto keys = store.open_log(log, audit::LogKeys{"unused", Bytes(32), {}});
+  EXPECT_TRUE(keys);
+  return keys ? *keys : audit::LogKeys{};
+}
+
+// The stored keys opened by hand, following the documented format: the signing key's public
+// half as PEM, and the redaction key.
+struct OpenedKeys {
+  std::string public_pem;
+  Bytes redaction_key;
+};
+OpenedKeys open_by_hand(const audit::LogKeys& stored, ByteView seal, std::string_view log) {
+  OpenedKeys out;
+  EXPECT_TRUE(stored.signing_key_pem.starts_with(kSealedPrefix));
+  auto blob = encoding::hex_decode(std::string_view(stored.signing_key_pem).substr(16));
+  EXPECT_TRUE(blob);
+  if (!blob) return out;
+  auto pem = crypto::aes_gcm_decrypt(seal, *blob, seal_aad("cairn-audit-signing-key-v1", log));
+  EXPECT_TRUE(pem);
+  if (!pem) return out;
+  auto key = crypto::PrivateKey::from_pem(std::string(pem->begin(), pem->end()));
+  EXPECT_TRUE(key);
+  if (key) out.public_pem = key->public_key().to_pem();
+  EXPECT_EQ(stored.redaction_key.size(), 61u);
+  EXPECT_EQ(stored.redaction_key.at(0), 0x01);
+  auto redaction = crypto::aes_gcm_decrypt(seal, ByteView(stored.redaction_key).subspan(1),
+                                           seal_aad("cairn-audit-redaction-key-v1", log));
+  EXPECT_TRUE(redaction);
+  if (redaction) out.redaction_key = *redaction;
+  return out;
+}
+
+std::string redacted(ByteView redaction_key, std::string_view json_value) {
+  return "hmac-sha256:" +
+         encoding::b64url_encode(crypto::hmac_sha256(redaction_key, as_bytes(json_value)));
+}
+
+EntryInput sensitive_entry() {
+  EntryInput e = entry("alice", "secret.write");
+  e.details = R"({"value":"hunter2"})";
+  e.sensitive = {"value"};
+  return e;
+}
+
+TEST_P(AuditConformance, ASealedLogStoresItsKeysOnlySealed) {
+  auto log = AuditLog::open(*store_, "sealed", env_, sealed_with(9));
+  ASSERT_TRUE(log) << log.error().to_string();
+  ASSERT_TRUE((*log)->append(sensitive_entry()));
+  audit::LogKeys stored = stored_keys(*store_, "sealed");
+  EXPECT_EQ(stored.signing_key_pem.find("PRIVATE KEY"), std::string::npos);
+  OpenedKeys keys = open_by_hand(stored, Bytes(32, 9), "sealed");
+  EXPECT_EQ(keys.public_pem, (*log)->public_key_pem());
+  ASSERT_EQ(keys.redaction_key.size(), 32u);
+  EXPECT_EQ(nlohmann::json::parse((*log)->entry(0)->entry.details)["value"],
+            redacted(keys.redaction_key, "\"hunter2\""));
+  // Sealed under this log's name: the same ciphertexts do not open as another log's keys.
+  auto moved = crypto::aes_gcm_decrypt(Bytes(32, 9), ByteView(stored.redaction_key).subspan(1),
+                                       seal_aad("cairn-audit-redaction-key-v1", "other"));
+  EXPECT_FALSE(moved);
+}
+
+TEST_P(AuditConformance, SealedKeysOpenOnlyWithTheirSealKey) {
+  std::string public_pem;
+  {
+    auto log = AuditLog::open(*store_, "sealed", env_, sealed_with(9));
+    ASSERT_TRUE(log);
+    ASSERT_TRUE((*log)->append(sensitive_entry()));
+    public_pem = (*log)->public_key_pem();
+  }
+  auto again = AuditLog::open(*store_, "sealed", env_, sealed_with(9));
+  ASSERT_TRUE(again) << again.error().to_string();
+  EXPECT_EQ((*again)->public_key_pem(), public_pem);
+  ASSERT_TRUE((*again)->append(sensitive_entry()));
+  EXPECT_EQ((*again)->entry(1)->entry.details, (*again)->entry(0)->entry.details);
+  EXPECT_TRUE((*again)->verify());
+
+  auto none = AuditLog::open(*store_, "sealed", env_);
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(none.error().reason, "AUDIT_KEYS_SEALED");
+  auto wrong = AuditLog::open(*store_, "sealed", env_, sealed_with(8));
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(wrong.error().reason, "AUDIT_KEYS_SEAL_MISMATCH");
+  EXPECT_EQ(AuditLog::open(*store_, "sealed", env_, sealed_with(9, 16)).error().reason,
+            "AUDIT_OPTIONS_INVALID");
+}
+
+TEST_P(AuditConformance, PlaintextKeysAreSealedInPlaceOnOpen) {
+  // SetUp opened "main" without a seal key: its keys are stored in plaintext, as before.
+  ASSERT_TRUE(log().append(sensitive_entry()));
+  audit::LogKeys plain = stored_keys(*store_, "main");
+  ASSERT_TRUE(plain.signing_key_pem.starts_with("-----BEGIN PRIVATE KEY-----"));
+  ASSERT_EQ(plain.redaction_key.size(), 32u);
+  std::string public_pem = log().public_key_pem();
+  std::string details = log().entry(0)->entry.details;
+
+  reopen_main(sealed_with(9));
+  EXPECT_EQ(log().public_key_pem(), public_pem);
+  audit::LogKeys sealed = stored_keys(*store_, "main");
+  EXPECT_EQ(sealed.created_at, plain.created_at);
+  OpenedKeys keys = open_by_hand(sealed, Bytes(32, 9), "main");
+  EXPECT_EQ(keys.public_pem, public_pem);
+  EXPECT_EQ(keys.redaction_key, plain.redaction_key);
+  // The same redaction key: equal values still correlate across the change.
+  ASSERT_TRUE(log().append(sensitive_entry()));
+  EXPECT_EQ(log().entry(1)->entry.details, details);
+  EXPECT_TRUE(log().verify());
+  auto head = log().tree_head();
+  ASSERT_TRUE(head);
+  EXPECT_TRUE(audit::verify_tree_head(*head, log().public_key()));
+
+  log_.reset();
+  EXPECT_EQ(AuditLog::open(*store_, "main", env_).error().reason, "AUDIT_KEYS_SEALED");
+}
+
+TEST_P(AuditConformance, HalfSealedKeysAreCompleted) {
+  audit::LogKeys plain = stored_keys(*store_, "main");
+  std::string public_pem = log().public_key_pem();
+  log_.reset();
+  // Only the signing key sealed, by hand in the documented form (the store replaces both keys at
+  // once, so only a hand-made store gets here).
+  Bytes seal(32, 9);
+  audit::LogKeys half = plain;
+  Bytes blob = *crypto::aes_gcm_encrypt(seal, as_bytes(plain.signing_key_pem),
+                                        seal_aad("cairn-audit-signing-key-v1", "main"));
+  half.signing_key_pem = std::string(kSealedPrefix) + encoding::hex_encode(blob);
+  ASSERT_TRUE(*store_->replace_keys("main", plain, half));
+  EXPECT_EQ(AuditLog::open(*store_, "main", env_).error().reason, "AUDIT_KEYS_SEALED");
+  reopen_main(sealed_with(9));
+  EXPECT_EQ(log().public_key_pem(), public_pem);
+  OpenedKeys keys = open_by_hand(stored_keys(*store_, "main"), seal, "main");
+  EXPECT_EQ(keys.public_pem, public_pem);
+  EXPECT_EQ(keys.redaction_key, plain.redaction_key);
+}
+
+TEST_P(AuditConformance, KeysSealedForAnotherLogOrInNoKnownFormDoNotOpen) {
+  audit::LogKeys plain = stored_keys(*store_, "main");
+  log_.reset();
+  ASSERT_TRUE(AuditLog::open(*store_, "other", env_, sealed_with(9)));
+  audit::LogKeys moved = stored_keys(*store_, "other");
+  ASSERT_TRUE(*store_->replace_keys("main", plain, moved));
+  EXPECT_EQ(AuditLog::open(*store_, "main", env_, sealed_with(9)).error().reason,
+            "AUDIT_KEYS_SEAL_MISMATCH");
+
+  for (const audit::LogKeys& bad : {audit::LogKeys{plain.signing_key_pem, Bytes(5, 1), {}},
+                                    audit::LogKeys{plain.signing_key_pem, Bytes(61, 2), {}},
+                                    audit::LogKeys{"cairn-sealed:v9:00", plain.redaction_key, {}},
+                                    audit::LogKeys{"cairn-sealed:v1:zz", Bytes(32, 3), {}}}) {
+    audit::LogKeys current = stored_keys(*store_, "main");
+    ASSERT_TRUE(*store_->replace_keys("main", current, bad));
+    auto opened = AuditLog::open(*store_, "main", env_, sealed_with(9));
+    ASSERT_FALSE(opened);
+    EXPECT_EQ(opened.error().code, ErrorCode::kDataLoss);
+    EXPECT_EQ(opened.error().reason, "STORAGE_CORRUPT");
+  }
+}
+
+TEST_P(AuditConformance, ReplaceKeysChangesOnlyKeysItWasShown) {
+  audit::LogKeys plain = stored_keys(*store_, "main");
+  audit::LogKeys other{"replacement", Bytes(61, 1), FakeEnv::kDefaultStart + std::chrono::hours(1)};
+  audit::LogKeys stale = plain;
+  stale.redaction_key[0] ^= 1;
+  EXPECT_EQ(*store_->replace_keys("main", stale, other), false);
+  EXPECT_EQ(stored_keys(*store_, "main").signing_key_pem, plain.signing_key_pem);
+  EXPECT_EQ(*store_->replace_keys("main", plain, other), true);
+  audit::LogKeys now = stored_keys(*store_, "main");
+  EXPECT_EQ(now.signing_key_pem, "replacement");
+  EXPECT_EQ(now.redaction_key, Bytes(61, 1));
+  EXPECT_EQ(now.created_at, plain.created_at);
+  auto missing = store_->replace_keys("nope", plain, other);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(missing.error().reason, "AUDIT_LOG_NOT_FOUND");
 }
 
 CAIRN_INSTANTIATE_CONFORMANCE(AuditConformance);

@@ -365,6 +365,7 @@ TEST_F(AuditCliTest, HelpWorksForTheProgramAndEachSubcommand) {
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << args;
   }
   EXPECT_NE(run("verify --help").out.find("--key"), std::string::npos);
+  EXPECT_NE(run("verify --help").out.find("--against"), std::string::npos);
   EXPECT_NE(run("prove --help").out.find("--consistency"), std::string::npos);
 }
 
@@ -378,6 +379,132 @@ TEST_F(AuditCliTest, UsageErrorsExitTwo) {
     EXPECT_EQ(r.status, 2) << args;
     EXPECT_EQ(r.out, "") << args;
   }
+}
+
+// ---- verify --against: the export checked against a tree head saved earlier outside the database
+
+// A tree head as cairn-vault's GET /api/audit/verify answers it.
+std::string vault_verify_answer(AuditLog& log) {
+  auto head = log.tree_head();
+  EXPECT_TRUE(head) << head.error().to_string();
+  return json{{"intact", true},
+              {"entries", head->size},
+              {"tree_head",
+               {{"size", head->size},
+                {"root", hex_encode(head->root)},
+                {"chain_head", hex_encode(head->chain_head)},
+                {"time", "2026-01-01T00:00:00.000000Z"},
+                {"signature", hex_encode(head->signature)}}},
+              {"public_key", log.public_key_pem()}}
+      .dump();
+}
+
+EntryInput later_entry(uint64_t i) {
+  EntryInput e;
+  e.actor_id = "later-" + std::to_string(i);
+  e.action = "secret.read";
+  e.resource_type = "secret";
+  e.resource_id = "API_KEY";
+  return e;
+}
+
+TEST_F(AuditCliTest, VerifyAgainstASavedHeadPrintsAConsistencyProof) {
+  std::string saved = dir_.file("head.json");
+  write_text(saved, vault_verify_answer(log()));
+  std::string saved_line = dir_.file("head-line.json");
+  write_text(saved_line, split_lines(read_text(export_path_)).back());
+  Hash old_root = log_root(kEntries);
+  for (uint64_t i = 0; i < 4; ++i) ASSERT_TRUE(log().append(later_entry(i)));
+  std::string later = dir_.file("later.jsonl");
+  ASSERT_TRUE(log().export_jsonl(later));
+
+  for (const std::string& head : {saved, saved_line}) {
+    CliRun r =
+        run("verify " + quote(later) + " --key " + quote(key_path_) + " --against " + quote(head));
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.err, "");
+    std::vector<std::string> lines = split_lines(r.out);
+    ASSERT_EQ(lines.size(), 2u) << r.out;
+    EXPECT_TRUE(lines[0].starts_with("intact: 11 entries")) << lines[0];
+    std::string prefix = "consistent: the saved tree head (size 7 root " + hex_encode(old_root) +
+                         ") is a prefix of size 11; proof ";
+    ASSERT_TRUE(lines[1].starts_with(prefix)) << lines[1];
+    std::vector<Hash> proof = unhex_hashes(json::parse(lines[1].substr(prefix.size())));
+    EXPECT_TRUE(verify_consistency(kEntries, 11, old_root, log_root(11), proof));
+    EXPECT_EQ(proof, *log().prove_consistency(kEntries, 11));
+  }
+  // A head of the export's own size: an empty proof.
+  std::string same = dir_.file("same.json");
+  write_text(same, json{{"size", 11}, {"root", hex_encode(log_root(11))}}.dump());
+  CliRun r =
+      run("verify " + quote(later) + " --key " + quote(key_path_) + " --against " + quote(same));
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("is a prefix of size 11; proof []\n"), std::string::npos) << r.out;
+}
+
+TEST_F(AuditCliTest, VerifyAgainstASavedHeadDetectsARewrittenOrShortenedLog) {
+  std::string saved = dir_.file("head.json");
+  write_text(saved, vault_verify_answer(log()));
+  // Another history of the same length, signed by its own key: what someone who can rewrite the
+  // database and sign with its key would produce. It verifies; only the saved head tells.
+  auto other = Engine::open("sqlite:" + dir_.file("other.db"));
+  ASSERT_TRUE(other) << other.error().to_string();
+  for (uint64_t i = 0; i < kEntries; ++i) ASSERT_TRUE((*other)->audit().append(later_entry(i)));
+  std::string rewritten = dir_.file("rewritten.jsonl");
+  ASSERT_TRUE((*other)->audit().export_jsonl(rewritten));
+  std::string other_key = dir_.file("other.pub");
+  write_text(other_key, (*other)->audit().public_key_pem());
+  ASSERT_EQ(verify(rewritten, other_key).status, 0);
+  CliRun r = run("verify " + quote(rewritten) + " --key " + quote(other_key) + " --against " +
+                 quote(saved));
+  EXPECT_EQ(r.status, 1) << r.err;
+  std::vector<std::string> lines = split_lines(r.out);
+  ASSERT_EQ(lines.size(), 2u) << r.out;
+  EXPECT_TRUE(lines[1].starts_with("inconsistent: the export's first 7 entries have root "))
+      << r.out;
+
+  std::string longer = dir_.file("longer.json");
+  write_text(longer, json{{"size", 9}, {"root", hex_encode(log_root(kEntries))}}.dump());
+  r = run("verify " + quote(export_path_) + " --key " + quote(key_path_) + " --against " +
+          quote(longer));
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(
+      r.out.find("inconsistent: the export has 7 entries, fewer than the saved tree head's 9"),
+      std::string::npos)
+      << r.out;
+
+  // A damaged export is reported as damaged, before any comparison.
+  std::string edited = tampered("edited.jsonl", [](std::vector<std::string>& l) {
+    json line = json::parse(l[1]);
+    line["actor_id"] = "mallory";
+    l[1] = line.dump();
+  });
+  r = run("verify " + quote(edited) + " --key " + quote(key_path_) + " --against " + quote(saved));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(r.out.starts_with("damaged: modified at sequence 1")) << r.out;
+}
+
+TEST_F(AuditCliTest, VerifyAgainstRefusesAFileThatIsNotATreeHead) {
+  int n = 0;
+  std::vector<std::string> bad_heads{"not json",
+                                     "{}",
+                                     R"({"size":-1,"root":"00"})",
+                                     R"({"size":7,"root":"zz"})",
+                                     R"({"tree_head":{"size":7}})",
+                                     R"({"size":7,"root":")" + std::string(62, 'a') + "\"}"};
+  for (const std::string& text : bad_heads) {
+    std::string head = dir_.file("bad" + std::to_string(n++) + ".json");
+    write_text(head, text);
+    CliRun r = run("verify " + quote(export_path_) + " --key " + quote(key_path_) + " --against " +
+                   quote(head));
+    EXPECT_EQ(r.status, 2) << text;
+    EXPECT_EQ(r.out, "") << text;
+    EXPECT_NE(r.err.find("not a saved tree head"), std::string::npos) << r.err;
+  }
+  CliRun missing = run("verify " + quote(export_path_) + " --key " + quote(key_path_) +
+                       " --against " + quote(dir_.file("nope.json")));
+  EXPECT_EQ(missing.status, 2);
+  EXPECT_NE(missing.err.find("cannot open"), std::string::npos) << missing.err;
 }
 
 }  // namespace

@@ -35,6 +35,20 @@ TEST_P(MetaStoreConformance, PutIfAbsentKeepsTheFirstValue) {
   EXPECT_EQ(*meta.get("k"), "first");
 }
 
+TEST_P(MetaStoreConformance, EraseRemovesTheValueAndSaysWhetherThereWasOne) {
+  auto& meta = database().meta();
+  ASSERT_TRUE(meta.put("gone.soon", "v"));
+  ASSERT_TRUE(meta.put("gone.soon.not", "w"));
+  EXPECT_EQ(*meta.erase("gone.soon"), true);
+  EXPECT_EQ(meta.get("gone.soon").error().reason, "STORAGE_META_NOT_FOUND");
+  EXPECT_EQ(*meta.get("gone.soon.not"), "w");
+  EXPECT_EQ(*meta.erase("gone.soon"), false);
+  EXPECT_EQ(*meta.put_if_absent("gone.soon", "again"), "again");
+  auto bad = meta.erase("Bad Key");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().reason, "STORAGE_META_KEY_INVALID");
+}
+
 TEST_P(MetaStoreConformance, ListReturnsPrefixMatchesInKeyOrder) {
   auto& meta = database().meta();
   for (const char* key : {"b.2", "a.1", "b.1", "b", "c.1", "b.10"}) ASSERT_TRUE(meta.put(key, key));

@@ -1,8 +1,10 @@
 // cairn-audit: checks an exported audit log offline and proves entries in it.
 //
 //   cairn-audit verify FILE --key PUB                    is the export intact?
-//   cairn-audit prove FILE --index I [--size N]          inclusion proof of entry I in tree size N
-//   cairn-audit prove FILE --consistency M [--size N]    consistency proof between sizes M and N
+//   cairn-audit verify FILE --key PUB --against HEAD     ... and does it extend a head saved
+//   earlier? cairn-audit prove FILE --index I [--size N]          inclusion proof of entry I in
+//   tree size N cairn-audit prove FILE --consistency M [--size N]    consistency proof between
+//   sizes M and N
 //
 // FILE is a JSON Lines export (AuditLog::export_jsonl, format at the top of src/audit/export.cpp).
 // PUB holds the log's public key, as SPKI PEM or the one-line PEM body. It must come from a
@@ -14,15 +16,29 @@
 // rebuilds the tree from the entries themselves, so its roots are only as good as the export (run
 // verify first to tie them to the signed tree head).
 //
-// Exit status: 0 intact (or proof printed), 1 damaged, 2 usage errors, unreadable files, malformed
-// exports or keys, and indexes out of range. Errors go to stderr with the cairn error's code and
-// reason. Only public values are ever printed: hashes, sequence numbers, sizes.
+// --against HEAD checks the export against a tree head saved earlier outside the database (see
+// docs/audit.md): whoever can rewrite the database, and sign with the log's key, can make a new
+// export verify, but cannot make its first M entries hash to a root saved before. HEAD is a JSON
+// file with "size" and "root" (hex), at the top level or under "tree_head": the answer of
+// cairn-vault's GET /api/audit/verify, an export's last line, or {"size": M, "root": "..."}.
+// verify then also prints "consistent: ..." with the consistency proof from the saved size M to
+// the export's size N (RFC 9162, hex), or "inconsistent: ..." (status 1) when the export is
+// shorter than M entries or its first M entries have another root.
+//
+// Exit status: 0 intact (and consistent) or proof printed, 1 damaged or inconsistent, 2 usage
+// errors, unreadable files, malformed exports, keys or heads, and indexes out of range. Errors go
+// to stderr with the cairn error's code and reason. Only public values are ever printed: hashes,
+// sequence numbers, sizes.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -90,33 +106,6 @@ std::string_view last_line(std::string_view text) {
   while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
   size_t start = text.rfind('\n');
   return start == std::string_view::npos ? text : text.substr(start + 1);
-}
-
-int run_verify(const std::string& file, const std::string& key_file) {
-  std::string key_text;
-  std::string export_text;
-  std::string why;
-  if (!read_file(key_file, key_text, why)) return report_error(why);
-  auto key = cairn::crypto::PublicKey::from_pem(key_text);
-  if (!key) return report_error("key " + key_file, key.error());
-  if (!read_file(file, export_text, why)) return report_error(why);
-
-  auto report = cairn::audit::verify_export(export_text, *key);
-  if (!report) return report_error(file, report.error());
-  if (!report->intact) {
-    std::printf("damaged: %s at sequence %llu: %s\n",
-                std::string(cairn::audit::damage_name(report->damage)).c_str(),
-                static_cast<unsigned long long>(report->first_bad_seq), report->detail.c_str());
-    return kExitDamaged;
-  }
-  // The whole export parsed above, so its last line parses alone as a log of no entries and
-  // that tree head; this avoids parsing every entry a second time.
-  auto head = cairn::audit::parse_export(last_line(export_text));
-  if (!head) return report_error(file, head.error());
-  std::printf("intact: %llu entries, tree head size %llu root %s\n",
-              static_cast<unsigned long long>(report->entries),
-              static_cast<unsigned long long>(head->head.size), hex(head->head.root).c_str());
-  return kExitOk;
 }
 
 // The export's entries rebuilt as a Merkle tree, leaf i being entry i's recomputed leaf hash.
@@ -221,6 +210,110 @@ int run_prove_consistency(const std::string& file, uint64_t m, bool size_given, 
   return kExitOk;
 }
 
+// A tree head saved earlier, outside the database.
+struct SavedHead {
+  uint64_t size = 0;
+  Hash root{};
+};
+
+// Reads HEAD (see the top of this file). On failure reports why and returns nullopt.
+std::optional<SavedHead> read_saved_head(const std::string& path) {
+  std::string text;
+  std::string why;
+  if (!read_file(path, text, why)) {
+    report_error(why);
+    return std::nullopt;
+  }
+  const nlohmann::json parsed = nlohmann::json::parse(text, nullptr, false);
+  const nlohmann::json& doc =
+      parsed.is_object() && parsed.contains("tree_head") ? parsed.at("tree_head") : parsed;
+  SavedHead head;
+  bool ok = doc.is_object() && doc.contains("size") && doc.at("size").is_number_unsigned() &&
+            doc.contains("root") && doc.at("root").is_string();
+  if (ok) {
+    head.size = doc.at("size").get<uint64_t>();
+    auto root = cairn::encoding::hex_decode(doc.at("root").get<std::string>());
+    ok = root && root->size() == head.root.size();
+    if (ok) std::copy(root->begin(), root->end(), head.root.begin());
+  }
+  if (!ok) {
+    report_error(path +
+                 ": not a saved tree head: it needs \"size\" (an integer) and \"root\" (64 hex "
+                 "characters), at the top level or under \"tree_head\"");
+    return std::nullopt;
+  }
+  return head;
+}
+
+// The second half of verify --against: whether the (intact) export extends the saved head.
+int check_against(const std::string& file, const SavedHead& saved) {
+  RebuiltLog log;
+  if (!rebuild(file, log)) return kExitError;
+  uint64_t n = log.head.size;
+  if (saved.size > n) {
+    std::printf(
+        "inconsistent: the export has %llu entries, fewer than the saved tree head's %llu: "
+        "entries were removed\n",
+        static_cast<unsigned long long>(n), static_cast<unsigned long long>(saved.size));
+    return kExitDamaged;
+  }
+  auto root_m = cairn::audit::root(log.tree, saved.size);
+  if (!root_m) return report_error(file, root_m.error());
+  if (*root_m != saved.root) {
+    std::printf(
+        "inconsistent: the export's first %llu entries have root %s, not the saved tree head's "
+        "%s: the log was rewritten\n",
+        static_cast<unsigned long long>(saved.size), hex(*root_m).c_str(), hex(saved.root).c_str());
+    return kExitDamaged;
+  }
+  auto proof = cairn::audit::consistency_proof(log.tree, saved.size, n);
+  if (!proof) return report_error(file, proof.error());
+  // A self-check: the proof printed is one any RFC 9162 verifier accepts.
+  if (!cairn::audit::verify_consistency(saved.size, n, saved.root, log.head.root, *proof)) {
+    return report_error(file + ": the consistency proof does not verify");
+  }
+  std::printf(
+      "consistent: the saved tree head (size %llu root %s) is a prefix of size %llu; "
+      "proof %s\n",
+      static_cast<unsigned long long>(saved.size), hex(saved.root).c_str(),
+      static_cast<unsigned long long>(n), hex_array(*proof).c_str());
+  return kExitOk;
+}
+
+int run_verify(const std::string& file, const std::string& key_file,
+               const std::string& against_file) {
+  std::optional<SavedHead> saved;
+  if (!against_file.empty()) {
+    saved = read_saved_head(against_file);
+    if (!saved) return kExitError;
+  }
+  std::string key_text;
+  std::string export_text;
+  std::string why;
+  if (!read_file(key_file, key_text, why)) return report_error(why);
+  auto key = cairn::crypto::PublicKey::from_pem(key_text);
+  if (!key) return report_error("key " + key_file, key.error());
+  if (!read_file(file, export_text, why)) return report_error(why);
+
+  auto report = cairn::audit::verify_export(export_text, *key);
+  if (!report) return report_error(file, report.error());
+  if (!report->intact) {
+    std::printf("damaged: %s at sequence %llu: %s\n",
+                std::string(cairn::audit::damage_name(report->damage)).c_str(),
+                static_cast<unsigned long long>(report->first_bad_seq), report->detail.c_str());
+    return kExitDamaged;
+  }
+  // The whole export parsed above, so its last line parses alone as a log of no entries and
+  // that tree head; this avoids parsing every entry a second time.
+  auto head = cairn::audit::parse_export(last_line(export_text));
+  if (!head) return report_error(file, head.error());
+  std::printf("intact: %llu entries, tree head size %llu root %s\n",
+              static_cast<unsigned long long>(report->entries),
+              static_cast<unsigned long long>(head->head.size), hex(head->head.root).c_str());
+  if (saved) return check_against(file, *saved);
+  return kExitOk;
+}
+
 // Accepts a decimal uint64_t only: CLI11 alone reads "-1" (and anything too large) as 2^64 - 1.
 CLI::Validator decimal_number() {
   return CLI::Validator(
@@ -237,6 +330,7 @@ CLI::Validator decimal_number() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);  // a closed pipe is an error on write, not a silent exit
   CLI::App app{"Verifies exported cairn audit logs offline and proves entries in them.",
                "cairn-audit"};
   app.footer(
@@ -255,6 +349,12 @@ int main(int argc, char** argv) {
                    "trusted source")
       ->type_name("PUB")
       ->required();
+  std::string against_file;
+  verify
+      ->add_option("--against", against_file,
+                   "File holding a tree head saved earlier (JSON with size and root): also "
+                   "check that the export extends it, and print the consistency proof")
+      ->type_name("HEAD");
 
   CLI::App* prove = app.add_subcommand(
       "prove", "Print an inclusion or consistency proof, as JSON, from an export's entries");
@@ -286,7 +386,7 @@ int main(int argc, char** argv) {
     return status == 0 ? kExitOk : kExitError;
   }
 
-  if (verify->parsed()) return run_verify(file, key_file);
+  if (verify->parsed()) return run_verify(file, key_file, against_file);
   bool size_given = size_option->count() > 0;
   if (index_option->count() > 0) return run_prove_inclusion(file, index, size_given, size);
   return run_prove_consistency(file, m, size_given, size);

@@ -136,3 +136,125 @@ def test_import_works_from_any_directory(tmp_path):
     out = subprocess.run([sys.executable, "-c", "import cairn; print(cairn.__version__)"],
                          cwd=tmp_path, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == cairn.__version__
+
+
+# ---------------------------------------------------------------------------------------------
+# The engine's own keys under a master key (engine.hpp): a copy of the database file alone
+# neither recovers login codes nor re-signs the audit log. Opened by hand here with
+# python3-cryptography, following the documented formats.
+
+MASTER = bytes(range(32))
+MASTER2 = bytes(range(100, 132))
+
+
+def _fields(*parts):
+    return b"".join(len(p).to_bytes(4, "big") + p for p in parts)
+
+
+def _hkdf(key, info):
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(key)
+
+
+def _open_gcm(key, blob, aad):
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    return AESGCM(key).decrypt(blob[:12], blob[12:], aad)
+
+
+def _stored(path):
+    import sqlite3
+    db = sqlite3.connect(path)
+    try:
+        pem, redaction = db.execute(
+            "SELECT signing_key_pem, redaction_key FROM audit_logs WHERE name = 'main'").fetchone()
+        code_key = db.execute("SELECT value FROM cairn_meta WHERE key = 'auth.code_key'").fetchone()
+        wrapped = db.execute("SELECT wrapped_key FROM secrets_keyring_keys "
+                             "WHERE name = 'engine.sealing'").fetchone()
+    finally:
+        db.close()
+    return pem, bytes(redaction), code_key, wrapped and bytes(wrapped[0])
+
+
+def _open_engine_keys(path, master):
+    """The engine's keys as stored, opened with the master key: (sealing, code, pem, redaction)."""
+    pem_form, redaction_form, code_key, wrapped = _stored(path)
+    assert code_key is None, "a login-code key is stored"
+    assert len(wrapped) == 12 + 32 + 16
+    kek = _hkdf(master, b"cairn-secrets-kek-v1")
+    sealing = _open_gcm(kek, wrapped, _fields(b"cairn-keyring-key-v1", b"engine.sealing"))
+    seal = _hkdf(sealing, b"cairn.audit.keys")
+    assert pem_form.startswith("cairn-sealed:v1:"), "the signing key is stored in clear"
+    pem = _open_gcm(seal, bytes.fromhex(pem_form[16:]), b"cairn-audit-signing-key-v1\0main")
+    assert len(redaction_form) == 61 and redaction_form[0] == 1
+    redaction = _open_gcm(seal, redaction_form[1:], b"cairn-audit-redaction-key-v1\0main")
+    return sealing, _hkdf(sealing, b"cairn.auth.login_codes"), pem, redaction
+
+
+def _public_pem(private_pem):
+    from cryptography.hazmat.primitives import serialization
+    key = serialization.load_pem_private_key(private_pem, password=None)
+    return key.public_key().public_bytes(serialization.Encoding.PEM,
+                                         serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+def _file_bytes(path):
+    wal = path.with_name(path.name + "-wal")
+    return path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+
+
+def _reason(cls, reason, fn):
+    with pytest.raises(cls) as info:
+        fn()
+    assert info.value.reason == reason
+
+
+def test_a_master_key_seals_every_key_the_engine_keeps(sqlite_uri, tmp_path):
+    path = tmp_path / "data" / "app.db"
+    with cairn.open(sqlite_uri, master_key=MASTER) as e:
+        code = e.auth.request_login_code("ada@example.com")
+        e.audit.append("ada", "secret.write", "DB_URL", details={"value": "hunter2"},
+                       sensitive=["value"])
+        public_pem = e.audit.public_key_pem()
+    sealing, code_key, pem, redaction = _open_engine_keys(path, MASTER)
+    assert _public_pem(pem) == public_pem
+    data = _file_bytes(path)
+    assert b"PRIVATE KEY" not in data
+    for secret in (sealing, code_key, redaction):
+        assert secret not in data and secret.hex().encode() not in data
+
+    # Everything still works after a reopen: the pending code, the same audit key.
+    with cairn.open(sqlite_uri, master_key=MASTER.hex()) as e:
+        assert e.audit.public_key_pem() == public_pem
+        e.auth.verify_login_code("ada@example.com", code)
+        e.secrets.rotate_master_key(MASTER2)
+    # Rotation re-wrapped the keyring key: the same keys under the new master key only.
+    assert _open_engine_keys(path, MASTER2)[0] == sealing
+    _reason(cairn.FailedPreconditionError, "SECRETS_MASTER_KEY_MISMATCH",
+            lambda: cairn.open(sqlite_uri, master_key=MASTER))
+    _reason(cairn.FailedPreconditionError, "AUDIT_KEYS_SEALED", lambda: cairn.open(sqlite_uri))
+    with cairn.open(sqlite_uri, master_key=MASTER2) as e:
+        assert e.audit.public_key_pem() == public_pem
+        e.audit.verify()
+
+
+def test_a_database_made_without_a_master_key_is_sealed_on_first_use_of_one(sqlite_uri, tmp_path):
+    path = tmp_path / "data" / "app.db"
+    with cairn.open(sqlite_uri) as e:
+        code = e.auth.request_login_code("ada@example.com")
+        public_pem = e.audit.public_key_pem()
+    legacy_pem, legacy_redaction, legacy_code_key, _ = _stored(path)
+    assert legacy_pem.startswith("-----BEGIN PRIVATE KEY-----") and len(legacy_redaction) == 32
+    assert legacy_code_key is not None  # in clear, as before
+
+    with cairn.open(sqlite_uri, master_key=MASTER) as e:
+        assert e.audit.public_key_pem() == public_pem
+        # Codes pending when the plaintext key went stop working.
+        _reason(cairn.UnauthenticatedError, "AUTH_CODE_INVALID",
+                lambda: e.auth.verify_login_code("ada@example.com", code))
+    _, code_key, pem, redaction = _open_engine_keys(path, MASTER)
+    assert pem.decode() == legacy_pem and redaction == legacy_redaction
+    data = _file_bytes(path)
+    assert b"PRIVATE KEY" not in data
+    assert legacy_code_key[0].encode() not in data
+    assert legacy_redaction not in data and code_key not in data

@@ -44,6 +44,11 @@ enum class WriteMode { kFailClosed, kAsync };
 struct LogOptions {
   WriteMode mode = WriteMode::kFailClosed;
   size_t queue_capacity = 10000;  // kAsync: entries held before new ones are dropped
+  // 32 bytes that seal the log's signing and redaction keys in its store (AES-256-GCM), so a copy
+  // of the store cannot re-sign the log; empty: the keys are stored in plaintext. With a seal key,
+  // new keys are sealed before they reach the store and plaintext keys found there are sealed on
+  // open. An Engine opened with a master key sets it (see engine.hpp). The log keeps no copy.
+  Bytes seal_key;
 };
 
 // A signed statement of the log's state.
@@ -83,7 +88,12 @@ struct QueryPage {
 
 class AuditLog {
  public:
-  // Opens log `name` in `store`, creating it (with fresh keys) if needed.
+  // Opens log `name` in `store`, creating it (with fresh keys) if needed; with a seal key, seals
+  // keys found in plaintext (a log made without one) in place. Errors: INVALID_ARGUMENT /
+  // AUDIT_OPTIONS_INVALID (kAsync with queue capacity 0, a seal key that is not 32 bytes);
+  // FAILED_PRECONDITION / AUDIT_KEYS_SEALED (the stored keys are sealed and no seal key was
+  // given), AUDIT_KEYS_SEAL_MISMATCH (the seal key does not open them); DATA_LOSS /
+  // STORAGE_CORRUPT (stored keys in no known form); storage errors.
   static Result<std::unique_ptr<AuditLog>> open(AuditStore& store, std::string name, Env& env,
                                                 const LogOptions& options = {});
   AuditLog(const AuditLog&) = delete;

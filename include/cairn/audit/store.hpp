@@ -28,10 +28,12 @@ struct LogHead {
   uint64_t size() const noexcept { return frontier.size; }
 };
 
-// The secrets of a log, created with it.
+// The secrets of a log, created with it, as the store keeps them: in plaintext, or sealed under
+// the log's seal key (LogOptions::seal_key, see log.hpp for the sealed forms). The store never
+// looks inside them.
 struct LogKeys {
-  std::string signing_key_pem;  // Ed25519 PKCS#8 PEM: signs tree heads
-  Bytes redaction_key;          // 32 bytes: HMAC key for sensitive detail values
+  std::string signing_key_pem;  // Ed25519 PKCS#8 PEM (signs tree heads), or its sealed form
+  Bytes redaction_key;  // 32 bytes (HMAC key for sensitive detail values), or its sealed form
   Timestamp created_at{};
 };
 
@@ -63,6 +65,11 @@ class AuditStore {
 
   // The keys of log `log`, creating the log with `fresh` when it does not exist.
   virtual Result<LogKeys> open_log(std::string_view log, const LogKeys& fresh) = 0;
+  // Replaces the signing and redaction keys of log `log` with those of `replacement` if they are
+  // still those of `current`, atomically (created_at stays). True when it replaced them, false
+  // when they had changed. Errors: NOT_FOUND / AUDIT_LOG_NOT_FOUND.
+  virtual Result<bool> replace_keys(std::string_view log, const LogKeys& current,
+                                    const LogKeys& replacement) = 0;
   // The log's current head.
   virtual Result<LogHead> head(std::string_view log) = 0;
   // Atomically: reads the head, calls plan(head), writes the plan. Returns the new head.

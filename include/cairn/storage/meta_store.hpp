@@ -40,6 +40,10 @@ class MetaStore {
   // Stores `value` under `key`, replacing any value. Errors as put_if_absent.
   Status put(std::string_view key, std::string_view value);
 
+  // Removes the value stored under `key`, atomically; true when there was one. Errors:
+  // INVALID_ARGUMENT / STORAGE_META_KEY_INVALID; storage errors.
+  Result<bool> erase(std::string_view key);
+
   // Every (key, value) whose key starts with `prefix`, ordered by key.
   Result<std::vector<std::pair<std::string, std::string>>> list(std::string_view prefix);
 
@@ -53,6 +57,7 @@ class MetaStore {
   virtual Result<std::string> do_get(std::string_view key) = 0;
   virtual Result<std::string> do_put_if_absent(std::string_view key, std::string_view value) = 0;
   virtual Status do_put(std::string_view key, std::string_view value) = 0;
+  virtual Result<bool> do_erase(std::string_view key) = 0;
   virtual Result<std::vector<std::pair<std::string, std::string>>> do_list(
       std::string_view prefix) = 0;
 };

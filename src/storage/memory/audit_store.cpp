@@ -23,6 +23,19 @@ Result<audit::LogKeys> MemoryAuditStore::open_log(std::string_view log,
   return it->second.keys;
 }
 
+Result<bool> MemoryAuditStore::replace_keys(std::string_view log, const audit::LogKeys& current,
+                                            const audit::LogKeys& replacement) {
+  std::lock_guard lock(mu_);
+  CAIRN_ASSIGN_OR_RETURN(Log * l, find(log));
+  if (l->keys.signing_key_pem != current.signing_key_pem ||
+      l->keys.redaction_key != current.redaction_key) {
+    return false;
+  }
+  l->keys.signing_key_pem = replacement.signing_key_pem;
+  l->keys.redaction_key = replacement.redaction_key;
+  return true;
+}
+
 Result<audit::LogHead> MemoryAuditStore::head(std::string_view log) {
   std::lock_guard lock(mu_);
   CAIRN_ASSIGN_OR_RETURN(Log * l, find(log));

@@ -12,6 +12,8 @@ namespace cairn::storage::memory {
 class MemoryAuditStore final : public audit::AuditStore {
  public:
   Result<audit::LogKeys> open_log(std::string_view log, const audit::LogKeys& fresh) override;
+  Result<bool> replace_keys(std::string_view log, const audit::LogKeys& current,
+                            const audit::LogKeys& replacement) override;
   Result<audit::LogHead> head(std::string_view log) override;
   Result<audit::LogHead> append(std::string_view log, const Planner& plan) override;
   Result<audit::StoredEntry> entry(std::string_view log, uint64_t seq) override;

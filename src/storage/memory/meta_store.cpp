@@ -24,6 +24,14 @@ Status MemoryMetaStore::do_put(std::string_view key, std::string_view value) {
   return ok_status();
 }
 
+Result<bool> MemoryMetaStore::do_erase(std::string_view key) {
+  std::lock_guard lock(mu_);
+  auto it = values_.find(key);
+  if (it == values_.end()) return false;
+  values_.erase(it);
+  return true;
+}
+
 Result<std::vector<std::pair<std::string, std::string>>> MemoryMetaStore::do_list(
     std::string_view prefix) {
   std::lock_guard lock(mu_);

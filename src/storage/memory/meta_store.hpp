@@ -13,6 +13,7 @@ class MemoryMetaStore final : public MetaStore {
   Result<std::string> do_get(std::string_view key) override;
   Result<std::string> do_put_if_absent(std::string_view key, std::string_view value) override;
   Status do_put(std::string_view key, std::string_view value) override;
+  Result<bool> do_erase(std::string_view key) override;
   Result<std::vector<std::pair<std::string, std::string>>> do_list(
       std::string_view prefix) override;
 

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "storage/internal/audit_errors.hpp"
+#include "storage/sqlite/rows.hpp"
 #include "storage/sqlite/sqlite_database.hpp"
 
 namespace cairn::storage::sqlite {
@@ -234,6 +235,41 @@ Result<audit::LogKeys> SqliteAuditStore::open_log(std::string_view log,
     keys.created_at = from_unix_micros(s.column_int64(2));
     return keys;
   });
+}
+
+Result<bool> SqliteAuditStore::replace_keys(std::string_view log, const audit::LogKeys& current,
+                                            const audit::LogKeys& replacement) {
+  // The keys replaced are secrets (plaintext keys being sealed): they must not stay readable in
+  // the file's unused space. secure_delete zeroes the row's old bytes; earlier copies left behind
+  // by the log's appends (each rewrites the row; SQLite builds without SQLITE_SECURE_DELETE leave
+  // the old bytes) go only when the file is rebuilt: VACUUM below.
+  CAIRN_ASSIGN_OR_RETURN(bool replaced, db_.write([&](Connection& c) {
+    return with_secure_delete(c, [&]() -> Result<bool> {
+      CAIRN_ASSIGN_OR_RETURN(
+          Statement s,
+          c.prepare("UPDATE audit_logs SET signing_key_pem = ?4, redaction_key = ?5 "
+                    "WHERE name = ?1 AND signing_key_pem = ?2 AND redaction_key = ?3"));
+      s.bind(1, log)
+          .bind(2, current.signing_key_pem)
+          .bind_blob(3, current.redaction_key)
+          .bind(4, replacement.signing_key_pem)
+          .bind_blob(5, replacement.redaction_key);
+      CAIRN_ASSIGN_OR_RETURN(int64_t n, changed(c, s));
+      if (n > 0) return true;
+      CAIRN_ASSIGN_OR_RETURN(Statement exists,
+                             c.prepare("SELECT 1 FROM audit_logs WHERE name = ?1"));
+      exists.bind(1, log);
+      CAIRN_ASSIGN_OR_RETURN(bool row, exists.step());
+      if (!row) return internal::audit_log_not_found(log);
+      return false;
+    });
+  }));
+  if (replaced) {
+    // Best effort, once per log: the keys are replaced already, and a failed compaction (another
+    // process busy with the file) must not fail the open. docs/audit.md says how to redo it.
+    (void)db_.read([](Connection& c) { return c.exec("VACUUM"); });
+  }
+  return replaced;
 }
 
 Result<audit::LogHead> SqliteAuditStore::head(std::string_view log) {

@@ -1,6 +1,7 @@
 #include "storage/sqlite/meta_store.hpp"
 
 #include "storage/internal/meta_errors.hpp"
+#include "storage/sqlite/rows.hpp"
 #include "storage/sqlite/sqlite_database.hpp"
 
 namespace cairn::storage::sqlite {
@@ -40,6 +41,18 @@ Status SqliteMetaStore::do_put(std::string_view key, std::string_view value) {
                                      "ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
     upsert.bind(1, key).bind(2, value);
     return upsert.run();
+  });
+}
+
+Result<bool> SqliteMetaStore::do_erase(std::string_view key) {
+  // Erased settings may be secrets (a plaintext key being retired): zeroed, not left in free space.
+  return db_.write([&](Connection& c) {
+    return with_secure_delete(c, [&]() -> Result<bool> {
+      CAIRN_ASSIGN_OR_RETURN(Statement erase, c.prepare("DELETE FROM cairn_meta WHERE key = ?1"));
+      erase.bind(1, key);
+      CAIRN_ASSIGN_OR_RETURN(int64_t n, changed(c, erase));
+      return n > 0;
+    });
   });
 }
 

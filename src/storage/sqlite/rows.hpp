@@ -2,6 +2,8 @@
 #pragma once
 
 #include <optional>
+#include <string>
+#include <type_traits>
 #include <vector>
 
 #include "storage/sqlite/sqlite_database.hpp"
@@ -31,6 +33,21 @@ Result<std::vector<T>> all_rows(Statement& s, Read read) {
 inline Result<int64_t> changed(Connection& c, Statement& s) {
   CAIRN_TRY(s.run());
   return c.changes();
+}
+
+// Runs f() -> Result<T> with PRAGMA secure_delete on, so what it deletes or overwrites is zeroed
+// in the file instead of left in free space: for writes that remove secrets.
+template <class F>
+auto with_secure_delete(Connection& c, F&& f) -> std::invoke_result_t<F&> {
+  CAIRN_ASSIGN_OR_RETURN(std::string was, c.pragma_text("secure_delete"));
+  CAIRN_TRY(c.exec("PRAGMA secure_delete = ON"));
+  auto result = f();
+  // It reads 0, 1 or 2, but is set with OFF, ON or FAST (a plain "2" would set ON).
+  std::string restore = "PRAGMA secure_delete = OFF";
+  if (was == "1") restore = "PRAGMA secure_delete = ON";
+  if (was == "2") restore = "PRAGMA secure_delete = FAST";
+  (void)c.exec(restore);
+  return result;
 }
 
 }  // namespace cairn::storage::sqlite
