@@ -3,6 +3,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "cairn/auth/email.hpp"
 #include "cairn/auth/jwt.hpp"
 #include "cairn/auth/rate_limit.hpp"
 #include "cairn/auth/service.hpp"
@@ -170,6 +171,18 @@ cairn_status cairn_api_key_generate(char** out, const char* prefix) {
     auto key = auth::generate_api_key(prefix);
     if (!key) return set_error(key.error());
     *out = copy_string(*key);
+    return set_ok();
+  });
+}
+
+cairn_status cairn_auth_normalize_email(char** out, const char* email) {
+  return guard([&] {
+    if (out == nullptr) return null_argument("out");
+    *out = nullptr;
+    if (email == nullptr) return null_argument("email");
+    auto normalized = auth::normalize_email(email);
+    if (!normalized) return set_error(normalized.error());
+    *out = copy_string(*normalized);
     return set_ok();
   });
 }

@@ -40,6 +40,15 @@ Bytes code_mac(ByteView key, std::string_view email, std::string_view code) {
   return {mac.begin(), mac.end()};
 }
 
+// The key limits and lockouts of one email from one client address are counted under. An email
+// never contains a space, so "<email> <address>" cannot collide with another email's key.
+std::string address_key(std::string_view email, const RequestInfo& request) {
+  std::string key(email);
+  key += ' ';
+  key += request.ip;
+  return key;
+}
+
 bool is_six_digits(std::string_view code) {
   return code.size() == 6 &&
          std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -74,10 +83,10 @@ class StoreRateLimiter final : public RateLimiter {
 
 }  // namespace
 
-Result<std::optional<Timestamp>> AuthService::lockout_until(std::string_view email, Timestamp now) {
+Result<std::optional<Timestamp>> AuthService::lockout_until(std::string_view key, Timestamp now) {
   const LoginCodeOptions& o = options_.login_codes;
   CAIRN_ASSIGN_OR_RETURN(std::vector<Timestamp> failures,
-                         store_.login_events(email, LoginEvent::kFailedVerification,
+                         store_.login_events(key, LoginEvent::kFailedVerification,
                                              window_start(now, o.failure_window)));
   if (static_cast<int64_t>(failures.size()) < o.failure_limit) return std::optional<Timestamp>();
   // Locked until the oldest failure that keeps the count at the limit leaves the window.
@@ -93,23 +102,31 @@ Result<std::string> AuthService::request_login_code(std::string_view email,
   CAIRN_TRY(internal::check_request(request));
   const LoginCodeOptions& o = options_.login_codes;
   Timestamp now = env_.now();
-  CAIRN_ASSIGN_OR_RETURN(std::optional<Timestamp> locked, lockout_until(normalized, now));
+  std::string key = address_key(normalized, request);
+  CAIRN_ASSIGN_OR_RETURN(std::optional<Timestamp> locked, lockout_until(key, now));
   if (locked) {
     Error error{ErrorCode::kResourceExhausted, "AUTH_LOCKED_OUT",
                 "too many failed verifications for this email; try again later"};
     error.retry_after = until(*locked, now);
     return fail(std::move(error));
   }
-  CAIRN_ASSIGN_OR_RETURN(
-      std::optional<Timestamp> oldest,
-      store_.admit_login_event(normalized, LoginEvent::kCodeRequest, now,
-                               window_start(now, o.request_window), o.request_limit));
-  if (oldest) {
+  auto rate_limited = [&](Timestamp oldest) {
     Error error{ErrorCode::kResourceExhausted, "AUTH_RATE_LIMITED",
                 "too many login codes requested for this email; try again later"};
-    error.retry_after = until(*oldest + micros(o.request_window), now);
+    error.retry_after = until(oldest + micros(o.request_window), now);
     return fail(std::move(error));
-  }
+  };
+  // The address's own budget first, so a stranger's requests are refused before they use up
+  // the email's shared one.
+  CAIRN_ASSIGN_OR_RETURN(
+      std::optional<Timestamp> oldest,
+      store_.admit_login_event(key, LoginEvent::kCodeRequest, now,
+                               window_start(now, o.request_window), o.request_limit));
+  if (oldest) return rate_limited(*oldest);
+  CAIRN_ASSIGN_OR_RETURN(oldest, store_.admit_login_event(normalized, LoginEvent::kCodeRequest, now,
+                                                          window_start(now, o.request_window),
+                                                          o.request_limit_per_email));
+  if (oldest) return rate_limited(*oldest);
   // Six uniform digits: rejection sampling below the largest multiple of 10^6 under 2^32.
   uint32_t value = 0;
   do {
@@ -124,9 +141,10 @@ Result<std::string> AuthService::request_login_code(std::string_view email,
   LoginCodeRecord record{normalized, code_mac(code_key_, normalized, code), now,
                          now + micros(o.ttl)};
   CAIRN_ASSIGN_OR_RETURN(auto user, store_.user_by_email(normalized));
-  CAIRN_TRY(audit_.record(audit_entry(user ? "user" : "anonymous",
-                                      user ? user->user.id : normalized, "auth.code.request",
-                                      "user", user ? user->user.id : "", "ok", request)));
+  if (user) {
+    CAIRN_TRY(audit_.record(audit_entry("user", user->user.id, "auth.code.request", "user",
+                                        user->user.id, "ok", request)));
+  }
   CAIRN_TRY(store_.put_login_code(record));
   return code;
 }
@@ -142,39 +160,47 @@ Result<NewSession> AuthService::verify_login_code(std::string_view email, std::s
                 "a login code is exactly six digits");
   }
   Timestamp now = env_.now();
-  CAIRN_ASSIGN_OR_RETURN(std::optional<Timestamp> locked, lockout_until(normalized, now));
+  std::string key = address_key(normalized, request);
+  CAIRN_ASSIGN_OR_RETURN(std::optional<Timestamp> locked, lockout_until(key, now));
   if (locked) {
     Error error{ErrorCode::kResourceExhausted, "AUTH_LOCKED_OUT",
                 "too many failed verifications for this email; try again later"};
     error.retry_after = until(*locked, now);
     return fail(std::move(error));
   }
+  auto invalid = [] {
+    return fail(ErrorCode::kUnauthenticated, "AUTH_CODE_INVALID",
+                "the login code is wrong or was already used; request a new one");
+  };
   CAIRN_ASSIGN_OR_RETURN(std::optional<LoginCodeRecord> stored, store_.take_login_code(normalized));
+  // No code, no guess: nothing is counted or audited, so calls for an email nobody asked a code
+  // for can neither lock its owner out nor grow the store.
+  if (!stored) return invalid();
   bool match =
-      stored && is_six_digits(code) &&
       crypto::constant_time_equal(stored->code_hash, code_mac(code_key_, normalized, code));
   CAIRN_ASSIGN_OR_RETURN(auto user, store_.user_by_email(normalized));
-  std::string actor_type = user ? "user" : "anonymous";
-  std::string actor_id = user ? user->user.id : normalized;
+  // Events of emails without a user stay out of the append-only audit log (see the header).
+  auto record = [&](std::string_view action, std::string_view outcome,
+                    std::string details = "") -> Status {
+    if (!user) return ok_status();
+    return audit_.record(audit_entry("user", user->user.id, std::string(action), "user",
+                                     user->user.id, std::string(outcome), request,
+                                     std::move(details)));
+  };
   if (match && now >= stored->expires_at) {
-    CAIRN_TRY(audit_.record(audit_entry(actor_type, actor_id, "auth.code.verify", "user",
-                                        user ? user->user.id : "", "expired", request)));
+    CAIRN_TRY(record("auth.code.verify", "expired"));
     return fail(ErrorCode::kUnauthenticated, "AUTH_CODE_EXPIRED",
                 "the login code has expired; request a new one");
   }
   if (!match) {
-    CAIRN_TRY(store_.add_login_event(normalized, LoginEvent::kFailedVerification, now));
-    CAIRN_TRY(audit_.record(audit_entry(actor_type, actor_id, "auth.code.verify", "user",
-                                        user ? user->user.id : "", "failed", request)));
-    CAIRN_ASSIGN_OR_RETURN(std::optional<Timestamp> now_locked, lockout_until(normalized, now));
+    CAIRN_TRY(store_.add_login_event(key, LoginEvent::kFailedVerification, now));
+    CAIRN_TRY(record("auth.code.verify", "failed"));
+    CAIRN_ASSIGN_OR_RETURN(std::optional<Timestamp> now_locked, lockout_until(key, now));
     if (now_locked) {
-      nlohmann::json details = {{"until", to_unix_micros(*now_locked)}};
-      CAIRN_TRY(
-          audit_.record(audit_entry(actor_type, actor_id, "auth.lockout", "user",
-                                    user ? user->user.id : "", "ok", request, details.dump())));
+      nlohmann::json details = {{"until", to_unix_micros(*now_locked)}, {"ip", request.ip}};
+      CAIRN_TRY(record("auth.lockout", "ok", details.dump()));
     }
-    return fail(ErrorCode::kUnauthenticated, "AUTH_CODE_INVALID",
-                "the login code is wrong or was already used; request a new one");
+    return invalid();
   }
   User account;
   if (user) {
@@ -182,10 +208,7 @@ Result<NewSession> AuthService::verify_login_code(std::string_view email, std::s
   } else if (options_.login_codes.creates_users) {
     CAIRN_ASSIGN_OR_RETURN(account, create_user(normalized));
   } else {
-    CAIRN_TRY(audit_.record(
-        audit_entry(actor_type, actor_id, "auth.code.verify", "user", "", "denied", request)));
-    return fail(ErrorCode::kUnauthenticated, "AUTH_CODE_INVALID",
-                "the login code is wrong or was already used; request a new one");
+    return invalid();
   }
   if (account.status != UserStatus::kActive) {
     CAIRN_TRY(audit_.record(audit_entry("user", account.id, "auth.code.verify", "user", account.id,

@@ -44,7 +44,8 @@ Result<std::unique_ptr<AuthService>> AuthService::create(AuthStore& store, audit
   }
   const LoginCodeOptions& codes = options.login_codes;
   if (codes.ttl.count() <= 0 || codes.request_window.count() <= 0 ||
-      codes.failure_window.count() <= 0 || codes.request_limit < 1 || codes.failure_limit < 1) {
+      codes.failure_window.count() <= 0 || codes.request_limit < 1 ||
+      codes.request_limit_per_email < 1 || codes.failure_limit < 1) {
     return invalid("login code windows and limits must be positive");
   }
   if (options.min_password_length > 1024) return invalid("min_password_length is at most 1024");

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 
+#include "cairn/auth/email.hpp"
 #include "cairn/core/encoding.hpp"
 #include "cairn/crypto/password.hpp"
 #include "core/internal/ids.hpp"
@@ -21,25 +22,37 @@ bool has_control(std::string_view text) {
 
 }  // namespace
 
+}  // namespace cairn::auth::internal
+
+namespace cairn::auth {
+
 Result<std::string> normalize_email(std::string_view email) {
-  while (!email.empty() && is_space(email.front())) email.remove_prefix(1);
-  while (!email.empty() && is_space(email.back())) email.remove_suffix(1);
+  // Only spaces and tabs are trimmed: a CR or LF is never a typing slip but a header injection
+  // or a way around a check that trims differently, so it is refused like any control character.
+  while (!email.empty() && (email.front() == ' ' || email.front() == '\t')) email.remove_prefix(1);
+  while (!email.empty() && (email.back() == ' ' || email.back() == '\t')) email.remove_suffix(1);
   std::string out(email);
   for (char& c : out) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
   size_t at = out.find('@');
-  bool ok = out.size() <= 254 && at != std::string::npos && at > 0 && at <= 64 &&
-            at + 1 < out.size() && out.find('@', at + 1) == std::string::npos &&
-            encoding::is_valid_utf8(out) && !has_control(out) &&
-            std::none_of(out.begin(), out.end(), is_space) && out.back() != '.' &&
+  bool ok = out.size() <= kMaxEmailBytes && at != std::string::npos && at > 0 &&
+            at <= kMaxEmailLocalBytes && at + 1 < out.size() &&
+            out.find('@', at + 1) == std::string::npos && encoding::is_valid_utf8(out) &&
+            !internal::has_control(out) &&
+            std::none_of(out.begin(), out.end(), internal::is_space) && out.back() != '.' &&
             out[at + 1] != '.';
   if (!ok) {
     return fail(ErrorCode::kInvalidArgument, "AUTH_EMAIL_INVALID",
-                "an email address is local@domain, at most 254 characters, without spaces");
+                "an email address is local@domain, at most 254 characters, without spaces or "
+                "control characters");
   }
   return out;
 }
+
+}  // namespace cairn::auth
+
+namespace cairn::auth::internal {
 
 Status check_name(std::string_view name) {
   if (name.size() > 256 || !encoding::is_valid_utf8(name) || has_control(name)) {

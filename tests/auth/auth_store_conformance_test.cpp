@@ -486,27 +486,91 @@ TEST_P(AuthStoreConformance, CodeRequestsAreLimitedPerEmailAndSurviveRestart) {
   }
 }
 
-TEST_P(AuthStoreConformance, TenFailuresLockTheEmailOutForTheRestOfTheHour) {
+// A guess that is not `code`.
+std::string wrong_guess(const std::string& code) { return code == "123456" ? "654321" : "123456"; }
+
+TEST_P(AuthStoreConformance, TenFailuresLockOneAddressOutForTheRestOfTheHour) {
   auto& auth = service();
+  ASSERT_TRUE(auth.create_user("a@example.com"));
+  auth::RequestInfo stranger{"203.0.113.1", ""};
+  auth::RequestInfo owner{"198.51.100.7", ""};
   Timestamp start = env_.now();
   for (int i = 0; i < 10; ++i) {
-    auto r = auth.verify_login_code("a@example.com", "123456");
+    auto code = auth.request_login_code("a@example.com", stranger);
+    ASSERT_TRUE(code) << i << " " << code.error().to_string();
+    auto r = auth.verify_login_code("a@example.com", wrong_guess(*code), stranger);
     EXPECT_EQ(r.error().reason, "AUTH_CODE_INVALID") << i;
-    env_.advance(minutes(2));
+    env_.advance(minutes(4));
   }
-  auto locked = auth.request_login_code("a@example.com");
+  auto locked = auth.request_login_code("a@example.com", stranger);
   ASSERT_FALSE(locked);
   EXPECT_EQ(locked.error().reason, "AUTH_LOCKED_OUT");
-  EXPECT_EQ(locked.error().retry_after, minutes(40));  // first failure at start, now start+20
-  EXPECT_EQ(auth.verify_login_code("a@example.com", "123456").error().reason, "AUTH_LOCKED_OUT");
-  EXPECT_TRUE(auth.request_login_code("b@example.com"));  // other emails unaffected
+  EXPECT_EQ(locked.error().retry_after, minutes(20));  // first failure at start, now start+40
+  EXPECT_EQ(auth.verify_login_code("a@example.com", "123456", stranger).error().reason,
+            "AUTH_LOCKED_OUT");
+  // The owner, from elsewhere, is not locked out by the stranger.
+  auto mine = auth.request_login_code("a@example.com", owner);
+  ASSERT_TRUE(mine) << mine.error().to_string();
+  EXPECT_TRUE(auth.verify_login_code("a@example.com", *mine, owner));
   env_.set_now(start + hours(1));
+  EXPECT_TRUE(auth.request_login_code("a@example.com", stranger));
+  auto actions = audit_actions();
+  EXPECT_EQ(std::count(actions.begin(), actions.end(), "auth.lockout/ok"), 1);
+  EXPECT_EQ(std::count(actions.begin(), actions.end(), "auth.code.verify/failed"), 10);
+}
+
+TEST_P(AuthStoreConformance, GuessesWithoutAPendingCodeCountForNothing) {
+  auto& auth = service();
+  ASSERT_TRUE(auth.create_user("a@example.com"));
+  for (int i = 0; i < 25; ++i) {
+    EXPECT_EQ(auth.verify_login_code("a@example.com", "123456").error().reason, "AUTH_CODE_INVALID")
+        << i;
+  }
   auto code = auth.request_login_code("a@example.com");
   ASSERT_TRUE(code) << code.error().to_string();
   EXPECT_TRUE(auth.verify_login_code("a@example.com", *code));
   auto actions = audit_actions();
-  EXPECT_EQ(std::count(actions.begin(), actions.end(), "auth.lockout/ok"), 1);
-  EXPECT_EQ(std::count(actions.begin(), actions.end(), "auth.code.verify/failed"), 10);
+  EXPECT_EQ(std::count(actions.begin(), actions.end(), "auth.code.verify/failed"), 0);
+}
+
+TEST_P(AuthStoreConformance, CodeRequestsAreLimitedPerAddressAndPerEmail) {
+  auto& auth = service();
+  auto from = [](int i) { return auth::RequestInfo{"203.0.113." + std::to_string(i), ""}; };
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(auth.request_login_code("a@example.com", from(1)));
+  EXPECT_EQ(auth.request_login_code("a@example.com", from(1)).error().reason, "AUTH_RATE_LIMITED");
+  // Other addresses have their own budget, up to 20 requests for the email from everyone.
+  for (int a = 2; a <= 4; ++a) {
+    for (int i = 0; i < 5; ++i) {
+      ASSERT_TRUE(auth.request_login_code("a@example.com", from(a))) << a << " " << i;
+    }
+  }
+  auto ceiling = auth.request_login_code("a@example.com", from(5));
+  ASSERT_FALSE(ceiling);
+  EXPECT_EQ(ceiling.error().reason, "AUTH_RATE_LIMITED");
+  EXPECT_GT(ceiling.error().retry_after.count(), 0);
+}
+
+TEST_P(AuthStoreConformance, UnknownEmailsLeaveNoAuditEntries) {
+  auto& auth = service();
+  size_t before = audit_actions().size();
+  auto code = auth.request_login_code("ghost@example.com");
+  ASSERT_TRUE(code);
+  EXPECT_FALSE(auth.verify_login_code("ghost@example.com", wrong_guess(*code)));
+  EXPECT_EQ(audit_actions().size(), before);
+}
+
+TEST_P(AuthStoreConformance, EmailsWithControlCharactersAreRefusedBeforeAnythingIsCounted) {
+  auto& auth = service();
+  for (std::string_view email : {"\nvictim@example.com", "victim@example.com\r",
+                                 "vic\ttim@example.com", "victim@exa\x7fmple.com"}) {
+    auto requested = auth.request_login_code(email);
+    ASSERT_FALSE(requested) << email;
+    EXPECT_EQ(requested.error().reason, "AUTH_EMAIL_INVALID") << email;
+    EXPECT_EQ(auth.verify_login_code(email, "123456").error().reason, "AUTH_EMAIL_INVALID");
+  }
+  // Nothing was counted against the real address.
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(auth.request_login_code("victim@example.com")) << i;
+  EXPECT_EQ(*auth::normalize_email(" \tVictim@Example.COM\t "), "victim@example.com");
 }
 
 TEST_P(AuthStoreConformance, CodesForSuspendedUsersGiveNoSession) {

@@ -34,6 +34,7 @@ hash_password = _auth.hash_password
 verify_password_hash = _auth.verify_password_hash
 generate_api_key = _auth.generate_api_key
 api_key_checksum_ok = _auth.api_key_checksum_ok
+normalize_email = _auth.normalize_email
 jwt_encode = _auth.jwt_encode
 jwks = _auth.jwks
 write_token_file = _auth.write_token_file
@@ -73,6 +74,7 @@ def jwt_decode(token, key_or_keys, algorithms, audience=None, issuer=None, leewa
 
 __all__ = [
     "ApiKey", "AuthService", "RateLimiter", "Session", "User", "api_key_checksum_ok",
+    "normalize_email",
     "generate_api_key", "hash_password", "jwks", "jwt_decode", "jwt_encode", "read_token_file",
     "verify_password_hash", "write_token_file",
 ]

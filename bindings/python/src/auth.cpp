@@ -6,6 +6,7 @@
 
 #include <optional>
 
+#include "cairn/auth/email.hpp"
 #include "cairn/auth/jwt.hpp"
 #include "cairn/auth/rate_limit.hpp"
 #include "cairn/auth/service.hpp"
@@ -254,6 +255,13 @@ void bind_auth(py::module_& core, py::class_<PyEngine>& engine_class) {
       [](const std::string& prefix) { return unwrap(auth::generate_api_key(prefix)); },
       py::arg("prefix") = "cairn",
       "A new checksummed API key: '<prefix>_' + 30 random base62 characters + 6 of CRC32.");
+  m.def(
+      "normalize_email",
+      [](const std::string& email) { return unwrap(auth::normalize_email(email)); },
+      py::arg("email"),
+      "The email as cairn stores and compares it: spaces and tabs around it removed, ASCII "
+      "letters lower-cased. InvalidArgumentError (AUTH_EMAIL_INVALID) for control characters "
+      "anywhere (CR and LF included) or anything that is not local@domain.");
   m.def(
       "api_key_checksum_ok", [](const std::string& key) { return auth::api_key_checksum_ok(key); },
       py::arg("key"),

@@ -15,18 +15,25 @@
 //   - Sessions end after an idle timeout and an absolute timeout. validate_session() writes
 //     last_seen only when it moved by more than session_touch_interval, so validation is a read;
 //     with session_cache_ttl > 0 it is usually not even that (see AuthOptions).
-//   - Login codes follow Coldrune's rules: 10-minute codes; any wrong guess uses the code up;
-//     at most 5 code requests per email per 15 minutes; 10 failed verifications per email per
-//     hour lock the email out until the oldest of them is an hour old. Limits and lockouts live in
-//     the store, so they survive restarts.
+//   - Login codes follow Coldrune's rules, keyed so that a stranger cannot deny a user sign-in
+//     from elsewhere: 10-minute codes; any wrong guess uses the code up; at most 5 code requests
+//     per email and client address per 15 minutes and 20 per email from all addresses; 10 failed
+//     verifications per email and client address per hour lock that address out for that email
+//     until the oldest of them is an hour old. Only a guess against a code that exists counts as a
+//     failure (a guess when none was requested cannot lock anyone out). Limits and lockouts live
+//     in the store, so they survive restarts; purge_expired() drops them after their windows.
 // Every failed credential check is UNAUTHENTICATED; limits and lockouts are RESOURCE_EXHAUSTED
 // with Error::retry_after set.
 //
 // Audit (actor type "user", or "anonymous" with the email for unknown users): user creation,
 // status and role changes ("auth.user.*"), password logins and failures ("auth.login" with
-// outcome "ok" or "failed"), code requests and verifications ("auth.code.*"), lockouts
-// ("auth.lockout"), session creation, rotation and revocation ("auth.session.*"), API key
-// creation and revocation ("auth.key.*"). Changes are audited before they are made (fail-closed).
+// outcome "ok" or "failed"), code requests and verifications of existing users ("auth.code.*"),
+// lockouts ("auth.lockout"), session creation, rotation and revocation ("auth.session.*"), API
+// key creation and revocation ("auth.key.*"). Changes are audited before they are made
+// (fail-closed). Code requests and failed verifications for emails without a user are not
+// written to the audit log, which is append-only: anyone could grow it without bound by
+// inventing addresses. They are kept as login events, which purge_expired() removes once they
+// leave their windows (at most an hour).
 //
 // Thread-safety: safe for concurrent use. Ownership: borrows its store, audit log and Env.
 #pragma once
@@ -41,6 +48,7 @@
 #include <vector>
 
 #include "cairn/audit/log.hpp"
+#include "cairn/auth/email.hpp"
 #include "cairn/auth/rate_limit.hpp"
 #include "cairn/auth/store.hpp"
 #include "cairn/auth/types.hpp"
@@ -51,9 +59,14 @@ namespace cairn::auth {
 // Coldrune's login-code rules (reference B.2) are the defaults.
 struct LoginCodeOptions {
   std::chrono::seconds ttl{10 * 60};
-  int64_t request_limit = 5;  // code requests per email per request_window
+  int64_t request_limit = 5;  // code requests per email and client address per request_window
+  // Code requests per email from all addresses together per request_window: bounds the mail one
+  // inbox receives and the guesses (one per code) anyone can make at it.
+  int64_t request_limit_per_email = 20;
   std::chrono::seconds request_window{15 * 60};
-  int64_t failure_limit = 10;  // failed verifications per email per failure_window
+  // Failed verifications per email and client address per failure_window before that address is
+  // locked out for that email.
+  int64_t failure_limit = 10;
   std::chrono::seconds failure_window{60 * 60};
   // Whether verifying a code for an email without a user creates that user (passwordless
   // sign-up). When false, such a verification fails like a wrong code.
@@ -179,13 +192,16 @@ class AuthService {
   Result<std::vector<ApiKey>> api_keys(std::string_view owner_id);
 
   // ---- Magic login codes
-  // A new 6-digit code for `email`, replacing any earlier one; the caller delivers it. Errors:
-  // AUTH_EMAIL_INVALID; RESOURCE_EXHAUSTED / AUTH_RATE_LIMITED (5 requests in 15 minutes),
-  // AUTH_LOCKED_OUT, both with retry_after.
+  // A new 6-digit code for `email`, replacing any earlier one; the caller delivers it. Limits and
+  // lockouts are keyed by the email and request.ip (the client address; without one, all such
+  // requests share one key). Errors: AUTH_EMAIL_INVALID; RESOURCE_EXHAUSTED / AUTH_RATE_LIMITED
+  // (5 requests in 15 minutes from this address, or 20 from all), AUTH_LOCKED_OUT, both with
+  // retry_after.
   Result<std::string> request_login_code(std::string_view email, const RequestInfo& request = {});
-  // Exchanges the email's code for a session. Any six-digit attempt uses the code up. Errors:
-  // INVALID_ARGUMENT / AUTH_CODE_MALFORMED (not six digits: nothing is used up or counted);
-  // UNAUTHENTICATED / AUTH_CODE_INVALID (wrong, used, or none), AUTH_CODE_EXPIRED;
+  // Exchanges the email's code for a session. Any six-digit attempt uses the code up; only an
+  // attempt against a code that exists counts towards the lockout of request.ip for the email.
+  // Errors: INVALID_ARGUMENT / AUTH_CODE_MALFORMED (not six digits: nothing is used up or
+  // counted); UNAUTHENTICATED / AUTH_CODE_INVALID (wrong, used, or none), AUTH_CODE_EXPIRED;
   // RESOURCE_EXHAUSTED / AUTH_LOCKED_OUT (with retry_after); PERMISSION_DENIED /
   // AUTH_USER_SUSPENDED.
   Result<NewSession> verify_login_code(std::string_view email, std::string_view code,
@@ -210,7 +226,7 @@ class AuthService {
   Result<NewSession> start_session(const User& user, const RequestInfo& request,
                                    std::string_view how);
   Result<SessionRecord> live_session(std::string_view token, bool allow_expired);
-  Result<std::optional<Timestamp>> lockout_until(std::string_view email, Timestamp now);
+  Result<std::optional<Timestamp>> lockout_until(std::string_view key, Timestamp now);
   Result<bool> check_password_hash(std::string_view phc, std::string_view password);
 
   AuthStore& store_;

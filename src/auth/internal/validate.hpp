@@ -6,14 +6,14 @@
 #include <vector>
 
 #include "cairn/audit/entry.hpp"
+#include "cairn/auth/email.hpp"
 #include "cairn/auth/service.hpp"
 #include "cairn/core/env.hpp"
 #include "cairn/core/result.hpp"
 
 namespace cairn::auth::internal {
 
-// Trimmed, lower-cased email. Errors: INVALID_ARGUMENT / AUTH_EMAIL_INVALID.
-Result<std::string> normalize_email(std::string_view email);
+using auth::normalize_email;  // auth/email.hpp
 // Errors: INVALID_ARGUMENT / AUTH_NAME_INVALID (over 256 bytes, not UTF-8, control characters).
 Status check_name(std::string_view name);
 // Errors: INVALID_ARGUMENT / AUTH_PASSWORD_WEAK, AUTH_PASSWORD_INVALID, CRYPTO_PASSWORD_TOO_LONG.
