@@ -172,6 +172,7 @@ class Connection final : public ConnectionBase,
     socket().shutdown(asio::socket_base::shutdown_both, ignored);
     socket().close(ignored);
     server_->open_connections.fetch_sub(1);
+    if (counted_address_) server_->release_address(address_of(remote_));
     server_->remove_connection(this);
   }
 
@@ -268,7 +269,8 @@ class Connection final : public ConnectionBase,
       } else if (res.events) {
         start_events(req, res);
         log(req, res.status, 0,
-            std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started));
+            std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started),
+            res.server_error.get());
         break;  // the connection now belongs to the stream; later requests go unanswered
       }
       serialize(req, res, close, out_);
@@ -276,7 +278,7 @@ class Connection final : public ConnectionBase,
       server_->requests.fetch_add(1);
       server_->metrics.record(req.method, req.route.empty() ? "unmatched" : req.route, res.status,
                               latency);
-      log(req, res.status, res.body.size(), latency);
+      log(req, res.status, res.body.size(), latency, res.server_error.get());
       if (close) close_after_write_ = true;
     }
     ready_.clear();
@@ -376,7 +378,8 @@ class Connection final : public ConnectionBase,
     log(req, status, res.body.size(), std::chrono::microseconds(0));
   }
 
-  void log(const Request& req, int status, std::size_t bytes, std::chrono::microseconds latency) {
+  void log(const Request& req, int status, std::size_t bytes, std::chrono::microseconds latency,
+           const Error* server_error = nullptr) {
     if (!server_->options.access_log) return;
     std::string line = "{\"time\":\"" + iso_time_now() + "\",\"request_id\":";
     line += json_quote(req.request_id);
@@ -394,6 +397,16 @@ class Connection final : public ConnectionBase,
     std::snprintf(duration, sizeof duration, "%.3f", static_cast<double>(latency.count()) / 1000.0);
     line += ",\"duration_ms\":";
     line += duration;
+    if (server_error != nullptr) {
+      // The cause the client was not told: for the operator (messages never carry secrets).
+      line += ",\"error\":{\"code\":";
+      line += json_quote(code_name(server_error->code));
+      line += ",\"reason\":";
+      line += json_quote(server_error->reason);
+      line += ",\"message\":";
+      line += json_quote(server_error->message);
+      line += "}";
+    }
     line += "}";
     server_->log(line);
   }
@@ -493,6 +506,7 @@ class Connection final : public ConnectionBase,
     req.version_major = p->http_major;
     req.version_minor = p->http_minor;
     req.remote = c->remote_;
+    req.client_address = std::string(address_of(c->remote_));
     std::string_view target = req.target;
     std::size_t q = target.find('?');
     std::string_view raw_path = target.substr(0, q);
@@ -561,6 +575,11 @@ class Connection final : public ConnectionBase,
   Stream stream_;
   asio::steady_timer timer_;
   std::string remote_;
+
+ public:
+  bool counted_address_ = false;  // holds one of its address's admit_address() places
+
+ private:
   http_parser parser_{};
   http_parser_settings settings_{};
   std::array<char, 16 * 1024> buffer_{};
@@ -601,11 +620,13 @@ std::string remote_of(const Socket& socket) {
 }
 
 template <class Stream>
-void launch(const std::shared_ptr<Server::Impl>& server, Stream stream, std::string remote) {
+void launch(const std::shared_ptr<Server::Impl>& server, Stream stream, std::string remote,
+            bool counted_address) {
   server->accepted.fetch_add(1);
   server->open_connections.fetch_add(1);
   auto connection =
       std::make_shared<Connection<Stream>>(server, std::move(stream), std::move(remote));
+  connection->counted_address_ = counted_address;
   server->add_connection(connection);
   connection->start();
 }
@@ -616,7 +637,7 @@ void serve_tcp(const std::shared_ptr<Server::Impl>& server, asio::ip::tcp::socke
   asio::error_code ignored;
   socket.set_option(asio::ip::tcp::no_delay(true), ignored);
   std::string remote = remote_of(socket);
-  launch(server, std::move(socket), std::move(remote));
+  launch(server, std::move(socket), std::move(remote), true);
 }
 
 void serve_tls(const std::shared_ptr<Server::Impl>& server, asio::ip::tcp::socket socket,
@@ -625,12 +646,12 @@ void serve_tls(const std::shared_ptr<Server::Impl>& server, asio::ip::tcp::socke
   socket.set_option(asio::ip::tcp::no_delay(true), ignored);
   std::string remote = remote_of(socket);
   launch(server, asio::ssl::stream<asio::ip::tcp::socket>(std::move(socket), *tls),
-         std::move(remote));
+         std::move(remote), true);
 }
 
 void serve_unix(const std::shared_ptr<Server::Impl>& server,
                 asio::local::stream_protocol::socket socket) {
-  launch(server, std::move(socket), "unix");
+  launch(server, std::move(socket), "unix", false);
 }
 
 void refuse_connection(const std::shared_ptr<Server::Impl>& server, asio::ip::tcp::socket socket) {

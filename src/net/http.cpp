@@ -152,6 +152,7 @@ void Response::error(const Error& e) {
   out += json_quote(message);
   out += "}}";
   json_text(std::move(out), code_status);
+  server_error = code_status >= 500 ? std::make_shared<const Error>(e) : nullptr;
   if (e.retry_after.count() > 0) {
     headers.set("Retry-After", std::to_string((e.retry_after.count() + 999) / 1000));
   }

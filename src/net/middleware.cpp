@@ -1,16 +1,21 @@
 #include "cairn/net/middleware.hpp"
 
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <array>
 #include <nlohmann/json.hpp>
 
 #include "cairn/core/env.hpp"
+#include "net/internal/server_impl.hpp"
 
 namespace cairn::net {
 namespace {
 
-// Whether the request is public: its route pattern (or, when no route matched, its path) is
+// Whether the request's route pattern (or, when no route matched, its path) is
 // one of `public_paths`, or starts with one that ends in '*'. Deciding by the route pattern means
 // "/api/auth/*" never makes "/api/{org}/secrets" public for org "auth".
-bool is_public(const std::vector<std::string>& public_paths, const Request& req) {
+bool matches_route(const std::vector<std::string>& public_paths, const Request& req) {
   std::string_view path = req.route.empty() ? std::string_view(req.path) : req.route;
   for (const std::string& p : public_paths) {
     if (!p.empty() && p.back() == '*') {
@@ -26,13 +31,6 @@ bool refuse(Response& res, const Error& error) {
   res.error(error);
   res.headers.set("WWW-Authenticate", "Bearer");
   return false;
-}
-
-// The client address without its port ("127.0.0.1", "::1", "unix").
-std::string_view address_of(std::string_view remote) {
-  if (remote.starts_with('[')) return remote.substr(1, remote.find(']') - 1);
-  std::size_t colon = remote.rfind(':');
-  return colon == std::string_view::npos ? remote : remote.substr(0, colon);
 }
 
 }  // namespace
@@ -55,7 +53,7 @@ Middleware authenticate(auth::AuthService& service, AuthenticateOptions options)
       api_key = true;
     }
     if (credential.empty()) {
-      if (is_public(options.public_paths, req)) return true;
+      if (matches_route(options.public_paths, req)) return true;
       return refuse(res, Error{ErrorCode::kUnauthenticated,
                                "AUTH_CREDENTIALS_MISSING",
                                "this needs a session token, a JWT or an API key",
@@ -90,22 +88,98 @@ Middleware authenticate(auth::AuthService& service, AuthenticateOptions options)
   };
 }
 
+namespace {
+
+// Counts one hit of `key`; false after filling `res` with 429 (or 503 when the limiter fails).
+bool admit(auth::RateLimiter& limiter, std::string key, Response& res) {
+  if (key.size() > 256) key.resize(256);
+  auto decision = limiter.hit(key);
+  if (!decision) {
+    res.error(ErrorCode::kUnavailable, "HTTP_RATE_LIMITER_FAILED",
+              "the rate limiter is unavailable");
+    return false;
+  }
+  if (decision->allowed) return true;
+  auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(decision->retry_after);
+  res.error(Error{ErrorCode::kResourceExhausted, "AUTH_RATE_LIMITED",
+                  "too many requests; retry later", wait + std::chrono::milliseconds(1)});
+  return false;
+}
+
+bool is_ip_address(const std::string& text) {
+  std::array<unsigned char, 16> buf{};
+  return ::inet_pton(AF_INET, text.c_str(), buf.data()) == 1 ||
+         ::inet_pton(AF_INET6, text.c_str(), buf.data()) == 1;
+}
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+}  // namespace
+
 Middleware rate_limit(auth::RateLimiter& limiter) {
   return [&limiter](Request& req, Response& res) {
-    std::string key = req.subject.empty() ? "ip:" + std::string(address_of(req.remote))
-                                          : "subject:" + req.subject;
-    if (key.size() > 256) key.resize(256);
-    auto decision = limiter.hit(key);
-    if (!decision) {
-      res.error(ErrorCode::kUnavailable, "HTTP_RATE_LIMITER_FAILED",
-                "the rate limiter is unavailable");
+    return admit(limiter,
+                 req.subject.empty() ? "ip:" + req.client_address : "subject:" + req.subject, res);
+  };
+}
+
+Middleware limit_clients(auth::RateLimiter* per_client, auth::RateLimiter* overall,
+                         std::vector<std::string> routes) {
+  return [per_client, overall, routes = std::move(routes)](Request& req, Response& res) {
+    if (!matches_route(routes, req)) return true;
+    if (per_client != nullptr && !admit(*per_client, "ip:" + req.client_address, res)) {
       return false;
     }
-    if (decision->allowed) return true;
-    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(decision->retry_after);
-    res.error(Error{ErrorCode::kResourceExhausted, "AUTH_RATE_LIMITED",
-                    "too many requests; retry later", wait + std::chrono::milliseconds(1)});
-    return false;
+    return overall == nullptr || admit(*overall, "all", res);
+  };
+}
+
+Result<std::vector<std::string>> parse_addresses(std::string_view list) {
+  std::vector<std::string> out;
+  while (!list.empty()) {
+    std::size_t comma = list.find(',');
+    std::string item(trim(list.substr(0, comma)));
+    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+    if (item.empty()) continue;
+    if (!is_ip_address(item)) {
+      return fail(ErrorCode::kInvalidArgument, "HTTP_ADDRESS_INVALID",
+                  "\"" + item + "\" is not an IPv4 or IPv6 address");
+    }
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
+Middleware trust_proxies(std::vector<std::string> proxies) {
+  return [proxies = std::move(proxies)](Request& req, Response&) {
+    auto trusted = [&](std::string_view address) {
+      return std::find(proxies.begin(), proxies.end(), address) != proxies.end();
+    };
+    if (!trusted(req.client_address)) return true;
+    // X-Forwarded-For lists client, proxy1, proxy2...: each proxy appends the peer it saw. Walk
+    // from the right past our own proxies; the first other address is the client. Entries left
+    // of it were written by the client itself and are not believed.
+    if (auto forwarded = req.header("X-Forwarded-For")) {
+      std::string_view list = *forwarded;
+      while (!list.empty()) {
+        std::size_t comma = list.rfind(',');
+        std::string item(trim(comma == std::string_view::npos ? list : list.substr(comma + 1)));
+        list = comma == std::string_view::npos ? std::string_view() : list.substr(0, comma);
+        if (!is_ip_address(item)) break;
+        req.client_address = item;
+        if (!trusted(item)) return true;
+      }
+      return true;
+    }
+    if (auto real = req.header("X-Real-IP")) {
+      std::string item(trim(*real));
+      if (is_ip_address(item)) req.client_address = std::move(item);
+    }
+    return true;
   };
 }
 

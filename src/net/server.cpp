@@ -1,6 +1,7 @@
 // Server lifecycle: listeners, threads, graceful drain, and the built-in /health and /metrics.
 #include "cairn/net/server.hpp"
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -321,6 +322,33 @@ Status Server::listen_unix(const std::string& path) {
   return ok_status();
 }
 
+bool Server::Impl::admit_address(const std::string& address) {
+  std::lock_guard lock(addresses_mu);
+  std::size_t& open = open_per_address[address];
+  if (open >= options.limits.max_connections_per_address) {
+    if (open == 0) open_per_address.erase(address);
+    return false;
+  }
+  ++open;
+  return true;
+}
+
+void Server::Impl::release_address(std::string_view address) {
+  std::lock_guard lock(addresses_mu);
+  auto it = open_per_address.find(address);
+  if (it == open_per_address.end()) return;
+  if (--it->second == 0) open_per_address.erase(it);
+}
+
+std::size_t derived_max_connections() {
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) != 0 || files.rlim_cur == RLIM_INFINITY) return 10000;
+  // Each connection holds one descriptor; keep some for the database, logs, backups and mail.
+  constexpr rlim_t kReserved = 64;
+  if (files.rlim_cur <= kReserved * 2) return static_cast<std::size_t>(files.rlim_cur / 2);
+  return static_cast<std::size_t>(std::min<rlim_t>(files.rlim_cur - kReserved, 100000));
+}
+
 std::vector<std::string> Server::endpoints() const { return impl_->endpoints; }
 
 uint16_t Server::port(std::size_t index) const {
@@ -338,11 +366,16 @@ Status Server::start(unsigned threads) {
   impl_->started = true;
   std::shared_ptr<Impl> impl = impl_;
   std::size_t limit = impl->options.limits.max_connections;
+  if (limit == 0) limit = derived_max_connections();
   for (std::size_t i = 0; i < impl->tcp_acceptors.size(); ++i) {
     std::shared_ptr<asio::ssl::context> tls = impl->tls_contexts[i];
     accept_loop(impl, *impl->tcp_acceptors[i],
                 [tls, limit](const std::shared_ptr<Impl>& s, asio::ip::tcp::socket socket) {
+                  asio::error_code ec;
+                  std::string address = socket.remote_endpoint(ec).address().to_string();
                   if (s->open_connections.load() >= limit) {
+                    refuse_connection(s, std::move(socket));
+                  } else if (!s->admit_address(address)) {
                     refuse_connection(s, std::move(socket));
                   } else if (tls) {
                     serve_tls(s, std::move(socket), tls);

@@ -134,6 +134,59 @@ TEST_F(MiddlewareTest, RateLimitsPerCallerWithRetryAfter) {
   EXPECT_NE(r.find("Retry-After: 2\r\n"), std::string::npos);
 }
 
+TEST_F(MiddlewareTest, LimitsClientsOnTheNamedRoutesOnly) {
+  auto per_client = auth::MemoryRateLimiter::create({0.01, 2});
+  auto overall = auth::MemoryRateLimiter::create({0.01, 3});
+  ASSERT_TRUE(per_client && overall);
+  server_->use(trust_proxies({"127.0.0.1"}));
+  server_->use(limit_clients(per_client->get(), overall->get(), {"/api/public/*"}));
+  start();
+  auto from = [](const std::string& address) { return "X-Forwarded-For: " + address + "\r\n"; };
+  EXPECT_EQ(status_of(get("/api/public/info", from("203.0.113.1"))), 200);
+  EXPECT_EQ(status_of(get("/api/public/info", from("203.0.113.1"))), 200);
+  std::string limited = get("/api/public/info", from("203.0.113.1"));
+  EXPECT_EQ(status_of(limited), 429);
+  EXPECT_NE(limited.find("AUTH_RATE_LIMITED"), std::string::npos);
+  EXPECT_NE(limited.find("Retry-After: "), std::string::npos);
+  // Another client has its own budget, until the ceiling for everyone is reached.
+  EXPECT_EQ(status_of(get("/api/public/info", from("203.0.113.2"))), 200);
+  EXPECT_EQ(status_of(get("/api/public/info", from("203.0.113.3"))), 429);
+  // Routes not named are never counted.
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(status_of(get("/whoami", from("203.0.113.1"))), 200);
+}
+
+TEST_F(MiddlewareTest, ForwardedAddressesAreBelievedFromTrustedProxiesOnly) {
+  for (bool trusted : {false, true}) {
+    Router router;
+    ASSERT_TRUE(router.add(
+        "GET", "/ip", [](const Request& req, Response& res) { res.text(req.client_address); }));
+    Server server{std::move(router)};
+    if (trusted) server.use(trust_proxies({"127.0.0.1", "10.0.0.9"}));
+    ASSERT_TRUE(server.listen_tcp("127.0.0.1", 0));
+    ASSERT_TRUE(server.start(1));
+    auto ip = [&](const std::string& headers) {
+      return body_of(exchange(server.port(), "GET /ip HTTP/1.1\r\nHost: x\r\n" + headers));
+    };
+    if (!trusted) {
+      EXPECT_EQ(ip("X-Forwarded-For: 203.0.113.1\r\n"), "127.0.0.1");
+      EXPECT_EQ(ip("X-Real-IP: 203.0.113.1\r\n"), "127.0.0.1");
+    } else {
+      EXPECT_EQ(ip(""), "127.0.0.1");
+      EXPECT_EQ(ip("X-Forwarded-For: 203.0.113.1\r\n"), "203.0.113.1");
+      // The right-most entry that is not a trusted proxy; what the client wrote further left
+      // is not believed.
+      EXPECT_EQ(ip("X-Forwarded-For: 198.51.100.1, 203.0.113.1, 10.0.0.9\r\n"), "203.0.113.1");
+      EXPECT_EQ(ip("X-Forwarded-For: 2001:db8::1\r\n"), "2001:db8::1");
+      EXPECT_EQ(ip("X-Forwarded-For: not-an-address\r\n"), "127.0.0.1");
+      EXPECT_EQ(ip("X-Real-IP: 203.0.113.5\r\n"), "203.0.113.5");
+    }
+    server.stop(1s);
+  }
+  EXPECT_EQ(parse_addresses(" 10.0.0.1, ::1 ,").value(),
+            (std::vector<std::string>{"10.0.0.1", "::1"}));
+  EXPECT_EQ(parse_addresses("10.0.0.1, example.com").error().reason, "HTTP_ADDRESS_INVALID");
+}
+
 TEST(PidFileTest, OneOwnerAtATimeAndCrashesAreDetected) {
   testing::TempDir dir;
   std::string path = dir.file("run/server.pid");

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -141,6 +142,9 @@ Router test_router(std::atomic<int>* slow_started = nullptr) {
   EXPECT_TRUE(r.add("DELETE", "/items/{id}", [](const Request&, Response& res) {
     res.status = 204;
     res.body = "dropped";
+  }));
+  EXPECT_TRUE(r.add("GET", "/broken", [](const Request&, Response& res) {
+    res.error(ErrorCode::kDataLoss, "TEST_DISK_FAILED", "disk 3 failed reading page 7");
   }));
   EXPECT_TRUE(r.add("GET", "/boom", [](const Request&, Response&) {
     throw std::runtime_error("secret internals");
@@ -491,6 +495,69 @@ TEST_F(ServerTest, TooManyConnectionsGet503) {
   std::string r = second.read_all();
   EXPECT_EQ(status_of(r), 503);
   EXPECT_NE(r.find("HTTP_TOO_MANY_CONNECTIONS"), std::string::npos);
+}
+
+TEST_F(ServerTest, ConnectionsPerClientAddressAreCapped) {
+  ServerOptions options;
+  options.limits.max_connections_per_address = 2;
+  start(options);
+  auto first = std::make_unique<Client>(port_);
+  Client second(port_);
+  first->send("GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(status_of(first->read_response()), 200);
+  second.send("GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(status_of(second.read_response()), 200);
+  {
+    Client third(port_);
+    std::string r = third.read_all();
+    EXPECT_EQ(status_of(r), 503);
+    EXPECT_NE(r.find("HTTP_TOO_MANY_CONNECTIONS"), std::string::npos);
+  }
+  // A closed connection gives its place back.
+  first.reset();
+  std::string r;
+  for (int attempt = 0; attempt < 200 && status_of(r) != 200; ++attempt) {
+    std::this_thread::sleep_for(5ms);
+    Client again(port_);
+    again.send("GET /plaintext HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    r = again.read_all();
+  }
+  EXPECT_EQ(status_of(r), 200);
+}
+
+TEST_F(ServerTest, AServerErrorHidesItsCauseFromTheClientButLogsIt) {
+  start();
+  Client c(port_);
+  c.send("GET /broken HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::string r = c.read_response();
+  EXPECT_EQ(status_of(r), 500);
+  EXPECT_EQ(r.find("disk 3"), std::string::npos);
+  auto body = nlohmann::json::parse(body_of(r));
+  EXPECT_EQ(body["error"]["reason"], "TEST_DISK_FAILED");
+  EXPECT_EQ(body["error"]["message"], "Internal Server Error");
+  auto lines = log_lines();
+  ASSERT_EQ(lines.size(), 1U);
+  auto entry = nlohmann::json::parse(lines[0]);
+  EXPECT_EQ(entry["status"], 500);
+  EXPECT_EQ(entry["error"]["code"], "DATA_LOSS");
+  EXPECT_EQ(entry["error"]["reason"], "TEST_DISK_FAILED");
+  EXPECT_EQ(entry["error"]["message"], "disk 3 failed reading page 7");
+  // 4xx lines carry no error object (the client saw the message already).
+  c.send("GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(status_of(c.read_response()), 404);
+  lines = log_lines();
+  ASSERT_EQ(lines.size(), 2U);
+  EXPECT_FALSE(nlohmann::json::parse(lines[1]).contains("error"));
+}
+
+TEST(ServerLimitsTest, MaxConnectionsFollowTheDescriptorLimit) {
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  rlimit lower = saved;
+  lower.rlim_cur = std::min<rlim_t>(saved.rlim_max, 1000);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &lower), 0);
+  EXPECT_EQ(derived_max_connections(), lower.rlim_cur - 64);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
 }
 
 TEST_F(ServerTest, GracefulStopFinishesTheRequestInFlight) {

@@ -66,7 +66,10 @@ struct Request {
   // Set by the server.
   std::string request_id;  // the client's X-Request-Id if sane, else a new random one
   std::string remote;      // "127.0.0.1:50412", "[::1]:50412" or "unix"
-  std::string route;       // the matched pattern ("/api/orgs/{org}"), for logs and metrics
+  // The client's address without a port ("127.0.0.1", "::1", "unix"): the socket peer, or what
+  // a trusted proxy reported (middleware.hpp, trust_proxies). Limits per client use it.
+  std::string client_address;
+  std::string route;  // the matched pattern ("/api/orgs/{org}"), for logs and metrics
   // Set by authentication middleware: who is calling ("" when anonymous).
   std::string subject;
 
@@ -86,6 +89,9 @@ struct Response {
   // When set, the answer is a stream of server-sent events instead of `body` (see
   // event_stream.hpp): 200, text/event-stream, for as long as the stream and the client live.
   std::shared_ptr<EventStream> events;
+  // The full error behind a 5xx answer (whose body carries only the status phrase), for the
+  // server's own log: the access log line of the request includes it. Set by error().
+  std::shared_ptr<const Error> server_error;
 
   // Serializes `json_text` as the body with Content-Type application/json.
   void json_text(std::string json_text, int status_code = 200);
@@ -93,8 +99,8 @@ struct Response {
   void text(std::string text, int status_code = 200);
   // The common error body {"error":{"code","reason","message"}} with the status of the code
   // (docs/errors.md). 5xx bodies never carry the internal message: the text is replaced by the
-  // status phrase. A retry_after in `error` becomes a Retry-After header (whole seconds, rounded
-  // up).
+  // status phrase, and the error itself is kept in server_error for the log. A retry_after in
+  // `error` becomes a Retry-After header (whole seconds, rounded up).
   void error(const Error& error);
   // As error(), from parts.
   void error(ErrorCode code, std::string_view reason, std::string_view message);

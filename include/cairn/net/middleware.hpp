@@ -39,8 +39,28 @@ struct AuthenticateOptions {
 Middleware authenticate(auth::AuthService& auth, AuthenticateOptions options = {});
 
 // Counts each request against `limiter`, keyed by the authenticated subject when there is one
-// and by the client address otherwise ("ip:<address>"); over the limit: 429 with Retry-After
-// (AUTH_RATE_LIMITED). Limiter failures answer 503 rather than letting requests through.
+// and by the client address otherwise ("ip:<Request::client_address>"); over the limit: 429 with
+// Retry-After (AUTH_RATE_LIMITED). Limiter failures answer 503 rather than letting requests
+// through.
 Middleware rate_limit(auth::RateLimiter& limiter);
+
+// Limits for anonymous routes (sign-in, sign-up), counted before any handler runs, so a refused
+// request writes nothing: each request whose route pattern is in `routes` (exact, or ending in
+// '*' for a prefix) counts against `per_client` under "ip:<client address>" and against `overall`
+// under one key for everyone (a ceiling however many addresses an attacker has). Either may be
+// null. Over either: 429 AUTH_RATE_LIMITED with Retry-After. Use MemoryRateLimiters when a
+// limit need not hold across processes: they write nothing to the database.
+Middleware limit_clients(auth::RateLimiter* per_client, auth::RateLimiter* overall,
+                         std::vector<std::string> routes);
+
+// Believes X-Forwarded-For (or X-Real-IP) only from `proxies`: when the socket peer is one of
+// them, Request::client_address becomes the right-most forwarded address that is not itself a
+// trusted proxy (entries further left were written by the client and are ignored). Without this
+// middleware, or from any other peer, the socket peer is the client. Add it first.
+Middleware trust_proxies(std::vector<std::string> proxies);
+
+// "10.0.0.1, ::1" as a list of addresses (empty items skipped). Errors: INVALID_ARGUMENT /
+// HTTP_ADDRESS_INVALID (an item that is not an IPv4 or IPv6 address).
+Result<std::vector<std::string>> parse_addresses(std::string_view list);
 
 }  // namespace cairn::net

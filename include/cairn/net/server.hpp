@@ -47,8 +47,17 @@ struct ServerLimits {
   std::chrono::milliseconds request_timeout{30000};
   // How long a keep-alive connection may wait for its next request before it is closed.
   std::chrono::milliseconds idle_timeout{60000};
-  std::size_t max_connections = 10000;  // more are answered 503 and closed
+  // Open connections at once; more are answered 503 and closed. 0: derived from the process's
+  // descriptor limit (derived_max_connections()).
+  std::size_t max_connections = 0;
+  // Open TCP/TLS connections per client address (the socket peer); more are answered 503 and
+  // closed, so one address cannot take every slot. Unix-socket connections are not counted.
+  std::size_t max_connections_per_address = 256;
 };
+
+// RLIMIT_NOFILE's soft limit less 64 descriptors kept for files, the database and outgoing
+// connections (half the limit when it is tiny), at most 100000; 10000 when unlimited.
+std::size_t derived_max_connections();
 
 // Cross-origin requests (the Fetch standard's CORS protocol).
 struct CorsOptions {

@@ -21,6 +21,13 @@
 
 namespace cairn::net {
 
+// The client address without its port ("127.0.0.1", "::1", "unix").
+inline std::string_view address_of(std::string_view remote) {
+  if (remote.starts_with('[')) return remote.substr(1, remote.find(']') - 1);
+  std::size_t colon = remote.rfind(':');
+  return colon == std::string_view::npos ? remote : remote.substr(0, colon);
+}
+
 // One connection as the server sees it while draining.
 class ConnectionBase {
  public:
@@ -96,6 +103,13 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   std::mutex connections_mu;
   std::map<ConnectionBase*, std::weak_ptr<ConnectionBase>> connections;
 
+  // Counts a new TCP connection from `address` unless it already has
+  // limits.max_connections_per_address open; false when refused.
+  bool admit_address(const std::string& address);
+  void release_address(std::string_view address);
+  std::mutex addresses_mu;
+  std::map<std::string, std::size_t, std::less<>> open_per_address;
+
   Metrics metrics;
   std::atomic<uint64_t> requests{0};
   std::atomic<uint64_t> open_connections{0};
@@ -104,6 +118,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 };
 
 // Starts serving one accepted plain TCP, TLS or unix connection.
+// TCP and TLS connections were admitted by admit_address() and release it when they close.
 void serve_tcp(const std::shared_ptr<Server::Impl>& server, asio::ip::tcp::socket socket);
 void serve_tls(const std::shared_ptr<Server::Impl>& server, asio::ip::tcp::socket socket,
                const std::shared_ptr<asio::ssl::context>& tls);
