@@ -136,7 +136,9 @@ typedef struct cairn_engine_options {
    * SECRETS_MASTER_KEY_INVALID. NULL: see master_key_bytes. */
   const char* master_key;
   /** Borrowed for the call: the master key as master_key_len (32) raw bytes. NULL: none. Without
-   * a key in either form the engine has no secrets service (SECRETS_MASTER_KEY_MISSING). */
+   * a key in either form the engine has no secrets service (SECRETS_MASTER_KEY_MISSING). With one,
+   * the engine's own keys (login codes, audit signing) are sealed under it, and the database no
+   * longer opens without it (CAIRN_FAILED_PRECONDITION / AUDIT_KEYS_SEALED). */
   const uint8_t* master_key_bytes;
   size_t master_key_len;
 } cairn_engine_options;
@@ -632,6 +634,13 @@ CAIRN_API cairn_status cairn_password_verify(int* out_match, const char* phc, co
  * a-z, 0-9 and '_' starting with a letter).
  */
 CAIRN_API cairn_status cairn_api_key_generate(char** out, const char* prefix);
+/**
+ * The email as cairn stores and compares it, in *out (cairn_free()): spaces and tabs around it
+ * removed, ASCII letters lower-cased. The one normalization every layer uses. Errors:
+ * CAIRN_INVALID_ARGUMENT / AUTH_EMAIL_INVALID (control characters anywhere, CR and LF included;
+ * not local@domain; over 254 bytes; spaces inside; not UTF-8), CAPI_NULL_ARGUMENT.
+ */
+CAIRN_API cairn_status cairn_auth_normalize_email(char** out, const char* email);
 /** 1 when key has the shape of an API key and a correct checksum (so it was not mistyped), else
  * 0 (also for NULL). Says nothing about whether the key is valid anywhere. */
 CAIRN_API int cairn_api_key_checksum_ok(const char* key);
@@ -730,7 +739,7 @@ typedef struct cairn_rate_limiter cairn_rate_limiter;
 /**
  * A limiter that keeps its state in process memory, with its clock from env (borrowed: it must
  * outlive the limiter; NULL: the system clock). Errors: CAIRN_INVALID_ARGUMENT /
- * CAPI_NULL_ARGUMENT, AUTH_RATE_LIMIT_INVALID (rate outside (0, 1e6], burst outside [1, 1e6]).
+ * CAPI_NULL_ARGUMENT, AUTH_RATE_LIMIT_INVALID (rate outside [1e-6, 1e6], burst outside [1, 1e6]).
  */
 CAIRN_API cairn_status cairn_rate_limiter_new_memory(cairn_rate_limiter** out,
                                                      double rate_per_second, uint32_t burst,
@@ -739,7 +748,8 @@ CAIRN_API cairn_status cairn_rate_limiter_new_memory(cairn_rate_limiter** out,
  * A limiter whose state lives in the engine's database under "<name>:<key>", so it holds across
  * restarts and processes sharing the database. It borrows the engine: free the limiter before
  * cairn_engine_close(). Errors: CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT,
- * AUTH_RATE_LIMIT_INVALID, AUTH_RATE_LIMIT_NAME_INVALID (empty, over 64 bytes, or not text).
+ * AUTH_RATE_LIMIT_INVALID, AUTH_RATE_LIMIT_NAME_INVALID (empty, over 64 bytes, not text, or with
+ * ':').
  */
 CAIRN_API cairn_status cairn_engine_rate_limiter(cairn_rate_limiter** out, cairn_engine* engine,
                                                  const char* name, double rate_per_second,
@@ -885,20 +895,22 @@ CAIRN_API cairn_status cairn_auth_api_keys(char** out, cairn_engine* engine, con
 
 /**
  * A new 6-digit login code for email in *out (a secret: the caller delivers it), replacing any
- * earlier one; it lasts 10 minutes. Errors: CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT,
+ * earlier one; it lasts 10 minutes. Limits and lockouts count per email and client address (ip;
+ * calls without one share a count). Errors: CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT,
  * AUTH_EMAIL_INVALID, AUTH_REQUEST_INVALID; CAIRN_RESOURCE_EXHAUSTED / AUTH_RATE_LIMITED (5
- * requests per email in 15 minutes), AUTH_LOCKED_OUT (10 failed verifications in the hour), both
- * with retry_after_ms.
+ * requests per email from this address in 15 minutes, or 20 from all addresses), AUTH_LOCKED_OUT
+ * (10 failed verifications per email from this address in the hour), both with retry_after_ms.
  */
 CAIRN_API cairn_status cairn_auth_request_login_code(char** out, cairn_engine* engine,
                                                      const char* email, const char* ip,
                                                      const char* user_agent);
 /**
  * Exchanges email's login code for a session (*out_session, token in *out_token), creating the
- * user when the email has none. Any attempt uses the code up. Errors: CAIRN_UNAUTHENTICATED /
- * AUTH_CODE_INVALID (wrong, used, or none), AUTH_CODE_EXPIRED; CAIRN_RESOURCE_EXHAUSTED /
- * AUTH_LOCKED_OUT (with retry_after_ms); CAIRN_PERMISSION_DENIED / AUTH_USER_SUSPENDED;
- * CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT, AUTH_EMAIL_INVALID, AUTH_REQUEST_INVALID.
+ * user when the email has none. Any six-digit attempt uses the code up. Errors:
+ * CAIRN_UNAUTHENTICATED / AUTH_CODE_INVALID (wrong, used, or none), AUTH_CODE_EXPIRED;
+ * CAIRN_RESOURCE_EXHAUSTED / AUTH_LOCKED_OUT (with retry_after_ms); CAIRN_PERMISSION_DENIED /
+ * AUTH_USER_SUSPENDED; CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT, AUTH_CODE_MALFORMED (not six
+ * digits: nothing is used up or counted), AUTH_EMAIL_INVALID, AUTH_REQUEST_INVALID.
  */
 CAIRN_API cairn_status cairn_auth_verify_login_code(char** out_session, char** out_token,
                                                     cairn_engine* engine, const char* email,
@@ -917,7 +929,7 @@ CAIRN_API cairn_status cairn_auth_purge_expired(char** out, cairn_engine* engine
  *
  * Every engine-scoped call needs an engine opened with a master key (cairn_engine_options,
  * version 2); without one it fails with CAIRN_FAILED_PRECONDITION / SECRETS_MASTER_KEY_MISSING.
- * org, project and env are names (1-64 characters of a-z, 0-9, '_', '.', '-', starting with a
+ * org, project and env are names (1-63 characters of a-z, 0-9, '_', '.', '-', starting with a
  * letter or digit: else SECRETS_NAME_INVALID); user, actor and subject are the caller's user ids,
  * or "sa:<name>" for a service account. actor is who asks: access is decided for them and the
  * audit log records them. Roles are "member", "developer", "admin", "owner"
@@ -989,6 +1001,20 @@ CAIRN_API cairn_status cairn_secrets_set_superadmin(cairn_engine* engine, const 
  * lookup: nothing is audited. */
 CAIRN_API cairn_status cairn_secrets_is_superadmin(int* out_superadmin, cairn_engine* engine,
                                                    const char* user);
+/** Every superadmin, sorted, as a JSON array of strings in *out_json (cairn_free()). */
+CAIRN_API cairn_status cairn_secrets_superadmins(char** out_json, cairn_engine* engine);
+/** The first sign-in of a new server: makes user superadmin when the database never had one and
+ * nobody claimed the role before; *out_claimed = 1 when this call did. At most one call per
+ * database ever claims, and never while a superadmin exists. Audited when it claims. */
+CAIRN_API cairn_status cairn_secrets_claim_first_superadmin(int* out_claimed, cairn_engine* engine,
+                                                            const char* user);
+/** A superadmin (actor) makes user one (grant) or takes the role from another (revoke); nobody
+ * revokes their own (FAILED_PRECONDITION / SECRETS_SUPERADMIN_SELF). Audited. Errors:
+ * SECRETS_ACCESS_DENIED (actor is no superadmin), SECRETS_SUPERADMIN_NOT_FOUND (revoke). */
+CAIRN_API cairn_status cairn_secrets_grant_superadmin(cairn_engine* engine, const char* user,
+                                                      const char* actor);
+CAIRN_API cairn_status cairn_secrets_revoke_superadmin(cairn_engine* engine, const char* user,
+                                                       const char* actor);
 
 /** Creates project name in org (needs admin); the project in *out_json. Errors:
  * SECRETS_NAME_INVALID; CAIRN_ALREADY_EXISTS / SECRETS_PROJECT_EXISTS. */
@@ -1018,7 +1044,7 @@ CAIRN_API cairn_status cairn_secrets_environments(char** out_json, cairn_engine*
 
 /**
  * Stores value (up to 64 KiB of UTF-8) as a new version of secret key ([A-Za-z_][A-Za-z0-9_]*,
- * at most 256 characters) in org/project/env; the version number in *out_version. Errors:
+ * at most 64 characters) in org/project/env; the version number in *out_version. Errors:
  * CAIRN_INVALID_ARGUMENT / SECRETS_KEY_INVALID, SECRETS_VALUE_INVALID.
  */
 CAIRN_API cairn_status cairn_secrets_set(int64_t* out_version, cairn_engine* engine,
@@ -1120,6 +1146,16 @@ CAIRN_API cairn_status cairn_secrets_revoke_service_account(cairn_engine* engine
 CAIRN_API cairn_status cairn_secrets_export(char** out, cairn_engine* engine, const char* org,
                                             const char* project, const char* env, const char* actor,
                                             const char* format);
+/**
+ * As cairn_secrets_export(); expand non-zero replaces ${KEY}, ${env.KEY} and ${project.env.KEY}
+ * in every value (read access is checked for each, with cairn_secrets_get()'s limits per value).
+ * The whole environment is read in one call with one audit entry, which names the referenced
+ * secrets. Errors: as cairn_secrets_export(); with expand, the reference errors of
+ * cairn_secrets_get().
+ */
+CAIRN_API cairn_status cairn_secrets_export_env(char** out, cairn_engine* engine, const char* org,
+                                                const char* project, const char* env,
+                                                const char* actor, const char* format, int expand);
 /**
  * Sets every KEY of document (format "dotenv" or "json"; NULL: "dotenv") whose value differs;
  * how many in *out_count. Errors: CAIRN_INVALID_ARGUMENT / SECRETS_IMPORT_INVALID (the message

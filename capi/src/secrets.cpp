@@ -238,6 +238,52 @@ cairn_status cairn_secrets_is_superadmin(int* out_superadmin, cairn_engine* engi
   });
 }
 
+cairn_status cairn_secrets_superadmins(char** out_json, cairn_engine* engine) {
+  return guard([&] {
+    if (out_json == nullptr) return null_argument("out_json");
+    *out_json = nullptr;
+    secrets::SecretsService* s = nullptr;
+    if (cairn_status st = service_of(engine, s); st != CAIRN_OK || s == nullptr) return st;
+    return hand_out_array(s->superadmins(), out_json,
+                          [](const std::string& user) { return cairn::capi::Json(user); });
+  });
+}
+
+cairn_status cairn_secrets_claim_first_superadmin(int* out_claimed, cairn_engine* engine,
+                                                  const char* user) {
+  return guard([&] {
+    if (out_claimed == nullptr) return null_argument("out_claimed");
+    *out_claimed = 0;
+    if (user == nullptr) return null_argument("user");
+    secrets::SecretsService* s = nullptr;
+    if (cairn_status st = service_of(engine, s); st != CAIRN_OK || s == nullptr) return st;
+    auto claimed = s->claim_first_superadmin(user);
+    if (!claimed) return set_error(claimed.error());
+    *out_claimed = *claimed ? 1 : 0;
+    return set_ok();
+  });
+}
+
+cairn_status cairn_secrets_grant_superadmin(cairn_engine* engine, const char* user,
+                                            const char* actor) {
+  return guard([&] {
+    if (user == nullptr || actor == nullptr) return null_argument("user and actor");
+    secrets::SecretsService* s = nullptr;
+    if (cairn_status st = service_of(engine, s); st != CAIRN_OK || s == nullptr) return st;
+    return from_status(s->grant_superadmin(user, actor));
+  });
+}
+
+cairn_status cairn_secrets_revoke_superadmin(cairn_engine* engine, const char* user,
+                                             const char* actor) {
+  return guard([&] {
+    if (user == nullptr || actor == nullptr) return null_argument("user and actor");
+    secrets::SecretsService* s = nullptr;
+    if (cairn_status st = service_of(engine, s); st != CAIRN_OK || s == nullptr) return st;
+    return from_status(s->revoke_superadmin(user, actor));
+  });
+}
+
 cairn_status cairn_secrets_delete_org(cairn_engine* engine, const char* org, const char* actor) {
   return guard([&] {
     if (org == nullptr || actor == nullptr) return null_argument("org and actor");
@@ -587,6 +633,12 @@ cairn_status cairn_secrets_revoke_service_account(cairn_engine* engine, const ch
 cairn_status cairn_secrets_export(char** out, cairn_engine* engine, const char* org,
                                   const char* project, const char* env, const char* actor,
                                   const char* format) {
+  return cairn_secrets_export_env(out, engine, org, project, env, actor, format, 0);
+}
+
+cairn_status cairn_secrets_export_env(char** out, cairn_engine* engine, const char* org,
+                                      const char* project, const char* env, const char* actor,
+                                      const char* format, int expand) {
   return guard([&] {
     if (out == nullptr) return null_argument("out");
     *out = nullptr;
@@ -597,7 +649,7 @@ cairn_status cairn_secrets_export(char** out, cairn_engine* engine, const char* 
     if (cairn_status st = service_of(engine, s); st != CAIRN_OK || s == nullptr) return st;
     secrets::ExportFormat f{};
     if (cairn_status st = format_of(format, f); st != CAIRN_OK) return st;
-    auto document = s->export_env(org, project, env, actor, f);
+    auto document = s->export_env(org, project, env, actor, f, expand != 0);
     return hand_out_secret(document, out);
   });
 }

@@ -137,6 +137,24 @@ Result<Organization> SecretsService::org(std::string_view name) {
   return *found;
 }
 
+Result<Organization> SecretsService::visible_org(std::string_view name, std::string_view actor) {
+  CAIRN_TRY(internal::check_subject(actor));  // bad input is refused before anything is looked up
+  CAIRN_ASSIGN_OR_RETURN(auto found, store_.org_by_name(name));
+  if (found) {
+    if (internal::is_service_subject(actor)) {
+      CAIRN_ASSIGN_OR_RETURN(auto account, store_.service_account(found->id, actor.substr(3)));
+      if (account) return *found;
+    } else {
+      CAIRN_ASSIGN_OR_RETURN(bool super, store_.is_superadmin(actor));
+      if (super) return *found;
+      CAIRN_ASSIGN_OR_RETURN(auto role, store_.member_role(found->id, actor));
+      if (role) return *found;
+    }
+  }
+  // The same answer for a missing org and for one the actor is outside of: names do not leak.
+  return fail(ErrorCode::kNotFound, "SECRETS_ORG_NOT_FOUND", "no such organization");
+}
+
 Result<std::vector<Organization>> SecretsService::orgs(std::string_view user) {
   CAIRN_ASSIGN_OR_RETURN(std::vector<Organization> all, store_.orgs());
   CAIRN_ASSIGN_OR_RETURN(bool super, store_.is_superadmin(user));
@@ -150,7 +168,7 @@ Result<std::vector<Organization>> SecretsService::orgs(std::string_view user) {
 }
 
 Status SecretsService::delete_org(std::string_view org_name, std::string_view actor) {
-  CAIRN_ASSIGN_OR_RETURN(Organization o, org(org_name));
+  CAIRN_ASSIGN_OR_RETURN(Organization o, visible_org(org_name, actor));
   CAIRN_ASSIGN_OR_RETURN(bool super, store_.is_superadmin(actor));
   CAIRN_ASSIGN_OR_RETURN(auto role, store_.member_role(o.id, actor));
   if (!super && role != Role::kOwner) {
@@ -195,7 +213,7 @@ Status SecretsService::add_member(std::string_view org_name, std::string_view us
     return fail(ErrorCode::kInvalidArgument, "SECRETS_SUBJECT_INVALID",
                 "service accounts are not members; grant them ACL rules");
   }
-  CAIRN_ASSIGN_OR_RETURN(Organization o, org(org_name));
+  CAIRN_ASSIGN_OR_RETURN(Organization o, visible_org(org_name, actor));
   CAIRN_TRY(require_admin(o, actor, "secrets.member.add", o.name));
   std::lock_guard members_lock(members_mu_);
   if (role == Role::kOwner) {
@@ -225,7 +243,7 @@ Status SecretsService::add_member(std::string_view org_name, std::string_view us
 
 Status SecretsService::remove_member(std::string_view org_name, std::string_view user,
                                      std::string_view actor) {
-  CAIRN_ASSIGN_OR_RETURN(Organization o, org(org_name));
+  CAIRN_ASSIGN_OR_RETURN(Organization o, visible_org(org_name, actor));
   CAIRN_TRY(require_admin(o, actor, "secrets.member.remove", o.name));
   std::lock_guard members_lock(members_mu_);
   CAIRN_ASSIGN_OR_RETURN(auto role, store_.member_role(o.id, user));
@@ -240,16 +258,20 @@ Status SecretsService::remove_member(std::string_view org_name, std::string_view
     }
   }
   if (*role == Role::kOwner) CAIRN_TRY(keep_an_owner(o.id, user));
-  nlohmann::json details = {{"user", user}};
+  CAIRN_ASSIGN_OR_RETURN(std::vector<AclRule> rules, store_.subject_rules(o.id, user));
+  nlohmann::json rule_ids = nlohmann::json::array();
+  for (const AclRule& r : rules) rule_ids.push_back(r.id);
+  nlohmann::json details = {{"user", user}, {"rules_removed", rule_ids}};
   CAIRN_TRY(
       audit_.record(entry(actor, "secrets.member.remove", "org", o.name, "ok", details.dump())));
-  CAIRN_TRY(store_.remove_member(o.id, user));
+  CAIRN_ASSIGN_OR_RETURN(bool removed, store_.remove_member(o.id, user, env_.now()));
+  if (!removed) return fail(ErrorCode::kNotFound, "SECRETS_MEMBER_NOT_FOUND", "no such member");
   return ok_status();
 }
 
 Result<std::vector<std::pair<std::string, Role>>> SecretsService::members(std::string_view org_name,
                                                                           std::string_view actor) {
-  CAIRN_ASSIGN_OR_RETURN(Organization o, org(org_name));
+  CAIRN_ASSIGN_OR_RETURN(Organization o, visible_org(org_name, actor));
   CAIRN_ASSIGN_OR_RETURN(bool super, store_.is_superadmin(actor));
   CAIRN_ASSIGN_OR_RETURN(auto role, store_.member_role(o.id, actor));
   if (!super && !role) {
@@ -276,12 +298,71 @@ Result<bool> SecretsService::is_superadmin(std::string_view user) {
   return store_.is_superadmin(user);
 }
 
+Result<std::vector<std::string>> SecretsService::superadmins() { return store_.superadmins(); }
+
+Result<bool> SecretsService::claim_first_superadmin(std::string_view user) {
+  CAIRN_TRY(internal::check_subject(user));
+  if (internal::is_service_subject(user)) {
+    return fail(ErrorCode::kInvalidArgument, "SECRETS_SUBJECT_INVALID",
+                "service accounts cannot be superadmins");
+  }
+  CAIRN_ASSIGN_OR_RETURN(bool claimed, store_.claim_first_superadmin(user));
+  if (claimed) {
+    // After the fact: the store decides atomically, and a claim that happened must be recorded
+    // (an audit failure here leaves the role granted and reports the error).
+    nlohmann::json details = {{"user", user}};
+    CAIRN_TRY(audit_.record(entry("system", "secrets.superadmin.claim", "user", std::string(user),
+                                  "ok", details.dump())));
+  }
+  return claimed;
+}
+
+Status SecretsService::grant_superadmin(std::string_view user, std::string_view actor) {
+  CAIRN_TRY(internal::check_subject(user));
+  if (internal::is_service_subject(user)) {
+    return fail(ErrorCode::kInvalidArgument, "SECRETS_SUBJECT_INVALID",
+                "service accounts cannot be superadmins");
+  }
+  CAIRN_ASSIGN_OR_RETURN(bool super, is_superadmin(actor));
+  nlohmann::json details = {{"user", user}, {"superadmin", true}};
+  if (!super) {
+    CAIRN_TRY(audit_.record(entry(actor, "secrets.superadmin.set", "user", std::string(user),
+                                  "denied", details.dump())));
+    return internal::access_denied("only a superadmin makes superadmins");
+  }
+  CAIRN_TRY(audit_.record(
+      entry(actor, "secrets.superadmin.set", "user", std::string(user), "ok", details.dump())));
+  return store_.set_superadmin(user, true);
+}
+
+Status SecretsService::revoke_superadmin(std::string_view user, std::string_view actor) {
+  CAIRN_TRY(internal::check_subject(user));
+  CAIRN_ASSIGN_OR_RETURN(bool super, is_superadmin(actor));
+  nlohmann::json details = {{"user", user}, {"superadmin", false}};
+  if (!super) {
+    CAIRN_TRY(audit_.record(entry(actor, "secrets.superadmin.set", "user", std::string(user),
+                                  "denied", details.dump())));
+    return internal::access_denied("only a superadmin removes superadmins");
+  }
+  if (user == actor) {
+    return fail(ErrorCode::kFailedPrecondition, "SECRETS_SUPERADMIN_SELF",
+                "a superadmin cannot remove themselves; ask another superadmin");
+  }
+  CAIRN_ASSIGN_OR_RETURN(bool target, is_superadmin(user));
+  if (!target) {
+    return fail(ErrorCode::kNotFound, "SECRETS_SUPERADMIN_NOT_FOUND", "not a superadmin");
+  }
+  CAIRN_TRY(audit_.record(
+      entry(actor, "secrets.superadmin.set", "user", std::string(user), "ok", details.dump())));
+  return store_.set_superadmin(user, false);
+}
+
 // ---- Projects and environments
 
 Result<Project> SecretsService::create_project(std::string_view org_name, std::string_view name,
                                                std::string_view actor) {
   CAIRN_TRY(internal::check_name(name, "project"));
-  CAIRN_ASSIGN_OR_RETURN(Organization o, org(org_name));
+  CAIRN_ASSIGN_OR_RETURN(Organization o, visible_org(org_name, actor));
   std::string resource = o.name + "/" + std::string(name);
   CAIRN_TRY(require_admin(o, actor, "secrets.project.create", resource));
   CAIRN_ASSIGN_OR_RETURN(auto existing, store_.project(o.id, name));
@@ -299,7 +380,7 @@ Result<Environment> SecretsService::create_environment(std::string_view org_name
                                                        std::string_view name,
                                                        std::string_view actor) {
   CAIRN_TRY(internal::check_name(name, "environment"));
-  CAIRN_ASSIGN_OR_RETURN(Organization o, org(org_name));
+  CAIRN_ASSIGN_OR_RETURN(Organization o, visible_org(org_name, actor));
   CAIRN_ASSIGN_OR_RETURN(auto p, store_.project(o.id, project));
   if (!p) return fail(ErrorCode::kNotFound, "SECRETS_PROJECT_NOT_FOUND", "no such project");
   std::string resource = o.name + "/" + p->name + "/" + std::string(name);
@@ -317,7 +398,7 @@ Result<Environment> SecretsService::create_environment(std::string_view org_name
 
 Status SecretsService::delete_project(std::string_view org_name, std::string_view project,
                                       std::string_view actor) {
-  CAIRN_ASSIGN_OR_RETURN(Organization o, org(org_name));
+  CAIRN_ASSIGN_OR_RETURN(Organization o, visible_org(org_name, actor));
   CAIRN_TRY(internal::check_name(project, "project"));
   std::string resource = o.name + "/" + std::string(project);
   CAIRN_TRY(require_admin(o, actor, "secrets.project.delete", resource));
@@ -331,7 +412,7 @@ Status SecretsService::delete_project(std::string_view org_name, std::string_vie
 
 Status SecretsService::delete_environment(std::string_view org_name, std::string_view project,
                                           std::string_view env, std::string_view actor) {
-  CAIRN_ASSIGN_OR_RETURN(Organization o, org(org_name));
+  CAIRN_ASSIGN_OR_RETURN(Organization o, visible_org(org_name, actor));
   CAIRN_TRY(internal::check_name(project, "project"));
   CAIRN_TRY(internal::check_name(env, "environment"));
   std::string resource = o.name + "/" + std::string(project) + "/" + std::string(env);
@@ -354,7 +435,7 @@ Status SecretsService::delete_environment(std::string_view org_name, std::string
 Result<std::vector<std::string>> SecretsService::projects(std::string_view org_name,
                                                           std::string_view actor) {
   CAIRN_TRY(members(org_name, actor));
-  CAIRN_ASSIGN_OR_RETURN(Organization o, org(org_name));
+  CAIRN_ASSIGN_OR_RETURN(Organization o, visible_org(org_name, actor));
   CAIRN_ASSIGN_OR_RETURN(std::vector<Project> all, store_.projects(o.id));
   std::vector<std::string> out;
   out.reserve(all.size());
@@ -366,7 +447,7 @@ Result<std::vector<std::string>> SecretsService::environments(std::string_view o
                                                               std::string_view project,
                                                               std::string_view actor) {
   CAIRN_TRY(members(org_name, actor));
-  CAIRN_ASSIGN_OR_RETURN(Organization o, org(org_name));
+  CAIRN_ASSIGN_OR_RETURN(Organization o, visible_org(org_name, actor));
   CAIRN_ASSIGN_OR_RETURN(auto p, store_.project(o.id, project));
   if (!p) return fail(ErrorCode::kNotFound, "SECRETS_PROJECT_NOT_FOUND", "no such project");
   CAIRN_ASSIGN_OR_RETURN(std::vector<Environment> all, store_.environments(p->id));
@@ -436,13 +517,20 @@ Result<std::string> SecretsService::grant(std::string_view org_name, std::string
   CAIRN_TRY(internal::check_subject(subject));
   CAIRN_TRY(check_pattern(project_pattern));
   CAIRN_TRY(check_pattern(env_pattern));
-  CAIRN_ASSIGN_OR_RETURN(Organization o, org(org_name));
+  CAIRN_ASSIGN_OR_RETURN(Organization o, visible_org(org_name, actor));
   CAIRN_TRY(require_admin(o, actor, "secrets.acl.grant", o.name));
   if (internal::is_service_subject(subject)) {
     CAIRN_ASSIGN_OR_RETURN(auto account, store_.service_account(o.id, subject.substr(3)));
     if (!account) {
       return fail(ErrorCode::kNotFound, "SECRETS_SERVICE_ACCOUNT_NOT_FOUND",
                   "no such service account");
+    }
+  } else {
+    // A rule for a non-member would lie dormant and grant access the day they join.
+    CAIRN_ASSIGN_OR_RETURN(auto role, store_.member_role(o.id, subject));
+    if (!role) {
+      return fail(ErrorCode::kFailedPrecondition, "SECRETS_SUBJECT_NOT_MEMBER",
+                  "the user is not a member of " + o.name + "; add them as a member first");
     }
   }
   AclRule rule{cairn::internal::random_hex_id(env_),
@@ -462,7 +550,7 @@ Result<std::string> SecretsService::grant(std::string_view org_name, std::string
 
 Status SecretsService::revoke(std::string_view org_name, std::string_view rule_id,
                               std::string_view actor) {
-  CAIRN_ASSIGN_OR_RETURN(Organization o, org(org_name));
+  CAIRN_ASSIGN_OR_RETURN(Organization o, visible_org(org_name, actor));
   CAIRN_TRY(require_admin(o, actor, "secrets.acl.revoke", o.name));
   CAIRN_ASSIGN_OR_RETURN(std::vector<AclRule> live, store_.rules(o.id));
   if (std::none_of(live.begin(), live.end(), [&](const AclRule& r) { return r.id == rule_id; })) {
@@ -477,7 +565,7 @@ Status SecretsService::revoke(std::string_view org_name, std::string_view rule_i
 
 Result<std::vector<AclRule>> SecretsService::rules(std::string_view org_name,
                                                    std::string_view actor) {
-  CAIRN_ASSIGN_OR_RETURN(Organization o, org(org_name));
+  CAIRN_ASSIGN_OR_RETURN(Organization o, visible_org(org_name, actor));
   CAIRN_TRY(require_admin(o, actor, "secrets.acl.list", o.name));
   return store_.rules(o.id);
 }
@@ -489,7 +577,7 @@ Result<NewServiceAccount> SecretsService::create_service_account(std::string_vie
                                                                  std::string_view actor,
                                                                  std::string_view project) {
   CAIRN_TRY(internal::check_name(name, "service account"));
-  CAIRN_ASSIGN_OR_RETURN(Organization o, org(org_name));
+  CAIRN_ASSIGN_OR_RETURN(Organization o, visible_org(org_name, actor));
   CAIRN_TRY(require_admin(o, actor, "secrets.service_account.create", o.name));
   if (!project.empty()) {
     CAIRN_ASSIGN_OR_RETURN(auto p, store_.project(o.id, project));
@@ -528,14 +616,14 @@ Result<ServiceAccount> SecretsService::authenticate_api_key(std::string_view api
 
 Result<std::vector<ServiceAccount>> SecretsService::service_accounts(std::string_view org_name,
                                                                      std::string_view actor) {
-  CAIRN_ASSIGN_OR_RETURN(Organization o, org(org_name));
+  CAIRN_ASSIGN_OR_RETURN(Organization o, visible_org(org_name, actor));
   CAIRN_TRY(require_admin(o, actor, "secrets.service_account.list", o.name));
   return store_.service_accounts(o.id);
 }
 
 Status SecretsService::revoke_service_account(std::string_view org_name, std::string_view name,
                                               std::string_view actor) {
-  CAIRN_ASSIGN_OR_RETURN(Organization o, org(org_name));
+  CAIRN_ASSIGN_OR_RETURN(Organization o, visible_org(org_name, actor));
   CAIRN_TRY(require_admin(o, actor, "secrets.service_account.revoke", o.name));
   CAIRN_ASSIGN_OR_RETURN(auto account, store_.service_account(o.id, name));
   if (!account) {
@@ -563,6 +651,9 @@ Status SecretsService::rotate_master_key(MasterKey new_master, std::string_view 
       old->check(), new_master.check(),
       [&](const std::string& secret_id, const SealedVersion& v) -> Result<Bytes> {
         return rewrap_key(*old, new_master, v.wrapped_key, key_aad(secret_id, v.meta.version));
+      },
+      [&](const std::string& name, ByteView wrapped) -> Result<Bytes> {
+        return rewrap_key(*old, new_master, wrapped, keyring_key_aad(name));
       }));
   master_ = std::make_shared<const MasterKey>(std::move(new_master));
   return ok_status();

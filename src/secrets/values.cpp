@@ -153,11 +153,25 @@ Result<std::vector<std::pair<std::string, std::string>>> parse_json(std::string_
 
 }  // namespace
 
+Result<std::vector<std::pair<std::string, std::string>>> parse_env_document(
+    std::string_view document, ExportFormat format) {
+  CAIRN_ASSIGN_OR_RETURN(
+      auto entries, format == ExportFormat::kJson ? parse_json(document) : parse_dotenv(document));
+  std::vector<std::pair<std::string, std::string>> unique;
+  for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+    bool seen = std::any_of(unique.begin(), unique.end(),
+                            [&](const auto& e) { return e.first == it->first; });
+    if (!seen) unique.push_back(std::move(*it));
+  }
+  std::reverse(unique.begin(), unique.end());
+  return unique;
+}
+
 Result<SecretsService::Place> SecretsService::place(std::string_view org_name,
-                                                    std::string_view project,
-                                                    std::string_view env) {
+                                                    std::string_view project, std::string_view env,
+                                                    std::string_view actor) {
   Place p;
-  CAIRN_ASSIGN_OR_RETURN(p.org, org(org_name));
+  CAIRN_ASSIGN_OR_RETURN(p.org, visible_org(org_name, actor));
   CAIRN_ASSIGN_OR_RETURN(auto proj, store_.project(p.org.id, project));
   if (!proj) return fail(ErrorCode::kNotFound, "SECRETS_PROJECT_NOT_FOUND", "no such project");
   p.project = std::move(*proj);
@@ -252,7 +266,7 @@ Result<std::string> SecretsService::expand(const Place& place, std::string value
     std::string project = parts.size() == 3 ? parts[0] : place.project.name;
     std::string env = parts.size() >= 2 ? parts[parts.size() - 2] : place.env.name;
     const std::string& key = parts.back();
-    CAIRN_ASSIGN_OR_RETURN(Place target, this->place(place.org.name, project, env));
+    CAIRN_ASSIGN_OR_RETURN(Place target, this->place(place.org.name, project, env, actor));
     std::string path = target.path(key);
     if (std::find(stack.begin(), stack.end(), path) != stack.end()) {
       return fail(ErrorCode::kFailedPrecondition, "SECRETS_REFERENCE_CYCLE",
@@ -274,7 +288,11 @@ Result<std::string> SecretsService::expand(const Place& place, std::string value
     CAIRN_ASSIGN_OR_RETURN(std::string expanded,
                            expand(target, std::move(referenced), actor, state));
     stack.pop_back();
-    CAIRN_TRY(audit_.record(entry(actor, "secrets.get", "secret", path, "ok", rule_details(d))));
+    if (state.reads != nullptr) {
+      state.reads->push_back(path);
+    } else {
+      CAIRN_TRY(audit_.record(entry(actor, "secrets.get", "secret", path, "ok", rule_details(d))));
+    }
     out += expanded;
     if (out.size() > kMaxExpandedBytes) {
       return fail(ErrorCode::kResourceExhausted, "SECRETS_REFERENCE_LIMIT",
@@ -314,7 +332,7 @@ Result<int64_t> SecretsService::set(std::string_view org_name, std::string_view 
                                     std::string_view value, std::string_view actor) {
   CAIRN_TRY(internal::check_key(key));
   CAIRN_TRY(check_value(value));
-  CAIRN_ASSIGN_OR_RETURN(Place p, place(org_name, project, env));
+  CAIRN_ASSIGN_OR_RETURN(Place p, place(org_name, project, env, actor));
   Decision d;
   CAIRN_TRY(authorize(p, actor, Permission::kWrite, "secrets.set", key, &d));
   CAIRN_TRY(
@@ -333,7 +351,7 @@ Result<std::string> SecretsService::get(std::string_view org_name, std::string_v
     return fail(ErrorCode::kInvalidArgument, "SECRETS_VERSION_SELECTOR_INVALID",
                 "ask for a version or a point in time, not both");
   }
-  CAIRN_ASSIGN_OR_RETURN(Place p, place(org_name, project, env));
+  CAIRN_ASSIGN_OR_RETURN(Place p, place(org_name, project, env, actor));
   Decision d;
   CAIRN_TRY(authorize(p, actor, Permission::kRead, "secrets.get", key, &d));
   CAIRN_ASSIGN_OR_RETURN(std::string value, read_value(p, key, version, as_of));
@@ -360,7 +378,7 @@ Result<std::vector<std::string>> SecretsService::list(std::string_view org_name,
                                                       std::string_view project,
                                                       std::string_view env,
                                                       std::string_view actor) {
-  CAIRN_ASSIGN_OR_RETURN(Place p, place(org_name, project, env));
+  CAIRN_ASSIGN_OR_RETURN(Place p, place(org_name, project, env, actor));
   Decision d;
   CAIRN_TRY(authorize(p, actor, Permission::kRead, "secrets.list", "", &d));
   CAIRN_ASSIGN_OR_RETURN(std::vector<std::string> keys, store_.keys(p.env.id));
@@ -375,7 +393,7 @@ Result<std::vector<SecretVersion>> SecretsService::versions(std::string_view org
                                                             std::string_view key,
                                                             std::string_view actor) {
   CAIRN_TRY(internal::check_key(key));
-  CAIRN_ASSIGN_OR_RETURN(Place p, place(org_name, project, env));
+  CAIRN_ASSIGN_OR_RETURN(Place p, place(org_name, project, env, actor));
   Decision d;
   CAIRN_TRY(authorize(p, actor, Permission::kRead, "secrets.versions", key, &d));
   CAIRN_ASSIGN_OR_RETURN(auto secret, store_.live_secret(p.env.id, key));
@@ -393,7 +411,7 @@ Result<int64_t> SecretsService::rollback(std::string_view org_name, std::string_
                                          std::string_view env, std::string_view key,
                                          int64_t version, std::string_view actor) {
   CAIRN_TRY(internal::check_key(key));
-  CAIRN_ASSIGN_OR_RETURN(Place p, place(org_name, project, env));
+  CAIRN_ASSIGN_OR_RETURN(Place p, place(org_name, project, env, actor));
   Decision d;
   CAIRN_TRY(authorize(p, actor, Permission::kWrite, "secrets.rollback", key, &d));
   CAIRN_ASSIGN_OR_RETURN(std::string old, read_value(p, key, version, std::nullopt));
@@ -408,7 +426,7 @@ Result<int64_t> SecretsService::rollback(std::string_view org_name, std::string_
 Status SecretsService::remove(std::string_view org_name, std::string_view project,
                               std::string_view env, std::string_view key, std::string_view actor) {
   CAIRN_TRY(internal::check_key(key));
-  CAIRN_ASSIGN_OR_RETURN(Place p, place(org_name, project, env));
+  CAIRN_ASSIGN_OR_RETURN(Place p, place(org_name, project, env, actor));
   Decision d;
   CAIRN_TRY(authorize(p, actor, Permission::kWrite, "secrets.delete", key, &d));
   CAIRN_ASSIGN_OR_RETURN(auto secret, store_.live_secret(p.env.id, key));
@@ -423,7 +441,7 @@ Status SecretsService::remove(std::string_view org_name, std::string_view projec
 Status SecretsService::restore(std::string_view org_name, std::string_view project,
                                std::string_view env, std::string_view key, std::string_view actor) {
   CAIRN_TRY(internal::check_key(key));
-  CAIRN_ASSIGN_OR_RETURN(Place p, place(org_name, project, env));
+  CAIRN_ASSIGN_OR_RETURN(Place p, place(org_name, project, env, actor));
   Decision d;
   CAIRN_TRY(authorize(p, actor, Permission::kWrite, "secrets.restore", key, &d));
   CAIRN_ASSIGN_OR_RETURN(auto deleted, store_.deleted_secret(p.env.id, key));
@@ -437,15 +455,26 @@ Status SecretsService::restore(std::string_view org_name, std::string_view proje
 
 Result<std::string> SecretsService::export_env(std::string_view org_name, std::string_view project,
                                                std::string_view env, std::string_view actor,
-                                               ExportFormat format) {
-  CAIRN_ASSIGN_OR_RETURN(Place p, place(org_name, project, env));
+                                               ExportFormat format, bool expand_references) {
+  CAIRN_ASSIGN_OR_RETURN(Place p, place(org_name, project, env, actor));
   Decision d;
   CAIRN_TRY(authorize(p, actor, Permission::kRead, "secrets.export", "", &d));
   CAIRN_ASSIGN_OR_RETURN(std::vector<std::string> keys, store_.keys(p.env.id));
   std::string out;
   nlohmann::ordered_json json = nlohmann::ordered_json::object();
+  // Referenced secrets read by the expansion, for the one audit entry of the export.
+  std::vector<std::string> reads;
   for (const std::string& key : keys) {
     CAIRN_ASSIGN_OR_RETURN(std::string value, read_value(p, key, std::nullopt, std::nullopt));
+    if (expand_references && value.find("${") != std::string::npos) {
+      Expansion state;
+      state.stack.push_back(p.path(key));
+      state.reads = &reads;
+      auto expanded = expand(p, value, actor, state);
+      crypto::secure_wipe({reinterpret_cast<uint8_t*>(value.data()), value.size()});
+      if (!expanded) return fail(expanded.error());
+      value = std::move(*expanded);
+    }
     if (format == ExportFormat::kJson) {
       json[key] = value;
     } else {
@@ -454,7 +483,13 @@ Result<std::string> SecretsService::export_env(std::string_view org_name, std::s
     crypto::secure_wipe({reinterpret_cast<uint8_t*>(value.data()), value.size()});
   }
   if (format == ExportFormat::kJson) out = json.dump(2) + "\n";
+  std::sort(reads.begin(), reads.end());
+  reads.erase(std::unique(reads.begin(), reads.end()), reads.end());
   nlohmann::json details = {{"rule", d.rule}, {"count", keys.size()}};
+  if (expand_references) {
+    details["expanded"] = true;
+    details["references"] = reads;
+  }
   CAIRN_TRY(
       audit_.record(entry(actor, "secrets.export", "environment", p.path(), "ok", details.dump())));
   return out;
@@ -463,19 +498,10 @@ Result<std::string> SecretsService::export_env(std::string_view org_name, std::s
 Result<int64_t> SecretsService::import_env(std::string_view org_name, std::string_view project,
                                            std::string_view env, std::string_view document,
                                            std::string_view actor, ExportFormat format) {
-  CAIRN_ASSIGN_OR_RETURN(Place p, place(org_name, project, env));
+  CAIRN_ASSIGN_OR_RETURN(Place p, place(org_name, project, env, actor));
   Decision d;
   CAIRN_TRY(authorize(p, actor, Permission::kWrite, "secrets.import", "", &d));
-  CAIRN_ASSIGN_OR_RETURN(
-      auto entries, format == ExportFormat::kJson ? parse_json(document) : parse_dotenv(document));
-  // The last of repeated keys wins, as when a shell sources the file.
-  std::vector<std::pair<std::string, std::string>> unique;
-  for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
-    bool seen = std::any_of(unique.begin(), unique.end(),
-                            [&](const auto& e) { return e.first == it->first; });
-    if (!seen) unique.push_back(std::move(*it));
-  }
-  std::reverse(unique.begin(), unique.end());
+  CAIRN_ASSIGN_OR_RETURN(auto unique, parse_env_document(document, format));
   // Only what changes gets a new version; every key is checked before anything is written, and
   // the writes are one atomic step.
   std::vector<std::pair<std::string, std::string>> changed;

@@ -287,6 +287,67 @@ TEST_P(SecretsConformance, ExportAndImport) {
   EXPECT_EQ(s().get("acme", "billing", "dev", "GOOD", kOwner).error().reason, "SECRET_NOT_FOUND");
 }
 
+TEST_P(SecretsConformance, ExportExpandsReferencesInOneAuditEntry) {
+  seed();
+  ASSERT_TRUE(s().set("acme", "billing", "dev", "DB_HOST", "dev-db.internal", kOwner));
+  ASSERT_TRUE(s().set("acme", "billing", "prod", "HOST", "db.internal", kOwner));
+  ASSERT_TRUE(s().set("acme", "billing", "prod", "URL", "pg://${HOST}/app $${X}", kOwner));
+  ASSERT_TRUE(s().set("acme", "billing", "prod", "DEV_URL", "pg://${dev.DB_HOST}", kOwner));
+  size_t before = audit_entries().size();
+
+  auto json = s().export_env("acme", "billing", "prod", kOwner, secrets::ExportFormat::kJson, true);
+  ASSERT_TRUE(json) << json.error().to_string();
+  EXPECT_EQ(nlohmann::json::parse(*json), nlohmann::json({{"DEV_URL", "pg://dev-db.internal"},
+                                                          {"HOST", "db.internal"},
+                                                          {"URL", "pg://db.internal/app ${X}"}}));
+  auto entries = audit_entries();
+  ASSERT_EQ(entries.size(), before + 1);  // one entry for the whole read, references included
+  EXPECT_EQ(entries.back()["action"], "secrets.export");
+  auto details = nlohmann::json::parse(entries.back()["details"].get<std::string>());
+  EXPECT_EQ(details["references"],
+            nlohmann::json({"acme/billing/dev/DB_HOST", "acme/billing/prod/HOST"}));
+
+  auto dotenv =
+      s().export_env("acme", "billing", "prod", kOwner, secrets::ExportFormat::kDotenv, true);
+  ASSERT_TRUE(dotenv);
+  EXPECT_EQ(*dotenv,
+            "DEV_URL=\"pg://dev-db.internal\"\nHOST=\"db.internal\"\n"
+            "URL=\"pg://db.internal/app \\${X}\"\n");
+  // Unexpanded unless asked, as before.
+  auto raw = s().export_env("acme", "billing", "prod", kOwner, secrets::ExportFormat::kJson);
+  EXPECT_EQ(nlohmann::json::parse(*raw)["URL"], "pg://${HOST}/app $${X}");
+
+  // A reader who may not read a referenced secret gets no export at all.
+  ASSERT_TRUE(s().grant("acme", kMember, "billing", "prod", Permission::kRead, kOwner));
+  EXPECT_TRUE(s().export_env("acme", "billing", "prod", kMember));
+  auto denied =
+      s().export_env("acme", "billing", "prod", kMember, secrets::ExportFormat::kJson, true);
+  ASSERT_FALSE(denied);
+  EXPECT_EQ(denied.error().reason, "SECRETS_ACCESS_DENIED");
+  // Cycles fail as they do in get().
+  ASSERT_TRUE(s().set("acme", "billing", "prod", "A", "${B}", kOwner));
+  ASSERT_TRUE(s().set("acme", "billing", "prod", "B", "${A}", kOwner));
+  EXPECT_EQ(s().export_env("acme", "billing", "prod", kOwner, secrets::ExportFormat::kJson, true)
+                .error()
+                .reason,
+            "SECRETS_REFERENCE_CYCLE");
+}
+
+TEST(EnvDocumentTest, ParsesAsImportDoes) {
+  auto entries =
+      secrets::parse_env_document("# comment\nexport A='x $y'\nB=\"one\\ntwo\"\nA=2 # inline\n",
+                                  secrets::ExportFormat::kDotenv);
+  ASSERT_TRUE(entries);
+  using Entries = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(*entries, (Entries{{"B", "one\ntwo"}, {"A", "2"}}));
+  EXPECT_EQ(*secrets::parse_env_document(R"({"K":"v"})", secrets::ExportFormat::kJson),
+            (Entries{{"K", "v"}}));
+  EXPECT_EQ(secrets::parse_env_document("K=\xff\n", secrets::ExportFormat::kDotenv).error().reason,
+            "SECRETS_IMPORT_INVALID");
+  EXPECT_EQ(secrets::parse_env_document("[1]", secrets::ExportFormat::kJson).error().reason,
+            "SECRETS_IMPORT_INVALID");
+}
+
 TEST_P(SecretsConformance, AuditRecordsReadsAndDenialsButNeverValues) {
   seed();
   ASSERT_TRUE(s().set("acme", "billing", "prod", "TOKEN", "very-secret-value", kOwner));
@@ -359,7 +420,8 @@ TEST_P(SecretsConformance, OrganizationsKeepAnOwner) {
             "SECRETS_LAST_OWNER");
   ASSERT_TRUE(s().add_member("acme", "second@acme.io", Role::kOwner, kOwner));
   ASSERT_TRUE(s().remove_member("acme", kOwner, "second@acme.io"));
-  EXPECT_EQ(s().members("acme", kOwner).error().reason, "SECRETS_ACCESS_DENIED");
+  // A former member is an outsider: the org looks missing to them.
+  EXPECT_EQ(s().members("acme", kOwner).error().reason, "SECRETS_ORG_NOT_FOUND");
   EXPECT_EQ(s().remove_member("acme", "nobody@acme.io", "second@acme.io").error().reason,
             "SECRETS_MEMBER_NOT_FOUND");
 }
@@ -436,7 +498,7 @@ TEST_P(SecretsConformance, DeletedEnvironmentsProjectsAndOrgsFreeTheirNames) {
   // The name is free: a new org of that name is empty, and the old members are not in it.
   ASSERT_TRUE(s().create_org("acme", "new@acme.io"));
   EXPECT_TRUE(s().projects("acme", "new@acme.io")->empty());
-  EXPECT_EQ(s().projects("acme", kOwner).error().reason, "SECRETS_ACCESS_DENIED");
+  EXPECT_EQ(s().projects("acme", kOwner).error().reason, "SECRETS_ORG_NOT_FOUND");
   ASSERT_TRUE(s().set_superadmin("root@acme.io"));
   ASSERT_TRUE(s().delete_org("acme", "root@acme.io"));
 
@@ -481,4 +543,65 @@ TEST_P(SecretsConformance, WritesUnderAStaleMasterKeyAreRefused) {
 CAIRN_INSTANTIATE_CONFORMANCE(SecretsConformance);
 
 }  // namespace
+TEST_P(SecretsConformance, RemovingAMemberRemovesTheirRules) {
+  seed();
+  auto denied = s().grant("acme", "stranger@acme.io", "*", "*", Permission::kRead, kOwner);
+  ASSERT_FALSE(denied);
+  EXPECT_EQ(denied.error().reason, "SECRETS_SUBJECT_NOT_MEMBER");
+  ASSERT_TRUE(s().grant("acme", kDev, "*", "*", Permission::kWrite, kOwner));
+  ASSERT_TRUE(s().set("acme", "billing", "dev", "K", "v", kDev));
+  ASSERT_TRUE(s().remove_member("acme", kDev, kOwner));
+  EXPECT_TRUE(s().rules("acme", kOwner)->empty());
+  ASSERT_TRUE(s().add_member("acme", kDev, Role::kDeveloper, kOwner));
+  auto read = s().get("acme", "billing", "dev", "K", kDev);
+  ASSERT_FALSE(read);
+  EXPECT_EQ(read.error().reason, "SECRETS_ACCESS_DENIED");
+  if (!persistent()) return;
+  restart(kKey1);
+  auto rules = s().rules("acme", kOwner);
+  ASSERT_TRUE(rules) << rules.error().to_string();
+  EXPECT_TRUE(rules->empty());
+}
+
+TEST_P(SecretsConformance, OutsidersCannotTellExistingOrgsFromMissingOnes) {
+  seed();
+  for (std::string_view org : {"acme", "nope"}) {
+    EXPECT_EQ(s().projects(org, "eve@evil.io").error().reason, "SECRETS_ORG_NOT_FOUND") << org;
+    EXPECT_EQ(s().members(org, "eve@evil.io").error().reason, "SECRETS_ORG_NOT_FOUND") << org;
+    EXPECT_EQ(s().get(org, "billing", "prod", "K", "eve@evil.io").error().reason,
+              "SECRETS_ORG_NOT_FOUND")
+        << org;
+    EXPECT_EQ(s().get(org, "nope", "prod", "K", "eve@evil.io").error().reason,
+              "SECRETS_ORG_NOT_FOUND")
+        << org;
+  }
+  EXPECT_TRUE(s().visible_org("acme", kMember));
+}
+
+TEST_P(SecretsConformance, TheFirstSuperadminIsClaimedOncePerDatabase) {
+  EXPECT_TRUE(s().superadmins()->empty());
+  EXPECT_EQ(s().claim_first_superadmin("ada@acme.io").value(), true);
+  EXPECT_EQ(s().claim_first_superadmin("eve@evil.io").value(), false);
+  ASSERT_TRUE(s().grant_superadmin("bob@acme.io", "ada@acme.io"));
+  EXPECT_EQ(s().revoke_superadmin("ada@acme.io", "ada@acme.io").error().reason,
+            "SECRETS_SUPERADMIN_SELF");
+  EXPECT_EQ(s().grant_superadmin("eve@evil.io", "eve@evil.io").error().reason,
+            "SECRETS_ACCESS_DENIED");
+  ASSERT_TRUE(s().revoke_superadmin("ada@acme.io", "bob@acme.io"));
+  ASSERT_TRUE(s().revoke_superadmin("bob@acme.io", "bob@acme.io").error().reason ==
+              "SECRETS_SUPERADMIN_SELF");
+  EXPECT_EQ(*s().superadmins(), std::vector<std::string>{"bob@acme.io"});
+  if (persistent()) restart(kKey1);
+  // Closed for good, also with nobody left after a host unmakes the last one.
+  ASSERT_TRUE(s().set_superadmin("bob@acme.io", false));
+  EXPECT_EQ(s().claim_first_superadmin("eve@evil.io").value(), false);
+  EXPECT_FALSE(s().is_superadmin("eve@evil.io").value());
+}
+
+TEST_P(SecretsConformance, ASuperadminSetByTheHostClosesTheClaim) {
+  ASSERT_TRUE(s().set_superadmin("root@ops.io"));
+  ASSERT_TRUE(s().set_superadmin("root@ops.io", false));
+  EXPECT_EQ(s().claim_first_superadmin("eve@evil.io").value(), false);
+}
+
 }  // namespace cairn::testing

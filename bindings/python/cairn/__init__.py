@@ -63,7 +63,9 @@ def open(uri, *, env=None, clock=None, busy_timeout_ms=5000,  # noqa: A001
     bytes-like object) or a str of 64 hex characters. The first engine opened with a key binds the
     database to it; opening it later with another key raises FailedPreconditionError
     (SECRETS_MASTER_KEY_MISMATCH). Without a key, ``engine.secrets`` raises
-    FailedPreconditionError (SECRETS_MASTER_KEY_MISSING).
+    FailedPreconditionError (SECRETS_MASTER_KEY_MISSING). With a key the engine's own keys (the
+    login-code key, the audit log's signing keys) are sealed under it, so a database once opened
+    with a key no longer opens without one (FailedPreconditionError, AUDIT_KEYS_SEALED).
 
     ``jobs_lease`` and ``jobs_poll_interval`` (seconds) tune ``engine.jobs`` (see
     :mod:`cairn.jobs`): how long a running task stays leased without renewal (a crashed

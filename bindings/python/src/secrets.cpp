@@ -291,6 +291,34 @@ void bind_secrets(py::module_& core, py::class_<PyEngine>& engine_class) {
             return unwrap(s.with([&](SecretsService& x) { return x.is_superadmin(user); }));
           },
           py::arg("user"), "Whether user is a superadmin (never a service account); not audited.")
+      .def(
+          "superadmins",
+          [](PySecrets& s) {
+            return unwrap(s.with([&](SecretsService& x) { return x.superadmins(); }));
+          },
+          "Every superadmin, sorted; not audited.")
+      .def(
+          "claim_first_superadmin",
+          [](PySecrets& s, Str user) {
+            return unwrap(
+                s.with([&](SecretsService& x) { return x.claim_first_superadmin(user); }));
+          },
+          py::arg("user"),
+          "Makes user superadmin when the database never had one and nobody claimed the role "
+          "before; True when this call did. At most one call per database ever claims.")
+      .def(
+          "grant_superadmin",
+          [](PySecrets& s, Str user, Str actor) {
+            unwrap(s.with([&](SecretsService& x) { return x.grant_superadmin(user, actor); }));
+          },
+          py::arg("user"), py::arg("actor"), "A superadmin (actor) makes user a superadmin.")
+      .def(
+          "revoke_superadmin",
+          [](PySecrets& s, Str user, Str actor) {
+            unwrap(s.with([&](SecretsService& x) { return x.revoke_superadmin(user, actor); }));
+          },
+          py::arg("user"), py::arg("actor"),
+          "A superadmin (actor) takes the role from another superadmin (never from themselves).")
       // projects and environments
       .def(
           "create_project",
@@ -408,15 +436,17 @@ void bind_secrets(py::module_& core, py::class_<PyEngine>& engine_class) {
           "when the name was reused meanwhile.")
       .def(
           "export",
-          [](PySecrets& s, Str org, Str project, Str env, Str actor, Str format) {
+          [](PySecrets& s, Str org, Str project, Str env, Str actor, Str format, bool expand) {
             secrets::ExportFormat f = format_arg(format);
-            return unwrap(s.with(
-                [&](SecretsService& x) { return x.export_env(org, project, env, actor, f); }));
+            return unwrap(s.with([&](SecretsService& x) {
+              return x.export_env(org, project, env, actor, f, expand);
+            }));
           },
           py::arg("org"), py::arg("project"), py::arg("env"), py::arg("actor"),
-          py::arg("format") = "dotenv",
-          "Every secret of the environment, unexpanded: 'dotenv' (sorted KEY=\"value\" lines) or "
-          "'json' (an object).")
+          py::arg("format") = "dotenv", py::arg("expand") = false,
+          "Every secret of the environment: 'dotenv' (sorted KEY=\"value\" lines) or 'json' (an "
+          "object); references expanded when expand (read access checked for each). One read, "
+          "one audit entry.")
       .def(
           "import_env",
           [](PySecrets& s, Str org, Str project, Str env, Str document, Str actor, Str format) {

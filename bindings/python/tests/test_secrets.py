@@ -225,8 +225,9 @@ def test_database_is_bound_to_its_master_key(tmp_path):
         e.secrets.create_org("acme", OWNER)
     with raises(cairn.FailedPreconditionError, "SECRETS_MASTER_KEY_MISMATCH"):
         cairn.open(uri, master_key=KEY2)
-    with cairn.open(uri) as e:  # without a key the rest of the engine still works
-        assert e.schema_version == cairn.latest_schema_version()
+    # Without the key the audit log's keys stay sealed (docs/audit.md): the engine does not open.
+    with raises(cairn.FailedPreconditionError, "AUDIT_KEYS_SEALED"):
+        cairn.open(uri)
     with cairn.open(uri, master_key=KEY) as e:
         assert e.secrets.org("acme").name == "acme"
 
@@ -471,12 +472,16 @@ def test_deny_by_default(s):
     p = ("acme", "billing", "prod")
     s.set(*p, "A", "value-a", OWNER)
     s.add_member("acme", "bob", "developer", OWNER)
-    for actor in ("bob", "stranger", "sa:ci"):
-        with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
+    # A member without rules is denied; to outsiders (and unknown service accounts) the org
+    # looks missing.
+    for actor, error, reason in (("bob", cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"),
+                                 ("stranger", cairn.NotFoundError, "SECRETS_ORG_NOT_FOUND"),
+                                 ("sa:ci", cairn.NotFoundError, "SECRETS_ORG_NOT_FOUND")):
+        with raises(error, reason):
             s.get(*p, "A", actor)
-        with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
+        with raises(error, reason):
             s.set(*p, "A", "x", actor)
-        with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
+        with raises(error, reason):
             s.list(*p, actor)
     with raises(cairn.InvalidArgumentError, "SECRETS_SUBJECT_INVALID"):
         s.get(*p, "A", "")
@@ -549,7 +554,7 @@ def test_owner_admin_and_superadmin_need_no_rules(s):
     assert sorted(o.name for o in s.orgs("root")) == ["acme", "other"]
     s.set_superadmin("root", superadmin=False)
     assert not s.is_superadmin("root")
-    with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
+    with raises(cairn.NotFoundError, "SECRETS_ORG_NOT_FOUND"):
         s.get(*p, "A", "root")
     assert s.orgs("root") == []
 
@@ -626,8 +631,8 @@ def test_service_accounts(s):
         s.authenticate_api_key(key)
     assert [r.subject for r in s.rules("acme", OWNER)] == ["sa:deploy"]
     assert not s.check("acme", "sa:ci", "billing", "prod", "read").allowed
-    with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
-        s.get(*p, "A", "sa:ci")
+    with raises(cairn.NotFoundError, "SECRETS_ORG_NOT_FOUND"):
+        s.get(*p, "A", "sa:ci")  # a revoked account is an outsider
     with raises(cairn.NotFoundError, "SECRETS_SERVICE_ACCOUNT_NOT_FOUND"):
         s.revoke_service_account("acme", "ci", OWNER)
     assert s.authenticate_api_key(deploy_key).id == deploy.id
@@ -737,6 +742,33 @@ def test_export_dotenv_and_json(s):
         s.export(*p, OWNER, format="yaml")
     assert s.export("acme", "web", "dev", OWNER) == ""
     assert json.loads(s.export("acme", "web", "dev", OWNER, format="json")) == {}
+
+
+def test_export_expanded_reads_everything_in_one_audit_entry(engine, s):
+    p = ("acme", "billing", "prod")
+    s.set("acme", "billing", "dev", "DB_HOST", "dev-db.internal", OWNER)
+    s.set(*p, "HOST", "db.internal", OWNER)
+    s.set(*p, "URL", "pg://${HOST}/app $${X}", OWNER)
+    s.set(*p, "DEV_URL", "pg://${dev.DB_HOST}", OWNER)
+    before, _ = engine.audit.query(limit=1000)
+    assert json.loads(s.export(*p, OWNER, format="json", expand=True)) == {
+        "DEV_URL": "pg://dev-db.internal", "HOST": "db.internal",
+        "URL": "pg://db.internal/app ${X}"}
+    assert s.export(*p, OWNER, expand=True) == (
+        'DEV_URL="pg://dev-db.internal"\n'
+        'HOST="db.internal"\n'
+        'URL="pg://db.internal/app \\${X}"\n')
+    after, _ = engine.audit.query(limit=1000)
+    exports = after[len(before):]
+    assert [x["action"] for x in exports] == ["secrets.export", "secrets.export"]
+    # Unexpanded by default, as before.
+    assert json.loads(s.export(*p, OWNER, format="json"))["URL"] == "pg://${HOST}/app $${X}"
+    # A reader who may not read a referenced secret gets nothing.
+    s.add_member("acme", "bob", "member", OWNER)
+    s.grant("acme", "bob", "billing", "prod", "read", OWNER)
+    assert "DEV_URL" in s.export(*p, "bob")
+    with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
+        s.export(*p, "bob", expand=True)
 
 
 @pytest.mark.parametrize("format", ["dotenv", "json"])
@@ -1002,3 +1034,31 @@ def test_reprs_hold_no_values(s):
     assert "repr-canary" not in text and key not in text
     assert secrets.ROLES == ("owner", "admin", "developer", "member")
     assert secrets.PERMISSIONS == ("read", "write", "admin")
+
+
+def test_superadmins_are_claimed_once_and_managed_by_superadmins(engine):
+    s = engine.secrets
+    assert s.superadmins() == []
+    assert s.claim_first_superadmin("ada@acme.io") is True
+    assert s.claim_first_superadmin("eve@evil.io") is False
+    with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
+        s.grant_superadmin("eve@evil.io", "eve@evil.io")
+    s.grant_superadmin("bob@acme.io", "ada@acme.io")
+    with raises(cairn.FailedPreconditionError, "SECRETS_SUPERADMIN_SELF"):
+        s.revoke_superadmin("ada@acme.io", "ada@acme.io")
+    with raises(cairn.NotFoundError, "SECRETS_SUPERADMIN_NOT_FOUND"):
+        s.revoke_superadmin("eve@evil.io", "ada@acme.io")
+    s.revoke_superadmin("ada@acme.io", "bob@acme.io")
+    assert s.superadmins() == ["bob@acme.io"]
+
+
+def test_removed_members_lose_their_rules_and_outsiders_see_no_org(s):
+    with raises(cairn.FailedPreconditionError, "SECRETS_SUBJECT_NOT_MEMBER"):
+        s.grant("acme", "bob@acme.io", "*", "*", "read", OWNER)
+    s.add_member("acme", "bob@acme.io", "developer", OWNER)
+    s.grant("acme", "bob@acme.io", "*", "*", "read", OWNER)
+    s.remove_member("acme", "bob@acme.io", OWNER)
+    assert s.rules("acme", OWNER) == []
+    for org in ("acme", "nope"):
+        with raises(cairn.NotFoundError, "SECRETS_ORG_NOT_FOUND"):
+            s.projects(org, "bob@acme.io")

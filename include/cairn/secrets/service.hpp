@@ -34,6 +34,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "cairn/audit/log.hpp"
@@ -47,6 +48,16 @@ namespace cairn::secrets {
 enum class ExportFormat { kDotenv, kJson };
 // "dotenv" or "json". Errors: INVALID_ARGUMENT / SECRETS_FORMAT_INVALID.
 Result<ExportFormat> parse_export_format(std::string_view name);
+
+// The entries of a dotenv or JSON document as import_env() reads them, in document order; of
+// repeated keys the last wins (as when a shell sources the file). Dotenv: KEY=value lines, blank
+// lines and '#' comments skipped, an optional "export " prefix, values bare (trimmed, ending at
+// " #"), single-quoted (literal) or double-quoted (\\ \" \n \r \$ escapes). JSON: an object of
+// strings. Pure: for clients that import through another API (cairn-vault's CLI). Errors:
+// INVALID_ARGUMENT / SECRETS_IMPORT_INVALID (the message names the line: a malformed line, a key
+// that is not a valid name, a value that is not UTF-8 or longer than 64 KiB).
+Result<std::vector<std::pair<std::string, std::string>>> parse_env_document(
+    std::string_view document, ExportFormat format);
 
 // A new service account and its API key ("cr_sa_..."): the key is shown once.
 struct NewServiceAccount {
@@ -68,8 +79,13 @@ class SecretsService {
   // Names are 1-64 characters of [a-z0-9_.-] starting with a letter or digit
   // (SECRETS_NAME_INVALID).
   Result<Organization> create_org(std::string_view name, std::string_view owner);
-  // Errors: NOT_FOUND / SECRETS_ORG_NOT_FOUND.
+  // The org of that name, to the host (no access check). Errors: NOT_FOUND /
+  // SECRETS_ORG_NOT_FOUND.
   Result<Organization> org(std::string_view name);
+  // The org named, when `actor` may know it exists: a superadmin, a member, or a live service
+  // account of it. To anyone else a missing org and an existing one look the same. Errors:
+  // NOT_FOUND / SECRETS_ORG_NOT_FOUND.
+  Result<Organization> visible_org(std::string_view name, std::string_view actor);
   // The orgs `user` is a member of (every org for a superadmin).
   Result<std::vector<Organization>> orgs(std::string_view user);
   // Soft-deletes the org: its name can be used again at once, its service-account keys stop
@@ -80,6 +96,8 @@ class SecretsService {
   // Adds a member or changes their role. Only owners make (or demote) owners, and the last owner
   // stays (FAILED_PRECONDITION / SECRETS_LAST_OWNER).
   Status add_member(std::string_view org, std::string_view user, Role role, std::string_view actor);
+  // Removes a member together with their ACL rules in the org, so adding them back starts from no
+  // access. Errors: NOT_FOUND / SECRETS_MEMBER_NOT_FOUND; SECRETS_LAST_OWNER; as add_member().
   Status remove_member(std::string_view org, std::string_view user, std::string_view actor);
   Result<std::vector<std::pair<std::string, Role>>> members(std::string_view org,
                                                             std::string_view actor);
@@ -88,6 +106,21 @@ class SecretsService {
   Status set_superadmin(std::string_view user, bool superadmin = true);
   // Whether `user` is a superadmin (false for service accounts). A pure lookup: no audit entry.
   Result<bool> is_superadmin(std::string_view user);
+  // Every superadmin, sorted. A pure lookup: no audit entry.
+  Result<std::vector<std::string>> superadmins();
+  // The first sign-in of a new server: makes `user` superadmin if this database never had a
+  // superadmin and nobody claimed the role before; returns whether it did. At most one call per
+  // database ever succeeds, whatever the host's configuration was, and never while a superadmin
+  // exists (set_superadmin() and grant_superadmin() close the claim too). Audited when it
+  // succeeds ("secrets.superadmin.claim"). Errors: SECRETS_SUBJECT_INVALID.
+  Result<bool> claim_first_superadmin(std::string_view user);
+  // A superadmin (`actor`) makes `user` one, or takes the role from another superadmin; nobody
+  // takes it from themselves (FAILED_PRECONDITION / SECRETS_SUPERADMIN_SELF), so at least one
+  // stays. Audited. Errors: PERMISSION_DENIED / SECRETS_ACCESS_DENIED (actor not superadmin);
+  // NOT_FOUND / SECRETS_SUPERADMIN_NOT_FOUND (revoking someone who is not one);
+  // SECRETS_SUBJECT_INVALID.
+  Status grant_superadmin(std::string_view user, std::string_view actor);
+  Status revoke_superadmin(std::string_view user, std::string_view actor);
 
   // ---- Projects and environments
   Result<Project> create_project(std::string_view org, std::string_view name,
@@ -135,11 +168,14 @@ class SecretsService {
   Status restore(std::string_view org, std::string_view project, std::string_view env,
                  std::string_view key, std::string_view actor);
 
-  // Every secret of the environment (unexpanded), as dotenv (KEY="value" lines, sorted, with \\,
-  // \" and \n escapes) or as a JSON object.
+  // Every secret of the environment, as dotenv (KEY="value" lines, sorted, with \\, \", \n, \r
+  // and \$ escapes) or as a JSON object; references expanded when `expand` (each checked for read
+  // access, with get()'s limits per value). One read, one audit entry ("secrets.export", the
+  // count, and the paths references were read from): what `run` needs to start a process from
+  // one snapshot. Errors: the reference errors when `expand`; as get().
   Result<std::string> export_env(std::string_view org, std::string_view project,
                                  std::string_view env, std::string_view actor,
-                                 ExportFormat format = ExportFormat::kDotenv);
+                                 ExportFormat format = ExportFormat::kDotenv, bool expand = false);
   // Sets every KEY of a dotenv or JSON document (only those whose value differs); returns how
   // many were set. Errors: INVALID_ARGUMENT / SECRETS_IMPORT_INVALID (the message names the
   // line); nothing is set when any entry is invalid.
@@ -148,9 +184,11 @@ class SecretsService {
                              ExportFormat format = ExportFormat::kDotenv);
 
   // ---- ACL
-  // Grants `permission` to `subject` (a user, or "sa:<name>") on matching environments; granting
-  // the same subject and patterns again changes the permission. Returns the rule id. Errors:
-  // INVALID_ARGUMENT / ACL_PATTERN_INVALID, SECRETS_SUBJECT_INVALID; as set().
+  // Grants `permission` to `subject` (a member of the org, or "sa:<name>" of one of its service
+  // accounts) on matching environments; granting the same subject and patterns again changes the
+  // permission. Returns the rule id. Errors: INVALID_ARGUMENT / ACL_PATTERN_INVALID,
+  // SECRETS_SUBJECT_INVALID; FAILED_PRECONDITION / SECRETS_SUBJECT_NOT_MEMBER (a user who is not
+  // a member: add them first); NOT_FOUND / SECRETS_SERVICE_ACCOUNT_NOT_FOUND; as set().
   Result<std::string> grant(std::string_view org, std::string_view subject,
                             std::string_view project_pattern, std::string_view env_pattern,
                             Permission permission, std::string_view actor);
@@ -179,15 +217,19 @@ class SecretsService {
                                 std::string_view actor);
 
   // ---- Keys
-  // Re-wraps every data key under `new_master` in one atomic step; afterwards only the new key
-  // opens the store. Errors: as the store's; nothing changes on failure.
+  // Re-wraps every data key and keyring key (keyring.hpp) under `new_master` in one atomic step;
+  // afterwards only the new key opens the store. Errors: as the store's; nothing changes on
+  // failure.
   Status rotate_master_key(MasterKey new_master, std::string_view actor = "system");
 
  private:
   struct Place;
   SecretsService(SecretsStore& store, audit::AuditLog& audit, Env& env, MasterKey master);
 
-  Result<Place> place(std::string_view org, std::string_view project, std::string_view env);
+  // The org, project and environment named, as seen by `actor` (visible_org()). Errors: NOT_FOUND
+  // / SECRETS_ORG_NOT_FOUND, SECRETS_PROJECT_NOT_FOUND, SECRETS_ENVIRONMENT_NOT_FOUND.
+  Result<Place> place(std::string_view org, std::string_view project, std::string_view env,
+                      std::string_view actor);
   Result<Decision> decide(const Organization& org, std::string_view subject,
                           std::string_view project, std::string_view env, Permission permission);
   Status keep_an_owner(std::string_view org_id, std::string_view leaving);
@@ -206,6 +248,9 @@ class SecretsService {
     std::vector<std::string> stack;  // paths being expanded, outermost first
     size_t references = 0;           // resolved so far
     std::optional<Timestamp> as_of;  // read referenced secrets as of this time
+    // When set, the paths of referenced secrets read land here instead of one audit entry each
+    // (export_env() records them all in its one entry).
+    std::vector<std::string>* reads = nullptr;
   };
   Result<std::string> expand(const Place& place, std::string value, std::string_view actor,
                              Expansion& state);

@@ -66,12 +66,22 @@ class SecretsStore {
   virtual Status put_member(std::string_view org_id, std::string_view user, Role role) = 0;
   virtual Result<std::optional<Role>> member_role(std::string_view org_id,
                                                   std::string_view user) = 0;
-  virtual Result<bool> remove_member(std::string_view org_id, std::string_view user) = 0;
+  // Removes the membership and soft-deletes the user's ACL rules in the org, in one step, so
+  // adding the user back later does not bring old access back. False when not a member.
+  virtual Result<bool> remove_member(std::string_view org_id, std::string_view user,
+                                     Timestamp at) = 0;
   // (user, role) pairs, ordered by user.
   virtual Result<std::vector<std::pair<std::string, Role>>> members(std::string_view org_id) = 0;
 
+  // Making anyone superadmin also closes the first-superadmin claim below.
   virtual Status set_superadmin(std::string_view user, bool superadmin) = 0;
   virtual Result<bool> is_superadmin(std::string_view user) = 0;
+  // Every superadmin, sorted.
+  virtual Result<std::vector<std::string>> superadmins() = 0;
+  // Makes `user` superadmin if this database never had a superadmin and nobody claimed the role
+  // before, and closes the claim, in one step: true when this call made `user` superadmin. At most
+  // one call per database ever returns true.
+  virtual Result<bool> claim_first_superadmin(std::string_view user) = 0;
 
   // Projects and environments. Errors: ALREADY_EXISTS / SECRETS_PROJECT_EXISTS,
   // SECRETS_ENVIRONMENT_EXISTS.
@@ -145,12 +155,23 @@ class SecretsStore {
   // The master key check value (proves which master key the data is under), or nullopt before
   // the first use. init_key_check stores `check` if there is none and returns the stored one.
   virtual Result<Bytes> init_key_check(ByteView check) = 0;
-  // Re-wraps every stored data key and replaces the check value, all in one atomic step:
-  // `rewrap(version row)` returns the new wrapped key. Fails, changing nothing, if the stored
-  // check is not `old_check` or any rewrap fails.
-  virtual Status rewrap_all(ByteView old_check, ByteView new_check,
-                            const std::function<Result<Bytes>(const std::string& secret_id,
-                                                              const SealedVersion&)>& rewrap) = 0;
+  // Named keyring keys (see keyring.hpp): keys the engine keeps for itself, stored only wrapped
+  // under the KEK. init_keyring_key stores `wrapped` under `name` if there is none and returns the
+  // wrapped key now stored, in one atomic step. Fails with FAILED_PRECONDITION /
+  // SECRETS_MASTER_KEY_MISMATCH, storing nothing, when the stored key check is not `key_check`
+  // (another process rotated the master key).
+  virtual Result<Bytes> init_keyring_key(std::string_view name, ByteView key_check,
+                                         ByteView wrapped) = 0;
+  // Re-wraps every stored data key and every keyring key and replaces the check value, all in one
+  // atomic step: `rewrap(version row)` returns a data key's new wrapped key, `rewrap_keyring(name,
+  // wrapped key)` a keyring key's. Fails, changing nothing, if the stored check is not
+  // `old_check` or any rewrap fails.
+  virtual Status rewrap_all(
+      ByteView old_check, ByteView new_check,
+      const std::function<Result<Bytes>(const std::string& secret_id, const SealedVersion&)>&
+          rewrap,
+      const std::function<Result<Bytes>(const std::string& name, ByteView wrapped)>&
+          rewrap_keyring) = 0;
 };
 
 }  // namespace cairn::secrets

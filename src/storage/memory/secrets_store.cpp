@@ -66,9 +66,14 @@ Result<std::optional<Role>> MemorySecretsStore::member_role(std::string_view org
   return std::optional<Role>(it->second);
 }
 
-Result<bool> MemorySecretsStore::remove_member(std::string_view org_id, std::string_view user) {
+Result<bool> MemorySecretsStore::remove_member(std::string_view org_id, std::string_view user,
+                                               Timestamp /*at*/) {
   std::lock_guard lock(mu_);
-  return members_.erase({std::string(org_id), std::string(user)}) > 0;
+  if (members_.erase({std::string(org_id), std::string(user)}) == 0) return false;
+  for (AclRow& r : rules_) {
+    if (r.rule.org_id == org_id && r.rule.subject == user) r.deleted = true;
+  }
+  return true;
 }
 
 Result<std::vector<std::pair<std::string, Role>>> MemorySecretsStore::members(
@@ -85,6 +90,7 @@ Status MemorySecretsStore::set_superadmin(std::string_view user, bool superadmin
   std::lock_guard lock(mu_);
   if (superadmin) {
     superadmins_.insert(std::string(user));
+    superadmin_claimed_ = true;
   } else {
     superadmins_.erase(std::string(user));
   }
@@ -94,6 +100,22 @@ Status MemorySecretsStore::set_superadmin(std::string_view user, bool superadmin
 Result<bool> MemorySecretsStore::is_superadmin(std::string_view user) {
   std::lock_guard lock(mu_);
   return superadmins_.contains(user);
+}
+
+Result<std::vector<std::string>> MemorySecretsStore::superadmins() {
+  std::lock_guard lock(mu_);
+  return std::vector<std::string>(superadmins_.begin(), superadmins_.end());
+}
+
+Result<bool> MemorySecretsStore::claim_first_superadmin(std::string_view user) {
+  std::lock_guard lock(mu_);
+  if (superadmin_claimed_ || !superadmins_.empty()) {
+    superadmin_claimed_ = true;
+    return false;
+  }
+  superadmin_claimed_ = true;
+  superadmins_.insert(std::string(user));
+  return true;
 }
 
 Status MemorySecretsStore::insert_project(const secrets::Project& project) {
@@ -418,9 +440,23 @@ Result<Bytes> MemorySecretsStore::init_key_check(ByteView check) {
   return key_check_;
 }
 
+Result<Bytes> MemorySecretsStore::init_keyring_key(std::string_view name, ByteView key_check,
+                                                   ByteView wrapped) {
+  std::lock_guard lock(mu_);
+  if (key_check_.empty() ||
+      !std::equal(key_check_.begin(), key_check_.end(), key_check.begin(), key_check.end())) {
+    return fail(ErrorCode::kFailedPrecondition, "SECRETS_MASTER_KEY_MISMATCH",
+                "the store is not under the current master key");
+  }
+  auto [it, inserted] =
+      keyring_keys_.try_emplace(std::string(name), wrapped.begin(), wrapped.end());
+  return it->second;
+}
+
 Status MemorySecretsStore::rewrap_all(
     ByteView old_check, ByteView new_check,
-    const std::function<Result<Bytes>(const std::string&, const secrets::SealedVersion&)>& rewrap) {
+    const std::function<Result<Bytes>(const std::string&, const secrets::SealedVersion&)>& rewrap,
+    const std::function<Result<Bytes>(const std::string&, ByteView)>& rewrap_keyring) {
   std::lock_guard lock(mu_);
   if (!std::equal(key_check_.begin(), key_check_.end(), old_check.begin(), old_check.end())) {
     return fail(ErrorCode::kFailedPrecondition, "SECRETS_MASTER_KEY_MISMATCH",
@@ -434,10 +470,15 @@ Status MemorySecretsStore::rewrap_all(
       rewrapped[secret_id].push_back(std::move(wrapped));
     }
   }
+  std::map<std::string, Bytes, std::less<>> keyring;
+  for (const auto& [name, wrapped] : keyring_keys_) {
+    CAIRN_ASSIGN_OR_RETURN(keyring[name], rewrap_keyring(name, wrapped));
+  }
   for (auto& [secret_id, list] : versions_) {
     for (size_t i = 0; i < list.size(); ++i)
       list[i].wrapped_key = std::move(rewrapped[secret_id][i]);
   }
+  keyring_keys_ = std::move(keyring);
   key_check_.assign(new_check.begin(), new_check.end());
   return ok_status();
 }

@@ -20,11 +20,13 @@ class MemorySecretsStore final : public secrets::SecretsStore {
   Status put_member(std::string_view org_id, std::string_view user, secrets::Role role) override;
   Result<std::optional<secrets::Role>> member_role(std::string_view org_id,
                                                    std::string_view user) override;
-  Result<bool> remove_member(std::string_view org_id, std::string_view user) override;
+  Result<bool> remove_member(std::string_view org_id, std::string_view user, Timestamp at) override;
   Result<std::vector<std::pair<std::string, secrets::Role>>> members(
       std::string_view org_id) override;
   Status set_superadmin(std::string_view user, bool superadmin) override;
   Result<bool> is_superadmin(std::string_view user) override;
+  Result<std::vector<std::string>> superadmins() override;
+  Result<bool> claim_first_superadmin(std::string_view user) override;
   Status insert_project(const secrets::Project& project) override;
   Result<std::optional<secrets::Project>> project(std::string_view org_id,
                                                   std::string_view name) override;
@@ -64,10 +66,12 @@ class MemorySecretsStore final : public secrets::SecretsStore {
   Result<bool> revoke_service_account(std::string_view org_id, std::string_view name,
                                       Timestamp at) override;
   Result<Bytes> init_key_check(ByteView check) override;
+  Result<Bytes> init_keyring_key(std::string_view name, ByteView key_check,
+                                 ByteView wrapped) override;
   Status rewrap_all(
       ByteView old_check, ByteView new_check,
-      const std::function<Result<Bytes>(const std::string&, const secrets::SealedVersion&)>& rewrap)
-      override;
+      const std::function<Result<Bytes>(const std::string&, const secrets::SealedVersion&)>& rewrap,
+      const std::function<Result<Bytes>(const std::string&, ByteView)>& rewrap_keyring) override;
 
  private:
   struct OrgRow {
@@ -86,6 +90,7 @@ class MemorySecretsStore final : public secrets::SecretsStore {
   std::vector<OrgRow> orgs_;
   std::map<std::pair<std::string, std::string>, secrets::Role> members_;  // (org id, user)
   std::set<std::string, std::less<>> superadmins_;
+  bool superadmin_claimed_ = false;  // the first-superadmin claim is closed
   struct ProjectRow {
     secrets::Project project;
     bool deleted = false;
@@ -101,6 +106,7 @@ class MemorySecretsStore final : public secrets::SecretsStore {
   std::vector<AclRow> rules_;
   std::vector<AccountRow> accounts_;
   Bytes key_check_;
+  std::map<std::string, Bytes, std::less<>> keyring_keys_;  // wrapped, by name
 };
 
 }  // namespace cairn::storage::memory

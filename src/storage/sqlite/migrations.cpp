@@ -343,6 +343,25 @@ constexpr std::array kMigrations{
         "CREATE INDEX board_status_changes_post ON board_status_changes (post_seq, seq);\n"
         "CREATE VIRTUAL TABLE board_posts_fts USING fts5 (\n"
         "  title, description, content = 'board_posts', content_rowid = 'seq');"},
+    // The first-superadmin claim is closed once per database, for good: by the claim itself, or
+    // by anyone being made superadmin. Databases that already have a superadmin, or whose
+    // cairn-vault recorded a first sign-in (its older marker in cairn_meta), start closed.
+    Migration{8, "secrets: the first-superadmin claim",
+              "CREATE TABLE secrets_bootstrap (\n"
+              "  id         INTEGER PRIMARY KEY CHECK (id = 1),\n"
+              "  claimed_by TEXT NOT NULL\n"
+              ");\n"
+              "INSERT INTO secrets_bootstrap (id, claimed_by)\n"
+              "  SELECT 1, user FROM secrets_superadmins ORDER BY user LIMIT 1;\n"
+              "INSERT OR IGNORE INTO secrets_bootstrap (id, claimed_by)\n"
+              "  SELECT 1, value FROM cairn_meta WHERE key = 'vault.first_superadmin';"},
+    // Keys the engine keeps for itself (secrets/keyring.hpp), each wrapped under the KEK like a
+    // data key; a master key rotation re-wraps them with the data keys.
+    Migration{9, "secrets: keyring keys",
+              "CREATE TABLE secrets_keyring_keys (\n"
+              "  name        TEXT PRIMARY KEY NOT NULL,\n"
+              "  wrapped_key BLOB NOT NULL  -- nonce || AES-256-GCM(KEK, key) || tag\n"
+              ") WITHOUT ROWID;"},
 };
 
 constexpr bool versions_are_consecutive() {

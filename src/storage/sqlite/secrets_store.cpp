@@ -144,13 +144,20 @@ Result<std::optional<Role>> SqliteSecretsStore::member_role(std::string_view org
   });
 }
 
-Result<bool> SqliteSecretsStore::remove_member(std::string_view org_id, std::string_view user) {
+Result<bool> SqliteSecretsStore::remove_member(std::string_view org_id, std::string_view user,
+                                               Timestamp at) {
   return db_.write([&](Connection& c) -> Result<bool> {
     CAIRN_ASSIGN_OR_RETURN(
         Statement s, c.prepare("DELETE FROM secrets_members WHERE org_id = ?1 AND user = ?2"));
     s.bind(1, org_id).bind(2, user);
     CAIRN_ASSIGN_OR_RETURN(int64_t n, changed(c, s));
-    return n > 0;
+    if (n == 0) return false;
+    CAIRN_ASSIGN_OR_RETURN(Statement rules,
+                           c.prepare("UPDATE secrets_acl_rules SET deleted_at = ?3 WHERE org_id = "
+                                     "?1 AND subject = ?2 AND deleted_at IS NULL"));
+    rules.bind(1, org_id).bind(2, user).bind(3, to_unix_micros(at));
+    CAIRN_TRY(rules.run());
+    return true;
   });
 }
 
@@ -174,13 +181,45 @@ Status SqliteSecretsStore::set_superadmin(std::string_view user, bool superadmin
         c.prepare(superadmin ? "INSERT OR IGNORE INTO secrets_superadmins (user) VALUES (?1)"
                              : "DELETE FROM secrets_superadmins WHERE user = ?1"));
     s.bind(1, user);
-    return s.run();
+    CAIRN_TRY(s.run());
+    if (!superadmin) return ok_status();
+    CAIRN_ASSIGN_OR_RETURN(
+        Statement close,
+        c.prepare("INSERT OR IGNORE INTO secrets_bootstrap (id, claimed_by) VALUES (1, ?1)"));
+    close.bind(1, user);
+    return close.run();
   });
 }
 
 Result<bool> SqliteSecretsStore::is_superadmin(std::string_view user) {
-  return db_.read([&](Connection& c) {
+  return db_.read([&](Connection& c) -> Result<bool> {
     return exists(c, "SELECT 1 FROM secrets_superadmins WHERE user = ?1", user);
+  });
+}
+
+Result<std::vector<std::string>> SqliteSecretsStore::superadmins() {
+  return db_.read([&](Connection& c) -> Result<std::vector<std::string>> {
+    CAIRN_ASSIGN_OR_RETURN(Statement s,
+                           c.prepare("SELECT user FROM secrets_superadmins ORDER BY user"));
+    return all_rows<std::string>(s, [](const Statement& st) { return st.column_text(0); });
+  });
+}
+
+Result<bool> SqliteSecretsStore::claim_first_superadmin(std::string_view user) {
+  return db_.write([&](Connection& c) -> Result<bool> {
+    // The claim row's primary key makes this a one-time switch, also between processes.
+    CAIRN_ASSIGN_OR_RETURN(
+        Statement claim,
+        c.prepare("INSERT OR IGNORE INTO secrets_bootstrap (id, claimed_by) SELECT 1, ?1 WHERE "
+                  "NOT EXISTS (SELECT 1 FROM secrets_superadmins)"));
+    claim.bind(1, user);
+    CAIRN_ASSIGN_OR_RETURN(int64_t n, changed(c, claim));
+    if (n == 0) return false;
+    CAIRN_ASSIGN_OR_RETURN(Statement add,
+                           c.prepare("INSERT INTO secrets_superadmins (user) VALUES (?1)"));
+    add.bind(1, user);
+    CAIRN_TRY(add.run());
+    return true;
   });
 }
 
@@ -595,9 +634,38 @@ Result<Bytes> SqliteSecretsStore::init_key_check(ByteView check) {
   });
 }
 
+Result<Bytes> SqliteSecretsStore::init_keyring_key(std::string_view name, ByteView key_check,
+                                                   ByteView wrapped) {
+  return db_.write([&](Connection& c) -> Result<Bytes> {
+    // Checked in the same transaction as the insert, so a key is never stored under a master key
+    // another process has just rotated away from.
+    CAIRN_ASSIGN_OR_RETURN(Statement k,
+                           c.prepare("SELECT key_check FROM secrets_keyring WHERE id = 1"));
+    CAIRN_ASSIGN_OR_RETURN(bool row, k.step());
+    Bytes stored = row ? k.column_blob(0) : Bytes();
+    if (stored.empty() ||
+        !std::equal(stored.begin(), stored.end(), key_check.begin(), key_check.end())) {
+      return fail(ErrorCode::kFailedPrecondition, "SECRETS_MASTER_KEY_MISMATCH",
+                  "the store is not under the current master key");
+    }
+    CAIRN_ASSIGN_OR_RETURN(Statement ins,
+                           c.prepare("INSERT OR IGNORE INTO secrets_keyring_keys (name, "
+                                     "wrapped_key) VALUES (?1, ?2)"));
+    ins.bind(1, name).bind_blob(2, wrapped);
+    CAIRN_TRY(ins.run());
+    CAIRN_ASSIGN_OR_RETURN(
+        Statement s, c.prepare("SELECT wrapped_key FROM secrets_keyring_keys WHERE name = ?1"));
+    s.bind(1, name);
+    CAIRN_ASSIGN_OR_RETURN(bool found, s.step());
+    if (!found) return fail(ErrorCode::kDataLoss, "STORAGE_CORRUPT", "a keyring key is gone");
+    return s.column_blob(0);
+  });
+}
+
 Status SqliteSecretsStore::rewrap_all(
     ByteView old_check, ByteView new_check,
-    const std::function<Result<Bytes>(const std::string&, const secrets::SealedVersion&)>& rewrap) {
+    const std::function<Result<Bytes>(const std::string&, const secrets::SealedVersion&)>& rewrap,
+    const std::function<Result<Bytes>(const std::string&, ByteView)>& rewrap_keyring) {
   return db_.write([&](Connection& c) -> Status {
     CAIRN_ASSIGN_OR_RETURN(Statement k,
                            c.prepare("SELECT key_check FROM secrets_keyring WHERE id = 1"));
@@ -606,6 +674,23 @@ Status SqliteSecretsStore::rewrap_all(
     if (!std::equal(stored.begin(), stored.end(), old_check.begin(), old_check.end())) {
       return fail(ErrorCode::kFailedPrecondition, "SECRETS_MASTER_KEY_MISMATCH",
                   "the store is not under the current master key");
+    }
+    CAIRN_ASSIGN_OR_RETURN(Statement named,
+                           c.prepare("SELECT name, wrapped_key FROM secrets_keyring_keys"));
+    std::vector<std::pair<std::string, Bytes>> keyring;
+    while (true) {
+      CAIRN_ASSIGN_OR_RETURN(bool more, named.step());
+      if (!more) break;
+      keyring.emplace_back(named.column_text(0), named.column_blob(1));
+    }
+    CAIRN_ASSIGN_OR_RETURN(
+        Statement set_named,
+        c.prepare("UPDATE secrets_keyring_keys SET wrapped_key = ?2 WHERE name = ?1"));
+    for (const auto& [name, wrapped] : keyring) {
+      CAIRN_ASSIGN_OR_RETURN(Bytes rewrapped, rewrap_keyring(name, wrapped));
+      set_named.reset();
+      set_named.bind(1, name).bind_blob(2, rewrapped);
+      CAIRN_TRY(set_named.run());
     }
     // Read everything first: updating rows while stepping over the same table is avoided.
     CAIRN_ASSIGN_OR_RETURN(Statement all,

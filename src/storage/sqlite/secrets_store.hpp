@@ -18,11 +18,13 @@ class SqliteSecretsStore final : public secrets::SecretsStore {
   Status put_member(std::string_view org_id, std::string_view user, secrets::Role role) override;
   Result<std::optional<secrets::Role>> member_role(std::string_view org_id,
                                                    std::string_view user) override;
-  Result<bool> remove_member(std::string_view org_id, std::string_view user) override;
+  Result<bool> remove_member(std::string_view org_id, std::string_view user, Timestamp at) override;
   Result<std::vector<std::pair<std::string, secrets::Role>>> members(
       std::string_view org_id) override;
   Status set_superadmin(std::string_view user, bool superadmin) override;
   Result<bool> is_superadmin(std::string_view user) override;
+  Result<std::vector<std::string>> superadmins() override;
+  Result<bool> claim_first_superadmin(std::string_view user) override;
   Status insert_project(const secrets::Project& project) override;
   Result<std::optional<secrets::Project>> project(std::string_view org_id,
                                                   std::string_view name) override;
@@ -62,10 +64,12 @@ class SqliteSecretsStore final : public secrets::SecretsStore {
   Result<bool> revoke_service_account(std::string_view org_id, std::string_view name,
                                       Timestamp at) override;
   Result<Bytes> init_key_check(ByteView check) override;
+  Result<Bytes> init_keyring_key(std::string_view name, ByteView key_check,
+                                 ByteView wrapped) override;
   Status rewrap_all(
       ByteView old_check, ByteView new_check,
-      const std::function<Result<Bytes>(const std::string&, const secrets::SealedVersion&)>& rewrap)
-      override;
+      const std::function<Result<Bytes>(const std::string&, const secrets::SealedVersion&)>& rewrap,
+      const std::function<Result<Bytes>(const std::string&, ByteView)>& rewrap_keyring) override;
 
  private:
   SqliteDatabase& db_;
