@@ -1,9 +1,11 @@
 // Embeds the engine through its C++ API: opens a database and prints what it knows of itself.
+#include <csignal>
 #include <cstdio>
 
 #include "cairn/cairn.hpp"
 
 int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);  // a closed pipe is an error on write, not a silent exit
   const char* uri = argc > 1 ? argv[1] : "memory:";
   auto engine = cairn::Engine::open(uri);
   if (!engine) {

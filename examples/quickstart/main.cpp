@@ -5,6 +5,7 @@
 // Run it twice: the second run finds the same instance id, because the database persists.
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -24,6 +25,7 @@ std::string format_time(cairn::Timestamp t) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);  // a closed pipe is an error on write, not a silent exit
   std::string uri = argc > 1 ? argv[1] : "sqlite:data/quickstart.db";
   std::printf("cairn %s quickstart\n\n", cairn::version());
 

@@ -9,9 +9,11 @@
 #include <fstream>
 #include <iterator>
 
+#include "cairn/auth/email.hpp"
 #include "cairn/core/encoding.hpp"
 #include "cairn/crypto/secure.hpp"
 #include "vault/api_util.hpp"
+#include "vault/login_mail.hpp"
 
 namespace cairn::vault {
 
@@ -48,10 +50,10 @@ Result<Caller> caller_of(const net::Request& req) {
 
 Status check_org_scope(VaultContext& ctx, const Caller& caller, std::string_view org) {
   if (!caller.service_account) return ok_status();
-  CAIRN_ASSIGN_OR_RETURN(secrets::Organization o, ctx.secrets.org(org));
-  if (o.id != caller.org_id) {
-    return fail(ErrorCode::kPermissionDenied, "SECRETS_ACCESS_DENIED",
-                "a service account acts only in its own organization");
+  // Another organization looks exactly like a missing one: its name does not leak.
+  auto o = ctx.secrets.org(org);
+  if (!o || o->id != caller.org_id) {
+    return fail(ErrorCode::kNotFound, "SECRETS_ORG_NOT_FOUND", "no such organization");
   }
   return ok_status();
 }
@@ -77,6 +79,21 @@ net::Handler in_org(VaultContext& ctx, CallerHandler handler) {
   });
 }
 
+Status require_superadmin(VaultContext& ctx, const Caller& caller) {
+  if (!caller.service_account) {
+    CAIRN_ASSIGN_OR_RETURN(bool super, ctx.secrets.is_superadmin(caller.actor));
+    if (super) return ok_status();
+  }
+  return fail(ErrorCode::kPermissionDenied, "VAULT_SUPERADMIN_REQUIRED",
+              "only a superadmin may do this");
+}
+
+std::string_view bearer_token(const net::Request& req) {
+  auto header = req.header("Authorization");
+  if (!header || header->size() < 7 || !net::iequals(header->substr(0, 7), "Bearer ")) return {};
+  return header->substr(7);
+}
+
 Result<nlohmann::json> body_of(const net::Request& req) { return net::json_body(req); }
 
 Result<std::string> string_field(const nlohmann::json& body, std::string_view name) {
@@ -95,24 +112,12 @@ Result<std::string> optional_string_field(const nlohmann::json& body, std::strin
   return it->get<std::string>();
 }
 
-std::string normalized_email(std::string_view email) {
-  while (!email.empty() && (email.front() == ' ' || email.front() == '\t')) email.remove_prefix(1);
-  while (!email.empty() && (email.back() == ' ' || email.back() == '\t')) email.remove_suffix(1);
-  std::string out(email);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 auth::RequestInfo request_info(const net::Request& req) {
   auth::RequestInfo info;
-  std::string_view remote = req.remote;
-  if (remote.starts_with('[')) {
-    std::size_t close = remote.find(']');
-    if (close != std::string_view::npos) info.ip = std::string(remote.substr(1, close - 1));
-  } else if (std::size_t colon = remote.rfind(':'); colon != std::string_view::npos) {
-    info.ip = std::string(remote.substr(0, colon));
+  // The client's address as the server decided it (trusted proxies included), never a header the
+  // client wrote itself.
+  if (req.client_address != "unix" && req.client_address != "unknown") {
+    info.ip = req.client_address;
   }
   if (auto agent = req.header("User-Agent")) info.user_agent = std::string(agent->substr(0, 512));
   return info;
@@ -183,10 +188,12 @@ Result<Timestamp> parse_time(std::string_view text, std::string_view field) {
 
 namespace {
 
+using internal::bearer_token;
 using internal::body_of;
 using internal::Caller;
 using internal::format_time;
 using internal::in_org;
+using internal::require_superadmin;
 using internal::string_field;
 using internal::with_caller;
 using nlohmann::json;
@@ -211,51 +218,38 @@ json entry_json(const audit::Entry& e) {
           {"request_id", e.request_id}};
 }
 
-Status require_superadmin(VaultContext& ctx, const Caller& caller) {
-  if (!caller.service_account) {
-    CAIRN_ASSIGN_OR_RETURN(bool super, ctx.secrets.is_superadmin(caller.actor));
-    if (super) return ok_status();
-  }
-  return fail(ErrorCode::kPermissionDenied, "VAULT_SUPERADMIN_REQUIRED",
-              "only a superadmin may do this");
-}
-
-// The bearer token of the request, or "".
-std::string_view bearer_token(const net::Request& req) {
-  auto header = req.header("Authorization");
-  if (!header || header->size() < 7 || !net::iequals(header->substr(0, 7), "Bearer ")) return {};
-  return header->substr(7);
-}
-
 // ---- Sign-in
 
-Status login(VaultContext& ctx, const net::Request& req, net::Response& res) {
-  CAIRN_ASSIGN_OR_RETURN(json body, body_of(req));
+// The "email" of a sign-in request, normalized (and refused when malformed) before anything is
+// counted or looked up.
+Result<std::string> sign_in_email(const json& body) {
   CAIRN_ASSIGN_OR_RETURN(std::string raw_email, string_field(body, "email"));
-  std::string email = internal::normalized_email(raw_email);
+  CAIRN_ASSIGN_OR_RETURN(std::string email, auth::normalize_email(raw_email));
   if (email.starts_with("sa:")) {
     // "sa:" names service accounts in ACL rules and audit entries: no person may sign in so.
     return fail(ErrorCode::kInvalidArgument, "AUTH_EMAIL_INVALID",
                 "an email may not start with \"sa:\"");
   }
+  return email;
+}
+
+Status login(VaultContext& ctx, const net::Request& req, net::Response& res) {
+  CAIRN_ASSIGN_OR_RETURN(json body, body_of(req));
+  CAIRN_ASSIGN_OR_RETURN(std::string email, sign_in_email(body));
   CAIRN_ASSIGN_OR_RETURN(std::string code,
                          ctx.engine.auth().request_login_code(email, internal::request_info(req)));
-  Mail mail;
-  mail.to = email;
-  mail.subject = "Your cairn-vault sign-in code";
-  mail.body = "Your sign-in code is " + code +
-              ".\n\nIt expires in 10 minutes and works once. If you did not ask for it, "
-              "ignore this mail.\n";
-  Status sent = ctx.mailer.send(mail);
+  // The mail leaves from the job queue, never from this I/O thread: a relay that hangs stalls a
+  // mail worker, not the server.
+  Status queued = queue_login_mail(ctx, email, code);
   crypto::secure_wipe({reinterpret_cast<uint8_t*>(code.data()), code.size()});
-  CAIRN_TRY(sent);
+  CAIRN_TRY(queued);
   net::json(res, {{"message", "a sign-in code was sent to " + email}});
   return ok_status();
 }
 
 Status verify(VaultContext& ctx, const net::Request& req, net::Response& res) {
   CAIRN_ASSIGN_OR_RETURN(json body, body_of(req));
-  CAIRN_ASSIGN_OR_RETURN(std::string email, string_field(body, "email"));
+  CAIRN_ASSIGN_OR_RETURN(std::string email, sign_in_email(body));
   CAIRN_ASSIGN_OR_RETURN(std::string code, string_field(body, "code"));
   CAIRN_ASSIGN_OR_RETURN(auth::NewSession session, ctx.engine.auth().verify_login_code(
                                                        email, code, internal::request_info(req)));
@@ -330,11 +324,12 @@ Status list_orgs(VaultContext& ctx, net::Response& res, const Caller& caller) {
 
 Status get_org(VaultContext& ctx, const net::Request& req, net::Response& res,
                const Caller& caller) {
-  CAIRN_ASSIGN_OR_RETURN(secrets::Organization o, ctx.secrets.org(req.param("org")));
-  if (!caller.service_account) {
-    // Members and superadmins only: list its members as the caller (that checks membership).
-    CAIRN_TRY(ctx.secrets.members(o.name, caller.actor));
-  }
+  // Members and superadmins only (service accounts passed in_org's scope check); anyone else
+  // gets the answer a missing org gets.
+  CAIRN_ASSIGN_OR_RETURN(secrets::Organization o,
+                         caller.service_account
+                             ? ctx.secrets.org(req.param("org"))
+                             : ctx.secrets.visible_org(req.param("org"), caller.actor));
   net::json(res, org_json(o));
   return ok_status();
 }
@@ -348,12 +343,9 @@ Status add_member(VaultContext& ctx, const net::Request& req, net::Response& res
   } else {
     email = std::string(req.param("member"));
   }
-  email = internal::normalized_email(email);
+  CAIRN_ASSIGN_OR_RETURN(email, auth::normalize_email(email));
   CAIRN_ASSIGN_OR_RETURN(std::string role_name, string_field(body, "role"));
   CAIRN_ASSIGN_OR_RETURN(secrets::Role role, secrets::parse_role(role_name));
-  if (email.find('@') == std::string::npos) {
-    return fail(ErrorCode::kInvalidArgument, "AUTH_EMAIL_INVALID", "members are email addresses");
-  }
   CAIRN_TRY(ctx.secrets.add_member(req.param("org"), email, role, caller.actor));
   net::json(res, {{"email", email}, {"role", secrets::role_name(role)}}, created ? 201 : 200);
   return ok_status();
@@ -421,7 +413,7 @@ Status verify_audit(VaultContext& ctx, net::Response& res, const Caller& caller)
   return ok_status();
 }
 
-Status export_audit(VaultContext& ctx, const net::Request& /*req*/, net::Response& res,
+Status export_audit(VaultContext& ctx, const net::Request& req, net::Response& res,
                     const Caller& caller) {
   CAIRN_TRY(require_superadmin(ctx, caller));
   Bytes nonce(8);
@@ -438,6 +430,16 @@ Status export_audit(VaultContext& ctx, const net::Request& /*req*/, net::Respons
   }
   ::unlink(path.c_str());
   CAIRN_TRY(exported);
+  // Who took the log away, and how much of it, is itself part of the log.
+  audit::EntryInput taken;
+  taken.actor_id = caller.actor;
+  taken.action = "audit.export";
+  taken.resource_type = "audit";
+  taken.resource_id = "main";
+  taken.details = nlohmann::json{{"bytes", text.size()}}.dump();
+  taken.ip = internal::request_info(req).ip;
+  taken.request_id = req.request_id;
+  CAIRN_TRY(ctx.engine.audit().record(taken));
   res.status = 200;
   res.headers.set("Content-Type", "application/jsonl");
   res.headers.set("X-Audit-Public-Key",
@@ -449,13 +451,18 @@ Status export_audit(VaultContext& ctx, const net::Request& /*req*/, net::Respons
 // ---- Backups
 
 json backup_json(const BackupInfo& b) {
-  return {{"id", b.id}, {"created_at", format_time(b.created_at)}, {"size", b.size}};
+  return {{"id", b.id},
+          {"created_at", format_time(b.created_at)},
+          {"size", b.size},
+          {"kind", backup_kind_name(b.kind)}};
 }
 
 Status create_backup(VaultContext& ctx, net::Response& res, const Caller& caller) {
   CAIRN_TRY(require_superadmin(ctx, caller));
-  CAIRN_ASSIGN_OR_RETURN(BackupInfo info, ctx.backups.create());
-  CAIRN_ASSIGN_OR_RETURN(auto pruned, ctx.backups.prune(ctx.retention));
+  // A manual backup is never pruned by retention (only scheduled ones are); the scheduled ones
+  // retention drops now are reported.
+  CAIRN_ASSIGN_OR_RETURN(BackupInfo info, ctx.backups.create(BackupKind::kManual, caller.actor));
+  CAIRN_ASSIGN_OR_RETURN(auto pruned, ctx.backups.prune(ctx.retention, caller.actor));
   json out = backup_json(info);
   out["pruned"] = pruned;
   net::json(res, out, 201);
@@ -474,7 +481,8 @@ Status list_backups(VaultContext& ctx, net::Response& res, const Caller& caller)
 Status restore_backup(VaultContext& ctx, const net::Request& req, net::Response& res,
                       const Caller& caller) {
   CAIRN_TRY(require_superadmin(ctx, caller));
-  CAIRN_ASSIGN_OR_RETURN(std::string staged, ctx.backups.stage_restore(req.param("id")));
+  CAIRN_ASSIGN_OR_RETURN(std::string staged,
+                         ctx.backups.stage_restore(req.param("id"), caller.actor));
   net::json(res, {{"id", req.param("id")},
                   {"path", staged},
                   {"next", "stop the server, move " + staged +
@@ -488,17 +496,19 @@ Status restore_backup(VaultContext& ctx, const net::Request& req, net::Response&
 Result<bool> claim_superadmin(VaultContext& ctx, std::string_view email) {
   if (!ctx.admin_email.empty()) {
     if (email != ctx.admin_email) return ctx.secrets.is_superadmin(email);
-  } else {
-    CAIRN_ASSIGN_OR_RETURN(std::string holder, ctx.engine.database().meta().put_if_absent(
-                                                   "vault.first_superadmin", email));
-    if (holder != email) return ctx.secrets.is_superadmin(email);
+    CAIRN_ASSIGN_OR_RETURN(bool already, ctx.secrets.is_superadmin(email));
+    if (!already) {
+      // Also closes the first-sign-in claim for good (SecretsService::set_superadmin).
+      CAIRN_TRY(ctx.secrets.set_superadmin(email));
+      if (ctx.log) ctx.log(std::string(email) + " is superadmin (CAIRN_VAULT_ADMIN_EMAIL)");
+    }
+    return true;
   }
-  CAIRN_ASSIGN_OR_RETURN(bool already, ctx.secrets.is_superadmin(email));
-  if (!already) {
-    CAIRN_TRY(ctx.secrets.set_superadmin(email));
-    if (ctx.log) ctx.log(std::string(email) + " is superadmin");
-  }
-  return true;
+  // The engine decides atomically, once per database: never while a superadmin exists, and never
+  // again after a configured admin or an earlier claim.
+  CAIRN_ASSIGN_OR_RETURN(bool claimed, ctx.secrets.claim_first_superadmin(email));
+  if (claimed && ctx.log) ctx.log(std::string(email) + " is superadmin (first sign-in)");
+  return ctx.secrets.is_superadmin(email);
 }
 
 net::Middleware resolve_caller(VaultContext& ctx) {
@@ -585,13 +595,14 @@ Result<net::Router> make_router(VaultContext& ctx) {
       }));
   add("DELETE", "/api/orgs/{org}/members/{member}",
       in_org(ctx, [&ctx](const net::Request& req, net::Response& res, const Caller& c) -> Status {
-        CAIRN_TRY(ctx.secrets.remove_member(
-            req.param("org"), internal::normalized_email(req.param("member")), c.actor));
+        CAIRN_ASSIGN_OR_RETURN(std::string member, auth::normalize_email(req.param("member")));
+        CAIRN_TRY(ctx.secrets.remove_member(req.param("org"), member, c.actor));
         res.status = 204;
         return ok_status();
       }));
 
   internal::add_secret_routes(r, ctx, status);
+  internal::add_user_routes(r, ctx, status);
 
   add("GET", "/api/audit",
       with_caller([&ctx](const net::Request& req, net::Response& res, const Caller& c) -> Status {

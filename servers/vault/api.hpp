@@ -35,6 +35,8 @@ struct VaultContext {
   std::function<void(std::string_view)> log;
   // A directory for short-lived files (audit exports), 0700.
   std::string scratch_dir;
+  // Seals sign-in codes in the mail queue (login_mail.hpp): 32 bytes derived from the master key.
+  Bytes mail_key;
 };
 
 // Resolves the caller's credentials into Request::subject ("user:<email>" or

@@ -2,6 +2,7 @@
 // /api/orgs/{org} that the secrets service authorizes rule by rule.
 #include <cstdlib>
 
+#include "cairn/auth/email.hpp"
 #include "vault/api.hpp"
 #include "vault/api_util.hpp"
 
@@ -145,8 +146,15 @@ Status export_env(VaultContext& ctx, const net::Request& req, net::Response& res
   CAIRN_ASSIGN_OR_RETURN(
       secrets::ExportFormat format,
       secrets::parse_export_format(req.query_param("format").value_or("dotenv")));
-  CAIRN_ASSIGN_OR_RETURN(std::string text,
-                         ctx.secrets.export_env(p.org, p.project, p.env, caller.actor, format));
+  // Unexpanded unless asked: `run` and `secret export` ask, so that one request (one read, one
+  // audit entry) gives them the values a process sees.
+  std::string expand = req.query_param("expand").value_or("false");
+  if (expand != "true" && expand != "false") {
+    return fail(ErrorCode::kInvalidArgument, "VAULT_FIELD_INVALID", "expand must be true or false");
+  }
+  CAIRN_ASSIGN_OR_RETURN(
+      std::string text,
+      ctx.secrets.export_env(p.org, p.project, p.env, caller.actor, format, expand == "true"));
   if (format == secrets::ExportFormat::kJson) {
     res.json_text(std::move(text));
   } else {
@@ -161,7 +169,7 @@ Status grant(VaultContext& ctx, const net::Request& req, net::Response& res, con
   std::string subject;
   if (type.empty() || type == "user") {
     CAIRN_ASSIGN_OR_RETURN(subject, string_field(body, "email"));
-    subject = internal::normalized_email(subject);
+    CAIRN_ASSIGN_OR_RETURN(subject, auth::normalize_email(subject));
   } else if (type == "service_account") {
     CAIRN_ASSIGN_OR_RETURN(std::string name, string_field(body, "name"));
     subject = "sa:" + name;

@@ -43,10 +43,6 @@ Result<std::string> string_field(const nlohmann::json& body, std::string_view na
 // body[name] as a string, or "" when absent. Errors: VAULT_FIELD_INVALID (present, not a string).
 Result<std::string> optional_string_field(const nlohmann::json& body, std::string_view name);
 
-// An email as cairn::auth stores it: trimmed and in lower case, so that the member, rule or
-// superadmin named by an operator is the user who signs in.
-std::string normalized_email(std::string_view email);
-
 // The client's address without its port, and its User-Agent (for sessions and audit).
 auth::RequestInfo request_info(const net::Request& req);
 
@@ -57,5 +53,12 @@ Result<Timestamp> parse_time(std::string_view text, std::string_view field);
 
 // Adds the routes of api_secrets.cpp; the first failure of Router::add lands in `status`.
 void add_secret_routes(net::Router& router, VaultContext& ctx, Status& status);
+// Adds the routes of api_users.cpp (sessions, users, superadmins), likewise.
+void add_user_routes(net::Router& router, VaultContext& ctx, Status& status);
+
+// The bearer token of the request, or "".
+std::string_view bearer_token(const net::Request& req);
+// OK for a superadmin. Errors: PERMISSION_DENIED / VAULT_SUPERADMIN_REQUIRED.
+Status require_superadmin(VaultContext& ctx, const Caller& caller);
 
 }  // namespace cairn::vault::internal

@@ -56,6 +56,18 @@ Result<ServerConfig> config_from_environment() {
   text_from_env("SMTP_HOST", c.smtp_host);
   text_from_env("SMTP_FROM", c.smtp_from);
   text_from_env("CAIRN_VAULT_ADMIN_EMAIL", c.admin_email);
+  text_from_env("CAIRN_VAULT_TRUSTED_PROXIES", c.trusted_proxies);
+  if (const char* insecure = getenv_or_null("CAIRN_VAULT_INSECURE_LOG_CODES")) {
+    std::string_view v(insecure);
+    if (v != "1" && v != "true" && v != "0" && v != "false") {
+      return fail(config_error("CAIRN_VAULT_INSECURE_LOG_CODES must be 1, true, 0 or false"));
+    }
+    c.insecure_log_codes = v == "1" || v == "true";
+  }
+  CAIRN_TRY(number_from_env("CAIRN_VAULT_AUTH_RATE", 0, 1000000, c.auth_rate_per_minute));
+  CAIRN_TRY(number_from_env("CAIRN_VAULT_AUTH_CEILING", 0, 1000000, c.auth_ceiling_per_minute));
+  CAIRN_TRY(number_from_env("CAIRN_VAULT_MAX_CONNECTIONS_PER_ADDRESS", 1, 1000000,
+                            c.max_connections_per_address));
   int64_t port = c.smtp_port;
   CAIRN_TRY(number_from_env("SMTP_PORT", 1, 65535, port));
   c.smtp_port = static_cast<uint16_t>(port);
@@ -93,10 +105,28 @@ Status validate(const ServerConfig& config) {
     return fail(config_error("TLS needs both --tls-cert and --tls-key"));
   }
   if (config.smtp_host.empty()) return fail(config_error("SMTP_HOST is empty"));
+  if (config.smtp_host == "log" && !config.insecure_log_codes) {
+    CAIRN_ASSIGN_OR_RETURN(HostPort address, parse_host_port(config.listen));
+    if (!is_loopback_host(address.host)) {
+      return fail(config_error(
+          "SMTP_HOST=log writes sign-in codes to the log, which is a sign-in for anyone who reads "
+          "it: on " +
+          config.listen +
+          " (not loopback) set SMTP_HOST to a relay, or pass "
+          "--insecure-log-codes (CAIRN_VAULT_INSECURE_LOG_CODES=1) to accept that"));
+    }
+  }
   if (config.backup_hours < 0 || config.retain_daily_days < 0 || config.retain_weekly_weeks < 0) {
     return fail(config_error("backup schedules and retention cannot be negative"));
   }
   return ok_status();
+}
+
+bool is_loopback_host(std::string_view host) {
+  if (host == "localhost" || host == "::1") return true;
+  // 127.0.0.0/8: "127." followed by digits and dots only.
+  return host.starts_with("127.") &&
+         host.find_first_not_of("0123456789.") == std::string_view::npos;
 }
 
 Status make_private_dir(const std::string& path) {

@@ -11,6 +11,20 @@
 //   SMTP_HOST                --smtp-host      "log" (codes go to the server log: development)
 //   SMTP_PORT                --smtp-port      25
 //   SMTP_FROM                --smtp-from      cairn-vault@localhost
+//   CAIRN_VAULT_INSECURE_LOG_CODES --insecure-log-codes
+//                                             allow SMTP_HOST=log on a non-loopback listener
+//                                             (codes in the log are sign-ins for anyone who
+//                                             reads it); refused without it
+//   CAIRN_VAULT_AUTH_RATE    --auth-rate      30 requests a minute per client address on the
+//                                             anonymous sign-in routes (0: no per-address limit)
+//   CAIRN_VAULT_AUTH_CEILING --auth-ceiling   600 requests a minute on those routes from all
+//                                             addresses together (0: none)
+//   CAIRN_VAULT_TRUSTED_PROXIES --trusted-proxies
+//                                             comma-separated addresses whose X-Forwarded-For /
+//                                             X-Real-IP name the client (default: none; the
+//                                             socket peer is the client)
+//   CAIRN_VAULT_MAX_CONNECTIONS_PER_ADDRESS --max-connections-per-address
+//                                             64 open connections per client address
 //   CAIRN_VAULT_ADMIN_EMAIL  --admin-email    the superadmin; unset: the first email to sign in
 //   BACKUP_SCHEDULE_HOURS    --backup-hours   24 (0: no scheduled backups)
 //   BACKUP_RETAIN_DAILY_DAYS   7              newest backup of each of the last 7 days
@@ -36,6 +50,11 @@ struct ServerConfig {
   uint16_t smtp_port = 25;
   std::string smtp_from = "cairn-vault@localhost";
   std::string admin_email;
+  bool insecure_log_codes = false;
+  int64_t auth_rate_per_minute = 30;
+  int64_t auth_ceiling_per_minute = 600;
+  std::string trusted_proxies;
+  int64_t max_connections_per_address = 64;
   int64_t backup_hours = 24;
   int64_t retain_daily_days = 7;
   int64_t retain_weekly_weeks = 4;
@@ -53,7 +72,8 @@ Result<ServerConfig> config_from_environment();
 
 // Checks the settings together. Errors: INVALID_ARGUMENT / VAULT_CONFIG_INVALID (an empty data
 // directory, a listen address that is not HOST:PORT, only one of the TLS files, negative
-// schedules).
+// schedules, SMTP_HOST=log on a listen address that is not loopback without
+// insecure_log_codes).
 Status validate(const ServerConfig& config);
 
 // A listen address split into host and port: "127.0.0.1:7100", "[::1]:7100".
@@ -63,6 +83,9 @@ struct HostPort {
 };
 // Errors: INVALID_ARGUMENT / VAULT_CONFIG_INVALID.
 Result<HostPort> parse_host_port(std::string_view text);
+
+// Whether `host` is a loopback address: localhost, ::1 or 127.0.0.0/8.
+bool is_loopback_host(std::string_view host);
 
 // Creates `path` (and missing parents) with mode 0700; an existing directory is left as it is.
 // Errors: UNAVAILABLE / VAULT_DATA_DIR_FAILED.

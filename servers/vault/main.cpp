@@ -7,16 +7,22 @@
 //   cairn-vault auth login --email E | auth verify --code C | ...        client commands
 //
 // docs/vault.md is the guide. The client commands talk HTTP only; `--json` makes every one print
-// JSON.
+// JSON. Exit status: 0, 1 when a command failed, 2 for a usage error or a bad configuration.
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <cstdio>
+#include <exception>
 
 #include "vault/client.hpp"
 #include "vault/server.hpp"
 
 namespace vault = cairn::vault;
 
-int main(int argc, char** argv) {
+// run_command_line() catches what parsing and the commands throw; the function-try-block
+// catches what setting them up could, so that nothing ends the process with an exception.
+int main(int argc, char** argv) try {
+  // A closed pipe is an error on write (EPIPE), reported like any other, never a silent exit.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"cairn-vault: secrets with ACLs, audit and backups (docs/vault.md)"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "help on every command");
@@ -38,6 +44,25 @@ int main(int argc, char** argv) {
   start->add_option("--smtp-port", c.smtp_port, "SMTP port (SMTP_PORT)");
   start->add_option("--smtp-from", c.smtp_from, "sender address (SMTP_FROM)");
   start->add_option("--admin-email", c.admin_email, "the superadmin (CAIRN_VAULT_ADMIN_EMAIL)");
+  start->add_flag("--insecure-log-codes", c.insecure_log_codes,
+                  "allow SMTP_HOST=log on a non-loopback address (CAIRN_VAULT_INSECURE_LOG_CODES)");
+  start
+      ->add_option("--auth-rate", c.auth_rate_per_minute,
+                   "sign-in requests a minute per client address, 0: no limit "
+                   "(CAIRN_VAULT_AUTH_RATE)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1000000}));
+  start
+      ->add_option("--auth-ceiling", c.auth_ceiling_per_minute,
+                   "sign-in requests a minute from all addresses, 0: no ceiling "
+                   "(CAIRN_VAULT_AUTH_CEILING)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1000000}));
+  start->add_option("--trusted-proxies", c.trusted_proxies,
+                    "proxies whose X-Forwarded-For names the client, comma-separated "
+                    "(CAIRN_VAULT_TRUSTED_PROXIES)");
+  start
+      ->add_option("--max-connections-per-address", c.max_connections_per_address,
+                   "open connections per client address (CAIRN_VAULT_MAX_CONNECTIONS_PER_ADDRESS)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1000000}));
   start->add_option("--backup-hours", c.backup_hours, "hours between backups, 0: none")
       ->check(CLI::Range(int64_t{0}, int64_t{24} * 366));
   start->add_option("--threads", c.threads, "server threads (default: one per core)");
@@ -61,10 +86,14 @@ int main(int argc, char** argv) {
   rotate->callback([&] { status = vault::rotate_key(c, generate); });
   restore->callback([&] { status = vault::restore_into(c, backup_file); });
   routes->callback([&] { status = vault::print_routes(); });
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
-  return status;
+  // Every way out of the command line becomes an exit status: usage errors 2, no exception
+  // escapes.
+  int parsed = vault::run_command_line(app, argc, argv, settings);
+  return parsed != 0 ? parsed : status;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "cairn-vault: INTERNAL VAULT_CLIENT_INTERNAL: %s\n", e.what());
+  return 1;
+} catch (...) {
+  std::fprintf(stderr, "cairn-vault: INTERNAL VAULT_CLIENT_INTERNAL: an unexpected failure\n");
+  return 1;
 }

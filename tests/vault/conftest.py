@@ -97,7 +97,17 @@ class Vault:
         found.wait(30)
         if expect_url:
             assert self.url, "".join(self.lines)
+            self.follow_session()
         return self
+
+    def follow_session(self):
+        """A restarted test server listens on a new port: move the client's session (bound to the
+        URL that issued it) along, as an operator whose server keeps its address never has to."""
+        bound = os.path.join(self.home, "session.server")
+        if os.path.exists(bound):
+            fd = os.open(bound, os.O_WRONLY | os.O_TRUNC, 0o600)
+            os.write(fd, (self.url + "\n").encode())
+            os.close(fd)
 
     def stop(self, sig=signal.SIGTERM):
         if self.proc and self.proc.poll() is None:

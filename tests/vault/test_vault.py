@@ -179,7 +179,8 @@ def test_service_account_access_run_and_audit(vault):
     # Another org's routes are out of reach for the account.
     vault.cli("org", "create", "other")
     status, body = vault.http("GET", "/api/orgs/other/projects", api_key=key)
-    assert status == 403
+    # Out of reach and indistinguishable from a missing org.
+    assert status == 404 and body["error"]["reason"] == "SECRETS_ORG_NOT_FOUND"
 
     # The audit log holds what happened, verifies, and never a value.
     report = vault.cli_json("audit", "verify")
@@ -218,7 +219,7 @@ def test_backup_is_encrypted_and_restores_into_a_fresh_data_directory(vault, tmp
     assert [b["id"] for b in listed] == [backup_id]
     path = pathlib.Path(vault.data_dir) / "backups" / (backup_id + ".crbu")
     raw = path.read_bytes()
-    assert raw[:5] == b"CRBU\x01" and b"SQLite format 3" not in raw
+    assert raw[:5] == b"CRBU\x02" and b"SQLite format 3" not in raw
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     # Decrypts with the documented key derivation (independent implementation).
@@ -227,7 +228,13 @@ def test_backup_is_encrypted_and_restores_into_a_fresh_data_directory(vault, tmp
     from cryptography.hazmat.primitives.kdf.hkdf import HKDF
     key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
                info=b"cairn-vault-backup-key").derive(bytes.fromhex(MASTER_KEY))
-    snapshot = AESGCM(key).decrypt(raw[5:17], raw[17:], raw[:5])
+    # Header: magic, version, the instance id and the backup id (each after its length byte);
+    # all of it is the associated data, so a renamed or foreign backup fails to open.
+    n = raw[5]
+    m = raw[6 + n]
+    h = 7 + n + m
+    assert raw[7 + n:h].decode() == backup_id
+    snapshot = AESGCM(key).decrypt(raw[h:h + 12], raw[h + 12:], raw[:h])
     assert snapshot.startswith(b"SQLite format 3\x00")
 
     # Staged next to the database, checked, nothing replaced.
