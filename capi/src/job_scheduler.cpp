@@ -256,6 +256,19 @@ cairn_status cairn_jobs_run_pending(int32_t* out_ran, cairn_engine* engine, int3
   });
 }
 
+cairn_status cairn_jobs_purge_finished(int64_t* out_count, cairn_engine* engine,
+                                       int64_t older_than_ms, const char* kind) {
+  if (out_count != nullptr) *out_count = 0;
+  return with_jobs(engine, [&](jobs::Scheduler& s) {
+    if (out_count == nullptr) return null_argument("out_count");
+    auto count = s.purge_finished(std::chrono::milliseconds(older_than_ms),
+                                  kind == nullptr ? std::string_view() : std::string_view(kind));
+    if (!count) return set_error(count.error());
+    *out_count = *count;
+    return set_ok();
+  });
+}
+
 cairn_status cairn_jobs_start(cairn_engine* engine, int32_t high, int32_t medium, int32_t low) {
   return with_jobs(engine, [&](jobs::Scheduler& s) {
     return from_status(s.start(jobs::WorkerCounts{high, medium, low}));

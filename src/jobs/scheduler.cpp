@@ -529,6 +529,24 @@ Result<Task> Scheduler::wait(int64_t id, std::chrono::milliseconds timeout) {
   }
 }
 
+Result<int64_t> Scheduler::purge_finished(std::chrono::milliseconds older_than,
+                                          std::string_view kind) {
+  if (older_than.count() < 0 || older_than > kMaxDuration) {
+    return fail(ErrorCode::kInvalidArgument, "JOB_PURGE_INVALID",
+                "older_than must be from 0 to 100 years");
+  }
+  if (!kind.empty()) CAIRN_TRY(check_kind(kind));
+  // One cutoff for every batch: tasks that finish meanwhile are younger than it.
+  const Timestamp finished_before = state_->env.now() - older_than;
+  int64_t purged = 0;
+  while (true) {
+    CAIRN_ASSIGN_OR_RETURN(int64_t batch,
+                           state_->store.purge_finished(finished_before, kind, kPurgeBatch));
+    purged += batch;
+    if (batch < kPurgeBatch) return purged;
+  }
+}
+
 Result<int32_t> Scheduler::run_pending(std::optional<int32_t> max_tasks) {
   CAIRN_TRY(state_->rescue());
   int32_t ran = 0;

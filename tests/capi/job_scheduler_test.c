@@ -1,6 +1,6 @@
 /* The C ABI's persistent scheduler (engine.jobs) on memory: and sqlite:: handlers, options JSON,
- * retries with backoff, dependencies, cron, cancellation, events, workers, a restart, and the
- * errors of bad input. */
+ * retries with backoff, dependencies, cron, cancellation, events, workers, a restart, purging
+ * finished tasks, and the errors of bad input. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
@@ -215,6 +215,74 @@ static void test_sqlite(void) {
   close_engine(&f);
 }
 
+/* Finished tasks older than the age go; younger ones, pending ones and a dependency that a pending
+ * task waits on stay. */
+static void purge_flow(const char* uri) {
+  fixture f;
+  int calls = 0;
+  int64_t old = 0, dep = 0, waiting = 0, young = 0, newest = 0, count = -1;
+  int32_t ran = 0;
+  char* json = NULL;
+  char options[96];
+  if (!open_engine(&f, uri)) {
+    CHECK(0);
+    return;
+  }
+  CHECK(cairn_jobs_register(f.engine, "upper", upper, &calls, 0) == CAIRN_OK);
+  CHECK(cairn_jobs_enqueue(&old, f.engine, "upper", "a", 1, NULL) == CAIRN_OK);
+  CHECK(cairn_jobs_enqueue(&dep, f.engine, "upper", "b", 1, NULL) == CAIRN_OK);
+  CHECK(cairn_jobs_run_pending(&ran, f.engine, -1) == CAIRN_OK && ran == 2);
+  snprintf(options, sizeof options, "{\"depends_on\":[%lld],\"delay_ms\":7200000}", (long long)dep);
+  CHECK(cairn_jobs_enqueue(&waiting, f.engine, "upper", "c", 1, options) == CAIRN_OK);
+  cairn_env_fake_advance(f.env, 3600 * SECOND);
+  CHECK(cairn_jobs_enqueue(&young, f.engine, "upper", "d", 1, NULL) == CAIRN_OK);
+  CHECK(cairn_jobs_run_pending(&ran, f.engine, -1) == CAIRN_OK && ran == 1);
+  CHECK(cairn_jobs_enqueue(&newest, f.engine, "elsewhere", "", 0, "{\"delay_ms\":3600000}") ==
+        CAIRN_OK);
+
+  CHECK(cairn_jobs_purge_finished(&count, f.engine, 1800000, "elsewhere") == CAIRN_OK);
+  CHECK(count == 0);
+  CHECK(cairn_jobs_purge_finished(&count, f.engine, 1800000, NULL) == CAIRN_OK);
+  CHECK(count == 1);
+  CHECK(cairn_jobs_get_json(&json, f.engine, old) == CAIRN_NOT_FOUND);
+  CHECK_REASON("JOB_TASK_NOT_FOUND");
+  CHECK(cairn_jobs_get_json(&json, f.engine, dep) == CAIRN_OK);
+  CHECK(has(json, "\"state\":\"done\""));
+  cairn_free(json);
+
+  /* Once the dependent has run, its dependency may go (the dependent itself is too young). */
+  cairn_env_fake_advance(f.env, 3600 * SECOND);
+  CHECK(cairn_jobs_run_pending(&ran, f.engine, -1) == CAIRN_OK && ran == 1);
+  CHECK(cairn_jobs_purge_finished(&count, f.engine, 1000, "upper") == CAIRN_OK);
+  CHECK(count == 2);
+  CHECK(cairn_jobs_get_json(&json, f.engine, dep) == CAIRN_NOT_FOUND);
+  CHECK(cairn_jobs_get_json(&json, f.engine, young) == CAIRN_NOT_FOUND);
+  CHECK(cairn_jobs_get_json(&json, f.engine, waiting) == CAIRN_OK);
+  CHECK(has(json, "\"state\":\"done\"") && has(json, "\"depends_on\":[]"));
+  cairn_free(json);
+  CHECK(cairn_jobs_get_json(&json, f.engine, newest) == CAIRN_OK);
+  CHECK(has(json, "\"state\":\"pending\""));
+  cairn_free(json);
+
+  count = -1;
+  CHECK(cairn_jobs_purge_finished(&count, f.engine, -1, NULL) == CAIRN_INVALID_ARGUMENT);
+  CHECK_REASON("JOB_PURGE_INVALID");
+  CHECK(count == 0);
+  CHECK(cairn_jobs_purge_finished(&count, f.engine, 0, "") == CAIRN_OK && count == 0);
+  CHECK(cairn_jobs_purge_finished(NULL, f.engine, 0, NULL) == CAIRN_INVALID_ARGUMENT);
+  CHECK_REASON("CAPI_NULL_ARGUMENT");
+  CHECK(cairn_jobs_purge_finished(&count, NULL, 0, NULL) == CAIRN_INVALID_ARGUMENT);
+  close_engine(&f);
+}
+
+static void test_purge_memory(void) { purge_flow("memory:"); }
+
+static void test_purge_sqlite(void) {
+  char uri[128];
+  snprintf(uri, sizeof uri, "sqlite:%s/purge.db", temp_dir);
+  purge_flow(uri);
+}
+
 static void test_bad_input(void) {
   fixture f;
   int64_t id = 0;
@@ -257,13 +325,14 @@ static void test_bad_input(void) {
 
 int main(void) {
   static const harness_test tests[] = {
-      {"scheduler_memory", test_memory},
-      {"scheduler_sqlite", test_sqlite},
+      {"scheduler_memory", test_memory},   {"scheduler_sqlite", test_sqlite},
+      {"purge_memory", test_purge_memory}, {"purge_sqlite", test_purge_sqlite},
       {"bad_input", test_bad_input},
   };
   int rc;
   const char* files[] = {"jobs.db",    "jobs.db-wal",    "jobs.db-shm",
-                         "restart.db", "restart.db-wal", "restart.db-shm"};
+                         "restart.db", "restart.db-wal", "restart.db-shm",
+                         "purge.db",   "purge.db-wal",   "purge.db-shm"};
   size_t i;
   snprintf(temp_dir, sizeof temp_dir, "/tmp/cairn-jobs-c-XXXXXX");
   if (mkdtemp(temp_dir) == NULL) return 1;

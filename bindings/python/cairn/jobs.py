@@ -252,6 +252,15 @@ class Scheduler:
         returns how many ran. For tests and scripts."""
         return self._raw.run_pending(max_tasks)
 
+    def purge_finished(self, older_than, kind=None):
+        """Deletes the finished tasks (done, failed, cancelled) of ``kind`` (None: any kind)
+        whose last change is more than ``older_than`` (seconds or timedelta) ago, with their
+        errors; returns how many. A task that a pending or running task depends on stays until
+        that task ends; pending and running tasks (cron tasks among them) are never deleted, nor
+        is the newest task (ids are never reused). A negative age raises InvalidArgumentError
+        (JOB_PURGE_INVALID)."""
+        return self._raw.purge_finished(_millis(older_than, "older_than"), kind or "")
+
     def start(self, workers=None):
         """Starts worker threads: ``workers`` None (1 high, 2 medium, 1 low), a tuple
         (high, medium, low), or a dict with those keys. High workers run only high tasks,

@@ -222,6 +222,12 @@ void bind_job_scheduler(py::module_& core, py::class_<PyEngine>& engine_class) {
            [](PyScheduler& s, std::optional<int32_t> max_tasks) {
              return unwrap(s.with([&](Scheduler& x) { return x.run_pending(max_tasks); }));
            })
+      .def("purge_finished",
+           [](PyScheduler& s, int64_t older_than_ms, const std::string& kind) {
+             return unwrap(s.with([&](Scheduler& x) {
+               return x.purge_finished(std::chrono::milliseconds(older_than_ms), kind);
+             }));
+           })
       .def("start",
            [](PyScheduler& s, int32_t high, int32_t medium, int32_t low) {
              unwrap(s.with([&](Scheduler& x) { return x.start({high, medium, low}); }));

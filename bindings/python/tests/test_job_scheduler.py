@@ -239,6 +239,43 @@ def test_events_follow_the_task(engine):
     assert len(events) == 5
 
 
+def test_purge_finished_deletes_old_finished_tasks_only(engine, clock):
+    engine.jobs.register("echo", lambda text: text)
+    engine.jobs.register("mail", lambda text: text)
+    old = engine.jobs.enqueue("echo", "old")
+    mail = engine.jobs.enqueue("mail", "m")
+    dep = engine.jobs.enqueue("echo", "dep")
+    cron = engine.jobs.enqueue("elsewhere", cron="@hourly")  # a kind no worker here runs
+    pending = engine.jobs.enqueue("elsewhere")
+    assert engine.jobs.run_pending() == 3
+    waiting = engine.jobs.enqueue("echo", depends_on=[dep], delay=7200)
+    clock[0] += 3600
+    young = engine.jobs.enqueue("echo", "young")
+    assert engine.jobs.run_pending() == 1
+    newest = engine.jobs.enqueue("elsewhere", delay=360000)
+
+    assert engine.jobs.purge_finished(1800, kind="mail") == 1
+    assert engine.jobs.purge_finished(dt.timedelta(minutes=30)) == 1
+    for task_id in (old, mail):
+        with pytest.raises(cairn.NotFoundError) as e:
+            engine.jobs.get(task_id)
+        assert e.value.reason == "JOB_TASK_NOT_FOUND"
+    assert [engine.jobs.get(t).state for t in (dep, young, cron, pending, waiting, newest)] == [
+        "done", "done", "pending", "pending", "pending", "pending"]
+
+    clock[0] += 3600
+    assert engine.jobs.run_pending() == 1  # waiting: now its dependency may go
+    assert engine.jobs.purge_finished(0.5) == 2
+    assert engine.jobs.get(waiting).depends_on == ()
+    assert engine.jobs.get(waiting).state == "done"
+    with pytest.raises(cairn.InvalidArgumentError) as e:
+        engine.jobs.purge_finished(-1)
+    assert e.value.reason == "JOB_PURGE_INVALID"
+    with pytest.raises(cairn.InvalidArgumentError) as e:
+        engine.jobs.purge_finished(0, kind="bad\nkind")
+    assert e.value.reason == "JOB_KIND_INVALID"
+
+
 def test_workers_run_tasks_and_wait_returns_them(uri):
     with cairn.open(uri) as engine:
         engine.jobs.register("square", lambda text: str(int(text) ** 2))

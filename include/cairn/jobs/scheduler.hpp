@@ -25,6 +25,7 @@
 // ALREADY_EXISTS, PERMISSION_DENIED, FAILED_PRECONDITION, OUT_OF_RANGE, UNIMPLEMENTED,
 // UNAUTHENTICATED) fails the task at once; any other is retried under the task's policy. Every
 // failed run's error is kept. A cron task that fails stays scheduled for its next time.
+// Finished tasks stay, with their output and errors, until purge_finished() deletes them.
 //
 // Delays, timeouts and waits are at most 100 years (longer: JOB_OPTIONS_INVALID; wait() clamps).
 // Kinds, keys, inputs and outputs are UTF-8 text; a handler output that is not fails the run with
@@ -55,6 +56,9 @@ namespace cairn::jobs {
 
 // Runs of a task without a retry policy before a lost lease fails it.
 inline constexpr int32_t kRescueAttempts = 3;
+
+// Tasks purge_finished() deletes per store transaction.
+inline constexpr int32_t kPurgeBatch = 1000;
 
 struct SchedulerOptions {
   // How long a claimed task stays leased without renewal. Running workers renew at a third of it;
@@ -182,6 +186,17 @@ class Scheduler {
   // Waits until the task is done, failed or cancelled, or `timeout` passes, and returns it as it
   // is then (check .state). Errors: NOT_FOUND / JOB_TASK_NOT_FOUND.
   Result<Task> wait(int64_t id, std::chrono::milliseconds timeout);
+
+  // Deletes finished tasks (done, failed or cancelled) of `kind` (empty: of any kind) whose last
+  // change is more than `older_than` before now, with their errors, and returns how many it
+  // deleted; get() and wait() then answer JOB_TASK_NOT_FOUND for them. A task that a pending or
+  // running task depends on stays until that task has ended; pending and running tasks, cron
+  // tasks among them, are never deleted, nor is the newest task (ids are never reused). Works in
+  // batches of kPurgeBatch tasks, one transaction each, so other work is not held up; a failure
+  // leaves earlier batches deleted. Errors:
+  // INVALID_ARGUMENT / JOB_PURGE_INVALID (older_than negative or over 100 years),
+  // JOB_KIND_INVALID; UNAVAILABLE / STORAGE_BUSY.
+  Result<int64_t> purge_finished(std::chrono::milliseconds older_than, std::string_view kind = {});
 
   // Runs due tasks of the registered kinds on the calling thread, one after another, until none
   // is due or `max_tasks` ran; returns how many ran. Rescues expired leases first. For tests and

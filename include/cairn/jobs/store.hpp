@@ -17,6 +17,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cairn/core/result.hpp"
@@ -135,6 +136,16 @@ class JobStore {
   // ignored), for sleeping until work may be due.
   virtual Result<std::optional<Timestamp>> next_run_at(uint32_t priorities,
                                                        const std::vector<std::string>& kinds) = 0;
+
+  // Deletes up to `limit` finished tasks (done, failed or cancelled) of `kind` (empty: of any
+  // kind) whose last update (updated_at) is before `finished_before`, oldest first (then by id),
+  // with their errors and dependency links, in one atomic step; returns how many it deleted.
+  // A task that a pending or running task depends on is kept until that task has ended too, and
+  // so is the task with the highest id, so that no id is ever handed out twice (SQLite gives a
+  // new row the highest id + 1). A finished task that stays loses deleted ids from its
+  // depends_on. Errors: UNAVAILABLE / STORAGE_BUSY.
+  virtual Result<int64_t> purge_finished(Timestamp finished_before, std::string_view kind,
+                                         int32_t limit) = 0;
 };
 
 }  // namespace cairn::jobs

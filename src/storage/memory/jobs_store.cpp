@@ -294,4 +294,51 @@ Result<std::optional<Timestamp>> MemoryJobStore::next_run_at(
   return best;
 }
 
+Result<int64_t> MemoryJobStore::purge_finished(Timestamp finished_before, std::string_view kind,
+                                               int32_t limit) {
+  std::lock_guard lock(mu_);
+  auto has_live_dependent = [&](int64_t id) {
+    auto found = dependents_.find(id);
+    if (found == dependents_.end()) return false;
+    return std::any_of(found->second.begin(), found->second.end(),
+                       [&](int64_t child) { return live(tasks_.at(child).state); });
+  };
+  // The newest task stays, as on SQLite, where it keeps ids from being handed out again.
+  const int64_t newest = tasks_.empty() ? 0 : tasks_.rbegin()->first;
+  std::vector<std::pair<Timestamp, int64_t>> candidates;
+  for (const auto& [id, t] : tasks_) {
+    if (id == newest || live(t.state) || t.updated_at >= finished_before) continue;
+    if (!kind.empty() && t.kind != kind) continue;
+    if (has_live_dependent(id)) continue;
+    candidates.emplace_back(t.updated_at, id);
+  }
+  // Oldest first, as the SQLite store reads its index.
+  const auto count = std::min(candidates.size(), static_cast<size_t>(std::max(limit, 0)));
+  std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(count),
+                    candidates.end());
+  std::vector<int64_t> doomed;
+  doomed.reserve(count);
+  for (size_t i = 0; i < count; ++i) doomed.push_back(candidates[i].second);
+  // Unlinks each doomed task both ways, as the SQLite store deletes its jobs_dependencies rows:
+  // a finished dependent that stays forgets it.
+  for (int64_t id : doomed) {
+    auto it = tasks_.find(id);
+    for (int64_t dep : it->second.depends_on) {
+      auto found = dependents_.find(dep);
+      if (found == dependents_.end()) continue;
+      found->second.erase(id);
+      if (found->second.empty()) dependents_.erase(found);
+    }
+    if (auto found = dependents_.find(id); found != dependents_.end()) {
+      for (int64_t child : found->second) {
+        std::vector<int64_t>& deps = tasks_.at(child).depends_on;
+        deps.erase(std::remove(deps.begin(), deps.end(), id), deps.end());
+      }
+      dependents_.erase(found);
+    }
+    tasks_.erase(it);
+  }
+  return static_cast<int64_t>(doomed.size());
+}
+
 }  // namespace cairn::storage::memory

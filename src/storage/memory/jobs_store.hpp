@@ -23,6 +23,8 @@ class MemoryJobStore final : public jobs::JobStore {
   Result<std::vector<jobs::Task>> expired(Timestamp now, int32_t limit) override;
   Result<std::optional<Timestamp>> next_run_at(uint32_t priorities,
                                                const std::vector<std::string>& kinds) override;
+  Result<int64_t> purge_finished(Timestamp finished_before, std::string_view kind,
+                                 int32_t limit) override;
 
  private:
   bool due(const jobs::Task& task) const;

@@ -491,4 +491,38 @@ Result<std::optional<Timestamp>> SqliteJobStore::next_run_at(
   });
 }
 
+Result<int64_t> SqliteJobStore::purge_finished(Timestamp finished_before, std::string_view kind,
+                                               int32_t limit) {
+  return db_.write([&](Connection& c) -> Result<int64_t> {
+    // Oldest first, through the partial index on finished tasks (migration 11). The task with
+    // the highest id stays: a new row gets max(id) + 1, so deleting it would hand its id out again.
+    // An empty string_view may bind as NULL (its data() is null), hence the ifnull.
+    CAIRN_ASSIGN_OR_RETURN(
+        Statement s,
+        c.prepare("SELECT id FROM jobs_tasks t WHERE state IN ('done', 'failed', 'cancelled') "
+                  "AND updated_at < ?1 AND (ifnull(?2, '') = '' OR kind = ?2) "
+                  "AND id < (SELECT max(id) FROM jobs_tasks) "
+                  "AND NOT EXISTS (SELECT 1 FROM jobs_dependencies d JOIN jobs_tasks w ON "
+                  "w.id = d.task_id WHERE d.dep_id = t.id AND w.state IN ('pending', 'running')) "
+                  "ORDER BY updated_at, id LIMIT ?3"));
+    s.bind(1, to_unix_micros(finished_before)).bind(2, kind).bind(3, int64_t{limit});
+    CAIRN_ASSIGN_OR_RETURN(std::vector<int64_t> ids, all_rows<int64_t>(s, [](const Statement& r) {
+                             return r.column_int64(0);
+                           }));
+    if (ids.empty()) return int64_t{0};
+    const std::string doomed = nlohmann::json(ids).dump();
+    // Children first: the foreign keys of jobs_errors and jobs_dependencies point at the task.
+    for (const char* sql :
+         {"DELETE FROM jobs_errors WHERE task_id IN (SELECT value FROM json_each(?1))",
+          "DELETE FROM jobs_dependencies WHERE task_id IN (SELECT value FROM json_each(?1))",
+          "DELETE FROM jobs_dependencies WHERE dep_id IN (SELECT value FROM json_each(?1))",
+          "DELETE FROM jobs_tasks WHERE id IN (SELECT value FROM json_each(?1))"}) {
+      CAIRN_ASSIGN_OR_RETURN(Statement d, c.prepare(sql));
+      d.bind(1, doomed);
+      CAIRN_TRY(d.run());
+    }
+    return static_cast<int64_t>(ids.size());
+  });
+}
+
 }  // namespace cairn::storage::sqlite

@@ -1,4 +1,4 @@
-// The sqlite: backend's JobStore (tables jobs_* of migration 6).
+// The sqlite: backend's JobStore (tables jobs_* of migration 6, an index of migration 11).
 //
 // claim() is one IMMEDIATE transaction, so processes sharing the file take turns and a task is
 // handed out once; the same statements map onto PostgreSQL with FOR UPDATE SKIP LOCKED.
@@ -26,6 +26,8 @@ class SqliteJobStore final : public jobs::JobStore {
   Result<std::vector<jobs::Task>> expired(Timestamp now, int32_t limit) override;
   Result<std::optional<Timestamp>> next_run_at(uint32_t priorities,
                                                const std::vector<std::string>& kinds) override;
+  Result<int64_t> purge_finished(Timestamp finished_before, std::string_view kind,
+                                 int32_t limit) override;
 
  private:
   SqliteDatabase& db_;
