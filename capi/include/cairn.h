@@ -1769,6 +1769,15 @@ CAIRN_API cairn_status cairn_jobs_wait_json(char** out_json, cairn_engine* engin
 CAIRN_API cairn_status cairn_jobs_run_pending(int32_t* out_ran, cairn_engine* engine,
                                               int32_t max_tasks);
 
+/** Deletes the finished tasks (done, failed, cancelled) of `kind` (NULL or "": any kind) whose
+ * last change is more than older_than_ms before now, with their errors; *out_count is how many.
+ * A task that a pending or running task depends on stays until that task ends; pending and
+ * running tasks (cron tasks among them) are never deleted, nor is the newest task (ids are never
+ * reused). Errors: JOB_PURGE_INVALID (older_than_ms negative or over 100 years),
+ * JOB_KIND_INVALID. */
+CAIRN_API cairn_status cairn_jobs_purge_finished(int64_t* out_count, cairn_engine* engine,
+                                                 int64_t older_than_ms, const char* kind);
+
 /** Starts worker threads: `high` run only high tasks, `medium` high then medium, `low` any.
  * Errors: JOB_SCHEDULER_RUNNING; JOB_OPTIONS_INVALID (negative, none, or over 256 in all). */
 CAIRN_API cairn_status cairn_jobs_start(cairn_engine* engine, int32_t high, int32_t medium,

@@ -52,6 +52,7 @@ Status check_org_scope(VaultContext& ctx, const Caller& caller, std::string_view
   if (!caller.service_account) return ok_status();
   // Another organization looks exactly like a missing one: its name does not leak.
   auto o = ctx.secrets.org(org);
+  if (!o && o.error().code != ErrorCode::kNotFound) return fail(o.error());  // storage trouble
   if (!o || o->id != caller.org_id) {
     return fail(ErrorCode::kNotFound, "SECRETS_ORG_NOT_FOUND", "no such organization");
   }

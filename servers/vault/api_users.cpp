@@ -13,7 +13,6 @@ using internal::body_of;
 using internal::Caller;
 using internal::format_time;
 using internal::require_superadmin;
-using internal::with_caller;
 using nlohmann::json;
 
 json session_json(const auth::Session& s, std::string_view current_id) {
@@ -151,16 +150,25 @@ Status revoke_user_session(VaultContext& ctx, const net::Request& req, net::Resp
 
 Status grant_superadmin(VaultContext& ctx, const net::Request& req, net::Response& res,
                         const Caller& caller) {
+  CAIRN_TRY(require_superadmin(ctx, caller));  // service accounts never are
   CAIRN_ASSIGN_OR_RETURN(std::string email, auth::normalize_email(req.param("email")));
-  CAIRN_TRY(ctx.secrets.grant_superadmin(email, caller.service_account ? "" : caller.actor));
+  CAIRN_TRY(ctx.secrets.grant_superadmin(email, caller.actor));
   net::json(res, {{"email", email}, {"superadmin", true}});
   return ok_status();
 }
 
 Status revoke_superadmin(VaultContext& ctx, const net::Request& req, net::Response& res,
                          const Caller& caller) {
+  CAIRN_TRY(require_superadmin(ctx, caller));
   CAIRN_ASSIGN_OR_RETURN(std::string email, auth::normalize_email(req.param("email")));
-  CAIRN_TRY(ctx.secrets.revoke_superadmin(email, caller.service_account ? "" : caller.actor));
+  if (email == ctx.admin_email) {
+    // Configured admins are made superadmin again at every start: removing the role here would
+    // only look like it worked.
+    return fail(ErrorCode::kFailedPrecondition, "VAULT_SUPERADMIN_CONFIGURED",
+                "this superadmin is CAIRN_VAULT_ADMIN_EMAIL: change the server's configuration "
+                "instead");
+  }
+  CAIRN_TRY(ctx.secrets.revoke_superadmin(email, caller.actor));
   res.status = 204;
   return ok_status();
 }

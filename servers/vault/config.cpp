@@ -57,6 +57,7 @@ Result<ServerConfig> config_from_environment() {
   text_from_env("SMTP_FROM", c.smtp_from);
   text_from_env("CAIRN_VAULT_ADMIN_EMAIL", c.admin_email);
   text_from_env("CAIRN_VAULT_TRUSTED_PROXIES", c.trusted_proxies);
+  text_from_env("CAIRN_VAULT_PROXY_HEADER", c.proxy_header);
   if (const char* insecure = getenv_or_null("CAIRN_VAULT_INSECURE_LOG_CODES")) {
     std::string_view v(insecure);
     if (v != "1" && v != "true" && v != "0" && v != "false") {

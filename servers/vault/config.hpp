@@ -23,6 +23,8 @@
 //                                             comma-separated addresses whose X-Forwarded-For /
 //                                             X-Real-IP name the client (default: none; the
 //                                             socket peer is the client)
+//   CAIRN_VAULT_PROXY_HEADER --proxy-header   X-Forwarded-For (or X-Real-IP): the header the
+//                                             trusted proxies set
 //   CAIRN_VAULT_MAX_CONNECTIONS_PER_ADDRESS --max-connections-per-address
 //                                             64 open connections per client address
 //   CAIRN_VAULT_ADMIN_EMAIL  --admin-email    the superadmin; unset: the first email to sign in
@@ -54,6 +56,7 @@ struct ServerConfig {
   int64_t auth_rate_per_minute = 30;
   int64_t auth_ceiling_per_minute = 600;
   std::string trusted_proxies;
+  std::string proxy_header = "X-Forwarded-For";
   int64_t max_connections_per_address = 64;
   int64_t backup_hours = 24;
   int64_t retain_daily_days = 7;

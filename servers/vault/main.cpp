@@ -57,8 +57,11 @@ int main(int argc, char** argv) try {
                    "(CAIRN_VAULT_AUTH_CEILING)")
       ->check(CLI::Range(int64_t{0}, int64_t{1000000}));
   start->add_option("--trusted-proxies", c.trusted_proxies,
-                    "proxies whose X-Forwarded-For names the client, comma-separated "
+                    "proxies whose --proxy-header names the client, comma-separated "
                     "(CAIRN_VAULT_TRUSTED_PROXIES)");
+  start->add_option("--proxy-header", c.proxy_header,
+                    "the header the trusted proxies name the client in: X-Forwarded-For or "
+                    "X-Real-IP (CAIRN_VAULT_PROXY_HEADER)");
   start
       ->add_option("--max-connections-per-address", c.max_connections_per_address,
                    "open connections per client address (CAIRN_VAULT_MAX_CONNECTIONS_PER_ADDRESS)")

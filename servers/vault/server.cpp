@@ -76,7 +76,12 @@ Status schedule_background_work(Engine& engine, VaultContext& ctx, const ServerC
   CAIRN_TRY(
       jobs.register_kind("vault.maintenance", [&engine](jobs::TaskContext&) -> Result<std::string> {
         CAIRN_ASSIGN_OR_RETURN(auth::PurgeCounts n, engine.auth().purge_expired());
-        nlohmann::json out = {{"sessions", n.sessions},
+        // Sign-in mails are one task per anonymous request: keep the finished ones an hour (for
+        // a look at failures), then let them go, so anonymous requests cannot grow the database.
+        CAIRN_ASSIGN_OR_RETURN(int64_t mails,
+                               engine.jobs().purge_finished(std::chrono::hours(1), "vault.mail"));
+        nlohmann::json out = {{"mail_tasks", mails},
+                              {"sessions", n.sessions},
                               {"login_codes", n.login_codes},
                               {"api_keys", n.api_keys},
                               {"login_events", n.login_events},
@@ -260,6 +265,12 @@ int run_server(const ServerConfig& config) {
                    "CAIRN_VAULT_TRUSTED_PROXIES: " + parsed.error().message},
                   2);
   }
+  auto proxy_header = net::parse_proxy_header(config.proxy_header);
+  if (!proxy_header) {
+    return report({ErrorCode::kInvalidArgument, "VAULT_CONFIG_INVALID",
+                   "CAIRN_VAULT_PROXY_HEADER: " + proxy_header.error().message},
+                  2);
+  }
   auto limits = sign_in_limits(config);
   if (!limits) return report(limits.error(), 2);
   auto engine = open_with_recovered_key(config, *key, key_file_in_use);
@@ -301,8 +312,9 @@ int run_server(const ServerConfig& config) {
   options.access_log = [](std::string_view line) { log_line(line); };
   options.limits.max_connections_per_address =
       static_cast<std::size_t>(config.max_connections_per_address);
+  options.limits.unlimited_addresses = proxies;  // a proxy carries many clients' connections
   net::Server server(std::move(*router), std::move(options));
-  if (!proxies.empty()) server.use(net::trust_proxies(proxies));
+  if (!proxies.empty()) server.use(net::trust_proxies(proxies, *proxy_header));
   server.use(net::limit_clients(limits->per_client.get(), limits->overall.get(),
                                 {"/api/auth/login", "/api/auth/verify"}));
   server.use(resolve_caller(ctx));
@@ -377,9 +389,13 @@ int rotate_key(const ServerConfig& config, bool generate) {
   }
   {
     auto engine = Engine::open(database_uri(config), engine_options(*old_key));
-    if (!engine) return report(engine.error());
+    if (!engine) {
+      ::unlink(new_key_file(config).c_str());  // nothing was committed
+      return report(engine.error());
+    }
     if (Status s = (*engine)->secrets()->rotate_master_key(std::move(*parsed), "operator"); !s) {
-      ::unlink(new_key_file(config).c_str());
+      // master.key.new stays: an error reported after the commit reached the log would otherwise
+      // delete the only copy. The next start keeps whichever key opens the database.
       return report(s.error());
     }
   }

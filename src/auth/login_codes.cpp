@@ -40,12 +40,13 @@ Bytes code_mac(ByteView key, std::string_view email, std::string_view code) {
   return {mac.begin(), mac.end()};
 }
 
-// The key limits and lockouts of one email from one client address are counted under. An email
-// never contains a space, so "<email> <address>" cannot collide with another email's key.
+// The key limits and lockouts of one email from one client are counted under (an IPv6 client by
+// its /64: client_bucket()). An email never contains a space, so "<email> <address>" cannot
+// collide with another email's key.
 std::string address_key(std::string_view email, const RequestInfo& request) {
   std::string key(email);
   key += ' ';
-  key += request.ip;
+  key += client_bucket(request.ip);
   return key;
 }
 

@@ -1,9 +1,28 @@
 #include "cairn/auth/rate_limit.hpp"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace cairn::auth {
+
+std::string client_bucket(std::string_view address) {
+  std::string text(address);
+  std::array<unsigned char, 16> bytes{};
+  if (::inet_pton(AF_INET6, text.c_str(), bytes.data()) != 1) return text;
+  static constexpr std::array<unsigned char, 12> kMapped = {0, 0, 0, 0, 0,    0,
+                                                            0, 0, 0, 0, 0xff, 0xff};
+  char out[INET6_ADDRSTRLEN] = {};
+  if (std::equal(kMapped.begin(), kMapped.end(), bytes.begin())) {
+    ::inet_ntop(AF_INET, bytes.data() + 12, out, sizeof out);
+    return out;
+  }
+  std::fill(bytes.begin() + 8, bytes.end(), 0);
+  ::inet_ntop(AF_INET6, bytes.data(), out, sizeof out);
+  return std::string(out) + "/64";
+}
 
 Status check_rate_limit(const RateLimit& limit) {
   // The bounds keep interval * burst (at most 1e12 us * 1e6) inside int64 microseconds.

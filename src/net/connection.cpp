@@ -172,7 +172,7 @@ class Connection final : public ConnectionBase,
     socket().shutdown(asio::socket_base::shutdown_both, ignored);
     socket().close(ignored);
     server_->open_connections.fetch_sub(1);
-    if (counted_address_) server_->release_address(address_of(remote_));
+    if (!counted_address_.empty()) server_->release_address(counted_address_);
     server_->remove_connection(this);
   }
 
@@ -577,7 +577,10 @@ class Connection final : public ConnectionBase,
   std::string remote_;
 
  public:
-  bool counted_address_ = false;  // holds one of its address's admit_address() places
+  // The address whose admit_address() place this connection holds ("" when none), released
+  // with exactly this string however the peer's address reads later (after a reset it reads
+  // as unknown).
+  std::string counted_address_;
 
  private:
   http_parser parser_{};
@@ -621,37 +624,38 @@ std::string remote_of(const Socket& socket) {
 
 template <class Stream>
 void launch(const std::shared_ptr<Server::Impl>& server, Stream stream, std::string remote,
-            bool counted_address) {
+            std::string counted_address) {
   server->accepted.fetch_add(1);
   server->open_connections.fetch_add(1);
   auto connection =
       std::make_shared<Connection<Stream>>(server, std::move(stream), std::move(remote));
-  connection->counted_address_ = counted_address;
+  connection->counted_address_ = std::move(counted_address);
   server->add_connection(connection);
   connection->start();
 }
 
 }  // namespace
 
-void serve_tcp(const std::shared_ptr<Server::Impl>& server, asio::ip::tcp::socket socket) {
+void serve_tcp(const std::shared_ptr<Server::Impl>& server, asio::ip::tcp::socket socket,
+               std::string admitted_address) {
   asio::error_code ignored;
   socket.set_option(asio::ip::tcp::no_delay(true), ignored);
   std::string remote = remote_of(socket);
-  launch(server, std::move(socket), std::move(remote), true);
+  launch(server, std::move(socket), std::move(remote), std::move(admitted_address));
 }
 
 void serve_tls(const std::shared_ptr<Server::Impl>& server, asio::ip::tcp::socket socket,
-               const std::shared_ptr<asio::ssl::context>& tls) {
+               const std::shared_ptr<asio::ssl::context>& tls, std::string admitted_address) {
   asio::error_code ignored;
   socket.set_option(asio::ip::tcp::no_delay(true), ignored);
   std::string remote = remote_of(socket);
   launch(server, asio::ssl::stream<asio::ip::tcp::socket>(std::move(socket), *tls),
-         std::move(remote), true);
+         std::move(remote), std::move(admitted_address));
 }
 
 void serve_unix(const std::shared_ptr<Server::Impl>& server,
                 asio::local::stream_protocol::socket socket) {
-  launch(server, std::move(socket), "unix", false);
+  launch(server, std::move(socket), "unix", std::string());
 }
 
 void refuse_connection(const std::shared_ptr<Server::Impl>& server, asio::ip::tcp::socket socket) {

@@ -131,7 +131,8 @@ Middleware limit_clients(auth::RateLimiter* per_client, auth::RateLimiter* overa
                          std::vector<std::string> routes) {
   return [per_client, overall, routes = std::move(routes)](Request& req, Response& res) {
     if (!matches_route(routes, req)) return true;
-    if (per_client != nullptr && !admit(*per_client, "ip:" + req.client_address, res)) {
+    if (per_client != nullptr &&
+        !admit(*per_client, "ip:" + auth::client_bucket(req.client_address), res)) {
       return false;
     }
     return overall == nullptr || admit(*overall, "all", res);
@@ -154,30 +155,45 @@ Result<std::vector<std::string>> parse_addresses(std::string_view list) {
   return out;
 }
 
-Middleware trust_proxies(std::vector<std::string> proxies) {
-  return [proxies = std::move(proxies)](Request& req, Response&) {
+Result<ProxyHeader> parse_proxy_header(std::string_view name) {
+  if (iequals(name, "X-Forwarded-For")) return ProxyHeader::kForwardedFor;
+  if (iequals(name, "X-Real-IP")) return ProxyHeader::kRealIp;
+  return fail(ErrorCode::kInvalidArgument, "HTTP_PROXY_HEADER_INVALID",
+              "the proxy header is X-Forwarded-For or X-Real-IP");
+}
+
+Middleware trust_proxies(std::vector<std::string> proxies, ProxyHeader header) {
+  return [proxies = std::move(proxies), header](Request& req, Response&) {
     auto trusted = [&](std::string_view address) {
       return std::find(proxies.begin(), proxies.end(), address) != proxies.end();
     };
     if (!trusted(req.client_address)) return true;
-    // X-Forwarded-For lists client, proxy1, proxy2...: each proxy appends the peer it saw. Walk
-    // from the right past our own proxies; the first other address is the client. Entries left
-    // of it were written by the client itself and are not believed.
-    if (auto forwarded = req.header("X-Forwarded-For")) {
-      std::string_view list = *forwarded;
-      while (!list.empty()) {
-        std::size_t comma = list.rfind(',');
-        std::string item(trim(comma == std::string_view::npos ? list : list.substr(comma + 1)));
-        list = comma == std::string_view::npos ? std::string_view() : list.substr(0, comma);
-        if (!is_ip_address(item)) break;
-        req.client_address = item;
-        if (!trusted(item)) return true;
+    if (header == ProxyHeader::kRealIp) {
+      // One value the proxy sets, replacing whatever the client sent.
+      auto lines = req.headers.all("X-Real-IP");
+      if (lines.size() == 1) {
+        std::string item(trim(lines.front()));
+        if (is_ip_address(item)) req.client_address = std::move(item);
       }
       return true;
     }
-    if (auto real = req.header("X-Real-IP")) {
-      std::string item(trim(*real));
-      if (is_ip_address(item)) req.client_address = std::move(item);
+    // X-Forwarded-For lists client, proxy1, proxy2...: each proxy appends the peer it saw, in a
+    // line of its own or at the end of the last one. Read every line in order and walk from the
+    // right past our own proxies; the first other address is the client. Entries left of it were
+    // written by the client itself and are not believed.
+    std::string joined;
+    for (std::string_view line : req.headers.all("X-Forwarded-For")) {
+      if (!joined.empty()) joined += ',';
+      joined += line;
+    }
+    std::string_view list = joined;
+    while (!list.empty()) {
+      std::size_t comma = list.rfind(',');
+      std::string item(trim(comma == std::string_view::npos ? list : list.substr(comma + 1)));
+      list = comma == std::string_view::npos ? std::string_view() : list.substr(0, comma);
+      if (!is_ip_address(item)) break;
+      req.client_address = item;
+      if (!trusted(item)) return true;
     }
     return true;
   };

@@ -7,6 +7,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -322,11 +323,16 @@ Status Server::listen_unix(const std::string& path) {
   return ok_status();
 }
 
-bool Server::Impl::admit_address(const std::string& address) {
+bool Server::Impl::admit_address(const std::string& address, bool& counted) {
+  counted = false;
+  const auto& unlimited = options.limits.unlimited_addresses;
+  if (std::find(unlimited.begin(), unlimited.end(), address) != unlimited.end()) return true;
+  counted = true;
   std::lock_guard lock(addresses_mu);
   std::size_t& open = open_per_address[address];
   if (open >= options.limits.max_connections_per_address) {
     if (open == 0) open_per_address.erase(address);
+    counted = false;
     return false;
   }
   ++open;
@@ -371,16 +377,21 @@ Status Server::start(unsigned threads) {
     std::shared_ptr<asio::ssl::context> tls = impl->tls_contexts[i];
     accept_loop(impl, *impl->tcp_acceptors[i],
                 [tls, limit](const std::shared_ptr<Impl>& s, asio::ip::tcp::socket socket) {
+                  // The peer's address is read once: the place taken here is given back
+                  // under the same string when the connection closes.
                   asio::error_code ec;
-                  std::string address = socket.remote_endpoint(ec).address().to_string();
-                  if (s->open_connections.load() >= limit) {
+                  auto peer = socket.remote_endpoint(ec);
+                  std::string address = ec ? std::string("unknown") : peer.address().to_string();
+                  bool counted = false;
+                  if (s->open_connections.load() >= limit || !s->admit_address(address, counted)) {
                     refuse_connection(s, std::move(socket));
-                  } else if (!s->admit_address(address)) {
-                    refuse_connection(s, std::move(socket));
-                  } else if (tls) {
-                    serve_tls(s, std::move(socket), tls);
+                    return;
+                  }
+                  if (!counted) address.clear();
+                  if (tls) {
+                    serve_tls(s, std::move(socket), tls, std::move(address));
                   } else {
-                    serve_tcp(s, std::move(socket));
+                    serve_tcp(s, std::move(socket), std::move(address));
                   }
                 });
   }

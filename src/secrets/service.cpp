@@ -348,6 +348,10 @@ Status SecretsService::revoke_superadmin(std::string_view user, std::string_view
     return fail(ErrorCode::kFailedPrecondition, "SECRETS_SUPERADMIN_SELF",
                 "a superadmin cannot remove themselves; ask another superadmin");
   }
+  // Two superadmins removing each other at once: the second finds itself no longer one.
+  std::lock_guard members_lock(members_mu_);
+  CAIRN_ASSIGN_OR_RETURN(bool still, is_superadmin(actor));
+  if (!still) return internal::access_denied("only a superadmin removes superadmins");
   CAIRN_ASSIGN_OR_RETURN(bool target, is_superadmin(user));
   if (!target) {
     return fail(ErrorCode::kNotFound, "SECRETS_SUPERADMIN_NOT_FOUND", "not a superadmin");
@@ -525,7 +529,11 @@ Result<std::string> SecretsService::grant(std::string_view org_name, std::string
       return fail(ErrorCode::kNotFound, "SECRETS_SERVICE_ACCOUNT_NOT_FOUND",
                   "no such service account");
     }
-  } else {
+  }
+  // Held from the membership check to the rule's insert, so a remove_member() in between cannot
+  // leave a rule behind for someone who is no longer a member.
+  std::lock_guard members_lock(members_mu_);
+  if (!internal::is_service_subject(subject)) {
     // A rule for a non-member would lie dormant and grant access the day they join.
     CAIRN_ASSIGN_OR_RETURN(auto role, store_.member_role(o.id, subject));
     if (!role) {

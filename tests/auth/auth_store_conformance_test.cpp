@@ -550,6 +550,18 @@ TEST_P(AuthStoreConformance, CodeRequestsAreLimitedPerAddressAndPerEmail) {
   EXPECT_GT(ceiling.error().retry_after.count(), 0);
 }
 
+TEST_P(AuthStoreConformance, AnIPv6ClientIsCountedByItsSlash64) {
+  auto& auth = service();
+  for (int i = 1; i <= 5; ++i) {
+    auth::RequestInfo from{"2001:db8:7:7::" + std::to_string(i), ""};
+    ASSERT_TRUE(auth.request_login_code("a@example.com", from)) << i;
+  }
+  auto limited = auth.request_login_code("a@example.com", {"2001:db8:7:7:ffff::1", ""});
+  ASSERT_FALSE(limited);
+  EXPECT_EQ(limited.error().reason, "AUTH_RATE_LIMITED");
+  EXPECT_TRUE(auth.request_login_code("a@example.com", {"2001:db8:7:8::1", ""}));
+}
+
 TEST_P(AuthStoreConformance, UnknownEmailsLeaveNoAuditEntries) {
   auto& auth = service();
   size_t before = audit_actions().size();

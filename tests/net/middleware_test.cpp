@@ -156,35 +156,57 @@ TEST_F(MiddlewareTest, LimitsClientsOnTheNamedRoutesOnly) {
 }
 
 TEST_F(MiddlewareTest, ForwardedAddressesAreBelievedFromTrustedProxiesOnly) {
-  for (bool trusted : {false, true}) {
+  enum Mode { kNone, kForwardedFor, kRealIp };
+  for (Mode mode : {kNone, kForwardedFor, kRealIp}) {
     Router router;
     ASSERT_TRUE(router.add(
         "GET", "/ip", [](const Request& req, Response& res) { res.text(req.client_address); }));
     Server server{std::move(router)};
-    if (trusted) server.use(trust_proxies({"127.0.0.1", "10.0.0.9"}));
+    if (mode != kNone) {
+      server.use(trust_proxies({"127.0.0.1", "10.0.0.9"}, mode == kRealIp
+                                                              ? ProxyHeader::kRealIp
+                                                              : ProxyHeader::kForwardedFor));
+    }
     ASSERT_TRUE(server.listen_tcp("127.0.0.1", 0));
     ASSERT_TRUE(server.start(1));
     auto ip = [&](const std::string& headers) {
       return body_of(exchange(server.port(), "GET /ip HTTP/1.1\r\nHost: x\r\n" + headers));
     };
-    if (!trusted) {
+    EXPECT_EQ(ip(""), "127.0.0.1");
+    if (mode == kNone) {
       EXPECT_EQ(ip("X-Forwarded-For: 203.0.113.1\r\n"), "127.0.0.1");
       EXPECT_EQ(ip("X-Real-IP: 203.0.113.1\r\n"), "127.0.0.1");
-    } else {
-      EXPECT_EQ(ip(""), "127.0.0.1");
+    } else if (mode == kForwardedFor) {
       EXPECT_EQ(ip("X-Forwarded-For: 203.0.113.1\r\n"), "203.0.113.1");
       // The right-most entry that is not a trusted proxy; what the client wrote further left
-      // is not believed.
+      // is not believed, also when the proxy appended a line of its own.
       EXPECT_EQ(ip("X-Forwarded-For: 198.51.100.1, 203.0.113.1, 10.0.0.9\r\n"), "203.0.113.1");
+      EXPECT_EQ(ip("X-Forwarded-For: 198.51.100.1\r\nX-Forwarded-For: 203.0.113.1\r\n"),
+                "203.0.113.1");
       EXPECT_EQ(ip("X-Forwarded-For: 2001:db8::1\r\n"), "2001:db8::1");
       EXPECT_EQ(ip("X-Forwarded-For: not-an-address\r\n"), "127.0.0.1");
+      EXPECT_EQ(ip("X-Real-IP: 203.0.113.5\r\n"), "127.0.0.1");  // not the header trusted
+    } else {
       EXPECT_EQ(ip("X-Real-IP: 203.0.113.5\r\n"), "203.0.113.5");
+      EXPECT_EQ(ip("X-Forwarded-For: 203.0.113.1\r\n"), "127.0.0.1");  // passed through
+      EXPECT_EQ(ip("X-Real-IP: 203.0.113.5\r\nX-Real-IP: 198.51.100.1\r\n"), "127.0.0.1");
     }
     server.stop(1s);
   }
   EXPECT_EQ(parse_addresses(" 10.0.0.1, ::1 ,").value(),
             (std::vector<std::string>{"10.0.0.1", "::1"}));
   EXPECT_EQ(parse_addresses("10.0.0.1, example.com").error().reason, "HTTP_ADDRESS_INVALID");
+  EXPECT_EQ(parse_proxy_header("x-real-ip").value(), ProxyHeader::kRealIp);
+  EXPECT_EQ(parse_proxy_header("Forwarded").error().reason, "HTTP_PROXY_HEADER_INVALID");
+}
+
+TEST(ClientBucketTest, IPv6ClientsAreCountedByTheirSlash64) {
+  EXPECT_EQ(auth::client_bucket("203.0.113.7"), "203.0.113.7");
+  EXPECT_EQ(auth::client_bucket("2001:db8:1:2:aaaa:bbbb:cccc:dddd"), "2001:db8:1:2::/64");
+  EXPECT_EQ(auth::client_bucket("2001:db8:1:2::1"), auth::client_bucket("2001:db8:1:2:ffff::9"));
+  EXPECT_NE(auth::client_bucket("2001:db8:1:2::1"), auth::client_bucket("2001:db8:1:3::1"));
+  EXPECT_EQ(auth::client_bucket("::ffff:203.0.113.7"), "203.0.113.7");
+  EXPECT_EQ(auth::client_bucket("unix"), "unix");
 }
 
 TEST(PidFileTest, OneOwnerAtATimeAndCrashesAreDetected) {

@@ -1,6 +1,8 @@
-// cairn::auth email addresses: the one normalization every layer uses (the auth service, the
-// secrets service's members and rules, the C ABI, Python and the servers), so the address an
-// operator names is the address that signs in.
+// cairn::auth email addresses: the one normalization of an email, used by the auth service (every
+// sign-in and user), the C ABI, Python and the servers before they name a user to another
+// domain (the secrets service takes users as given: a server normalizes members, rules and
+// superadmins with this function first), so the address an operator names is the address that
+// signs in.
 //
 // Thread-safety: pure functions.
 #pragma once

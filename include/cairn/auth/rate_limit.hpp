@@ -34,6 +34,12 @@ struct RateLimit {
 // OK for a usable limit. Errors: INVALID_ARGUMENT / AUTH_RATE_LIMIT_INVALID.
 Status check_rate_limit(const RateLimit& limit);
 
+// The bucket a client address is counted in by per-client limits and lockouts: an IPv4 address
+// itself; an IPv6 address by its /64 prefix ("2001:db8:1:2::/64"), since one host commonly holds
+// a whole /64 and would otherwise get 2^64 separate budgets; an IPv4-mapped IPv6 address as the
+// IPv4 address. Anything else (a unix socket's "unix", "") is returned as it is.
+std::string client_bucket(std::string_view address);
+
 // OK for a key of 1 to 256 bytes. Errors: INVALID_ARGUMENT / AUTH_RATE_LIMIT_KEY_INVALID.
 Status check_rate_key(std::string_view key);
 

@@ -46,18 +46,33 @@ Middleware rate_limit(auth::RateLimiter& limiter);
 
 // Limits for anonymous routes (sign-in, sign-up), counted before any handler runs, so a refused
 // request writes nothing: each request whose route pattern is in `routes` (exact, or ending in
-// '*' for a prefix) counts against `per_client` under "ip:<client address>" and against `overall`
+// '*' for a prefix) counts against `per_client` under "ip:<auth::client_bucket(client address)>"
+// (an IPv6 client by its /64) and against `overall`
 // under one key for everyone (a ceiling however many addresses an attacker has). Either may be
 // null. Over either: 429 AUTH_RATE_LIMITED with Retry-After. Use MemoryRateLimiters when a
 // limit need not hold across processes: they write nothing to the database.
 Middleware limit_clients(auth::RateLimiter* per_client, auth::RateLimiter* overall,
                          std::vector<std::string> routes);
 
-// Believes X-Forwarded-For (or X-Real-IP) only from `proxies`: when the socket peer is one of
-// them, Request::client_address becomes the right-most forwarded address that is not itself a
-// trusted proxy (entries further left were written by the client and are ignored). Without this
-// middleware, or from any other peer, the socket peer is the client. Add it first.
-Middleware trust_proxies(std::vector<std::string> proxies);
+// Which header a trusted proxy names the client in. Name the one the proxy sets: a proxy passes
+// the other through from the client unchanged, where anyone could write it.
+enum class ProxyHeader {
+  kForwardedFor,  // X-Forwarded-For, appended to by each proxy (nginx $proxy_add_x_forwarded_for,
+                  // HAProxy option forwardfor): every line, walked from the right
+  kRealIp,        // X-Real-IP, set (replaced) by the proxy: exactly one line
+};
+
+// Believes the proxy header only from `proxies` (exact addresses): when the socket peer is one of
+// them, Request::client_address becomes, for X-Forwarded-For, the right-most forwarded address
+// that is not itself a trusted proxy (entries further left were written by the client and are
+// ignored), for X-Real-IP its single value. Values that are not IP addresses are ignored.
+// Without this middleware, or from any other peer, the socket peer is the client. Add it first.
+Middleware trust_proxies(std::vector<std::string> proxies,
+                         ProxyHeader header = ProxyHeader::kForwardedFor);
+
+// "x-forwarded-for" or "x-real-ip" (any case). Errors: INVALID_ARGUMENT /
+// HTTP_PROXY_HEADER_INVALID.
+Result<ProxyHeader> parse_proxy_header(std::string_view name);
 
 // "10.0.0.1, ::1" as a list of addresses (empty items skipped). Errors: INVALID_ARGUMENT /
 // HTTP_ADDRESS_INVALID (an item that is not an IPv4 or IPv6 address).

@@ -53,6 +53,9 @@ struct ServerLimits {
   // Open TCP/TLS connections per client address (the socket peer); more are answered 503 and
   // closed, so one address cannot take every slot. Unix-socket connections are not counted.
   std::size_t max_connections_per_address = 256;
+  // Peers exempt from max_connections_per_address: reverse proxies that carry many clients'
+  // connections (the same addresses as trust_proxies()).
+  std::vector<std::string> unlimited_addresses;
 };
 
 // RLIMIT_NOFILE's soft limit less 64 descriptors kept for files, the database and outgoing

@@ -104,8 +104,9 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   std::map<ConnectionBase*, std::weak_ptr<ConnectionBase>> connections;
 
   // Counts a new TCP connection from `address` unless it already has
-  // limits.max_connections_per_address open; false when refused.
-  bool admit_address(const std::string& address);
+  // limits.max_connections_per_address open; false when refused. Addresses in
+  // limits.unlimited_addresses are admitted without counting (`counted` false).
+  bool admit_address(const std::string& address, bool& counted);
   void release_address(std::string_view address);
   std::mutex addresses_mu;
   std::map<std::string, std::size_t, std::less<>> open_per_address;
@@ -118,10 +119,12 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 };
 
 // Starts serving one accepted plain TCP, TLS or unix connection.
-// TCP and TLS connections were admitted by admit_address() and release it when they close.
-void serve_tcp(const std::shared_ptr<Server::Impl>& server, asio::ip::tcp::socket socket);
+// TCP and TLS connections were admitted by admit_address(`admitted_address`) (or "" when not
+// counted) and release that place when they close.
+void serve_tcp(const std::shared_ptr<Server::Impl>& server, asio::ip::tcp::socket socket,
+               std::string admitted_address);
 void serve_tls(const std::shared_ptr<Server::Impl>& server, asio::ip::tcp::socket socket,
-               const std::shared_ptr<asio::ssl::context>& tls);
+               const std::shared_ptr<asio::ssl::context>& tls, std::string admitted_address);
 void serve_unix(const std::shared_ptr<Server::Impl>& server,
                 asio::local::stream_protocol::socket socket);
 // Answers a connection over the limit with 503 and closes it.

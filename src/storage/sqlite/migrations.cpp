@@ -362,6 +362,21 @@ constexpr std::array kMigrations{
               "  name        TEXT PRIMARY KEY NOT NULL,\n"
               "  wrapped_key BLOB NOT NULL  -- nonce || AES-256-GCM(KEK, key) || tag\n"
               ") WITHOUT ROWID;"},
+    // Rules of users who are not members of the rule's organization lay dormant before removing
+    // a member removed their rules, and would grant access again the day the user joined: they
+    // are soft-deleted (service accounts' rules are not touched).
+    Migration{10, "secrets: no rules for non-members",
+              "UPDATE secrets_acl_rules\n"
+              "  SET deleted_at = CAST(strftime('%s', 'now') AS INTEGER) * 1000000\n"
+              "  WHERE deleted_at IS NULL AND subject NOT LIKE 'sa:%'\n"
+              "    AND NOT EXISTS (SELECT 1 FROM secrets_members m\n"
+              "                    WHERE m.org_id = secrets_acl_rules.org_id\n"
+              "                      AND m.user = secrets_acl_rules.subject);"},
+    // purge_finished() deletes the oldest finished tasks in batches: this index finds them
+    // without scanning the whole table once per batch. It holds finished tasks only.
+    Migration{11, "jobs: finished tasks by age",
+              "CREATE INDEX jobs_tasks_finished ON jobs_tasks (updated_at)\n"
+              "  WHERE state IN ('done', 'failed', 'cancelled');"},
 };
 
 constexpr bool versions_are_consecutive() {
