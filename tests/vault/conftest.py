@@ -132,8 +132,9 @@ class Vault:
     def cli_json(self, *args, **kw):
         return json.loads(self.cli("--json", *args, **kw).stdout)
 
-    def http(self, method, path, body=None, token=None, api_key=None, raw=None):
-        """(status, parsed JSON or text) of one request."""
+    def http(self, method, path, body=None, token=None, api_key=None, raw=None, headers=None,
+             with_headers=False):
+        """(status, parsed JSON or text) of one request; with_headers: (status, body, headers)."""
         data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
         req = urllib.request.Request(self.url + path, data=data, method=method)
         if data is not None:
@@ -142,15 +143,18 @@ class Vault:
             req.add_header("Authorization", "Bearer " + token)
         if api_key:
             req.add_header("X-API-Key", api_key)
+        for name, value in (headers or {}).items():
+            req.add_header(name, value)
         try:
             with urllib.request.urlopen(req, timeout=30) as res:
-                status, text = res.status, res.read().decode()
+                status, text, got = res.status, res.read().decode(), dict(res.headers)
         except urllib.error.HTTPError as e:
-            status, text = e.code, e.read().decode()
+            status, text, got = e.code, e.read().decode(), dict(e.headers)
         try:
-            return status, json.loads(text) if text else None
+            parsed = json.loads(text) if text else None
         except ValueError:
-            return status, text
+            parsed = text
+        return (status, parsed, got) if with_headers else (status, parsed)
 
     def sign_in(self, inbox, email):
         """A session token for email, through the HTTP API and a code received by SMTP."""

@@ -19,24 +19,12 @@ PLACE = ("--org", "acme", "--project", "billing", "--env", "prod")
 SECRETS = "/api/orgs/acme/projects/billing/envs/prod/secrets"
 
 
-def http_from(vault, method, path, body=None, token=None, forwarded=None):
-    """vault.http with an X-Forwarded-For header (believed only from trusted proxies)."""
-    import urllib.error
-    import urllib.request
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(vault.url + path, data=data, method=method)
-    if data is not None:
-        req.add_header("Content-Type", "application/json")
-    if token:
-        req.add_header("Authorization", "Bearer " + token)
-    if forwarded:
-        req.add_header("X-Forwarded-For", forwarded)
-    try:
-        with urllib.request.urlopen(req, timeout=30) as res:
-            return res.status, json.loads(res.read() or b"null"), dict(res.headers)
-    except urllib.error.HTTPError as e:
-        text = e.read()
-        return e.code, json.loads(text) if text else None, dict(e.headers)
+def http_from(vault, method, path, body=None, forwarded=None):
+    """(status, body, headers) of a request carrying X-Forwarded-For (believed only from trusted
+    proxies)."""
+    return vault.http(method, path, body,
+                      headers={"X-Forwarded-For": forwarded} if forwarded else None,
+                      with_headers=True)
 
 
 def seed(vault):
@@ -256,20 +244,21 @@ def test_unknown_emails_leave_no_audit_entries(vault):
 # ---- 6. rotate-key never loses the new key
 
 
-def key_env(tmp_path):
-    env = vault_env(tmp_path, master_key=None)  # the key lives in data/master.key
-    (tmp_path / "home").mkdir(exist_ok=True)
-    return env
-
-
-def test_rotate_key_with_a_closed_stdout_keeps_the_new_key(tmp_path):
+def key_file_vault(tmp_path):
+    """A vault whose master key lives in data/master.key, started once (so the database and the
+    key exist) and stopped: (vault, env, data dir, key)."""
     if not BINARY:
         pytest.skip("CAIRN_VAULT_BIN is not set")
-    env = key_env(tmp_path)
+    env = vault_env(tmp_path, master_key=None)
+    (tmp_path / "home").mkdir(exist_ok=True)
     data = tmp_path / "data"
     v = Vault(data, env, tmp_path / "home").start()
     v.stop()
-    old_key = (data / "master.key").read_text().strip()
+    return v, env, data, (data / "master.key").read_text().strip()
+
+
+def test_rotate_key_with_a_closed_stdout_keeps_the_new_key(tmp_path):
+    v, env, data, old_key = key_file_vault(tmp_path)
     # stdout is a pipe nobody reads: on 33ebaa1 SIGPIPE killed it between commit and key file.
     r, w = os.pipe()
     os.close(r)
@@ -284,13 +273,7 @@ def test_rotate_key_with_a_closed_stdout_keeps_the_new_key(tmp_path):
 
 
 def test_a_rotation_interrupted_before_the_switch_is_finished_at_start(tmp_path):
-    if not BINARY:
-        pytest.skip("CAIRN_VAULT_BIN is not set")
-    env = key_env(tmp_path)
-    data = tmp_path / "data"
-    v = Vault(data, env, tmp_path / "home").start()
-    v.stop()
-    old_key = (data / "master.key").read_text().strip()
+    v, env, data, old_key = key_file_vault(tmp_path)
     rotated = subprocess.run([BINARY, "server", "rotate-key", "--generate"], env=env,
                              capture_output=True, text=True, timeout=60)
     assert rotated.returncode == 0, rotated.stderr
