@@ -624,12 +624,12 @@ std::string remote_of(const Socket& socket) {
 
 template <class Stream>
 void launch(const std::shared_ptr<Server::Impl>& server, Stream stream, std::string remote,
-            std::string counted_address) {
+            const std::string& counted_address) {
   server->accepted.fetch_add(1);
   server->open_connections.fetch_add(1);
   auto connection =
       std::make_shared<Connection<Stream>>(server, std::move(stream), std::move(remote));
-  connection->counted_address_ = std::move(counted_address);
+  connection->counted_address_ = counted_address;
   server->add_connection(connection);
   connection->start();
 }
@@ -637,20 +637,21 @@ void launch(const std::shared_ptr<Server::Impl>& server, Stream stream, std::str
 }  // namespace
 
 void serve_tcp(const std::shared_ptr<Server::Impl>& server, asio::ip::tcp::socket socket,
-               std::string admitted_address) {
+               const std::string& admitted_address) {
   asio::error_code ignored;
   socket.set_option(asio::ip::tcp::no_delay(true), ignored);
   std::string remote = remote_of(socket);
-  launch(server, std::move(socket), std::move(remote), std::move(admitted_address));
+  launch(server, std::move(socket), std::move(remote), admitted_address);
 }
 
 void serve_tls(const std::shared_ptr<Server::Impl>& server, asio::ip::tcp::socket socket,
-               const std::shared_ptr<asio::ssl::context>& tls, std::string admitted_address) {
+               const std::shared_ptr<asio::ssl::context>& tls,
+               const std::string& admitted_address) {
   asio::error_code ignored;
   socket.set_option(asio::ip::tcp::no_delay(true), ignored);
   std::string remote = remote_of(socket);
   launch(server, asio::ssl::stream<asio::ip::tcp::socket>(std::move(socket), *tls),
-         std::move(remote), std::move(admitted_address));
+         std::move(remote), admitted_address);
 }
 
 void serve_unix(const std::shared_ptr<Server::Impl>& server,

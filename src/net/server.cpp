@@ -389,9 +389,9 @@ Status Server::start(unsigned threads) {
                   }
                   if (!counted) address.clear();
                   if (tls) {
-                    serve_tls(s, std::move(socket), tls, std::move(address));
+                    serve_tls(s, std::move(socket), tls, address);
                   } else {
-                    serve_tcp(s, std::move(socket), std::move(address));
+                    serve_tcp(s, std::move(socket), address);
                   }
                 });
   }

@@ -122,9 +122,9 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 // TCP and TLS connections were admitted by admit_address(`admitted_address`) (or "" when not
 // counted) and release that place when they close.
 void serve_tcp(const std::shared_ptr<Server::Impl>& server, asio::ip::tcp::socket socket,
-               std::string admitted_address);
+               const std::string& admitted_address);
 void serve_tls(const std::shared_ptr<Server::Impl>& server, asio::ip::tcp::socket socket,
-               const std::shared_ptr<asio::ssl::context>& tls, std::string admitted_address);
+               const std::shared_ptr<asio::ssl::context>& tls, const std::string& admitted_address);
 void serve_unix(const std::shared_ptr<Server::Impl>& server,
                 asio::local::stream_protocol::socket socket);
 // Answers a connection over the limit with 503 and closes it.
