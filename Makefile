@@ -6,6 +6,9 @@
 #   make bench          the benchmark programs (see docs/performance.md)
 #   make lint           clang-format check and clang-tidy over the library
 BUILD ?= build
+# The tree `make test` builds and tests is a Release build with warnings as errors, as shipped
+# (the build.release test checks it; build.clang covers clang in RelWithDebInfo).
+BUILD_TYPE ?= Release
 PYTHON ?= /usr/bin/python3
 JOBS ?= 2
 GENERATOR ?= Ninja
@@ -20,7 +23,8 @@ deps:
 	@sh scripts/install-deps.sh
 
 configure: deps
-	@cmake -S . -B $(BUILD) -G $(GENERATOR) -DPython_EXECUTABLE=$(PYTHON) $(CMAKE_FLAGS) \
+	@cmake -S . -B $(BUILD) -G $(GENERATOR) -DPython_EXECUTABLE=$(PYTHON) \
+	  -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DCAIRN_WARNINGS_AS_ERRORS=ON $(CMAKE_FLAGS) \
 	  > $(BUILD).configure.log 2>&1 || { cat $(BUILD).configure.log; exit 1; }
 
 build: configure

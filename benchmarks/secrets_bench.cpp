@@ -33,7 +33,7 @@ std::string temp_path(const std::string& name) {
 
 std::unique_ptr<Engine> open_engine(const std::string& uri) {
   EngineOptions options;
-  options.master_key = kMaster;
+  options.master_key = secrets::MasterKey::parse(kMaster).value();
   options.audit.mode = audit::WriteMode::kAsync;
   return std::move(Engine::open(uri, options).value());
 }
@@ -41,7 +41,7 @@ std::unique_ptr<Engine> open_engine(const std::string& uri) {
 // An org with `rules` rules: 100 developers, each with rules on "svc-<i>-*" projects.
 std::unique_ptr<Engine> acl_engine(int rules) {
   auto engine = open_engine("memory:");
-  auto& s = *engine->secrets();
+  auto& s = *engine->secrets().value();
   (void)s.create_org("acme", "owner@acme.io");
   for (int u = 0; u < 100; ++u) {
     std::string user = "dev" + std::to_string(u) + "@acme.io";
@@ -56,7 +56,7 @@ std::unique_ptr<Engine> acl_engine(int rules) {
 
 void BM_SecretsAclCheck(benchmark::State& state) {
   auto engine = acl_engine(static_cast<int>(state.range(0)));
-  auto& s = *engine->secrets();
+  auto& s = *engine->secrets().value();
   for (auto _ : state) {
     auto d = s.check("acme", "dev42@acme.io", "svc-9-billing", "prod", secrets::Permission::kRead);
     if (!d || !d->allowed) state.SkipWithError("check failed");
@@ -84,7 +84,7 @@ BENCHMARK(BM_SecretsAclGlobPeer)->Arg(1000);
 
 void BM_SecretsGet(benchmark::State& state) {
   auto engine = open_engine("sqlite:" + temp_path("get.db"));
-  auto& s = *engine->secrets();
+  auto& s = *engine->secrets().value();
   (void)s.create_org("acme", "owner@acme.io");
   (void)s.create_project("acme", "billing", "owner@acme.io");
   (void)s.create_environment("acme", "billing", "prod", "owner@acme.io");

@@ -35,7 +35,7 @@ struct Engine::State {
 
 namespace {
 
-constexpr std::string_view kInstanceIdKey = "engine.instance_id";
+using storage::kInstanceIdKey;  // "engine.instance_id": inspect_snapshot() reads it too
 constexpr std::string_view kCreatedAtKey = "engine.created_at";
 // Without a master key only: the login-code MAC key, in plaintext.
 constexpr std::string_view kCodeKeyKey = "auth.code_key";
@@ -109,8 +109,8 @@ Result<std::unique_ptr<Engine>> Engine::open(std::string_view uri, const EngineO
   std::optional<secrets::MasterKey> master;
   crypto::SecretBytes code_key;
   audit::LogOptions audit_options = options.audit;
-  if (!options.master_key.empty()) {
-    CAIRN_ASSIGN_OR_RETURN(master, secrets::MasterKey::parse(options.master_key));
+  if (options.master_key) {
+    master = *options.master_key;
     CAIRN_ASSIGN_OR_RETURN(
         crypto::SecretBytes sealing,
         secrets::open_keyring_key(*state->secrets_store, *master, kSealingKeyName, *state->env));
@@ -163,7 +163,13 @@ audit::AuditLog& Engine::audit() noexcept { return *state_->audit; }
 access::AccessService& Engine::access() noexcept { return *state_->access; }
 access::MemoryRelationships& Engine::relationships() noexcept { return state_->relationships; }
 auth::AuthService& Engine::auth() noexcept { return *state_->auth; }
-secrets::SecretsService* Engine::secrets() noexcept { return state_->secrets.get(); }
+Result<secrets::SecretsService*> Engine::secrets() noexcept {
+  if (!state_->secrets) {
+    return fail(ErrorCode::kFailedPrecondition, "SECRETS_MASTER_KEY_MISSING",
+                "the engine was opened without a secrets master key");
+  }
+  return state_->secrets.get();
+}
 board::BoardService& Engine::board() noexcept { return *state_->board; }
 jobs::Scheduler& Engine::jobs() noexcept { return *state_->jobs; }
 

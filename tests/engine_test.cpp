@@ -95,6 +95,15 @@ TEST(EngineTest, RejectsOutOfRangeOptionsBeforeOpening) {
   EXPECT_FALSE(std::filesystem::exists(dir.file("never.db")));
 }
 
+TEST(EngineTest, WithoutAMasterKeySecretsIsAFailedPrecondition) {
+  auto engine = Engine::open("memory:");
+  ASSERT_TRUE(engine) << engine.error().to_string();
+  auto service = (*engine)->secrets();
+  ASSERT_FALSE(service);
+  EXPECT_EQ(service.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(service.error().reason, "SECRETS_MASTER_KEY_MISSING");
+}
+
 TEST(EngineTest, CorruptCreationTimeIsDataLoss) {
   TempDir dir;
   std::string uri = "sqlite:" + dir.file("corrupt.db");
@@ -239,7 +248,7 @@ EngineKeys open_engine_keys(const std::string& path, const char* master_hex) {
 
 EngineOptions with_master(const char* key) {
   EngineOptions options;
-  options.master_key = key;
+  options.master_key = secrets::MasterKey::from_hex(key).value();
   return options;
 }
 
@@ -316,7 +325,8 @@ TEST(EngineKeysTest, AuditKeyAndLoginCodesSurviveReopenAndMasterKeyRotation) {
     ASSERT_TRUE(engine) << engine.error().to_string();
     EXPECT_EQ((*engine)->audit().public_key_pem(), public_pem);
     code = *(*engine)->auth().request_login_code(kEmail);
-    ASSERT_TRUE((*engine)->secrets()->rotate_master_key(*secrets::MasterKey::parse(kMasterKey2)));
+    ASSERT_TRUE(
+        (*engine)->secrets().value()->rotate_master_key(*secrets::MasterKey::parse(kMasterKey2)));
     // The running engine's keys do not change: only their wrapping did.
     EXPECT_TRUE((*engine)->audit().append(sensitive_entry()));
   }
@@ -415,7 +425,9 @@ TEST(EngineKeysTest, MemoryEnginesWithAMasterKeyWork) {
   ASSERT_TRUE(code);
   EXPECT_TRUE((*engine)->auth().verify_login_code(kEmail, *code));
   EXPECT_TRUE((*engine)->audit().append(sensitive_entry()));
-  EXPECT_NE((*engine)->secrets(), nullptr);
+  auto service = (*engine)->secrets();
+  ASSERT_TRUE(service);
+  EXPECT_NE(*service, nullptr);
 }
 
 }  // namespace

@@ -6,7 +6,8 @@
  *    a stable SCREAMING_SNAKE reason ("STORAGE_URI_INVALID") and a message for people.
  *  - Out-parameters come first and are named out. What a function returns through `**out` belongs
  *    to the caller and is released with the matching _free/_close function (which accepts NULL) or,
- *    for char buffers, with cairn_free().
+ *    for buffers, with cairn_free(); a buffer holding a secret with cairn_crypto_secret_free(),
+ *    the one call that wipes and releases it.
  *  - A `const char *` returned directly is borrowed: valid as long as the handle it came from.
  *  - Bytes are (const uint8_t *, size_t); text is NUL-terminated UTF-8.
  *  - Option structs start with a `version` field; initialise them with their _INIT macro or
@@ -38,7 +39,8 @@ extern "C" {
 
 /** The result of every fallible call. Generated from cairn/core/error_codes.inc. */
 typedef enum cairn_status {
-#define CAIRN_ERROR_CODE(enumerator, wire, number, http, pyclass, pybase) CAIRN_##wire = number,
+#define CAIRN_ERROR_CODE(enumerator, wire, number, http, pyclass, pybase, retryable) \
+  CAIRN_##wire = number,
 #include "cairn/core/error_codes.inc"
   /* Not a status: makes every 32-bit value a valid cairn_status, so a number from a newer
    * library (or any int) can be passed to cairn_status_name() safely. */
@@ -53,6 +55,9 @@ typedef struct cairn_error {
   /** For RESOURCE_EXHAUSTED limits and lockouts: milliseconds until a retry can succeed (the HTTP
    * Retry-After); 0 when the error says nothing about retrying. */
   int64_t retry_after_ms;
+  /** 1 when trying the same call again later can succeed (a busy store, a timeout, a lost race, a
+   * limit), else 0: the retryable column of the error table (docs/errors.md). 0 for CAIRN_OK. */
+  int retryable;
 } cairn_error;
 
 /**
@@ -83,7 +88,8 @@ CAIRN_API int cairn_version_number(void);
  */
 CAIRN_API cairn_status cairn_abi_check(int abi_version);
 
-/** Releases a buffer the library allocated and handed over (char ** out-parameters). NULL is ok. */
+/** Releases a buffer the library allocated and handed over (char ** and uint8_t ** out-parameters).
+ * NULL is ok. Buffers holding secrets: cairn_crypto_secret_free(), which wipes them first. */
 CAIRN_API void cairn_free(void* ptr);
 
 /* Env: clock and randomness */
@@ -184,7 +190,17 @@ CAIRN_API const char* cairn_engine_instance_id(const cairn_engine* engine);
 CAIRN_API cairn_status cairn_engine_schema_version(int64_t* out, const cairn_engine* engine);
 
 /** When the engine's database was created, in microseconds since the Unix epoch. */
-CAIRN_API cairn_status cairn_engine_created_at(int64_t* out, const cairn_engine* engine);
+CAIRN_API cairn_status cairn_engine_created_at_micros(int64_t* out, const cairn_engine* engine);
+
+/**
+ * Writes a consistent copy of the engine's database to path (a new file, mode 0600, written to a
+ * temporary file first and renamed into place), while the engine stays open and in use. The copy
+ * opens as a database of its own ("sqlite:<path>"). Errors: CAIRN_INVALID_ARGUMENT /
+ * CAPI_NULL_ARGUMENT, STORAGE_SNAPSHOT_PATH_INVALID (empty, a directory, or the database's own
+ * files); CAIRN_UNIMPLEMENTED / STORAGE_SNAPSHOT_UNSUPPORTED (a memory: engine);
+ * CAIRN_UNAVAILABLE / STORAGE_SNAPSHOT_FAILED.
+ */
+CAIRN_API cairn_status cairn_engine_snapshot(cairn_engine* engine, const char* path);
 
 /**
  * A JSON object describing the engine: {"uri", "backend", "schema_version", "instance_id",
@@ -199,71 +215,79 @@ CAIRN_API cairn_status cairn_engine_describe(char** out, const cairn_engine* eng
  * bad padding or non-zero trailing bits) and return bytes in *out / *out_len (cairn_free()). A
  * data pointer may be NULL when its length is 0. */
 
-CAIRN_API cairn_status cairn_hex_encode(char** out, const uint8_t* data, size_t len);
-CAIRN_API cairn_status cairn_hex_decode(uint8_t** out, size_t* out_len, const char* text);
+CAIRN_API cairn_status cairn_encoding_hex_encode(char** out, const uint8_t* data, size_t len);
+CAIRN_API cairn_status cairn_encoding_hex_decode(uint8_t** out, size_t* out_len, const char* text);
 /** Standard base64 with padding. */
-CAIRN_API cairn_status cairn_b64_encode(char** out, const uint8_t* data, size_t len);
-CAIRN_API cairn_status cairn_b64_decode(uint8_t** out, size_t* out_len, const char* text);
+CAIRN_API cairn_status cairn_encoding_b64_encode(char** out, const uint8_t* data, size_t len);
+CAIRN_API cairn_status cairn_encoding_b64_decode(uint8_t** out, size_t* out_len, const char* text);
 /** base64url; '=' padding only when pad is non-zero. The decoder accepts both forms. */
-CAIRN_API cairn_status cairn_b64url_encode(char** out, const uint8_t* data, size_t len, int pad);
-CAIRN_API cairn_status cairn_b64url_decode(uint8_t** out, size_t* out_len, const char* text);
+CAIRN_API cairn_status cairn_encoding_b64url_encode(char** out, const uint8_t* data, size_t len,
+                                                    int pad);
+CAIRN_API cairn_status cairn_encoding_b64url_decode(uint8_t** out, size_t* out_len,
+                                                    const char* text);
 
 /* Hashes, MACs, key derivation */
 
-#define CAIRN_SHA256_SIZE 32
-#define CAIRN_SHA384_SIZE 48
-#define CAIRN_SHA3_256_SIZE 32
+#define CAIRN_CRYPTO_SHA256_SIZE 32
+#define CAIRN_CRYPTO_SHA384_SIZE 48
+#define CAIRN_CRYPTO_SHA3_256_SIZE 32
 
-/** The hash algorithms of cairn_hasher. */
-typedef enum cairn_hash_algorithm {
-  CAIRN_HASH_SHA256 = 1,
-  CAIRN_HASH_SHA384 = 2,
-  CAIRN_HASH_SHA3_256 = 3,
-  CAIRN_HASH_FORCE_INT32_ = 0x7fffffff /* not an algorithm: any int is a valid value */
-} cairn_hash_algorithm;
+/** The hash algorithms of cairn_crypto_hasher. */
+typedef enum cairn_crypto_hash_algorithm {
+  CAIRN_CRYPTO_HASH_SHA256 = 1,
+  CAIRN_CRYPTO_HASH_SHA384 = 2,
+  CAIRN_CRYPTO_HASH_SHA3_256 = 3,
+  CAIRN_CRYPTO_HASH_FORCE_INT32_ = 0x7fffffff /* not an algorithm: any int is a valid value */
+} cairn_crypto_hash_algorithm;
 
 /** SHA-256 of data into out (32 bytes). */
-CAIRN_API cairn_status cairn_sha256(uint8_t out[CAIRN_SHA256_SIZE], const uint8_t* data,
-                                    size_t len);
+CAIRN_API cairn_status cairn_crypto_sha256(uint8_t out[CAIRN_CRYPTO_SHA256_SIZE],
+                                           const uint8_t* data, size_t len);
 /** SHA-384 of data into out (48 bytes). */
-CAIRN_API cairn_status cairn_sha384(uint8_t out[CAIRN_SHA384_SIZE], const uint8_t* data,
-                                    size_t len);
+CAIRN_API cairn_status cairn_crypto_sha384(uint8_t out[CAIRN_CRYPTO_SHA384_SIZE],
+                                           const uint8_t* data, size_t len);
 /** SHA3-256 of data into out (32 bytes). */
-CAIRN_API cairn_status cairn_sha3_256(uint8_t out[CAIRN_SHA3_256_SIZE], const uint8_t* data,
-                                      size_t len);
+CAIRN_API cairn_status cairn_crypto_sha3_256(uint8_t out[CAIRN_CRYPTO_SHA3_256_SIZE],
+                                             const uint8_t* data, size_t len);
 
 /**
  * SHA-256 of count inputs (inputs[i], lengths[i]) into out (count * 32 bytes), spread over up to
  * `threads` threads (0: one per core).
  */
-CAIRN_API cairn_status cairn_sha256_batch(uint8_t* out, const uint8_t* const* inputs,
-                                          const size_t* lengths, size_t count, unsigned threads);
+CAIRN_API cairn_status cairn_crypto_sha256_batch(uint8_t* out, const uint8_t* const* inputs,
+                                                 const size_t* lengths, size_t count,
+                                                 unsigned threads);
 
 /** A streaming hasher. Use from one thread at a time. */
-typedef struct cairn_hasher cairn_hasher;
+typedef struct cairn_crypto_hasher cairn_crypto_hasher;
 
 /** A new hasher. CAIRN_INVALID_ARGUMENT / CRYPTO_ALGORITHM_UNKNOWN for an unknown algorithm. */
-CAIRN_API cairn_status cairn_hasher_new(cairn_hasher** out, cairn_hash_algorithm algorithm);
-CAIRN_API cairn_status cairn_hasher_update(cairn_hasher* hasher, const uint8_t* data, size_t len);
+CAIRN_API cairn_status cairn_crypto_hasher_new(cairn_crypto_hasher** out,
+                                               cairn_crypto_hash_algorithm algorithm);
+CAIRN_API cairn_status cairn_crypto_hasher_update(cairn_crypto_hasher* hasher, const uint8_t* data,
+                                                  size_t len);
 /**
  * Writes the digest to out (out_size must be the algorithm's digest size, else
  * CAIRN_INVALID_ARGUMENT / CAPI_BUFFER_SIZE) and resets the hasher for the next message.
  */
-CAIRN_API cairn_status cairn_hasher_finish(uint8_t* out, size_t out_size, cairn_hasher* hasher);
+CAIRN_API cairn_status cairn_crypto_hasher_finish(uint8_t* out, size_t out_size,
+                                                  cairn_crypto_hasher* hasher);
 /** Releases a hasher. NULL is ok. */
-CAIRN_API void cairn_hasher_free(cairn_hasher* hasher);
+CAIRN_API void cairn_crypto_hasher_free(cairn_crypto_hasher* hasher);
 
 /** HMAC-SHA256 of data under key into out (32 bytes). */
-CAIRN_API cairn_status cairn_hmac_sha256(uint8_t out[CAIRN_SHA256_SIZE], const uint8_t* key,
-                                         size_t key_len, const uint8_t* data, size_t len);
+CAIRN_API cairn_status cairn_crypto_hmac_sha256(uint8_t out[CAIRN_CRYPTO_SHA256_SIZE],
+                                                const uint8_t* key, size_t key_len,
+                                                const uint8_t* data, size_t len);
 
 /**
  * HKDF-SHA256 (RFC 5869): out_len bytes into out. CAIRN_INVALID_ARGUMENT /
  * CRYPTO_HKDF_LENGTH_INVALID when out_len is 0 or above 8160.
  */
-CAIRN_API cairn_status cairn_hkdf_sha256(uint8_t* out, size_t out_len, const uint8_t* key,
-                                         size_t key_len, const uint8_t* salt, size_t salt_len,
-                                         const uint8_t* info, size_t info_len);
+CAIRN_API cairn_status cairn_crypto_hkdf_sha256(uint8_t* out, size_t out_len, const uint8_t* key,
+                                                size_t key_len, const uint8_t* salt,
+                                                size_t salt_len, const uint8_t* info,
+                                                size_t info_len);
 
 /* Authenticated encryption: AES-256-GCM with a random 96-bit nonce per message */
 
@@ -272,28 +296,38 @@ CAIRN_API cairn_status cairn_hkdf_sha256(uint8_t* out, size_t out_len, const uin
  * nonce || ciphertext || tag (release with cairn_free()). CAIRN_INVALID_ARGUMENT /
  * CRYPTO_KEY_INVALID for a key that is not 32 bytes.
  */
-CAIRN_API cairn_status cairn_aes_gcm_encrypt(uint8_t** out, size_t* out_len, const uint8_t* key,
-                                             size_t key_len, const uint8_t* plaintext,
-                                             size_t plaintext_len, const uint8_t* aad,
-                                             size_t aad_len);
+CAIRN_API cairn_status cairn_crypto_aes_gcm_encrypt(uint8_t** out, size_t* out_len,
+                                                    const uint8_t* key, size_t key_len,
+                                                    const uint8_t* plaintext, size_t plaintext_len,
+                                                    const uint8_t* aad, size_t aad_len);
 /**
- * Decrypts a blob from cairn_aes_gcm_encrypt(). CAIRN_DATA_LOSS / CRYPTO_DECRYPT_FAILED for a
- * wrong key, nonce, tag or aad, or a damaged blob; then *out is NULL and nothing was decrypted.
+ * Decrypts a blob from cairn_crypto_aes_gcm_encrypt(). CAIRN_DATA_LOSS / CRYPTO_DECRYPT_FAILED for
+ * a wrong key, nonce, tag or aad, or a damaged blob; then *out is NULL and nothing was decrypted.
  */
-CAIRN_API cairn_status cairn_aes_gcm_decrypt(uint8_t** out, size_t* out_len, const uint8_t* key,
-                                             size_t key_len, const uint8_t* blob, size_t blob_len,
-                                             const uint8_t* aad, size_t aad_len);
+CAIRN_API cairn_status cairn_crypto_aes_gcm_decrypt(uint8_t** out, size_t* out_len,
+                                                    const uint8_t* key, size_t key_len,
+                                                    const uint8_t* blob, size_t blob_len,
+                                                    const uint8_t* aad, size_t aad_len);
 
 /* Randomness and secret handling */
 
 /** Fills out with len bytes from the CSPRNG. */
-CAIRN_API cairn_status cairn_random_bytes(uint8_t* out, size_t len);
-/** 1 when the two byte strings are equal, else 0; time independent of where they differ. */
-CAIRN_API int cairn_constant_time_equal(const uint8_t* a, size_t a_len, const uint8_t* b,
-                                        size_t b_len);
-/** Overwrites len bytes at ptr with zeros (not optimised away). Wipe secrets before cairn_free().
+CAIRN_API cairn_status cairn_crypto_random_bytes(uint8_t* out, size_t len);
+/** *out_equal = 1 when the two byte strings are equal, else 0, in time independent of where they
+ * differ. Errors: CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT. */
+CAIRN_API cairn_status cairn_crypto_constant_time_equal(int* out_equal, const uint8_t* a,
+                                                        size_t a_len, const uint8_t* b,
+                                                        size_t b_len);
+/**
+ * The one way to release a secret the library handed out (a key's PEM, a decrypted plaintext, a
+ * token, an API key, a login code, a secret value or an export): overwrites the whole buffer with
+ * zeros (not optimised away), then releases it as cairn_free() does. Works on any buffer from a
+ * char ** or uint8_t ** out-parameter, whatever its length or content. NULL is ok.
  */
-CAIRN_API void cairn_secure_wipe(void* ptr, size_t len);
+CAIRN_API void cairn_crypto_secret_free(void* ptr);
+/** Overwrites len bytes at ptr with zeros (not optimised away): for the caller's own buffers.
+ * Release the library's buffers with cairn_crypto_secret_free() instead. */
+CAIRN_API void cairn_crypto_secure_wipe(void* ptr, size_t len);
 
 /* Signatures: ES256 (ECDSA P-256), ES384 (ECDSA P-384), Ed25519
  *
@@ -301,71 +335,83 @@ CAIRN_API void cairn_secure_wipe(void* ptr, size_t len);
  * Keys are PEM (PKCS#8 private, SPKI public) or the one-line PEM body. Key handles are immutable
  * and thread-safe. */
 
-typedef enum cairn_signature_algorithm {
-  CAIRN_SIG_ES256 = 1,
-  CAIRN_SIG_ES384 = 2,
-  CAIRN_SIG_ED25519 = 3,
-  CAIRN_SIG_FORCE_INT32_ = 0x7fffffff /* not an algorithm: any int is a valid value */
-} cairn_signature_algorithm;
+typedef enum cairn_crypto_signature_algorithm {
+  CAIRN_CRYPTO_SIG_ES256 = 1,
+  CAIRN_CRYPTO_SIG_ES384 = 2,
+  CAIRN_CRYPTO_SIG_ED25519 = 3,
+  CAIRN_CRYPTO_SIG_FORCE_INT32_ = 0x7fffffff /* not an algorithm: any int is a valid value */
+} cairn_crypto_signature_algorithm;
 
-typedef struct cairn_private_key cairn_private_key;
-typedef struct cairn_public_key cairn_public_key;
+typedef struct cairn_crypto_private_key cairn_crypto_private_key;
+typedef struct cairn_crypto_public_key cairn_crypto_public_key;
 
 /** "ES256", "ES384", "Ed25519", or "" for another value. Static storage. */
-CAIRN_API const char* cairn_signature_algorithm_name(cairn_signature_algorithm algorithm);
+CAIRN_API const char* cairn_crypto_signature_algorithm_name(
+    cairn_crypto_signature_algorithm algorithm);
 
 /** A new private key. CAIRN_INVALID_ARGUMENT / CRYPTO_ALGORITHM_UNKNOWN. */
-CAIRN_API cairn_status cairn_private_key_generate(cairn_private_key** out,
-                                                  cairn_signature_algorithm algorithm);
+CAIRN_API cairn_status cairn_crypto_private_key_generate(
+    cairn_crypto_private_key** out, cairn_crypto_signature_algorithm algorithm);
 /** Loads a PKCS#8 PEM or one-line body. CAIRN_INVALID_ARGUMENT / CRYPTO_KEY_INVALID,
  * CRYPTO_KEY_UNSUPPORTED. */
-CAIRN_API cairn_status cairn_private_key_from_pem(cairn_private_key** out, const char* pem);
+CAIRN_API cairn_status cairn_crypto_private_key_from_pem(cairn_crypto_private_key** out,
+                                                         const char* pem);
 /** An Ed25519 key from its 32-byte seed. CAIRN_INVALID_ARGUMENT / CRYPTO_KEY_INVALID,
  * CRYPTO_KEY_UNSUPPORTED. */
-CAIRN_API cairn_status cairn_private_key_from_raw(cairn_private_key** out,
-                                                  cairn_signature_algorithm algorithm,
-                                                  const uint8_t* raw, size_t len);
+CAIRN_API cairn_status cairn_crypto_private_key_from_raw(cairn_crypto_private_key** out,
+                                                         cairn_crypto_signature_algorithm algorithm,
+                                                         const uint8_t* raw, size_t len);
 /** The key's algorithm; 0 for NULL. */
-CAIRN_API cairn_signature_algorithm cairn_private_key_algorithm(const cairn_private_key* key);
-/** The key as PKCS#8 PEM in *out (secret: cairn_secure_wipe() it, then cairn_free()). */
-CAIRN_API cairn_status cairn_private_key_to_pem(char** out, const cairn_private_key* key);
-/** The key as a one-line PKCS#8 PEM body in *out (secret: wipe, then cairn_free()). */
-CAIRN_API cairn_status cairn_private_key_to_pem_body(char** out, const cairn_private_key* key);
-/** The matching public key (release with cairn_public_key_free()). */
-CAIRN_API cairn_status cairn_private_key_public_key(cairn_public_key** out,
-                                                    const cairn_private_key* key);
+CAIRN_API cairn_crypto_signature_algorithm
+cairn_crypto_private_key_algorithm(const cairn_crypto_private_key* key);
+/** The key as PKCS#8 PEM in *out (a secret: cairn_crypto_secret_free()). */
+CAIRN_API cairn_status cairn_crypto_private_key_to_pem(char** out,
+                                                       const cairn_crypto_private_key* key);
+/** The key as a one-line PKCS#8 PEM body in *out (a secret: cairn_crypto_secret_free()). */
+CAIRN_API cairn_status cairn_crypto_private_key_to_pem_body(char** out,
+                                                            const cairn_crypto_private_key* key);
+/** The matching public key (release with cairn_crypto_public_key_free()). */
+CAIRN_API cairn_status cairn_crypto_private_key_public_key(cairn_crypto_public_key** out,
+                                                           const cairn_crypto_private_key* key);
 /** Signs message; the signature in *out / *out_len (cairn_free()). */
-CAIRN_API cairn_status cairn_private_key_sign(uint8_t** out, size_t* out_len,
-                                              const cairn_private_key* key, const uint8_t* message,
-                                              size_t len);
+CAIRN_API cairn_status cairn_crypto_private_key_sign(uint8_t** out, size_t* out_len,
+                                                     const cairn_crypto_private_key* key,
+                                                     const uint8_t* message, size_t len);
 /** Releases a private key. NULL is ok. */
-CAIRN_API void cairn_private_key_free(cairn_private_key* key);
+CAIRN_API void cairn_crypto_private_key_free(cairn_crypto_private_key* key);
 
 /** Loads an SPKI PEM or one-line body. CAIRN_INVALID_ARGUMENT / CRYPTO_KEY_INVALID,
  * CRYPTO_KEY_UNSUPPORTED. */
-CAIRN_API cairn_status cairn_public_key_from_pem(cairn_public_key** out, const char* pem);
+CAIRN_API cairn_status cairn_crypto_public_key_from_pem(cairn_crypto_public_key** out,
+                                                        const char* pem);
 /** A key from 32 raw Ed25519 bytes or an uncompressed EC point (0x04 || x || y). */
-CAIRN_API cairn_status cairn_public_key_from_raw(cairn_public_key** out,
-                                                 cairn_signature_algorithm algorithm,
-                                                 const uint8_t* raw, size_t len);
+CAIRN_API cairn_status cairn_crypto_public_key_from_raw(cairn_crypto_public_key** out,
+                                                        cairn_crypto_signature_algorithm algorithm,
+                                                        const uint8_t* raw, size_t len);
 /** The key's algorithm; 0 for NULL. */
-CAIRN_API cairn_signature_algorithm cairn_public_key_algorithm(const cairn_public_key* key);
+CAIRN_API cairn_crypto_signature_algorithm
+cairn_crypto_public_key_algorithm(const cairn_crypto_public_key* key);
 /** The key as SPKI PEM in *out (cairn_free()). */
-CAIRN_API cairn_status cairn_public_key_to_pem(char** out, const cairn_public_key* key);
+CAIRN_API cairn_status cairn_crypto_public_key_to_pem(char** out,
+                                                      const cairn_crypto_public_key* key);
 /** The key as a one-line PEM body in *out (cairn_free()). */
-CAIRN_API cairn_status cairn_public_key_to_pem_body(char** out, const cairn_public_key* key);
-/** The raw key (as cairn_public_key_from_raw() takes it) in *out / *out_len (cairn_free()). */
-CAIRN_API cairn_status cairn_public_key_to_raw(uint8_t** out, size_t* out_len,
-                                               const cairn_public_key* key);
+CAIRN_API cairn_status cairn_crypto_public_key_to_pem_body(char** out,
+                                                           const cairn_crypto_public_key* key);
+/** The raw key (as cairn_crypto_public_key_from_raw() takes it) in *out / *out_len (cairn_free()).
+ */
+CAIRN_API cairn_status cairn_crypto_public_key_to_raw(uint8_t** out, size_t* out_len,
+                                                      const cairn_crypto_public_key* key);
 /**
  * Sets *out_valid to 1 when signature is a valid signature of message under key, else 0 (a
  * malformed signature is simply invalid). Returns CAIRN_OK unless an argument is NULL.
  */
-CAIRN_API cairn_status cairn_public_key_verify(int* out_valid, const cairn_public_key* key,
-                                               const uint8_t* message, size_t len,
-                                               const uint8_t* signature, size_t signature_len);
+CAIRN_API cairn_status cairn_crypto_public_key_verify(int* out_valid,
+                                                      const cairn_crypto_public_key* key,
+                                                      const uint8_t* message, size_t len,
+                                                      const uint8_t* signature,
+                                                      size_t signature_len);
 /** Releases a public key. NULL is ok. */
-CAIRN_API void cairn_public_key_free(cairn_public_key* key);
+CAIRN_API void cairn_crypto_public_key_free(cairn_crypto_public_key* key);
 
 /* Audit: RFC 6962 Merkle functions over raw leaf data
  *
@@ -432,13 +478,13 @@ typedef struct cairn_audit_entry {
   }
 
 /** A signed tree head. */
-typedef struct cairn_tree_head {
+typedef struct cairn_audit_tree_head {
   uint64_t size;
   uint8_t root[CAIRN_AUDIT_HASH_SIZE];
   uint8_t chain_head[CAIRN_AUDIT_HASH_SIZE];
   int64_t time_micros;
   uint8_t signature[64]; /**< Ed25519 */
-} cairn_tree_head;
+} cairn_audit_tree_head;
 
 /**
  * Appends an entry now; its sequence number in *out_seq. expected_size >= 0 makes the append
@@ -456,9 +502,10 @@ CAIRN_API cairn_status cairn_audit_dropped(uint64_t* out, cairn_engine* engine);
 /** The number of entries. */
 CAIRN_API cairn_status cairn_audit_size(uint64_t* out, cairn_engine* engine);
 /** The current tree head, signed now. */
-CAIRN_API cairn_status cairn_audit_tree_head(cairn_tree_head* out, cairn_engine* engine);
+CAIRN_API cairn_status cairn_audit_sign_tree_head(cairn_audit_tree_head* out, cairn_engine* engine);
 /** *out_valid = 1 when head is signed by the key in public_key_pem. */
-CAIRN_API cairn_status cairn_audit_verify_tree_head(int* out_valid, const cairn_tree_head* head,
+CAIRN_API cairn_status cairn_audit_verify_tree_head(int* out_valid,
+                                                    const cairn_audit_tree_head* head,
                                                     const char* public_key_pem);
 /** The inclusion proof of entry seq in the tree of size entries (size -1: current size). */
 CAIRN_API cairn_status cairn_audit_prove_inclusion(uint8_t** out, size_t* out_count,
@@ -467,16 +514,40 @@ CAIRN_API cairn_status cairn_audit_prove_inclusion(uint8_t** out, size_t* out_co
 /** The consistency proof between sizes m and n (n -1: current size). */
 CAIRN_API cairn_status cairn_audit_prove_consistency(uint8_t** out, size_t* out_count,
                                                      cairn_engine* engine, uint64_t m, int64_t n);
-/** Entry seq as a JSON object, including "encoded" (hex canonical encoding), "leaf" and "link". */
-CAIRN_API cairn_status cairn_audit_entry_json(char** out, cairn_engine* engine, uint64_t seq);
 /**
- * One page of matching entries as {"entries": [...], "next_cursor": "..." or null}. NULL
- * filters match everything; since/until (microseconds) may be NULL; cursor may be NULL or "".
+ * Entry seq as a JSON object, the line an export holds for it (one writer for every edge):
+ * {"seq", "time_micros", "actor_type", "actor_id", "action", "resource_type", "resource_id",
+ * "outcome", "details" (the JSON object, or null), "ip", "user_agent", "request_id" (null when
+ * empty), "leaf", "link" (hex)}, plus "encoded" (hex canonical encoding).
+ * Errors: CAIRN_NOT_FOUND / AUDIT_ENTRY_NOT_FOUND.
  */
-CAIRN_API cairn_status cairn_audit_query_json(char** out, cairn_engine* engine, const char* actor,
-                                              const char* action, const char* resource,
-                                              const int64_t* since, const int64_t* until,
-                                              size_t limit, const char* cursor);
+CAIRN_API cairn_status cairn_audit_entry_json(char** out, cairn_engine* engine, uint64_t seq);
+
+/** Which entries cairn_audit_query_json() returns. Fields are only ever appended; initialise with
+ * CAIRN_AUDIT_QUERY_INIT. NULL text fields and 0 times match everything. */
+typedef struct cairn_audit_query {
+  uint32_t version;     /**< CAIRN_AUDIT_QUERY_VERSION */
+  const char* actor;    /**< only entries of this actor id */
+  const char* action;   /**< only entries with this action */
+  const char* resource; /**< only entries on this resource id */
+  int64_t since_micros; /**< only entries at or after (microseconds since the Unix epoch) */
+  int64_t until_micros; /**< only entries before */
+  size_t limit;         /**< entries per page */
+  const char* cursor;   /**< "next_cursor" of the previous page; NULL or "": the first page */
+} cairn_audit_query;
+
+#define CAIRN_AUDIT_QUERY_VERSION 1
+#define CAIRN_AUDIT_QUERY_INIT \
+  { CAIRN_AUDIT_QUERY_VERSION, NULL, NULL, NULL, 0, 0, 100, NULL }
+
+/**
+ * One page of the entries query matches (NULL: all) as {"entries": [...], "next_cursor": "..." or
+ * null}; entries as cairn_audit_entry_json() writes them, without "link" and "encoded".
+ * Errors: CAIRN_INVALID_ARGUMENT / CAPI_OPTIONS_VERSION_UNSUPPORTED, AUDIT_QUERY_INVALID,
+ * AUDIT_CURSOR_INVALID.
+ */
+CAIRN_API cairn_status cairn_audit_query_json(char** out, cairn_engine* engine,
+                                              const cairn_audit_query* query);
 /**
  * Verifies the stored log. CAIRN_DATA_LOSS / AUDIT_CHAIN_BROKEN when damaged, with the first bad
  * sequence number in *out_bad_seq (which may be NULL).
@@ -528,7 +599,8 @@ typedef struct cairn_access_resource {
 typedef struct cairn_access_env {
   uint32_t version; /**< CAIRN_ACCESS_STRUCT_VERSION */
   int has_time;
-  int64_t time;           /**< unix seconds, when has_time */
+  int64_t time_micros;    /**< microseconds since the Unix epoch, when has_time (policies read
+                               env.time in whole seconds) */
   const char* attrs_json; /**< env.<name> for policies */
 } cairn_access_env;
 
@@ -567,12 +639,16 @@ CAIRN_API cairn_status cairn_access_check(cairn_access_decision* out,
  * CAIRN_INVALID_ARGUMENT / ACCESS_LEVEL_UNKNOWN. */
 CAIRN_API cairn_status cairn_access_can_access(int* out, const char* level, char visibility);
 
-/** Roles: 1 when an actor with actor_roles may manage a member holding target_roles, else 0. */
-CAIRN_API int cairn_access_can_manage_member(const char* const* actor_roles, size_t actor_count,
-                                             const char* const* target_roles, size_t target_count);
-/** Roles: 1 when an actor with actor_roles may assign role, else 0. */
-CAIRN_API int cairn_access_can_assign_role(const char* const* actor_roles, size_t actor_count,
-                                           const char* role);
+/** Roles: *out = 1 when an actor with actor_roles may manage a member holding target_roles, else 0.
+ * Errors: CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT. */
+CAIRN_API cairn_status cairn_access_can_manage_member(int* out, const char* const* actor_roles,
+                                                      size_t actor_count,
+                                                      const char* const* target_roles,
+                                                      size_t target_count);
+/** Roles: *out = 1 when an actor with actor_roles may assign role, else 0. Errors:
+ * CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT. */
+CAIRN_API cairn_status cairn_access_can_assign_role(int* out, const char* const* actor_roles,
+                                                    size_t actor_count, const char* role);
 /**
  * A subject's access level on a file ("none" ... "admin", static storage in *out), resolved in
  * Cloudillo's order: owner, direct share, nearest folder share, tenant role, the owner's share
@@ -609,8 +685,8 @@ CAIRN_API cairn_status cairn_access_subscribe(cairn_engine* engine, const char* 
 
 /* Auth: passwords, API keys, token files (see docs/errors.md, "Auth")
  *
- * Tokens, API keys and login codes handed out in char ** out-parameters are secrets: wipe them
- * with cairn_secure_wipe() before cairn_free() when done. */
+ * Tokens, API keys and login codes handed out in char ** out-parameters are secrets: release
+ * them with cairn_crypto_secret_free() when done. */
 
 /**
  * The Argon2id PHC string of password ("$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>"), with
@@ -618,32 +694,40 @@ CAIRN_API cairn_status cairn_access_subscribe(cairn_engine* engine, const char* 
  * milliseconds. Errors: CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT, CRYPTO_PASSWORD_TOO_LONG
  * (over 4096 bytes); CAIRN_RESOURCE_EXHAUSTED / CRYPTO_PASSWORD_HASH_FAILED.
  */
-CAIRN_API cairn_status cairn_password_hash(char** out, const char* password);
+CAIRN_API cairn_status cairn_crypto_password_hash(char** out, const char* password);
 /**
  * *out_match = 1 when password matches the Argon2id PHC string phc (from any implementation),
  * else 0 (compared in constant time). Errors: CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT,
  * CRYPTO_PASSWORD_HASH_INVALID (not an Argon2 PHC string), CRYPTO_PASSWORD_HASH_UNSUPPORTED
  * (argon2i, argon2d, or a version other than 19), CRYPTO_PASSWORD_TOO_LONG.
  */
-CAIRN_API cairn_status cairn_password_verify(int* out_match, const char* phc, const char* password);
+CAIRN_API cairn_status cairn_crypto_password_verify(int* out_match, const char* phc,
+                                                    const char* password);
 
 /**
  * A new API key "<prefix>_" + 30 random base62 characters + a 6-character CRC32 checksum, in *out
- * (a secret: wipe, then cairn_free()). A trailing '_' on prefix is dropped. Errors:
+ * (a secret: cairn_crypto_secret_free()). A trailing '_' on prefix is dropped. Errors:
  * CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT, AUTH_KEY_PREFIX_INVALID (not 1-32 characters of
  * a-z, 0-9 and '_' starting with a letter).
  */
-CAIRN_API cairn_status cairn_api_key_generate(char** out, const char* prefix);
+CAIRN_API cairn_status cairn_auth_token_generate_api_key(char** out, const char* prefix);
+/** Emails: at most this many bytes once normalized (AUTH_EMAIL_INVALID); the constant
+ * auth::kMaxEmailBytes of include/cairn/auth/email.hpp (static_asserted equal). */
+#define CAIRN_AUTH_MAX_EMAIL_BYTES 254
+/** Emails: at most this many bytes before the '@' (AUTH_EMAIL_INVALID); the constant
+ * auth::kMaxEmailLocalBytes. */
+#define CAIRN_AUTH_MAX_EMAIL_LOCAL_BYTES 64
 /**
  * The email as cairn stores and compares it, in *out (cairn_free()): spaces and tabs around it
  * removed, ASCII letters lower-cased. The one normalization every layer uses. Errors:
  * CAIRN_INVALID_ARGUMENT / AUTH_EMAIL_INVALID (control characters anywhere, CR and LF included;
- * not local@domain; over 254 bytes; spaces inside; not UTF-8), CAPI_NULL_ARGUMENT.
+ * not local@domain; over CAIRN_AUTH_MAX_EMAIL_BYTES; spaces inside; not UTF-8), CAPI_NULL_ARGUMENT.
  */
 CAIRN_API cairn_status cairn_auth_normalize_email(char** out, const char* email);
-/** 1 when key has the shape of an API key and a correct checksum (so it was not mistyped), else
- * 0 (also for NULL). Says nothing about whether the key is valid anywhere. */
-CAIRN_API int cairn_api_key_checksum_ok(const char* key);
+/** *out_ok = 1 when key has the shape of an API key and a correct checksum (so it was not
+ * mistyped), else 0. Says nothing about whether the key is valid anywhere. Errors:
+ * CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT. */
+CAIRN_API cairn_status cairn_auth_token_api_key_checksum_ok(int* out_ok, const char* key);
 
 /**
  * Writes token and a newline to the file at path, created with mode 0600 (its directory 0700 when
@@ -651,57 +735,59 @@ CAIRN_API int cairn_api_key_checksum_ok(const char* key);
  * AUTH_TOKEN_FILE_INVALID (empty, over 16 KiB, or not printable ASCII without spaces);
  * CAIRN_UNAVAILABLE / AUTH_TOKEN_FILE_IO.
  */
-CAIRN_API cairn_status cairn_token_file_write(const char* path, const char* token);
+CAIRN_API cairn_status cairn_auth_token_file_write(const char* path, const char* token);
 /**
- * The token in the file at path, trailing whitespace removed, in *out (a secret: wipe, then
- * cairn_free()). Errors: CAIRN_NOT_FOUND / AUTH_TOKEN_FILE_NOT_FOUND; CAIRN_PERMISSION_DENIED /
- * AUTH_TOKEN_FILE_MODE (group- or world-accessible, or not a regular file), AUTH_TOKEN_FILE_OWNER
- * (owned by another user than this process's or root); CAIRN_INVALID_ARGUMENT /
- * CAPI_NULL_ARGUMENT, AUTH_TOKEN_FILE_INVALID; CAIRN_UNAVAILABLE / AUTH_TOKEN_FILE_IO.
+ * The token in the file at path, trailing whitespace removed, in *out (a secret: release it with
+ * cairn_crypto_secret_free()). Errors: CAIRN_NOT_FOUND / AUTH_TOKEN_FILE_NOT_FOUND;
+ * CAIRN_PERMISSION_DENIED / AUTH_TOKEN_FILE_MODE (group- or world-accessible, or not a regular
+ * file), AUTH_TOKEN_FILE_OWNER (owned by another user than this process's or root);
+ * CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT, AUTH_TOKEN_FILE_INVALID; CAIRN_UNAVAILABLE /
+ * AUTH_TOKEN_FILE_IO.
  */
-CAIRN_API cairn_status cairn_token_file_read(char** out, const char* path);
+CAIRN_API cairn_status cairn_auth_token_file_read(char** out, const char* path);
 
 /* Auth: JSON Web Tokens (RFC 7519) with HS256, ES256, ES384 or EdDSA, verified by RFC 8725's
  * rules: every key is bound to one algorithm, the verifier names the algorithms it accepts
  * ("none" never verifies), "kid" only selects among the caller's keys, "crit" is rejected. */
 
 /** A JWT key bound to one algorithm, with an optional kid. Immutable and thread-safe. */
-typedef struct cairn_jwt_key cairn_jwt_key;
+typedef struct cairn_auth_jwt_key cairn_auth_jwt_key;
 
 /**
  * An HS256 key from secret (at least 32 bytes; copied) and kid (NULL or "": none). Errors:
  * CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT, AUTH_JWT_KEY_WEAK. Release with
- * cairn_jwt_key_free().
+ * cairn_auth_jwt_key_free().
  */
-CAIRN_API cairn_status cairn_jwt_key_from_hmac(cairn_jwt_key** out, const uint8_t* secret,
-                                               size_t secret_len, const char* kid);
+CAIRN_API cairn_status cairn_auth_jwt_key_from_hmac(cairn_auth_jwt_key** out, const uint8_t* secret,
+                                                    size_t secret_len, const char* kid);
 /**
  * A key that signs and verifies with the private key's algorithm (ES256, ES384, Ed25519 as
  * EdDSA); kid NULL or "": none. The key material is shared, so key may be freed afterwards.
  * Errors: CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT.
  */
-CAIRN_API cairn_status cairn_jwt_key_from_private_key(cairn_jwt_key** out,
-                                                      const cairn_private_key* key,
-                                                      const char* kid);
-/** A verify-only key from a public key; otherwise as cairn_jwt_key_from_private_key(). */
-CAIRN_API cairn_status cairn_jwt_key_from_public_key(cairn_jwt_key** out,
-                                                     const cairn_public_key* key, const char* kid);
+CAIRN_API cairn_status cairn_auth_jwt_key_from_private_key(cairn_auth_jwt_key** out,
+                                                           const cairn_crypto_private_key* key,
+                                                           const char* kid);
+/** A verify-only key from a public key; otherwise as cairn_auth_jwt_key_from_private_key(). */
+CAIRN_API cairn_status cairn_auth_jwt_key_from_public_key(cairn_auth_jwt_key** out,
+                                                          const cairn_crypto_public_key* key,
+                                                          const char* kid);
 /**
  * A verify-only key from a public JWK (kty EC with crv P-256 or P-384, or kty OKP with crv
  * Ed25519; its "kid" becomes the key's). Errors: CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT,
  * AUTH_JWK_INVALID (anything else, a bad coordinate, a private "d", an "alg" that disagrees).
  */
-CAIRN_API cairn_status cairn_jwt_key_from_jwk(cairn_jwt_key** out, const char* jwk_json);
+CAIRN_API cairn_status cairn_auth_jwt_key_from_jwk(cairn_auth_jwt_key** out, const char* jwk_json);
 /**
  * The key's public JWK {"kty","crv","x"[,"y"],"use":"sig","alg"[,"kid"]} in *out (cairn_free()).
  * Errors: CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT; CAIRN_FAILED_PRECONDITION /
  * AUTH_JWT_KEY_NOT_PUBLIC (HMAC secrets are never exported).
  */
-CAIRN_API cairn_status cairn_jwt_key_to_jwk(char** out, const cairn_jwt_key* key);
+CAIRN_API cairn_status cairn_auth_jwt_key_to_jwk(char** out, const cairn_auth_jwt_key* key);
 /** The key's JWS algorithm: "HS256", "ES256", "ES384" or "EdDSA"; "" for NULL. Static storage. */
-CAIRN_API const char* cairn_jwt_key_algorithm(const cairn_jwt_key* key);
+CAIRN_API const char* cairn_auth_jwt_key_algorithm(const cairn_auth_jwt_key* key);
 /** Releases a JWT key. NULL is ok. */
-CAIRN_API void cairn_jwt_key_free(cairn_jwt_key* key);
+CAIRN_API void cairn_auth_jwt_key_free(cairn_auth_jwt_key* key);
 
 /**
  * The compact JWS of claims_json (a JSON object, member order kept) signed with key, header
@@ -709,41 +795,54 @@ CAIRN_API void cairn_jwt_key_free(cairn_jwt_key* key);
  * CAPI_NULL_ARGUMENT, AUTH_JWT_CLAIMS_INVALID (not an object, or a non-numeric exp/nbf/iat);
  * CAIRN_FAILED_PRECONDITION / AUTH_JWT_KEY_CANNOT_SIGN (a verify-only key).
  */
-CAIRN_API cairn_status cairn_jwt_encode(char** out, const char* claims_json,
-                                        const cairn_jwt_key* key);
+CAIRN_API cairn_status cairn_auth_jwt_encode(char** out, const char* claims_json,
+                                             const cairn_auth_jwt_key* key);
+/** How cairn_auth_jwt_decode() verifies. Fields are only ever appended; initialise with
+ * CAIRN_AUTH_JWT_VERIFY_OPTIONS_INIT and set algorithms. */
+typedef struct cairn_auth_jwt_verify_options {
+  uint32_t version;              /**< CAIRN_AUTH_JWT_VERIFY_OPTIONS_VERSION */
+  const char* const* algorithms; /**< the accepted: "HS256", "ES256", "ES384", "EdDSA" */
+  size_t algorithms_count;       /**< at least 1 (AUTH_JWT_OPTIONS_INVALID) */
+  const char* audience; /**< NULL or "": the token must have no "aud"; else "aud" must contain it */
+  const char* issuer;   /**< NULL or "": "iss" is not checked; else it must equal it */
+  int64_t leeway_seconds; /**< tolerance for exp, nbf and iat */
+} cairn_auth_jwt_verify_options;
+
+#define CAIRN_AUTH_JWT_VERIFY_OPTIONS_VERSION 1
+#define CAIRN_AUTH_JWT_VERIFY_OPTIONS_INIT \
+  { CAIRN_AUTH_JWT_VERIFY_OPTIONS_VERSION, NULL, 0, NULL, NULL, 0 }
+
 /**
  * Verifies token against keys (keys_count handles; two with the same non-empty kid are
- * CAIRN_ALREADY_EXISTS / AUTH_JWT_KID_DUPLICATE) at now_unix_micros (the caller's clock, in
+ * CAIRN_ALREADY_EXISTS / AUTH_JWT_KID_DUPLICATE) under options at now_micros (the caller's clock,
  * microseconds since the Unix epoch) and puts its claims, a JSON object, in *out_claims_json
- * (cairn_free()). algorithms (algorithms_count names: "HS256", "ES256", "ES384", "EdDSA") are
- * those accepted. audience NULL or "": the token must have no "aud"; else its "aud" must contain
- * audience. issuer NULL or "": "iss" is not checked; else it must equal issuer. exp, nbf and iat
- * are checked with leeway_seconds of tolerance.
+ * (cairn_free()).
  * Errors, all CAIRN_UNAUTHENTICATED: AUTH_TOKEN_INVALID (malformed, bad signature, unknown kid,
  * "crit"), AUTH_JWT_ALGORITHM_REJECTED (an algorithm not accepted, or not its key's),
  * AUTH_TOKEN_EXPIRED, AUTH_TOKEN_NOT_YET_VALID, AUTH_JWT_AUDIENCE_INVALID,
  * AUTH_JWT_ISSUER_INVALID. CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT, AUTH_JWT_OPTIONS_INVALID
- * (no algorithm), AUTH_JWT_ALGORITHM_UNSUPPORTED (an unknown algorithm name).
+ * (no algorithm), AUTH_JWT_ALGORITHM_UNSUPPORTED (an unknown algorithm name),
+ * CAPI_OPTIONS_VERSION_UNSUPPORTED.
  */
-CAIRN_API cairn_status cairn_jwt_decode(char** out_claims_json, const char* token,
-                                        const cairn_jwt_key* const* keys, size_t keys_count,
-                                        const char* const* algorithms, size_t algorithms_count,
-                                        const char* audience, const char* issuer,
-                                        int64_t leeway_seconds, int64_t now_unix_micros);
+CAIRN_API cairn_status cairn_auth_jwt_decode(char** out_claims_json, const char* token,
+                                             const cairn_auth_jwt_key* const* keys,
+                                             size_t keys_count,
+                                             const cairn_auth_jwt_verify_options* options,
+                                             int64_t now_micros);
 
 /* Auth: rate limits (GCRA: rate_per_second requests per key on average, bursts of up to burst) */
 
-/** A rate limiter. Thread-safe. Release with cairn_rate_limiter_free(). */
-typedef struct cairn_rate_limiter cairn_rate_limiter;
+/** A rate limiter. Thread-safe. Release with cairn_auth_rate_limiter_free(). */
+typedef struct cairn_auth_rate_limiter cairn_auth_rate_limiter;
 
 /**
  * A limiter that keeps its state in process memory, with its clock from env (borrowed: it must
  * outlive the limiter; NULL: the system clock). Errors: CAIRN_INVALID_ARGUMENT /
  * CAPI_NULL_ARGUMENT, AUTH_RATE_LIMIT_INVALID (rate outside [1e-6, 1e6], burst outside [1, 1e6]).
  */
-CAIRN_API cairn_status cairn_rate_limiter_new_memory(cairn_rate_limiter** out,
-                                                     double rate_per_second, uint32_t burst,
-                                                     cairn_env* env);
+CAIRN_API cairn_status cairn_auth_rate_limiter_new_memory(cairn_auth_rate_limiter** out,
+                                                          double rate_per_second, uint32_t burst,
+                                                          cairn_env* env);
 /**
  * A limiter whose state lives in the engine's database under "<name>:<key>", so it holds across
  * restarts and processes sharing the database. It borrows the engine: free the limiter before
@@ -751,9 +850,9 @@ CAIRN_API cairn_status cairn_rate_limiter_new_memory(cairn_rate_limiter** out,
  * AUTH_RATE_LIMIT_INVALID, AUTH_RATE_LIMIT_NAME_INVALID (empty, over 64 bytes, not text, or with
  * ':').
  */
-CAIRN_API cairn_status cairn_engine_rate_limiter(cairn_rate_limiter** out, cairn_engine* engine,
-                                                 const char* name, double rate_per_second,
-                                                 uint32_t burst);
+CAIRN_API cairn_status cairn_auth_rate_limiter_new_engine(cairn_auth_rate_limiter** out,
+                                                          cairn_engine* engine, const char* name,
+                                                          double rate_per_second, uint32_t burst);
 /**
  * Counts one request for key: *out_allowed = 1 when it is allowed, else 0 and nothing is counted.
  * *out_retry_after_micros (may be NULL) gets how long until a request would be allowed (0 when
@@ -761,10 +860,12 @@ CAIRN_API cairn_status cairn_engine_rate_limiter(cairn_rate_limiter** out, cairn
  * CAPI_NULL_ARGUMENT, AUTH_RATE_LIMIT_KEY_INVALID (empty or over 256 bytes); store errors for
  * engine limiters.
  */
-CAIRN_API cairn_status cairn_rate_limiter_hit(int* out_allowed, int64_t* out_retry_after_micros,
-                                              cairn_rate_limiter* limiter, const char* key);
+CAIRN_API cairn_status cairn_auth_rate_limiter_hit(int* out_allowed,
+                                                   int64_t* out_retry_after_micros,
+                                                   cairn_auth_rate_limiter* limiter,
+                                                   const char* key);
 /** Releases a rate limiter. NULL is ok. */
-CAIRN_API void cairn_rate_limiter_free(cairn_rate_limiter* limiter);
+CAIRN_API void cairn_auth_rate_limiter_free(cairn_auth_rate_limiter* limiter);
 
 /* Auth: the engine's users, sessions, API keys and login codes (see include/cairn/auth/service.hpp)
  *
@@ -778,7 +879,7 @@ CAIRN_API void cairn_rate_limiter_free(cairn_rate_limiter* limiter);
  *             "created_at_micros", "expires_at_micros", "last_used_at_micros",
  *             "revoked_at_micros"}  ("display" is the prefix and 4 characters, to tell keys apart)
  * Session tokens, API key secrets and login codes come back as plain text in their own
- * out-parameter (secrets: wipe, then cairn_free()); they are never stored and never shown again.
+ * out-parameter (secrets: cairn_crypto_secret_free()); they are never stored and never shown again.
  * ip (an IPv4/IPv6 address) and user_agent arguments describe the request, for sessions and the
  * audit log; both may be NULL. Every failed credential check is CAIRN_UNAUTHENTICATED; limits and
  * lockouts are CAIRN_RESOURCE_EXHAUSTED with cairn_error_last()->retry_after_ms set. On error every
@@ -868,18 +969,31 @@ CAIRN_API cairn_status cairn_auth_revoke_all_sessions(int64_t* out_count, cairn_
 /** The user's live sessions, newest first, as a JSON array in *out. */
 CAIRN_API cairn_status cairn_auth_sessions(char** out, cairn_engine* engine, const char* user_id);
 
+/** How cairn_auth_create_api_key() makes a key. Fields are only ever appended; initialise with
+ * CAIRN_AUTH_API_KEY_OPTIONS_INIT. */
+typedef struct cairn_auth_api_key_options {
+  uint32_t version;          /**< CAIRN_AUTH_API_KEY_OPTIONS_VERSION */
+  const char* prefix;        /**< NULL: "cairn" */
+  const char* name;          /**< NULL: none */
+  const char* const* scopes; /**< may be NULL when scopes_count is 0 */
+  size_t scopes_count;
+  int64_t expires_at_micros; /**< 0: never expires; else it must be in the future */
+} cairn_auth_api_key_options;
+
+#define CAIRN_AUTH_API_KEY_OPTIONS_VERSION 1
+#define CAIRN_AUTH_API_KEY_OPTIONS_INIT \
+  { CAIRN_AUTH_API_KEY_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0 }
+
 /**
- * A new API key for owner_id (a user id, service account id, ...: the caller's choice): the key in
- * *out_key and its secret text in *out_secret. prefix NULL: "cairn"; name NULL: none; scopes_count
- * scopes; expires_at_micros 0: never expires, else it must be in the future. Errors:
+ * A new API key for owner_id (a user id, service account id, ...: the caller's choice) made under
+ * options (NULL: the defaults): the key in *out_key and its secret text in *out_secret. Errors:
  * CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT, AUTH_OWNER_INVALID, AUTH_KEY_PREFIX_INVALID,
- * AUTH_NAME_INVALID, AUTH_KEY_SCOPE_INVALID, AUTH_KEY_EXPIRY_INVALID.
+ * AUTH_NAME_INVALID, AUTH_KEY_SCOPE_INVALID, AUTH_KEY_EXPIRY_INVALID,
+ * CAPI_OPTIONS_VERSION_UNSUPPORTED.
  */
 CAIRN_API cairn_status cairn_auth_create_api_key(char** out_key, char** out_secret,
                                                  cairn_engine* engine, const char* owner_id,
-                                                 const char* prefix, const char* name,
-                                                 const char* const* scopes, size_t scopes_count,
-                                                 int64_t expires_at_micros);
+                                                 const cairn_auth_api_key_options* options);
 /**
  * The live key whose secret is key, in *out. Errors: CAIRN_UNAUTHENTICATED / AUTH_TOKEN_INVALID
  * (bad checksum, unknown or revoked), AUTH_TOKEN_EXPIRED.
@@ -929,15 +1043,16 @@ CAIRN_API cairn_status cairn_auth_purge_expired(char** out, cairn_engine* engine
  *
  * Every engine-scoped call needs an engine opened with a master key (cairn_engine_options,
  * version 2); without one it fails with CAIRN_FAILED_PRECONDITION / SECRETS_MASTER_KEY_MISSING.
- * org, project and env are names (1-63 characters of a-z, 0-9, '_', '.', '-', starting with a
- * letter or digit: else SECRETS_NAME_INVALID); user, actor and subject are the caller's user ids,
- * or "sa:<name>" for a service account. actor is who asks: access is decided for them and the
- * audit log records them. Roles are "member", "developer", "admin", "owner"
- * (SECRETS_ROLE_INVALID); permissions "read", "write", "admin" (SECRETS_PERMISSION_INVALID).
- * Access: superadmins, org owners and admins may do anything in the org; developers and members
- * need ACL rules, capped by their role (members read, developers read and write); service accounts
- * need rules and, when created for one project, reach only that project. Managing members,
- * projects, environments, rules and service accounts needs the admin role.
+ * org, project and env are names (1 to CAIRN_SECRETS_MAX_NAME_BYTES (63) characters of a-z, 0-9,
+ * '_', '.', '-', starting with a letter or digit: else SECRETS_NAME_INVALID); user, actor and
+ * subject are the caller's user ids, or "sa:<name>" for a service account. actor is who asks:
+ * access is decided for them and the audit log records them. Roles are "member", "developer",
+ * "admin", "owner" (SECRETS_ROLE_INVALID); permissions "read", "write", "admin"
+ * (SECRETS_PERMISSION_INVALID). Access: superadmins, org owners and admins may do anything in the
+ * org; developers and members need ACL rules, capped by their role (members read, developers read
+ * and write); service accounts need rules and, when created for one project, reach only that
+ * project. Managing members, projects, environments, rules and service accounts needs the admin
+ * role.
  *
  * Records come back as JSON objects in char ** out-parameters (cairn_free()); times are integers,
  * microseconds since the Unix epoch:
@@ -949,19 +1064,46 @@ CAIRN_API cairn_status cairn_auth_purge_expired(char** out, cairn_engine* engine
  *                     "created_at_micros"}
  *   service account: {"id", "org_id", "name", "subject", "project" (null: any project),
  *                     "created_at_micros"}
- * Secret values, exports and API keys are secrets: wipe them with cairn_secure_wipe() before
- * cairn_free(). Records never contain values. Denials are CAIRN_PERMISSION_DENIED /
+ * Secret values, exports and API keys are secrets: release them with
+ * cairn_crypto_secret_free(). Records never contain values. Denials are CAIRN_PERMISSION_DENIED /
  * SECRETS_ACCESS_DENIED; a missing org, project or environment is CAIRN_NOT_FOUND /
  * SECRETS_ORG_NOT_FOUND, SECRETS_PROJECT_NOT_FOUND, SECRETS_ENVIRONMENT_NOT_FOUND. On error every
  * out-parameter is NULL (or 0). Changes, reads of secrets (get, list, versions, export) and
  * denials append to the engine's audit log, whose entries never hold a value. */
 
+/* The secrets service's limits, the constants of include/cairn/secrets/limits.hpp (the library
+ * static_asserts that each macro equals its C++ constant, so they cannot drift). Longer names,
+ * keys, values, users or patterns are refused with CAIRN_INVALID_ARGUMENT and the reason named. */
+/** Org, project, environment and service-account names: at most this many bytes
+ * (SECRETS_NAME_INVALID). */
+#define CAIRN_SECRETS_MAX_NAME_BYTES 63
+/** Secret keys: at most this many bytes (SECRETS_KEY_INVALID). */
+#define CAIRN_SECRETS_MAX_KEY_BYTES 64
+/** Secret values: at most this many bytes of UTF-8, 64 KiB (SECRETS_VALUE_INVALID). */
+#define CAIRN_SECRETS_MAX_VALUE_BYTES 65536
+/** Users (normalized emails): at most this many bytes, CAIRN_AUTH_MAX_EMAIL_BYTES. */
+#define CAIRN_SECRETS_MAX_USER_BYTES 254
+/** ACL glob patterns: at most this many bytes (ACL_PATTERN_INVALID). */
+#define CAIRN_SECRETS_MAX_PATTERN_BYTES 128
+/** ACL glob patterns: at most this many "{...}" groups (ACL_PATTERN_INVALID). */
+#define CAIRN_SECRETS_MAX_PATTERN_GROUPS 8
+/** ACL glob patterns: their groups stand for at most this many brace-free patterns
+ * (ACL_PATTERN_INVALID). */
+#define CAIRN_SECRETS_MAX_PATTERN_COMBINATIONS 1024
+/** ${...} references: nested at most this deep (SECRETS_REFERENCE_TOO_DEEP). */
+#define CAIRN_SECRETS_MAX_REFERENCE_DEPTH 10
+/** ${...} references: at most this many resolved in one get or exported value. */
+#define CAIRN_SECRETS_MAX_REFERENCES 100
+/** ${...} references: at most this many bytes of expanded result, 64 KiB. */
+#define CAIRN_SECRETS_MAX_EXPANDED_BYTES 65536
+
 /**
- * 1 when name matches the ACL glob pattern, else 0 (also for NULL arguments or an invalid pattern).
+ * *out_match = 1 when name matches the ACL glob pattern, else 0 (also for an invalid pattern).
  * '*' matches any run of characters, '?' one character, "{a,b}" one of the alternatives; all else
- * matches itself. Pure and thread-safe.
+ * matches itself. Pure and thread-safe. Errors: CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT.
  */
-CAIRN_API int cairn_secrets_glob_match(const char* pattern, const char* name);
+CAIRN_API cairn_status cairn_secrets_glob_match(int* out_match, const char* pattern,
+                                                const char* name);
 /** CAIRN_OK for a valid ACL glob pattern. Errors: CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT,
  * ACL_PATTERN_INVALID (the message says why: length, a character, unbalanced or nested braces,
  * an empty alternative, too many alternatives). */
@@ -1043,15 +1185,16 @@ CAIRN_API cairn_status cairn_secrets_environments(char** out_json, cairn_engine*
                                                   const char* actor);
 
 /**
- * Stores value (up to 64 KiB of UTF-8) as a new version of secret key ([A-Za-z_][A-Za-z0-9_]*,
- * at most 64 characters) in org/project/env; the version number in *out_version. Errors:
- * CAIRN_INVALID_ARGUMENT / SECRETS_KEY_INVALID, SECRETS_VALUE_INVALID.
+ * Stores value (up to CAIRN_SECRETS_MAX_VALUE_BYTES, 64 KiB, of UTF-8) as a new version of secret
+ * key ([A-Za-z_][A-Za-z0-9_]*, at most CAIRN_SECRETS_MAX_KEY_BYTES characters) in org/project/env;
+ * the version number in *out_version. Errors: CAIRN_INVALID_ARGUMENT / SECRETS_KEY_INVALID,
+ * SECRETS_VALUE_INVALID.
  */
 CAIRN_API cairn_status cairn_secrets_set(int64_t* out_version, cairn_engine* engine,
                                          const char* org, const char* project, const char* env,
                                          const char* key, const char* value, const char* actor);
 /**
- * A secret's value in *out_value (a secret: wipe, then cairn_free()): the latest (version 0 and
+ * A secret's value in *out_value (a secret: cairn_crypto_secret_free()): the latest (version 0 and
  * as_of_micros 0), version `version` (> 0), or the newest version created at or before
  * as_of_micros (non-zero). expand non-zero replaces ${KEY}, ${env.KEY} and ${project.env.KEY}
  * references (read access is checked for each; "$${" stands for "${"). Errors: CAIRN_NOT_FOUND /
@@ -1116,7 +1259,7 @@ CAIRN_API cairn_status cairn_secrets_check(int* out_allowed, char** out_rule, ca
 /**
  * Creates service account name in org (needs admin; subject "sa:<name>"; it needs ACL rules like a
  * user), limited to project when project is not NULL or "". The account in *out_account_json and
- * its API key ("cr_sa_...", shown once: wipe, then cairn_free()) in *out_api_key. Errors:
+ * its API key ("cr_sa_...", shown once: cairn_crypto_secret_free()) in *out_api_key. Errors:
  * SECRETS_NAME_INVALID; CAIRN_ALREADY_EXISTS / SECRETS_SERVICE_ACCOUNT_EXISTS.
  */
 CAIRN_API cairn_status cairn_secrets_create_service_account(char** out_account_json,
@@ -1139,23 +1282,17 @@ CAIRN_API cairn_status cairn_secrets_revoke_service_account(cairn_engine* engine
                                                             const char* name, const char* actor);
 
 /**
- * Every secret of org/project/env (unexpanded) in *out (a secret: wipe, then cairn_free()), as
- * format "dotenv" (KEY="value" lines, sorted, with \\, \" and \n escapes) or "json" (an object);
- * NULL: "dotenv". Errors: CAIRN_INVALID_ARGUMENT / SECRETS_FORMAT_INVALID.
+ * Every secret of org/project/env in *out (a secret: release it with cairn_crypto_secret_free()),
+ * as format "dotenv" (KEY="value" lines, sorted, with \\, \" and \n escapes) or "json" (an
+ * object); NULL: "dotenv". expand non-zero replaces ${KEY}, ${env.KEY} and ${project.env.KEY} in
+ * every value (read access is checked for each, with cairn_secrets_get()'s limits per value); 0
+ * exports the values as stored. The whole environment is read in one call with one audit entry,
+ * which names the referenced secrets. Errors: CAIRN_INVALID_ARGUMENT / SECRETS_FORMAT_INVALID;
+ * with expand, the reference errors of cairn_secrets_get().
  */
 CAIRN_API cairn_status cairn_secrets_export(char** out, cairn_engine* engine, const char* org,
                                             const char* project, const char* env, const char* actor,
-                                            const char* format);
-/**
- * As cairn_secrets_export(); expand non-zero replaces ${KEY}, ${env.KEY} and ${project.env.KEY}
- * in every value (read access is checked for each, with cairn_secrets_get()'s limits per value).
- * The whole environment is read in one call with one audit entry, which names the referenced
- * secrets. Errors: as cairn_secrets_export(); with expand, the reference errors of
- * cairn_secrets_get().
- */
-CAIRN_API cairn_status cairn_secrets_export_env(char** out, cairn_engine* engine, const char* org,
-                                                const char* project, const char* env,
-                                                const char* actor, const char* format, int expand);
+                                            const char* format, int expand);
 /**
  * Sets every KEY of document (format "dotenv" or "json"; NULL: "dotenv") whose value differs;
  * how many in *out_count. Errors: CAIRN_INVALID_ARGUMENT / SECRETS_IMPORT_INVALID (the message
@@ -1185,59 +1322,74 @@ CAIRN_API cairn_status cairn_secrets_rotate_master_key(cairn_engine* engine,
  * UTC+`utc_offset_minutes`. Writes unix microseconds to *out_micros.
  * Errors: CAIRN_INVALID_ARGUMENT / JOB_CRON_INVALID, CAPI_NULL_ARGUMENT. Thread-safe.
  */
-CAIRN_API cairn_status cairn_cron_next(int64_t* out_micros, const char* expression,
-                                       int64_t after_micros, int32_t utc_offset_minutes);
+CAIRN_API cairn_status cairn_jobs_cron_next(int64_t* out_micros, const char* expression,
+                                            int64_t after_micros, int32_t utc_offset_minutes);
+
+/** A retry policy: how long to wait before each retry and how many attempts in all. Fields are only
+ * ever appended; initialise with CAIRN_JOBS_RETRY_POLICY_INIT. */
+typedef struct cairn_jobs_retry_policy {
+  uint32_t version;     /**< CAIRN_JOBS_RETRY_POLICY_VERSION */
+  int64_t min_delay_ms; /**< the first retry's delay; doubles each retry */
+  int64_t max_delay_ms; /**< the cap on the delay */
+  int32_t attempts;     /**< runs in all, the first one included */
+  int jitter;           /**< non-zero: each delay is a uniform draw from [half, all] of it */
+} cairn_jobs_retry_policy;
+
+#define CAIRN_JOBS_RETRY_POLICY_VERSION 1
+#define CAIRN_JOBS_RETRY_POLICY_INIT \
+  { CAIRN_JOBS_RETRY_POLICY_VERSION, 1000, 600000, 5, 0 }
 
 /**
- * The delay in milliseconds before retry number `attempt` (0-based) under a policy of
- * `min_delay_ms`, `max_delay_ms` and `attempts`: min(min_delay * 2^attempt, max_delay), or, when
- * `jitter` is non-zero, a uniform draw from [half, all] of it.
- * Errors: CAIRN_INVALID_ARGUMENT / JOB_RETRY_POLICY_INVALID, CAPI_NULL_ARGUMENT. Thread-safe.
+ * The delay in milliseconds before retry number `attempt` (0-based) under `policy`:
+ * min(min_delay * 2^attempt, max_delay), or, with jitter, a uniform draw from [half, all] of it.
+ * Errors: CAIRN_INVALID_ARGUMENT / JOB_RETRY_POLICY_INVALID, CAPI_OPTIONS_VERSION_UNSUPPORTED,
+ * CAPI_NULL_ARGUMENT. Thread-safe.
  */
-CAIRN_API cairn_status cairn_retry_backoff_ms(int64_t* out_ms, int64_t min_delay_ms,
-                                              int64_t max_delay_ms, int32_t attempts, int jitter,
-                                              int32_t attempt);
+CAIRN_API cairn_status cairn_jobs_retry_backoff_ms(int64_t* out_ms,
+                                                   const cairn_jobs_retry_policy* policy,
+                                                   int32_t attempt);
 
 /* ---- Jobs: the in-memory DAG executor ------------------------------------------------------
  * (see include/cairn/jobs/dag.hpp)
  *
- * A cairn_dag is a graph of C callbacks and the order between them, run to completion in memory
- * (nothing is persisted) on a work-stealing thread pool:
+ * A cairn_jobs_dag is a graph of C callbacks and the order between them, run to completion in
+ * memory (nothing is persisted) on a work-stealing thread pool:
  *
- *   cairn_dag* dag; size_t load, sum;
- *   cairn_dag_new(&dag);
- *   cairn_dag_add(&load, dag, load_fn, &state);
- *   cairn_dag_add(&sum, dag, sum_fn, &state);
- *   cairn_dag_precede(dag, load, sum);            (load runs before sum)
- *   cairn_dag_run(dag, 0);                        (blocks until every task ran)
- *   cairn_dag_free(dag);
+ *   cairn_jobs_dag* dag; size_t load, sum;
+ *   cairn_jobs_dag_new(&dag);
+ *   cairn_jobs_dag_add(&load, dag, load_fn, &state);
+ *   cairn_jobs_dag_add(&sum, dag, sum_fn, &state);
+ *   cairn_jobs_dag_precede(dag, load, sum);            (load runs before sum)
+ *   cairn_jobs_dag_run(dag, 0);                        (blocks until every task ran)
+ *   cairn_jobs_dag_free(dag);
  *
  * A callback cannot report failure and must not throw (if it is C++) or longjmp out: every task
  * runs. Callbacks run on several threads at once, so what they share needs its own locking; the
  * edges alone order a task after those that precede it (its writes are visible to them).
- * A cairn_dag is not thread-safe: use it from one thread at a time, and do not change or run it
- * from inside one of its own tasks. Running other dags from a task is fine. */
+ * A cairn_jobs_dag is not thread-safe: use it from one thread at a time, and do not change or run
+ * it from inside one of its own tasks. Running other dags from a task is fine. */
 
-/** A graph of tasks. Created by cairn_dag_new, released by cairn_dag_free. Not thread-safe. */
-typedef struct cairn_dag cairn_dag;
+/** A graph of tasks. Created by cairn_jobs_dag_new, released by cairn_jobs_dag_free. Not
+ * thread-safe. */
+typedef struct cairn_jobs_dag cairn_jobs_dag;
 
 /** A new empty dag in *out. Errors: CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT. */
-CAIRN_API cairn_status cairn_dag_new(cairn_dag** out);
+CAIRN_API cairn_status cairn_jobs_dag_new(cairn_jobs_dag** out);
 /** Releases a dag and the worker threads it started; NULL is ignored. No run may be in progress. */
-CAIRN_API void cairn_dag_free(cairn_dag* dag);
+CAIRN_API void cairn_jobs_dag_free(cairn_jobs_dag* dag);
 /**
  * Adds a task that calls fn(ctx) and writes its index (0, 1, 2, ... in the order of adding) to
  * *out_node. ctx is passed through untouched and must stay valid while the dag runs. Errors:
  * CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT (out_node, dag or fn NULL).
  */
-CAIRN_API cairn_status cairn_dag_add(size_t* out_node, cairn_dag* dag, void (*fn)(void* ctx),
-                                     void* ctx);
+CAIRN_API cairn_status cairn_jobs_dag_add(size_t* out_node, cairn_jobs_dag* dag,
+                                          void (*fn)(void* ctx), void* ctx);
 /**
- * Makes task `before` run before task `after`. Cycles are found by cairn_dag_run. Errors:
+ * Makes task `before` run before task `after`. Cycles are found by cairn_jobs_dag_run. Errors:
  * CAIRN_INVALID_ARGUMENT / JOB_DAG_NODE_INVALID (an index the dag does not have),
  * CAPI_NULL_ARGUMENT.
  */
-CAIRN_API cairn_status cairn_dag_precede(cairn_dag* dag, size_t before, size_t after);
+CAIRN_API cairn_status cairn_jobs_dag_precede(cairn_jobs_dag* dag, size_t before, size_t after);
 /**
  * Runs every task once, each after all the tasks that precede it, on `workers` threads (the
  * calling thread included; 0: one per core), and returns when all have run. The threads are
@@ -1247,7 +1399,7 @@ CAIRN_API cairn_status cairn_dag_precede(cairn_dag* dag, size_t before, size_t a
  * throws despite the rule above stops it: no task starts after that, and the result is
  * CAIRN_INTERNAL / JOB_TASK_FAILED.
  */
-CAIRN_API cairn_status cairn_dag_run(cairn_dag* dag, unsigned workers);
+CAIRN_API cairn_status cairn_jobs_dag_run(cairn_jobs_dag* dag, unsigned workers);
 
 /* ---- Content: content-addressed IDs, file descriptors, action tokens, blob store ----------
  * (see the headers in include/cairn/content/)
@@ -1397,7 +1549,7 @@ CAIRN_API cairn_status cairn_content_check_id_tag(const char* id_tag);
  * CONTENT_ACTION_KEY_INVALID (not a P-384 key, or key_id not six digits).
  */
 CAIRN_API cairn_status cairn_content_create_action_token(char** out_token, const char* claims_json,
-                                                         const cairn_private_key* key,
+                                                         const cairn_crypto_private_key* key,
                                                          const char* key_id,
                                                          int64_t now_unix_micros);
 /**
@@ -1410,7 +1562,7 @@ CAIRN_API cairn_status cairn_content_create_action_token(char** out_token, const
  * CONTENT_ACTION_KEY_INVALID (key is not P-384).
  */
 CAIRN_API cairn_status cairn_content_verify_action_token(char** out_json, const char* token,
-                                                         const cairn_public_key* key,
+                                                         const cairn_crypto_public_key* key,
                                                          int64_t leeway_seconds,
                                                          int64_t now_unix_micros);
 /**
@@ -1445,20 +1597,20 @@ CAIRN_API cairn_status cairn_content_verify_tree(char** out_action_id, const cha
  * CONTENT_ID_MALFORMED or CONTENT_ID_VERSION_UNKNOWN otherwise); a tenant below 0 is
  * CAIRN_INVALID_ARGUMENT / CONTENT_TENANT_INVALID; file system failures are CAIRN_UNAVAILABLE /
  * CONTENT_BLOB_STORE_IO. Reads return the stored bytes without hashing them again;
- * cairn_blob_store_verify() re-hashes. */
+ * cairn_content_blob_store_verify() re-hashes. */
 
 /**
  * A blob store. Thread-safe: one store may be used from many threads at once (a file: store also
- * from several processes on one directory). Released with cairn_blob_store_free().
+ * from several processes on one directory). Released with cairn_content_blob_store_free().
  */
-typedef struct cairn_blob_store cairn_blob_store;
+typedef struct cairn_content_blob_store cairn_content_blob_store;
 
 /**
- * Reads the next bytes of a stream for cairn_blob_store_put_stream(): writes at most cap bytes to
- * buf and their number to *out_read (0: the stream has ended; it starts at 0), and returns 0; any
- * other return value aborts the put. Called on the thread of the put, only during it.
+ * Reads the next bytes of a stream for cairn_content_blob_store_put_stream(): writes at most cap
+ * bytes to buf and their number to *out_read (0: the stream has ended; it starts at 0), and returns
+ * 0; any other return value aborts the put. Called on the thread of the put, only during it.
  */
-typedef int (*cairn_blob_read_fn)(void* ctx, uint8_t* buf, size_t cap, size_t* out_read);
+typedef int (*cairn_content_blob_read_fn)(void* ctx, uint8_t* buf, size_t cap, size_t* out_read);
 
 /**
  * Opens the store named by uri: "memory:" (in this process; gone when freed) or "file:<dir>"
@@ -1468,62 +1620,71 @@ typedef int (*cairn_blob_read_fn)(void* ctx, uint8_t* buf, size_t cap, size_t* o
  * path, a host part, not UTF-8); CAIRN_UNAVAILABLE / CONTENT_BLOB_STORE_IO (the directory cannot
  * be created or is not one).
  */
-CAIRN_API cairn_status cairn_blob_store_open(cairn_blob_store** out, const char* uri);
+CAIRN_API cairn_status cairn_content_blob_store_open(cairn_content_blob_store** out,
+                                                     const char* uri);
 /** Releases a store (a memory: store's blobs with it). NULL is ok. */
-CAIRN_API void cairn_blob_store_free(cairn_blob_store* store);
+CAIRN_API void cairn_content_blob_store_free(cairn_content_blob_store* store);
 /**
  * Stores data for tenant and puts its ID ("b1~...") in *out_id; storing a blob already there
  * succeeds. With expected_id (not NULL), data must hash to exactly that ID, else nothing is
  * stored. Errors: CAIRN_DATA_LOSS / CONTENT_HASH_MISMATCH (data is not expected_id);
  * CAIRN_RESOURCE_EXHAUSTED / CONTENT_BLOB_STORE_FULL; the errors above.
  */
-CAIRN_API cairn_status cairn_blob_store_put(char** out_id, cairn_blob_store* store, int64_t tenant,
-                                            const uint8_t* data, size_t len,
-                                            const char* expected_id);
+CAIRN_API cairn_status cairn_content_blob_store_put(char** out_id, cairn_content_blob_store* store,
+                                                    int64_t tenant, const uint8_t* data, size_t len,
+                                                    const char* expected_id);
 /**
- * As cairn_blob_store_put(), reading the data with read_fn(ctx, ...) until it reports the end; the
- * blob is hashed as it streams and never held in memory whole by a file: store. A failed or
- * aborted put stores nothing. Errors: those of cairn_blob_store_put(); CAIRN_CANCELLED /
+ * As cairn_content_blob_store_put(), reading the data with read_fn(ctx, ...) until it reports the
+ * end; the blob is hashed as it streams and never held in memory whole by a file: store. A failed
+ * or aborted put stores nothing. Errors: those of cairn_content_blob_store_put(); CAIRN_CANCELLED /
  * CAPI_CALLBACK_ABORTED (read_fn returned non-zero); CAIRN_INVALID_ARGUMENT /
  * CONTENT_STREAM_INVALID (read_fn claimed more than cap bytes).
  */
-CAIRN_API cairn_status cairn_blob_store_put_stream(char** out_id, cairn_blob_store* store,
-                                                   int64_t tenant, cairn_blob_read_fn read_fn,
-                                                   void* ctx, const char* expected_id);
+CAIRN_API cairn_status cairn_content_blob_store_put_stream(char** out_id,
+                                                           cairn_content_blob_store* store,
+                                                           int64_t tenant,
+                                                           cairn_content_blob_read_fn read_fn,
+                                                           void* ctx, const char* expected_id);
 /** The bytes of blob id in *out / *out_len (cairn_free()). Errors: CAIRN_NOT_FOUND /
  * CONTENT_BLOB_NOT_FOUND; the errors above. */
-CAIRN_API cairn_status cairn_blob_store_get(uint8_t** out, size_t* out_len, cairn_blob_store* store,
-                                            int64_t tenant, const char* id);
+CAIRN_API cairn_status cairn_content_blob_store_get(uint8_t** out, size_t* out_len,
+                                                    cairn_content_blob_store* store, int64_t tenant,
+                                                    const char* id);
 /**
  * Up to length bytes of blob id from offset in *out / *out_len (cairn_free()): a range reaching
  * past the end is cut there, and offset equal to the size gives no bytes. Errors: those of
- * cairn_blob_store_get(); CAIRN_OUT_OF_RANGE / CONTENT_RANGE_INVALID (offset beyond the end).
+ * cairn_content_blob_store_get(); CAIRN_OUT_OF_RANGE / CONTENT_RANGE_INVALID (offset beyond the
+ * end).
  */
-CAIRN_API cairn_status cairn_blob_store_get_range(uint8_t** out, size_t* out_len,
-                                                  cairn_blob_store* store, int64_t tenant,
-                                                  const char* id, uint64_t offset, uint64_t length);
+CAIRN_API cairn_status cairn_content_blob_store_get_range(uint8_t** out, size_t* out_len,
+                                                          cairn_content_blob_store* store,
+                                                          int64_t tenant, const char* id,
+                                                          uint64_t offset, uint64_t length);
 /** The size in bytes of blob id in *out_size, and when it was last stored (microseconds since
- * the Unix epoch) in *out_modified_micros (may be NULL). Errors: those of cairn_blob_store_get().
+ * the Unix epoch) in *out_modified_micros (may be NULL). Errors: those of
+ * cairn_content_blob_store_get().
  */
-CAIRN_API cairn_status cairn_blob_store_stat(uint64_t* out_size, int64_t* out_modified_micros,
-                                             cairn_blob_store* store, int64_t tenant,
-                                             const char* id);
+CAIRN_API cairn_status cairn_content_blob_store_stat(uint64_t* out_size,
+                                                     int64_t* out_modified_micros,
+                                                     cairn_content_blob_store* store,
+                                                     int64_t tenant, const char* id);
 /** *out = 1 when blob id is stored, else 0. Errors: the errors above. */
-CAIRN_API cairn_status cairn_blob_store_exists(int* out, cairn_blob_store* store, int64_t tenant,
-                                               const char* id);
+CAIRN_API cairn_status cairn_content_blob_store_exists(int* out, cairn_content_blob_store* store,
+                                                       int64_t tenant, const char* id);
 /** Removes blob id; removing a blob that is not there succeeds. Errors: the errors above. */
-CAIRN_API cairn_status cairn_blob_store_remove(cairn_blob_store* store, int64_t tenant,
-                                               const char* id);
+CAIRN_API cairn_status cairn_content_blob_store_remove(cairn_content_blob_store* store,
+                                                       int64_t tenant, const char* id);
 /** The IDs of every blob of tenant, sorted, as a JSON array of strings in *out_json. Errors: the
  * errors above. */
-CAIRN_API cairn_status cairn_blob_store_list(char** out_json, cairn_blob_store* store,
-                                             int64_t tenant);
+CAIRN_API cairn_status cairn_content_blob_store_list(char** out_json,
+                                                     cairn_content_blob_store* store,
+                                                     int64_t tenant);
 /**
  * Reads blob id in full and checks that it still hashes to id. Errors: CAIRN_DATA_LOSS /
- * CONTENT_HASH_MISMATCH (the stored copy is damaged); those of cairn_blob_store_get().
+ * CONTENT_HASH_MISMATCH (the stored copy is damaged); those of cairn_content_blob_store_get().
  */
-CAIRN_API cairn_status cairn_blob_store_verify(cairn_blob_store* store, int64_t tenant,
-                                               const char* id);
+CAIRN_API cairn_status cairn_content_blob_store_verify(cairn_content_blob_store* store,
+                                                       int64_t tenant, const char* id);
 
 /* ---- Board: projects, posts, votes, comments, statuses, ranking, search, merging ----------
  * (see include/cairn/board/service.hpp and docs/board.md)
@@ -1684,42 +1845,48 @@ CAIRN_API cairn_status cairn_board_recount(int64_t* out_votes, int64_t* out_comm
  * The engine's persistent task scheduler (cairn/jobs/scheduler.hpp): tasks kept in the engine's
  * database with priorities, dedup keys, dependencies, retries with backoff, cron schedules,
  * timeouts, cancellation, leases and events. Handlers are C callbacks run on the scheduler's
- * worker threads (after cairn_jobs_start) or on the thread calling cairn_jobs_run_pending.
+ * worker threads (after cairn_jobs_scheduler_start) or on the thread calling
+ * cairn_jobs_scheduler_run_pending.
  *
- *   cairn_jobs_register(engine, "resize", resize_fn, &app, 0);
- *   cairn_jobs_enqueue(&id, engine, "resize", "{\"file\":\"f1~...\"}", 20,
- *                      "{\"priority\":\"high\",\"retry\":{\"min_delay_ms\":1000,"
- *                      "\"max_delay_ms\":60000,\"attempts\":5}}");
- *   cairn_jobs_start(engine, 1, 2, 1);
- *   cairn_jobs_wait_json(&task_json, engine, id, 30000);
+ *   cairn_jobs_retry_policy retry = CAIRN_JOBS_RETRY_POLICY_INIT;
+ *   cairn_jobs_enqueue_options options = CAIRN_JOBS_ENQUEUE_OPTIONS_INIT;
+ *   options.priority = "high";
+ *   options.retry = &retry;
+ *   cairn_jobs_scheduler_register(engine, "resize", resize_fn, &app, 0);
+ *   cairn_jobs_scheduler_enqueue(&id, engine, "resize", "{\"file\":\"f1~...\"}", 20, &options);
+ *   cairn_jobs_scheduler_start(engine, 1, 2, 1);
+ *   cairn_jobs_scheduler_wait(&task_json, engine, id, 30000);
  *
  * All functions are thread-safe.
  */
 
 /** A run of a task as its handler sees it; borrowed for the duration of the handler's call. */
-typedef struct cairn_job_run cairn_job_run;
+typedef struct cairn_jobs_task_context cairn_jobs_task_context;
 
 /** The task's id. */
-CAIRN_API int64_t cairn_job_run_id(const cairn_job_run* run);
+CAIRN_API int64_t cairn_jobs_task_context_id(const cairn_jobs_task_context* run);
 /** 1 for the task's first run. */
-CAIRN_API int32_t cairn_job_run_attempt(const cairn_job_run* run);
-/** Non-zero once the task was cancelled or its timeout passed: the handler should return. */
-CAIRN_API int cairn_job_run_cancelled(const cairn_job_run* run);
+CAIRN_API int32_t cairn_jobs_task_context_attempt(const cairn_jobs_task_context* run);
+/** *out_cancelled = 1 once the task was cancelled or its timeout passed (the handler should
+ * return), else 0. Errors: CAIRN_INVALID_ARGUMENT / CAPI_NULL_ARGUMENT. */
+CAIRN_API cairn_status cairn_jobs_task_context_cancelled(int* out_cancelled,
+                                                         const cairn_jobs_task_context* run);
 /** Sets the run's output (copied; text, JSON by convention). Without it the output is "". */
-CAIRN_API void cairn_job_run_set_output(cairn_job_run* run, const char* data, size_t len);
+CAIRN_API void cairn_jobs_task_context_set_output(cairn_jobs_task_context* run, const char* data,
+                                                  size_t len);
 /** Sets the reason and message a failing handler reports (copied; NULL keeps the defaults
  * JOB_HANDLER_FAILED and "the handler failed"). */
-CAIRN_API void cairn_job_run_set_error(cairn_job_run* run, const char* reason, const char* message);
+CAIRN_API void cairn_jobs_task_context_set_error(cairn_jobs_task_context* run, const char* reason,
+                                                 const char* message);
 
 /**
- * A task handler: returns CAIRN_OK for success, or the error code of the failure. Codes a retry
- * cannot fix (CAIRN_INVALID_ARGUMENT, CAIRN_NOT_FOUND, CAIRN_ALREADY_EXISTS,
- * CAIRN_PERMISSION_DENIED, CAIRN_FAILED_PRECONDITION, CAIRN_OUT_OF_RANGE, CAIRN_UNIMPLEMENTED,
- * CAIRN_UNAUTHENTICATED) fail the task at once; others are retried under its policy. `input` is
- * the task's input; input[input_len] is a NUL, so text inputs can be used as C strings.
+ * A task handler: returns CAIRN_OK for success, or the error code of the failure. A code that is
+ * not retryable (cairn_error's retryable flag; the error table's retryable column) fails the task
+ * at once; others are retried under its policy. `input` is the task's input; input[input_len] is
+ * a NUL, so text inputs can be used as C strings.
  */
-typedef cairn_status (*cairn_job_handler)(void* ctx, cairn_job_run* run, const char* input,
-                                          size_t input_len);
+typedef cairn_status (*cairn_jobs_task_handler)(void* ctx, cairn_jobs_task_context* run,
+                                                const char* input, size_t input_len);
 
 /**
  * Registers (or replaces) the handler for `kind`; this engine then claims tasks of that kind.
@@ -1727,47 +1894,67 @@ typedef cairn_status (*cairn_job_handler)(void* ctx, cairn_job_run* run, const c
  * registered again. max_concurrency caps running tasks of the kind across every process (0: no
  * cap). Errors: JOB_KIND_INVALID, JOB_OPTIONS_INVALID; CAPI_NULL_ARGUMENT.
  */
-CAIRN_API cairn_status cairn_jobs_register(cairn_engine* engine, const char* kind,
-                                           cairn_job_handler handler, void* ctx,
-                                           int32_t max_concurrency);
+CAIRN_API cairn_status cairn_jobs_scheduler_register(cairn_engine* engine, const char* kind,
+                                                     cairn_jobs_task_handler handler, void* ctx,
+                                                     int32_t max_concurrency);
+
+/** How cairn_jobs_scheduler_enqueue() adds a task. Fields are only ever appended; initialise with
+ * CAIRN_JOBS_ENQUEUE_OPTIONS_INIT. Zero and NULL fields keep the defaults. */
+typedef struct cairn_jobs_enqueue_options {
+  uint32_t version;      /**< CAIRN_JOBS_ENQUEUE_OPTIONS_VERSION */
+  const char* key;       /**< a dedup key: a pending task with it is updated in place; NULL: none */
+  int64_t run_at_micros; /**< when to run, microseconds since the Unix epoch; 0: now */
+  int64_t delay_ms;      /**< or: how long from now (not with run_at_micros); 0: now */
+  const int64_t* depends_on; /**< ids of tasks that must end first; NULL when the count is 0 */
+  size_t depends_on_count;
+  const char* on_dependency_failure;    /**< "cancel" (NULL) or "run" */
+  const char* priority;                 /**< "high", "medium" (NULL) or "low" */
+  const cairn_jobs_retry_policy* retry; /**< borrowed for the call; NULL: never retried */
+  const char* cron;                     /**< a 5-field cron expression: the task recurs */
+  int32_t cron_utc_offset_minutes;      /**< the offset the cron fields are read at */
+  int64_t timeout_ms;                   /**< how long a run may take; 0: no limit */
+} cairn_jobs_enqueue_options;
+
+#define CAIRN_JOBS_ENQUEUE_OPTIONS_VERSION 1
+#define CAIRN_JOBS_ENQUEUE_OPTIONS_INIT \
+  { CAIRN_JOBS_ENQUEUE_OPTIONS_VERSION, NULL, 0, 0, NULL, 0, NULL, NULL, NULL, NULL, 0, 0 }
 
 /**
- * Adds a task of `kind` with `input` (input_len bytes) and puts its id in *out_id. options_json
- * (NULL or "{}" for the defaults) is an object with any of: "key" (string; a pending task with
- * the key is updated in place), "run_at_micros" or "delay_ms" (integers), "depends_on" (array of
- * task ids), "on_dependency_failure" ("cancel" or "run"), "priority" ("high", "medium", "low"),
- * "retry" ({"min_delay_ms", "max_delay_ms", "attempts", "jitter"}), "cron" (5-field expression),
- * "cron_utc_offset_minutes", "timeout_ms". Errors: JOB_OPTIONS_INVALID (bad JSON, an unknown
- * field, a value of the wrong type, or options that do not fit together), JOB_KIND_INVALID,
- * JOB_PRIORITY_INVALID, JOB_RETRY_POLICY_INVALID, JOB_CRON_INVALID, JOB_DEPENDENCY_CYCLE,
- * JOB_DEPENDENCY_INVALID; NOT_FOUND / JOB_TASK_NOT_FOUND (a dependency).
+ * Adds a task of `kind` with `input` (input_len bytes) under options (NULL: the defaults) and puts
+ * its id in *out_id. Errors: JOB_OPTIONS_INVALID (options that do not fit together),
+ * JOB_KIND_INVALID, JOB_PRIORITY_INVALID, JOB_RETRY_POLICY_INVALID, JOB_CRON_INVALID,
+ * JOB_DEPENDENCY_CYCLE, JOB_DEPENDENCY_INVALID, CAPI_OPTIONS_VERSION_UNSUPPORTED,
+ * CAPI_NULL_ARGUMENT; NOT_FOUND / JOB_TASK_NOT_FOUND (a dependency).
  */
-CAIRN_API cairn_status cairn_jobs_enqueue(int64_t* out_id, cairn_engine* engine, const char* kind,
-                                          const char* input, size_t input_len,
-                                          const char* options_json);
+CAIRN_API cairn_status cairn_jobs_scheduler_enqueue(int64_t* out_id, cairn_engine* engine,
+                                                    const char* kind, const char* input,
+                                                    size_t input_len,
+                                                    const cairn_jobs_enqueue_options* options);
 
 /**
  * The task as a JSON object in *out_json: id, kind, input, key (null when none), state
  * ("pending", "running", "done", "failed", "cancelled"), priority, run_at_micros,
- * created_at_micros, updated_at_micros, retry (null or an object as in cairn_jobs_enqueue), cron
+ * created_at_micros, updated_at_micros, retry (null or {"min_delay_ms", "max_delay_ms",
+ * "attempts", "jitter"}), cron
  * (null or text), cron_utc_offset_minutes, timeout_ms, on_dependency_failure, depends_on, attempts,
  * output, and errors (every failed run's "CODE REASON: message"). Errors: JOB_TASK_NOT_FOUND.
  */
-CAIRN_API cairn_status cairn_jobs_get_json(char** out_json, cairn_engine* engine, int64_t id);
+CAIRN_API cairn_status cairn_jobs_scheduler_get(char** out_json, cairn_engine* engine, int64_t id);
 
 /** Cancels a pending task at once or asks a running one to stop; *out_state (static storage)
  * is the state afterwards ("running" while the cancel is pending). Errors: JOB_TASK_NOT_FOUND. */
-CAIRN_API cairn_status cairn_jobs_cancel(const char** out_state, cairn_engine* engine, int64_t id);
+CAIRN_API cairn_status cairn_jobs_scheduler_cancel(const char** out_state, cairn_engine* engine,
+                                                   int64_t id);
 
 /** Waits up to timeout_ms for the task to end; *out_json is the task as it is then (see
- * cairn_jobs_get_json). Errors: JOB_TASK_NOT_FOUND. */
-CAIRN_API cairn_status cairn_jobs_wait_json(char** out_json, cairn_engine* engine, int64_t id,
-                                            int64_t timeout_ms);
+ * cairn_jobs_scheduler_get). Errors: JOB_TASK_NOT_FOUND. */
+CAIRN_API cairn_status cairn_jobs_scheduler_wait(char** out_json, cairn_engine* engine, int64_t id,
+                                                 int64_t timeout_ms);
 
 /** Runs due tasks of the registered kinds on the calling thread until none is due or max_tasks
  * ran (max_tasks < 0: no limit); *out_ran is how many ran. */
-CAIRN_API cairn_status cairn_jobs_run_pending(int32_t* out_ran, cairn_engine* engine,
-                                              int32_t max_tasks);
+CAIRN_API cairn_status cairn_jobs_scheduler_run_pending(int32_t* out_ran, cairn_engine* engine,
+                                                        int32_t max_tasks);
 
 /** Deletes the finished tasks (done, failed, cancelled) of `kind` (NULL or "": any kind) whose
  * last change is more than older_than_ms before now, with their errors; *out_count is how many.
@@ -1775,31 +1962,31 @@ CAIRN_API cairn_status cairn_jobs_run_pending(int32_t* out_ran, cairn_engine* en
  * running tasks (cron tasks among them) are never deleted, nor is the newest task (ids are never
  * reused). Errors: JOB_PURGE_INVALID (older_than_ms negative or over 100 years),
  * JOB_KIND_INVALID. */
-CAIRN_API cairn_status cairn_jobs_purge_finished(int64_t* out_count, cairn_engine* engine,
-                                                 int64_t older_than_ms, const char* kind);
+CAIRN_API cairn_status cairn_jobs_scheduler_purge_finished(int64_t* out_count, cairn_engine* engine,
+                                                           int64_t older_than_ms, const char* kind);
 
 /** Starts worker threads: `high` run only high tasks, `medium` high then medium, `low` any.
  * Errors: JOB_SCHEDULER_RUNNING; JOB_OPTIONS_INVALID (negative, none, or over 256 in all). */
-CAIRN_API cairn_status cairn_jobs_start(cairn_engine* engine, int32_t high, int32_t medium,
-                                        int32_t low);
+CAIRN_API cairn_status cairn_jobs_scheduler_start(cairn_engine* engine, int32_t high,
+                                                  int32_t medium, int32_t low);
 
 /** Stops the workers after their current runs; idempotent. cairn_engine_close() does it too. */
-CAIRN_API cairn_status cairn_jobs_stop(cairn_engine* engine);
+CAIRN_API cairn_status cairn_jobs_scheduler_stop(cairn_engine* engine);
 
 /** Called on every task state change: type is "queued", "started", "retrying", "done", "failed"
  * or "cancelled"; error is "" unless the run failed or a dependency's failure cancelled the task.
  * The strings are borrowed for the call. Runs on the thread that made the change. */
-typedef void (*cairn_job_event_fn)(void* ctx, const char* type, int64_t task_id, const char* kind,
-                                   int32_t attempt, const char* error);
+typedef void (*cairn_jobs_task_event_fn)(void* ctx, const char* type, int64_t task_id,
+                                         const char* kind, int32_t attempt, const char* error);
 
 /** Subscribes fn (with ctx, which must stay valid until unsubscribed) and puts the subscription
  * id in *out_id. */
-CAIRN_API cairn_status cairn_jobs_subscribe(uint64_t* out_id, cairn_engine* engine,
-                                            cairn_job_event_fn fn, void* ctx);
+CAIRN_API cairn_status cairn_jobs_scheduler_subscribe(uint64_t* out_id, cairn_engine* engine,
+                                                      cairn_jobs_task_event_fn fn, void* ctx);
 /** Ends a subscription: no delivery starts after it returns, though one already under way on
- * another thread may still be running (after cairn_jobs_stop() and with no other thread calling
- * the engine, none is). */
-CAIRN_API cairn_status cairn_jobs_unsubscribe(cairn_engine* engine, uint64_t id);
+ * another thread may still be running (after cairn_jobs_scheduler_stop() and with no other thread
+ * calling the engine, none is). */
+CAIRN_API cairn_status cairn_jobs_scheduler_unsubscribe(cairn_engine* engine, uint64_t id);
 
 #ifdef __cplusplus
 }

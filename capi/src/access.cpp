@@ -3,13 +3,15 @@
 #include <nlohmann/json.hpp>
 
 #include "cairn/access/check.hpp"
-#include "common.hpp"
 #include "engine_handle.hpp"
+#include "entry_point.hpp"
 
-using cairn::capi::guard;
-using cairn::capi::null_argument;
+using cairn::capi::bytes;
+using cairn::capi::entry;
+using cairn::capi::none;
 using cairn::capi::set_error;
 using cairn::capi::set_ok;
+using cairn::capi::text;
 namespace acl = cairn::access;
 
 struct cairn_access_policy {
@@ -17,8 +19,6 @@ struct cairn_access_policy {
 };
 
 namespace {
-
-std::string text(const char* s) { return s != nullptr ? std::string(s) : std::string(); }
 
 cairn_status bad_attrs() {
   return set_error(
@@ -79,7 +79,11 @@ bool resource_of(const cairn_access_resource* in, acl::Resource& out) {
 
 bool env_of(const cairn_access_env* in, acl::Environment& out) {
   if (in == nullptr) return true;
-  if (in->has_time != 0) out.time = in->time;
+  // Policies read env.time in unix seconds; the C edge speaks microseconds.
+  if (in->has_time != 0) {
+    out.time =
+        in->time_micros >= 0 ? in->time_micros / 1000000 : -((-in->time_micros + 999999) / 1000000);
+  }
   return attrs_of(in->attrs_json, out.attrs);
 }
 
@@ -92,19 +96,12 @@ void fill(cairn_access_decision* out, const acl::Decision& d) {
   std::memcpy(out->rule, rule.data(), std::min(rule.size(), sizeof out->rule - 1));
 }
 
-// Converts the C inputs; sets the error and returns false on bad input.
-bool inputs(const cairn_access_subject* subject, const char* action,
-            const cairn_access_resource* resource, const cairn_access_env* env, acl::Subject& s,
-            acl::Resource& r, acl::Environment& e, cairn_status& status) {
-  if (subject == nullptr || resource == nullptr || action == nullptr) {
-    status = null_argument("subject, action and resource");
-    return false;
-  }
-  if (!subject_of(subject, s) || !resource_of(resource, r) || !env_of(env, e)) {
-    status = bad_attrs();
-    return false;
-  }
-  return true;
+// Converts the C inputs (checked for NULL by the caller); ACCESS_ATTRIBUTE_INVALID on bad attrs.
+cairn_status inputs(const cairn_access_subject* subject, const cairn_access_resource* resource,
+                    const cairn_access_env* env, acl::Subject& s, acl::Resource& r,
+                    acl::Environment& e) {
+  if (!subject_of(subject, s) || !resource_of(resource, r) || !env_of(env, e)) return bad_attrs();
+  return set_ok();
 }
 
 }  // namespace
@@ -112,22 +109,15 @@ bool inputs(const cairn_access_subject* subject, const char* action,
 extern "C" {
 
 cairn_status cairn_access_policy_parse(cairn_access_policy** out, const char* json) {
-  return guard([&] {
-    if (out == nullptr) return null_argument("out");
-    *out = nullptr;
-    if (json == nullptr) return null_argument("json");
-    auto policy = acl::Policy::from_json(json);
-    if (!policy) return set_error(policy.error());
-    *out = new cairn_access_policy{std::move(*policy)};
-    return set_ok();
+  return entry(CAIRN_CAPI_OUT(out), CAIRN_CAPI_IN(json), [&] {
+    return cairn::capi::put(out, acl::Policy::from_json(json), [](const acl::Policy& policy) {
+      return new cairn_access_policy{policy};
+    });
   });
 }
 
 cairn_status cairn_access_policy_to_json(char** out, const cairn_access_policy* policy) {
-  return guard([&] {
-    if (out == nullptr) return null_argument("out");
-    *out = nullptr;
-    if (policy == nullptr) return null_argument("policy");
+  return entry(CAIRN_CAPI_OUT(out), CAIRN_CAPI_IN(policy), [&] {
     *out = cairn::capi::copy_string(policy->policy.to_json());
     return set_ok();
   });
@@ -138,48 +128,46 @@ void cairn_access_policy_free(cairn_access_policy* policy) { delete policy; }
 cairn_status cairn_access_check(cairn_access_decision* out, const cairn_access_subject* subject,
                                 const char* action, const cairn_access_resource* resource,
                                 const cairn_access_env* env, const cairn_access_policy* policy) {
-  return guard([&] {
-    if (out == nullptr) return null_argument("out");
+  return entry(CAIRN_CAPI_OUT(out), CAIRN_CAPI_IN(subject, action, resource), [&] {
     acl::Subject s;
     acl::Resource r;
     acl::Environment e;
-    cairn_status status = CAIRN_OK;
-    if (!inputs(subject, action, resource, env, s, r, e, status)) return status;
+    if (cairn_status status = inputs(subject, resource, env, s, r, e); status != CAIRN_OK) {
+      return status;
+    }
     fill(out, acl::check(s, action, r, e, policy != nullptr ? &policy->policy : nullptr));
     return set_ok();
   });
 }
 
 cairn_status cairn_access_can_access(int* out, const char* level, char visibility) {
-  return guard([&] {
-    if (out == nullptr) return null_argument("out");
-    if (level == nullptr) return null_argument("level");
-    auto l = acl::parse_level(level);
-    if (!l) return set_error(l.error());
-    *out = acl::can_access(*l, acl::visibility_from_char(visibility)) ? 1 : 0;
-    return set_ok();
+  return entry(CAIRN_CAPI_OUT(out), CAIRN_CAPI_IN(level), [&] {
+    return cairn::capi::put(out, acl::parse_level(level), [&](acl::Level l) {
+      return acl::can_access(l, acl::visibility_from_char(visibility)) ? 1 : 0;
+    });
   });
 }
 
-int cairn_access_can_manage_member(const char* const* actor_roles, size_t actor_count,
-                                   const char* const* target_roles, size_t target_count) {
-  try {
-    return acl::can_manage_member(strings(actor_roles, actor_count),
-                                  strings(target_roles, target_count))
-               ? 1
-               : 0;
-  } catch (...) {
-    return 0;
-  }
+cairn_status cairn_access_can_manage_member(int* out, const char* const* actor_roles,
+                                            size_t actor_count, const char* const* target_roles,
+                                            size_t target_count) {
+  return entry(CAIRN_CAPI_OUT(out),
+               CAIRN_CAPI_IN(bytes(actor_roles, actor_count), bytes(target_roles, target_count)),
+               [&] {
+                 *out = acl::can_manage_member(strings(actor_roles, actor_count),
+                                               strings(target_roles, target_count))
+                            ? 1
+                            : 0;
+                 return set_ok();
+               });
 }
 
-int cairn_access_can_assign_role(const char* const* actor_roles, size_t actor_count,
-                                 const char* role) {
-  try {
-    return role != nullptr && acl::can_assign_role(strings(actor_roles, actor_count), role) ? 1 : 0;
-  } catch (...) {
-    return 0;
-  }
+cairn_status cairn_access_can_assign_role(int* out, const char* const* actor_roles,
+                                          size_t actor_count, const char* role) {
+  return entry(CAIRN_CAPI_OUT(out), CAIRN_CAPI_IN(bytes(actor_roles, actor_count), role), [&] {
+    *out = acl::can_assign_role(strings(actor_roles, actor_count), role) ? 1 : 0;
+    return set_ok();
+  });
 }
 
 cairn_status cairn_access_resolve_file_access(const char** out, const char* subject,
@@ -187,15 +175,15 @@ cairn_status cairn_access_resolve_file_access(const char** out, const char* subj
                                               const char* const* roles, size_t roles_count,
                                               char direct_share, const char* folder_shares,
                                               const char* share_action) {
-  return guard([&] {
-    if (out == nullptr) return null_argument("out");
-    if (subject == nullptr || tenant == nullptr) return null_argument("subject and tenant");
+  return entry(CAIRN_CAPI_OUT(out), CAIRN_CAPI_IN(subject, tenant, bytes(roles, roles_count)), [&] {
     acl::FileAccessFacts f;
     f.subject = subject;
     f.file_owner = text(file_owner);
     f.tenant = tenant;
     f.subject_roles = strings(roles, roles_count);
-    if (direct_share != 0) f.direct_share = acl::access_level_from_perm_char(direct_share);
+    if (direct_share != 0) {
+      f.direct_share = acl::access_level_from_perm_char(direct_share);
+    }
     for (const char* p = folder_shares; p != nullptr && *p != '\0'; ++p) {
       f.folder_shares.push_back(*p == '-' ? std::nullopt
                                           : std::optional(acl::access_level_from_perm_char(*p)));
@@ -208,34 +196,27 @@ cairn_status cairn_access_resolve_file_access(const char** out, const char* subj
 
 cairn_status cairn_access_set_policy(cairn_engine* engine, const char* tenant, const char* json,
                                      const char* actor) {
-  return guard([&] {
-    if (engine == nullptr || tenant == nullptr || json == nullptr) {
-      return null_argument("engine, tenant and json");
-    }
-    return cairn::capi::from_status(engine->engine->access().set_policy(tenant, json, text(actor)));
-  });
+  return entry(none(), CAIRN_CAPI_IN(engine, tenant, json),
+               [&] { return engine->engine->access().set_policy(tenant, json, text(actor)); });
 }
 
 cairn_status cairn_access_remove_policy(cairn_engine* engine, const char* tenant,
                                         const char* actor) {
-  return guard([&] {
-    if (engine == nullptr || tenant == nullptr) return null_argument("engine and tenant");
-    return cairn::capi::from_status(engine->engine->access().remove_policy(tenant, text(actor)));
-  });
+  return entry(none(), CAIRN_CAPI_IN(engine, tenant),
+               [&] { return engine->engine->access().remove_policy(tenant, text(actor)); });
 }
 
 cairn_status cairn_access_check_tenant(cairn_access_decision* out, cairn_engine* engine,
                                        const char* tenant, const cairn_access_subject* subject,
                                        const char* action, const cairn_access_resource* resource,
                                        const cairn_access_env* env) {
-  return guard([&] {
-    if (out == nullptr) return null_argument("out");
-    if (engine == nullptr || tenant == nullptr) return null_argument("engine and tenant");
+  return entry(CAIRN_CAPI_OUT(out), CAIRN_CAPI_IN(engine, tenant, subject, action, resource), [&] {
     acl::Subject s;
     acl::Resource r;
     acl::Environment e;
-    cairn_status status = CAIRN_OK;
-    if (!inputs(subject, action, resource, env, s, r, e, status)) return status;
+    if (cairn_status status = inputs(subject, resource, env, s, r, e); status != CAIRN_OK) {
+      return status;
+    }
     auto d = engine->engine->access().check(tenant, std::move(s), action, std::move(r), e);
     if (!d) return set_error(d.error());
     fill(out, *d);
@@ -244,26 +225,21 @@ cairn_status cairn_access_check_tenant(cairn_access_decision* out, cairn_engine*
 }
 
 cairn_status cairn_access_follow(cairn_engine* engine, const char* subject, const char* owner) {
-  return guard([&] {
-    if (engine == nullptr || subject == nullptr || owner == nullptr)
-      return null_argument("argument");
+  return entry(none(), CAIRN_CAPI_IN(engine, subject, owner), [&] {
     engine->engine->relationships().follow(subject, owner);
     return set_ok();
   });
 }
 
 cairn_status cairn_access_connect(cairn_engine* engine, const char* a, const char* b) {
-  return guard([&] {
-    if (engine == nullptr || a == nullptr || b == nullptr) return null_argument("argument");
+  return entry(none(), CAIRN_CAPI_IN(engine, a, b), [&] {
     engine->engine->relationships().connect(a, b);
     return set_ok();
   });
 }
 
 cairn_status cairn_access_subscribe(cairn_engine* engine, const char* subject, const char* owner) {
-  return guard([&] {
-    if (engine == nullptr || subject == nullptr || owner == nullptr)
-      return null_argument("argument");
+  return entry(none(), CAIRN_CAPI_IN(engine, subject, owner), [&] {
     engine->engine->relationships().subscribe(subject, owner);
     return set_ok();
   });

@@ -4,17 +4,20 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 
+#include "audit/internal/entry_json.hpp"
 #include "cairn/audit/log.hpp"
 #include "cairn/audit/merkle.hpp"
 #include "cairn/core/encoding.hpp"
-#include "common.hpp"
 #include "engine_handle.hpp"
+#include "entry_point.hpp"
 
 using cairn::ByteView;
-using cairn::capi::guard;
+using cairn::capi::Json;
+using cairn::capi::none;
 using cairn::capi::null_argument;
 using cairn::capi::set_error;
 using cairn::capi::set_ok;
+using cairn::capi::text;
 using cairn::capi::view_of;
 namespace audit = cairn::audit;
 
@@ -36,8 +39,7 @@ cairn_status hand_out_hashes(const cairn::Result<std::vector<audit::Hash>>& hash
                              size_t* out_count) {
   if (!hashes) return set_error(hashes.error());
   size_t n = hashes->size();
-  auto* buffer = static_cast<uint8_t*>(std::malloc(n == 0 ? 1 : n * 32));
-  if (buffer == nullptr) throw std::bad_alloc();
+  auto* buffer = static_cast<uint8_t*>(cairn::capi::allocate(n * 32));
   for (size_t i = 0; i < n; ++i) std::memcpy(buffer + 32 * i, (*hashes)[i].data(), 32);
   *out = buffer;
   *out_count = n;
@@ -55,8 +57,6 @@ audit::Hash hash_from(const uint8_t* data) {
   std::memcpy(h.data(), data, 32);
   return h;
 }
-
-std::string text(const char* s) { return s != nullptr ? std::string(s) : std::string(); }
 
 bool entry_input(const cairn_audit_entry* e, audit::EntryInput& out) {
   if (e->version < 1 || e->version > CAIRN_AUDIT_ENTRY_VERSION) return false;
@@ -82,23 +82,20 @@ cairn_status bad_entry() {
                     "the audit entry has an unknown version or a NULL sensitive key"});
 }
 
-nlohmann::json entry_json(const audit::Entry& e) {
-  auto optional = [](const std::string& s) {
-    return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s);
-  };
-  return {
-      {"seq", e.seq},
-      {"time", cairn::to_unix_micros(e.time)},
-      {"actor_type", e.actor_type},
-      {"actor", e.actor_id},
-      {"action", e.action},
-      {"resource_type", optional(e.resource_type)},
-      {"resource", optional(e.resource_id)},
-      {"outcome", e.outcome},
-      {"details", e.details.empty() ? nlohmann::json(nullptr) : nlohmann::json::parse(e.details)},
-      {"ip", optional(e.ip)},
-      {"user_agent", optional(e.user_agent)},
-      {"request_id", optional(e.request_id)}};
+// ---- The audit records' JSON: the engine's export line of an entry (the one writer every edge
+// uses), with its time under the C edge's name for times, "time_micros".
+nlohmann::json entry_json(const audit::StoredEntry& stored) {
+  nlohmann::json j = audit::internal::entry_json(stored);
+  j["time_micros"] = j["time"];
+  j.erase("time");
+  return j;
+}
+
+// An entry of a query page: it carries no chain link, so none is written.
+nlohmann::json queried_entry_json(const audit::Entry& e) {
+  nlohmann::json j = entry_json({e, audit::leaf_hash(audit::encode(e)), {}});
+  j.erase("link");
+  return j;
 }
 
 std::optional<uint64_t> size_arg(int64_t size) {
@@ -111,8 +108,7 @@ extern "C" {
 
 cairn_status cairn_audit_leaf_hash(uint8_t out[CAIRN_AUDIT_HASH_SIZE], const uint8_t* data,
                                    size_t len) {
-  return guard([&] {
-    if (out == nullptr) return null_argument("out");
+  return cairn::capi::entry(CAIRN_CAPI_OUT(out), none(), [&]() -> cairn_status {
     ByteView d;
     if (!view_of(data, len, d)) return null_argument("data");
     auto h = audit::leaf_hash(d);
@@ -124,8 +120,7 @@ cairn_status cairn_audit_leaf_hash(uint8_t out[CAIRN_AUDIT_HASH_SIZE], const uin
 cairn_status cairn_audit_merkle_root(uint8_t out[CAIRN_AUDIT_HASH_SIZE],
                                      const uint8_t* const* leaves, const size_t* lengths,
                                      size_t count) {
-  return guard([&] {
-    if (out == nullptr) return null_argument("out");
+  return cairn::capi::entry(CAIRN_CAPI_OUT(out), none(), [&]() -> cairn_status {
     audit::MemoryTree tree;
     if (!tree_of(leaves, lengths, count, tree)) return null_argument("leaves");
     auto r = audit::root(tree, tree.size());
@@ -138,10 +133,7 @@ cairn_status cairn_audit_merkle_root(uint8_t out[CAIRN_AUDIT_HASH_SIZE],
 cairn_status cairn_audit_inclusion_proof(uint8_t** out, size_t* out_count,
                                          const uint8_t* const* leaves, const size_t* lengths,
                                          size_t count, uint64_t index, uint64_t size) {
-  return guard([&] {
-    if (out == nullptr || out_count == nullptr) return null_argument("out");
-    *out = nullptr;
-    *out_count = 0;
+  return cairn::capi::entry(CAIRN_CAPI_OUT(out, out_count), none(), [&]() -> cairn_status {
     audit::MemoryTree tree;
     if (!tree_of(leaves, lengths, count, tree)) return null_argument("leaves");
     if (size > count) {
@@ -155,10 +147,7 @@ cairn_status cairn_audit_inclusion_proof(uint8_t** out, size_t* out_count,
 cairn_status cairn_audit_consistency_proof(uint8_t** out, size_t* out_count,
                                            const uint8_t* const* leaves, const size_t* lengths,
                                            size_t count, uint64_t m, uint64_t n) {
-  return guard([&] {
-    if (out == nullptr || out_count == nullptr) return null_argument("out");
-    *out = nullptr;
-    *out_count = 0;
+  return cairn::capi::entry(CAIRN_CAPI_OUT(out, out_count), none(), [&]() -> cairn_status {
     audit::MemoryTree tree;
     if (!tree_of(leaves, lengths, count, tree)) return null_argument("leaves");
     if (n > count) {
@@ -173,9 +162,7 @@ cairn_status cairn_audit_verify_inclusion(int* out_valid, const uint8_t* leaf_da
                                           uint64_t index, uint64_t size, const uint8_t* proof,
                                           size_t proof_count,
                                           const uint8_t root[CAIRN_AUDIT_HASH_SIZE]) {
-  return guard([&] {
-    if (out_valid == nullptr) return null_argument("out_valid");
-    *out_valid = 0;
+  return cairn::capi::entry(CAIRN_CAPI_OUT(out_valid), none(), [&]() -> cairn_status {
     ByteView leaf;
     if (!view_of(leaf_data, len, leaf)) return null_argument("leaf_data");
     if (root == nullptr) return null_argument("root");
@@ -191,37 +178,31 @@ cairn_status cairn_audit_verify_consistency(int* out_valid, uint64_t m, uint64_t
                                             const uint8_t root_m[CAIRN_AUDIT_HASH_SIZE],
                                             const uint8_t root_n[CAIRN_AUDIT_HASH_SIZE],
                                             const uint8_t* proof, size_t proof_count) {
-  return guard([&] {
-    if (out_valid == nullptr) return null_argument("out_valid");
-    *out_valid = 0;
-    if (root_m == nullptr || root_n == nullptr) return null_argument("root");
-    if (proof == nullptr && proof_count != 0) return null_argument("proof");
-    auto path = hashes_from(proof, proof_count);
-    *out_valid =
-        audit::verify_consistency(m, n, hash_from(root_m), hash_from(root_n), path) ? 1 : 0;
-    return set_ok();
-  });
+  return cairn::capi::entry(
+      CAIRN_CAPI_OUT(out_valid), CAIRN_CAPI_IN(root_m, root_n), [&]() -> cairn_status {
+        if (proof == nullptr && proof_count != 0) return null_argument("proof");
+        auto path = hashes_from(proof, proof_count);
+        *out_valid =
+            audit::verify_consistency(m, n, hash_from(root_m), hash_from(root_n), path) ? 1 : 0;
+        return set_ok();
+      });
 }
 
 cairn_status cairn_audit_append(uint64_t* out_seq, cairn_engine* engine,
                                 const cairn_audit_entry* entry, int64_t expected_size) {
-  return guard([&] {
-    if (out_seq == nullptr) return null_argument("out_seq");
-    if (engine == nullptr) return null_argument("engine");
-    if (entry == nullptr) return null_argument("entry");
-    audit::EntryInput input;
-    if (!entry_input(entry, input)) return bad_entry();
-    auto seq = engine->engine->audit().append(input, size_arg(expected_size));
-    if (!seq) return set_error(seq.error());
-    *out_seq = *seq;
-    return set_ok();
-  });
+  return cairn::capi::entry(
+      CAIRN_CAPI_OUT(out_seq), CAIRN_CAPI_IN(engine, entry), [&]() -> cairn_status {
+        audit::EntryInput input;
+        if (!entry_input(entry, input)) return bad_entry();
+        auto seq = engine->engine->audit().append(input, size_arg(expected_size));
+        if (!seq) return set_error(seq.error());
+        *out_seq = *seq;
+        return set_ok();
+      });
 }
 
 cairn_status cairn_audit_record(cairn_engine* engine, const cairn_audit_entry* entry) {
-  return guard([&] {
-    if (engine == nullptr) return null_argument("engine");
-    if (entry == nullptr) return null_argument("entry");
+  return cairn::capi::entry(none(), CAIRN_CAPI_IN(engine, entry), [&]() -> cairn_status {
     audit::EntryInput input;
     if (!entry_input(entry, input)) return bad_entry();
     return cairn::capi::from_status(engine->engine->audit().record(input));
@@ -229,25 +210,20 @@ cairn_status cairn_audit_record(cairn_engine* engine, const cairn_audit_entry* e
 }
 
 cairn_status cairn_audit_flush(cairn_engine* engine) {
-  return guard([&] {
-    if (engine == nullptr) return null_argument("engine");
+  return cairn::capi::entry(none(), CAIRN_CAPI_IN(engine), [&] {
     return cairn::capi::from_status(engine->engine->audit().flush());
   });
 }
 
 cairn_status cairn_audit_dropped(uint64_t* out, cairn_engine* engine) {
-  return guard([&] {
-    if (out == nullptr) return null_argument("out");
-    if (engine == nullptr) return null_argument("engine");
+  return cairn::capi::entry(CAIRN_CAPI_OUT(out), CAIRN_CAPI_IN(engine), [&]() -> cairn_status {
     *out = engine->engine->audit().dropped();
     return set_ok();
   });
 }
 
 cairn_status cairn_audit_size(uint64_t* out, cairn_engine* engine) {
-  return guard([&] {
-    if (out == nullptr) return null_argument("out");
-    if (engine == nullptr) return null_argument("engine");
+  return cairn::capi::entry(CAIRN_CAPI_OUT(out), CAIRN_CAPI_IN(engine), [&]() -> cairn_status {
     auto size = engine->engine->audit().size();
     if (!size) return set_error(size.error());
     *out = *size;
@@ -255,10 +231,8 @@ cairn_status cairn_audit_size(uint64_t* out, cairn_engine* engine) {
   });
 }
 
-cairn_status cairn_audit_tree_head(cairn_tree_head* out, cairn_engine* engine) {
-  return guard([&] {
-    if (out == nullptr) return null_argument("out");
-    if (engine == nullptr) return null_argument("engine");
+cairn_status cairn_audit_sign_tree_head(cairn_audit_tree_head* out, cairn_engine* engine) {
+  return cairn::capi::entry(CAIRN_CAPI_OUT(out), CAIRN_CAPI_IN(engine), [&]() -> cairn_status {
     auto head = engine->engine->audit().tree_head();
     if (!head) return set_error(head.error());
     out->size = head->size;
@@ -272,33 +246,26 @@ cairn_status cairn_audit_tree_head(cairn_tree_head* out, cairn_engine* engine) {
   });
 }
 
-cairn_status cairn_audit_verify_tree_head(int* out_valid, const cairn_tree_head* head,
+cairn_status cairn_audit_verify_tree_head(int* out_valid, const cairn_audit_tree_head* head,
                                           const char* public_key_pem) {
-  return guard([&] {
-    if (out_valid == nullptr) return null_argument("out_valid");
-    *out_valid = 0;
-    if (head == nullptr) return null_argument("head");
-    if (public_key_pem == nullptr) return null_argument("public_key_pem");
-    auto key = cairn::crypto::PublicKey::from_pem(public_key_pem);
-    if (!key) return set_error(key.error());
-    audit::TreeHead th;
-    th.size = head->size;
-    th.root = hash_from(head->root);
-    th.chain_head = hash_from(head->chain_head);
-    th.time = cairn::from_unix_micros(head->time_micros);
-    th.signature.assign(head->signature, head->signature + sizeof head->signature);
-    *out_valid = audit::verify_tree_head(th, *key) ? 1 : 0;
-    return set_ok();
-  });
+  return cairn::capi::entry(
+      CAIRN_CAPI_OUT(out_valid), CAIRN_CAPI_IN(head, public_key_pem), [&]() -> cairn_status {
+        auto key = cairn::crypto::PublicKey::from_pem(public_key_pem);
+        if (!key) return set_error(key.error());
+        audit::TreeHead th;
+        th.size = head->size;
+        th.root = hash_from(head->root);
+        th.chain_head = hash_from(head->chain_head);
+        th.time = cairn::from_unix_micros(head->time_micros);
+        th.signature.assign(head->signature, head->signature + sizeof head->signature);
+        *out_valid = audit::verify_tree_head(th, *key) ? 1 : 0;
+        return set_ok();
+      });
 }
 
 cairn_status cairn_audit_prove_inclusion(uint8_t** out, size_t* out_count, cairn_engine* engine,
                                          uint64_t seq, int64_t size) {
-  return guard([&] {
-    if (out == nullptr || out_count == nullptr) return null_argument("out");
-    *out = nullptr;
-    *out_count = 0;
-    if (engine == nullptr) return null_argument("engine");
+  return cairn::capi::entry(CAIRN_CAPI_OUT(out, out_count), CAIRN_CAPI_IN(engine), [&] {
     return hand_out_hashes(engine->engine->audit().prove_inclusion(seq, size_arg(size)), out,
                            out_count);
   });
@@ -306,62 +273,58 @@ cairn_status cairn_audit_prove_inclusion(uint8_t** out, size_t* out_count, cairn
 
 cairn_status cairn_audit_prove_consistency(uint8_t** out, size_t* out_count, cairn_engine* engine,
                                            uint64_t m, int64_t n) {
-  return guard([&] {
-    if (out == nullptr || out_count == nullptr) return null_argument("out");
-    *out = nullptr;
-    *out_count = 0;
-    if (engine == nullptr) return null_argument("engine");
+  return cairn::capi::entry(CAIRN_CAPI_OUT(out, out_count), CAIRN_CAPI_IN(engine), [&] {
     return hand_out_hashes(engine->engine->audit().prove_consistency(m, size_arg(n)), out,
                            out_count);
   });
 }
 
 cairn_status cairn_audit_entry_json(char** out, cairn_engine* engine, uint64_t seq) {
-  return guard([&] {
-    if (out == nullptr) return null_argument("out");
-    *out = nullptr;
-    if (engine == nullptr) return null_argument("engine");
-    auto stored = engine->engine->audit().entry(seq);
-    if (!stored) return set_error(stored.error());
-    nlohmann::json j = entry_json(stored->entry);
-    j["encoded"] = cairn::encoding::hex_encode(audit::encode(stored->entry));
-    j["leaf"] = cairn::encoding::hex_encode(stored->leaf);
-    j["link"] = cairn::encoding::hex_encode(stored->link);
-    *out = cairn::capi::copy_string(j.dump());
-    return set_ok();
+  return cairn::capi::entry(CAIRN_CAPI_OUT(out), CAIRN_CAPI_IN(engine), [&] {
+    return cairn::capi::put(
+        out, engine->engine->audit().entry(seq), [](const audit::StoredEntry& stored) {
+          nlohmann::json j = entry_json(stored);
+          j["encoded"] = cairn::encoding::hex_encode(audit::encode(stored.entry));
+          return cairn::capi::copy_string(j.dump());
+        });
   });
 }
 
-cairn_status cairn_audit_query_json(char** out, cairn_engine* engine, const char* actor,
-                                    const char* action, const char* resource, const int64_t* since,
-                                    const int64_t* until, size_t limit, const char* cursor) {
-  return guard([&] {
-    if (out == nullptr) return null_argument("out");
-    *out = nullptr;
-    if (engine == nullptr) return null_argument("engine");
+cairn_status cairn_audit_query_json(char** out, cairn_engine* engine,
+                                    const cairn_audit_query* query) {
+  return cairn::capi::entry(CAIRN_CAPI_OUT(out), CAIRN_CAPI_IN(engine), [&]() -> cairn_status {
     audit::EntryQuery q;
-    if (actor != nullptr) q.actor_id = actor;
-    if (action != nullptr) q.action = action;
-    if (resource != nullptr) q.resource_id = resource;
-    if (since != nullptr) q.since = cairn::from_unix_micros(*since);
-    if (until != nullptr) q.until = cairn::from_unix_micros(*until);
-    q.limit = limit;
-    auto page = engine->engine->audit().query(q, cursor != nullptr ? cursor : "");
-    if (!page) return set_error(page.error());
-    nlohmann::json entries = nlohmann::json::array();
-    for (const audit::Entry& e : page->entries) entries.push_back(entry_json(e));
-    nlohmann::json result = {
-        {"entries", entries},
-        {"next_cursor",
-         page->next_cursor.empty() ? nlohmann::json(nullptr) : nlohmann::json(page->next_cursor)}};
-    *out = cairn::capi::copy_string(result.dump());
-    return set_ok();
+    std::string cursor;
+    if (query != nullptr) {
+      if (query->version < 1 || query->version > CAIRN_AUDIT_QUERY_VERSION) {
+        return set_error({cairn::ErrorCode::kInvalidArgument, "CAPI_OPTIONS_VERSION_UNSUPPORTED",
+                          "unknown cairn_audit_query version"});
+      }
+      if (query->actor != nullptr) q.actor_id = query->actor;
+      if (query->action != nullptr) q.action = query->action;
+      if (query->resource != nullptr) q.resource_id = query->resource;
+      if (query->since_micros != 0) q.since = cairn::from_unix_micros(query->since_micros);
+      if (query->until_micros != 0) q.until = cairn::from_unix_micros(query->until_micros);
+      q.limit = query->limit;
+      cursor = text(query->cursor);
+    }
+    return cairn::capi::put(
+        out, engine->engine->audit().query(q, cursor), [](const audit::QueryPage& page) {
+          nlohmann::json entries = nlohmann::json::array();
+          for (const audit::Entry& e : page.entries) {
+            entries.push_back(queried_entry_json(e));
+          }
+          nlohmann::json result = {
+              {"entries", entries},
+              {"next_cursor", page.next_cursor.empty() ? nlohmann::json(nullptr)
+                                                       : nlohmann::json(page.next_cursor)}};
+          return cairn::capi::copy_string(result.dump());
+        });
   });
 }
 
 cairn_status cairn_audit_verify(uint64_t* out_bad_seq, cairn_engine* engine) {
-  return guard([&] {
-    if (engine == nullptr) return null_argument("engine");
+  return cairn::capi::entry(none(), CAIRN_CAPI_IN(engine), [&]() -> cairn_status {
     auto report = engine->engine->audit().check();
     if (!report) return set_error(report.error());
     if (out_bad_seq != nullptr) *out_bad_seq = report->intact ? 0 : report->first_bad_seq;
@@ -371,18 +334,13 @@ cairn_status cairn_audit_verify(uint64_t* out_bad_seq, cairn_engine* engine) {
 }
 
 cairn_status cairn_audit_export(cairn_engine* engine, const char* path) {
-  return guard([&] {
-    if (engine == nullptr) return null_argument("engine");
-    if (path == nullptr) return null_argument("path");
+  return cairn::capi::entry(none(), CAIRN_CAPI_IN(engine, path), [&] {
     return cairn::capi::from_status(engine->engine->audit().export_jsonl(path));
   });
 }
 
 cairn_status cairn_audit_public_key_pem(char** out, cairn_engine* engine) {
-  return guard([&] {
-    if (out == nullptr) return null_argument("out");
-    *out = nullptr;
-    if (engine == nullptr) return null_argument("engine");
+  return cairn::capi::entry(CAIRN_CAPI_OUT(out), CAIRN_CAPI_IN(engine), [&]() -> cairn_status {
     *out = cairn::capi::copy_string(engine->engine->audit().public_key_pem());
     return set_ok();
   });
@@ -390,25 +348,22 @@ cairn_status cairn_audit_public_key_pem(char** out, cairn_engine* engine) {
 
 cairn_status cairn_audit_verify_export(int* out_intact, uint64_t* out_bad_seq, const char* path,
                                        const char* public_key_pem) {
-  return guard([&] {
-    if (out_intact == nullptr) return null_argument("out_intact");
-    *out_intact = 0;
-    if (path == nullptr) return null_argument("path");
-    if (public_key_pem == nullptr) return null_argument("public_key_pem");
-    auto key = cairn::crypto::PublicKey::from_pem(public_key_pem);
-    if (!key) return set_error(key.error());
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-      return set_error({cairn::ErrorCode::kUnavailable, "AUDIT_EXPORT_FAILED",
-                        "cannot read " + std::string(path)});
-    }
-    std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    auto report = audit::verify_export(text, *key);
-    if (!report) return set_error(report.error());
-    *out_intact = report->intact ? 1 : 0;
-    if (out_bad_seq != nullptr) *out_bad_seq = report->intact ? 0 : report->first_bad_seq;
-    return set_ok();
-  });
+  return cairn::capi::entry(
+      CAIRN_CAPI_OUT(out_intact), CAIRN_CAPI_IN(path, public_key_pem), [&]() -> cairn_status {
+        auto key = cairn::crypto::PublicKey::from_pem(public_key_pem);
+        if (!key) return set_error(key.error());
+        std::ifstream in(path, std::ios::binary);
+        if (!in) {
+          return set_error({cairn::ErrorCode::kUnavailable, "AUDIT_EXPORT_FAILED",
+                            "cannot read " + std::string(path)});
+        }
+        std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+        auto report = audit::verify_export(text, *key);
+        if (!report) return set_error(report.error());
+        *out_intact = report->intact ? 1 : 0;
+        if (out_bad_seq != nullptr) *out_bad_seq = report->intact ? 0 : report->first_bad_seq;
+        return set_ok();
+      });
 }
 
 }  // extern "C"

@@ -10,18 +10,20 @@
 #include "cairn/content/blob_store.hpp"
 #include "cairn/content/descriptor.hpp"
 #include "cairn/content/id.hpp"
-#include "common.hpp"
-#include "json_out.hpp"
+#include "entry_point.hpp"
 #include "key_handles.hpp"
 
 using cairn::Bytes;
 using cairn::ByteView;
 using cairn::ErrorCode;
+using cairn::Status;
+using cairn::capi::bytes;
 using cairn::capi::copy_bytes;
 using cairn::capi::copy_string;
+using cairn::capi::entry;
 using cairn::capi::from_status;
-using cairn::capi::guard;
 using cairn::capi::Json;
+using cairn::capi::none;
 using cairn::capi::null_argument;
 using cairn::capi::set_error;
 using cairn::capi::set_ok;
@@ -32,26 +34,15 @@ struct cairn_content_id_hasher {
   content::IdHasher hasher;
 };
 
-struct cairn_blob_store {
+struct cairn_content_blob_store {
   std::unique_ptr<content::BlobStore> store;
 };
 
 namespace {
 
-// hash_id and IdHasher assert on a bad prefix; at the C edge it is the caller's input, so it is
-// refused with the reason parse_id gives a bad prefix (as the Python binding does).
-cairn_status check_prefix(const char* prefix) {
-  if (prefix == nullptr) return null_argument("prefix");
-  bool letters = prefix[0] != '\0';
-  for (const char* p = prefix; *p != '\0'; ++p) {
-    char c = *p;
-    letters = letters && ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'));
-  }
-  if (!letters) {
-    return set_error({ErrorCode::kInvalidArgument, "CONTENT_ID_MALFORMED",
-                      "a content ID prefix is one or more ASCII letters"});
-  }
-  return set_ok();
+// A view of (data, len) already checked by CAIRN_CAPI_IN(bytes(data, len)).
+ByteView view(const uint8_t* data, size_t len) {
+  return data == nullptr ? ByteView() : ByteView(data, len);
 }
 
 cairn_status hand_out_string(const std::string& text, char** out) {
@@ -237,50 +228,32 @@ extern "C" {
 
 cairn_status cairn_content_hash_id(char** out_id, const char* prefix, const uint8_t* data,
                                    size_t len) {
-  return guard([&] {
-    if (out_id == nullptr) return null_argument("out_id");
-    *out_id = nullptr;
-    if (cairn_status st = check_prefix(prefix); st != CAIRN_OK) return st;
-    ByteView bytes;
-    if (!view_of(data, len, bytes)) return null_argument("data");
-    return hand_out_string(content::hash_id(prefix, bytes), out_id);
+  return entry(CAIRN_CAPI_OUT(out_id), CAIRN_CAPI_IN(prefix, bytes(data, len)), [&] {
+    // The caller's prefix: hash_id and IdHasher require content::check_prefix to pass.
+    if (Status st = content::check_prefix(prefix); !st) return from_status(st);
+    return hand_out_string(content::hash_id(prefix, view(data, len)), out_id);
   });
 }
 
 cairn_status cairn_content_blob_id(char** out_id, const uint8_t* data, size_t len) {
-  return guard([&] {
-    if (out_id == nullptr) return null_argument("out_id");
-    *out_id = nullptr;
-    ByteView bytes;
-    if (!view_of(data, len, bytes)) return null_argument("data");
-    return hand_out_string(content::blob_id(bytes), out_id);
-  });
+  return entry(CAIRN_CAPI_OUT(out_id), CAIRN_CAPI_IN(bytes(data, len)),
+               [&] { return hand_out_string(content::blob_id(view(data, len)), out_id); });
 }
 
 cairn_status cairn_content_file_id(char** out_id, const char* descriptor) {
-  return guard([&] {
-    if (out_id == nullptr) return null_argument("out_id");
-    *out_id = nullptr;
-    if (descriptor == nullptr) return null_argument("descriptor");
-    return hand_out_string(content::file_id(descriptor), out_id);
-  });
+  return entry(CAIRN_CAPI_OUT(out_id), CAIRN_CAPI_IN(descriptor),
+               [&] { return hand_out_string(content::file_id(descriptor), out_id); });
 }
 
 cairn_status cairn_content_action_id(char** out_id, const char* token) {
-  return guard([&] {
-    if (out_id == nullptr) return null_argument("out_id");
-    *out_id = nullptr;
-    if (token == nullptr) return null_argument("token");
-    return hand_out_string(content::action_id(token), out_id);
-  });
+  return entry(CAIRN_CAPI_OUT(out_id), CAIRN_CAPI_IN(token),
+               [&] { return hand_out_string(content::action_id(token), out_id); });
 }
 
 cairn_status cairn_content_blob_ids_batch(char* out, const uint8_t* const* inputs,
                                           const size_t* lengths, size_t count, unsigned threads) {
-  return guard([&] {
-    if (count == 0) return set_ok();
-    if (out == nullptr) return null_argument("out");
-    if (inputs == nullptr || lengths == nullptr) return null_argument("inputs and lengths");
+  if (count == 0) return set_ok();
+  return entry(CAIRN_CAPI_OUT(out), CAIRN_CAPI_IN(inputs, lengths), [&]() -> cairn_status {
     std::vector<ByteView> views(count);
     for (size_t i = 0; i < count; ++i) {
       if (!view_of(inputs[i], lengths[i], views[i])) return null_argument("inputs[i]");
@@ -300,49 +273,35 @@ cairn_status cairn_content_blob_ids_batch(char* out, const uint8_t* const* input
 }
 
 cairn_status cairn_content_verify_id(int* out_ok, const char* id, const uint8_t* data, size_t len) {
-  return guard([&] {
-    if (out_ok == nullptr) return null_argument("out_ok");
-    *out_ok = 0;
-    if (id == nullptr) return null_argument("id");
-    ByteView bytes;
-    if (!view_of(data, len, bytes)) return null_argument("data");
-    *out_ok = content::verify_id(id, bytes) ? 1 : 0;
+  return entry(CAIRN_CAPI_OUT(out_ok), CAIRN_CAPI_IN(id, bytes(data, len)), [&] {
+    *out_ok = content::verify_id(id, view(data, len)) ? 1 : 0;
     return set_ok();
   });
 }
 
 cairn_status cairn_content_parse_id(char** out_prefix, uint32_t* out_version, uint8_t** out_digest,
                                     size_t* out_digest_len, const char* id) {
-  return guard([&] {
-    if (out_prefix != nullptr) *out_prefix = nullptr;
-    if (out_version != nullptr) *out_version = 0;
-    if (out_digest != nullptr) *out_digest = nullptr;
-    if (out_digest_len != nullptr) *out_digest_len = 0;
-    if (out_prefix == nullptr || out_version == nullptr || out_digest == nullptr ||
-        out_digest_len == nullptr) {
-      return null_argument("out_prefix, out_version, out_digest and out_digest_len");
-    }
-    if (id == nullptr) return null_argument("id");
-    auto parsed = content::parse_id(id);
-    if (!parsed) return set_error(parsed.error());
-    char* prefix = copy_string(parsed->prefix);
-    try {
-      copy_bytes(parsed->digest, out_digest, out_digest_len);
-    } catch (...) {
-      std::free(prefix);
-      throw;
-    }
-    *out_prefix = prefix;
-    *out_version = parsed->version;
-    return set_ok();
-  });
+  return entry(CAIRN_CAPI_OUT(out_prefix, out_version, out_digest, out_digest_len),
+               CAIRN_CAPI_IN(id), [&]() -> cairn_status {
+                 auto parsed = content::parse_id(id);
+                 if (!parsed) return set_error(parsed.error());
+                 char* prefix = copy_string(parsed->prefix);
+                 try {
+                   copy_bytes(parsed->digest, out_digest, out_digest_len);
+                 } catch (...) {
+                   cairn::capi::release(prefix);
+                   throw;
+                 }
+                 *out_prefix = prefix;
+                 *out_version = parsed->version;
+                 return set_ok();
+               });
 }
 
 cairn_status cairn_content_id_hasher_new(cairn_content_id_hasher** out, const char* prefix) {
-  return guard([&] {
-    if (out == nullptr) return null_argument("out");
-    *out = nullptr;
-    if (cairn_status st = check_prefix(prefix); st != CAIRN_OK) return st;
+  return entry(CAIRN_CAPI_OUT(out), CAIRN_CAPI_IN(prefix), [&] {
+    // The caller's prefix: hash_id and IdHasher require content::check_prefix to pass.
+    if (Status st = content::check_prefix(prefix); !st) return from_status(st);
     *out = new cairn_content_id_hasher{content::IdHasher(prefix)};
     return set_ok();
   });
@@ -350,8 +309,7 @@ cairn_status cairn_content_id_hasher_new(cairn_content_id_hasher** out, const ch
 
 cairn_status cairn_content_id_hasher_update(cairn_content_id_hasher* hasher, const uint8_t* data,
                                             size_t len) {
-  return guard([&] {
-    if (hasher == nullptr) return null_argument("hasher");
+  return entry(none(), CAIRN_CAPI_IN(hasher), [&]() -> cairn_status {
     ByteView bytes;
     if (!view_of(data, len, bytes)) return null_argument("data");
     hasher->hasher.update(bytes);
@@ -360,12 +318,8 @@ cairn_status cairn_content_id_hasher_update(cairn_content_id_hasher* hasher, con
 }
 
 cairn_status cairn_content_id_hasher_finish(char** out_id, cairn_content_id_hasher* hasher) {
-  return guard([&] {
-    if (out_id == nullptr) return null_argument("out_id");
-    *out_id = nullptr;
-    if (hasher == nullptr) return null_argument("hasher");
-    return hand_out_string(hasher->hasher.finish(), out_id);
-  });
+  return entry(CAIRN_CAPI_OUT(out_id), CAIRN_CAPI_IN(hasher),
+               [&] { return hand_out_string(hasher->hasher.finish(), out_id); });
 }
 
 void cairn_content_id_hasher_free(cairn_content_id_hasher* hasher) { delete hasher; }
@@ -376,13 +330,7 @@ cairn_status cairn_content_parse_variant_name(const char** out_class, const char
                                               const char* name) {
   static constexpr const char* kClasses[] = {"vis", "vid", "aud", "doc", "raw"};
   static constexpr const char* kQualities[] = {"pf", "tn", "sd", "md", "hd", "xd", "orig"};
-  return guard([&] {
-    if (out_class != nullptr) *out_class = nullptr;
-    if (out_quality != nullptr) *out_quality = nullptr;
-    if (out_class == nullptr || out_quality == nullptr) {
-      return null_argument("out_class and out_quality");
-    }
-    if (name == nullptr) return null_argument("name");
+  return entry(CAIRN_CAPI_OUT(out_class, out_quality), CAIRN_CAPI_IN(name), [&] {
     auto parsed = content::parse_variant_name(name);
     if (!parsed) return set_error(parsed.error());
     *out_class = kClasses[static_cast<size_t>(parsed->cls)];
@@ -392,66 +340,48 @@ cairn_status cairn_content_parse_variant_name(const char** out_class, const char
 }
 
 cairn_status cairn_content_descriptor_parse(char** out_json, const char* text) {
-  return guard([&] {
-    if (out_json == nullptr) return null_argument("out_json");
-    *out_json = nullptr;
-    if (text == nullptr) return null_argument("text");
-    return cairn::capi::hand_out_json(content::Descriptor::parse(text), out_json, descriptor_json);
+  return entry(CAIRN_CAPI_OUT(out_json), CAIRN_CAPI_IN(text), [&] {
+    return cairn::capi::put_json(out_json, content::Descriptor::parse(text), descriptor_json);
   });
 }
 
 cairn_status cairn_content_descriptor_format(char** out_text, const char* json) {
-  return guard([&] {
-    if (out_text == nullptr) return null_argument("out_text");
-    *out_text = nullptr;
-    if (json == nullptr) return null_argument("json");
+  return entry(CAIRN_CAPI_OUT(out_text), CAIRN_CAPI_IN(json), [&]() -> cairn_status {
     content::Descriptor descriptor;
     if (cairn_status st = read_descriptor(json, descriptor); st != CAIRN_OK) return st;
-    if (cairn::Status valid = descriptor.validate(); !valid) return from_status(valid);
+    if (cairn::Status valid = descriptor.validate(); !valid) return set_error(valid.error());
     return hand_out_string(descriptor.to_string(), out_text);
   });
 }
 
 cairn_status cairn_content_best_variant(char** out_variant_json, const char* json,
                                         const char* requested) {
-  return guard([&] {
-    if (out_variant_json == nullptr) return null_argument("out_variant_json");
-    *out_variant_json = nullptr;
-    if (json == nullptr) return null_argument("json");
+  return entry(CAIRN_CAPI_OUT(out_variant_json), CAIRN_CAPI_IN(json), [&]() -> cairn_status {
     content::Descriptor descriptor;
     if (cairn_status st = read_descriptor(json, descriptor); st != CAIRN_OK) return st;
-    return cairn::capi::hand_out_json(
+    return cairn::capi::put_json(
+        out_variant_json,
         content::best_variant(descriptor.variants, requested != nullptr ? requested : ""),
-        out_variant_json, variant_json);
+        variant_json);
   });
 }
 
 // ---- Action tokens
 
 cairn_status cairn_content_action_key_id(char** out, int64_t unix_micros) {
-  return guard([&] {
-    if (out == nullptr) return null_argument("out");
-    *out = nullptr;
+  return entry(CAIRN_CAPI_OUT(out), none(), [&] {
     return hand_out_string(content::action_key_id(cairn::from_unix_micros(unix_micros)), out);
   });
 }
 
 cairn_status cairn_content_check_id_tag(const char* id_tag) {
-  return guard([&] {
-    if (id_tag == nullptr) return null_argument("id_tag");
-    return from_status(content::check_id_tag(id_tag));
-  });
+  return entry(none(), CAIRN_CAPI_IN(id_tag), [&] { return content::check_id_tag(id_tag); });
 }
 
 cairn_status cairn_content_create_action_token(char** out_token, const char* claims_json,
-                                               const cairn_private_key* key, const char* key_id,
-                                               int64_t now_unix_micros) {
-  return guard([&] {
-    if (out_token == nullptr) return null_argument("out_token");
-    *out_token = nullptr;
-    if (claims_json == nullptr || key == nullptr || key_id == nullptr) {
-      return null_argument("claims_json, key and key_id");
-    }
+                                               const cairn_crypto_private_key* key,
+                                               const char* key_id, int64_t now_unix_micros) {
+  return entry(CAIRN_CAPI_OUT(out_token), CAIRN_CAPI_IN(claims_json, key, key_id), [&] {
     return hand_out_id(content::create_action_token(claims_json, key->key, key_id,
                                                     cairn::from_unix_micros(now_unix_micros)),
                        out_token);
@@ -459,12 +389,9 @@ cairn_status cairn_content_create_action_token(char** out_token, const char* cla
 }
 
 cairn_status cairn_content_verify_action_token(char** out_json, const char* token,
-                                               const cairn_public_key* key, int64_t leeway_seconds,
-                                               int64_t now_unix_micros) {
-  return guard([&] {
-    if (out_json == nullptr) return null_argument("out_json");
-    *out_json = nullptr;
-    if (token == nullptr || key == nullptr) return null_argument("token and key");
+                                               const cairn_crypto_public_key* key,
+                                               int64_t leeway_seconds, int64_t now_unix_micros) {
+  return entry(CAIRN_CAPI_OUT(out_json), CAIRN_CAPI_IN(token, key), [&] {
     return hand_out_action(
         content::verify_action_token(token, key->key, cairn::from_unix_micros(now_unix_micros),
                                      std::chrono::seconds(leeway_seconds)),
@@ -473,22 +400,15 @@ cairn_status cairn_content_verify_action_token(char** out_json, const char* toke
 }
 
 cairn_status cairn_content_decode_action_token(char** out_json, const char* token) {
-  return guard([&] {
-    if (out_json == nullptr) return null_argument("out_json");
-    *out_json = nullptr;
-    if (token == nullptr) return null_argument("token");
-    return hand_out_action(content::decode_action_token(token), out_json);
-  });
+  return entry(CAIRN_CAPI_OUT(out_json), CAIRN_CAPI_IN(token),
+               [&] { return hand_out_action(content::decode_action_token(token), out_json); });
 }
 
 cairn_status cairn_content_verify_tree(char** out_action_id, const char* token,
                                        const char* descriptors_json, const char* const* blob_ids,
                                        const uint8_t* const* blob_data, const size_t* blob_lens,
                                        size_t blob_count, const char* expected_action_id) {
-  return guard([&] {
-    if (out_action_id == nullptr) return null_argument("out_action_id");
-    *out_action_id = nullptr;
-    if (token == nullptr) return null_argument("token");
+  return entry(CAIRN_CAPI_OUT(out_action_id), CAIRN_CAPI_IN(token), [&]() -> cairn_status {
     if (blob_count > 0 && (blob_ids == nullptr || blob_data == nullptr || blob_lens == nullptr)) {
       return null_argument("blob_ids, blob_data and blob_lens");
     }
@@ -522,39 +442,30 @@ cairn_status cairn_content_verify_tree(char** out_action_id, const char* token,
 
 // ---- Blob store
 
-cairn_status cairn_blob_store_open(cairn_blob_store** out, const char* uri) {
-  return guard([&] {
-    if (out == nullptr) return null_argument("out");
-    *out = nullptr;
-    if (uri == nullptr) return null_argument("uri");
+cairn_status cairn_content_blob_store_open(cairn_content_blob_store** out, const char* uri) {
+  return entry(CAIRN_CAPI_OUT(out), CAIRN_CAPI_IN(uri), [&]() -> cairn_status {
     auto store = content::BlobStore::open(uri);
     if (!store) return set_error(store.error());
-    *out = new cairn_blob_store{std::move(*store)};
+    *out = new cairn_content_blob_store{std::move(*store)};
     return set_ok();
   });
 }
 
-void cairn_blob_store_free(cairn_blob_store* store) { delete store; }
+void cairn_content_blob_store_free(cairn_content_blob_store* store) { delete store; }
 
-cairn_status cairn_blob_store_put(char** out_id, cairn_blob_store* store, int64_t tenant,
-                                  const uint8_t* data, size_t len, const char* expected_id) {
-  return guard([&] {
-    if (out_id == nullptr) return null_argument("out_id");
-    *out_id = nullptr;
-    if (store == nullptr) return null_argument("store");
-    ByteView bytes;
-    if (!view_of(data, len, bytes)) return null_argument("data");
-    return hand_out_id(store->store->put(tenant, bytes, optional_id(expected_id)), out_id);
+cairn_status cairn_content_blob_store_put(char** out_id, cairn_content_blob_store* store,
+                                          int64_t tenant, const uint8_t* data, size_t len,
+                                          const char* expected_id) {
+  return entry(CAIRN_CAPI_OUT(out_id), CAIRN_CAPI_IN(store, bytes(data, len)), [&] {
+    return hand_out_id(store->store->put(tenant, view(data, len), optional_id(expected_id)),
+                       out_id);
   });
 }
 
-cairn_status cairn_blob_store_put_stream(char** out_id, cairn_blob_store* store, int64_t tenant,
-                                         cairn_blob_read_fn read_fn, void* ctx,
-                                         const char* expected_id) {
-  return guard([&] {
-    if (out_id == nullptr) return null_argument("out_id");
-    *out_id = nullptr;
-    if (store == nullptr || read_fn == nullptr) return null_argument("store and read_fn");
+cairn_status cairn_content_blob_store_put_stream(char** out_id, cairn_content_blob_store* store,
+                                                 int64_t tenant, cairn_content_blob_read_fn read_fn,
+                                                 void* ctx, const char* expected_id) {
+  return entry(CAIRN_CAPI_OUT(out_id), CAIRN_CAPI_IN(store, read_fn), [&]() -> cairn_status {
     content::BlobReader reader = [&](std::span<uint8_t> buffer) -> cairn::Result<size_t> {
       size_t n = 0;
       if (read_fn(ctx, buffer.data(), buffer.size(), &n) != 0) {
@@ -567,13 +478,10 @@ cairn_status cairn_blob_store_put_stream(char** out_id, cairn_blob_store* store,
   });
 }
 
-cairn_status cairn_blob_store_get(uint8_t** out, size_t* out_len, cairn_blob_store* store,
-                                  int64_t tenant, const char* id) {
-  return guard([&] {
-    if (out == nullptr || out_len == nullptr) return null_argument("out and out_len");
-    *out = nullptr;
-    *out_len = 0;
-    if (store == nullptr || id == nullptr) return null_argument("store and id");
+cairn_status cairn_content_blob_store_get(uint8_t** out, size_t* out_len,
+                                          cairn_content_blob_store* store, int64_t tenant,
+                                          const char* id) {
+  return entry(CAIRN_CAPI_OUT(out, out_len), CAIRN_CAPI_IN(store, id), [&]() -> cairn_status {
     auto bytes = store->store->get(tenant, id);
     if (!bytes) return set_error(bytes.error());
     copy_bytes(*bytes, out, out_len);
@@ -581,14 +489,10 @@ cairn_status cairn_blob_store_get(uint8_t** out, size_t* out_len, cairn_blob_sto
   });
 }
 
-cairn_status cairn_blob_store_get_range(uint8_t** out, size_t* out_len, cairn_blob_store* store,
-                                        int64_t tenant, const char* id, uint64_t offset,
-                                        uint64_t length) {
-  return guard([&] {
-    if (out == nullptr || out_len == nullptr) return null_argument("out and out_len");
-    *out = nullptr;
-    *out_len = 0;
-    if (store == nullptr || id == nullptr) return null_argument("store and id");
+cairn_status cairn_content_blob_store_get_range(uint8_t** out, size_t* out_len,
+                                                cairn_content_blob_store* store, int64_t tenant,
+                                                const char* id, uint64_t offset, uint64_t length) {
+  return entry(CAIRN_CAPI_OUT(out, out_len), CAIRN_CAPI_IN(store, id), [&]() -> cairn_status {
     auto bytes = store->store->get_range(tenant, id, offset, length);
     if (!bytes) return set_error(bytes.error());
     copy_bytes(*bytes, out, out_len);
@@ -596,13 +500,12 @@ cairn_status cairn_blob_store_get_range(uint8_t** out, size_t* out_len, cairn_bl
   });
 }
 
-cairn_status cairn_blob_store_stat(uint64_t* out_size, int64_t* out_modified_micros,
-                                   cairn_blob_store* store, int64_t tenant, const char* id) {
-  return guard([&] {
-    if (out_size != nullptr) *out_size = 0;
-    if (out_modified_micros != nullptr) *out_modified_micros = 0;
-    if (out_size == nullptr) return null_argument("out_size");
-    if (store == nullptr || id == nullptr) return null_argument("store and id");
+cairn_status cairn_content_blob_store_stat(uint64_t* out_size, int64_t* out_modified_micros,
+                                           cairn_content_blob_store* store, int64_t tenant,
+                                           const char* id) {
+  // out_modified_micros is optional: reset here, not checked.
+  if (out_modified_micros != nullptr) *out_modified_micros = 0;
+  return entry(CAIRN_CAPI_OUT(out_size), CAIRN_CAPI_IN(store, id), [&]() -> cairn_status {
     auto info = store->store->stat(tenant, id);
     if (!info) return set_error(info.error());
     *out_size = info->size;
@@ -612,12 +515,9 @@ cairn_status cairn_blob_store_stat(uint64_t* out_size, int64_t* out_modified_mic
   });
 }
 
-cairn_status cairn_blob_store_exists(int* out, cairn_blob_store* store, int64_t tenant,
-                                     const char* id) {
-  return guard([&] {
-    if (out == nullptr) return null_argument("out");
-    *out = 0;
-    if (store == nullptr || id == nullptr) return null_argument("store and id");
+cairn_status cairn_content_blob_store_exists(int* out, cairn_content_blob_store* store,
+                                             int64_t tenant, const char* id) {
+  return entry(CAIRN_CAPI_OUT(out), CAIRN_CAPI_IN(store, id), [&]() -> cairn_status {
     auto exists = store->store->exists(tenant, id);
     if (!exists) return set_error(exists.error());
     *out = *exists ? 1 : 0;
@@ -625,28 +525,21 @@ cairn_status cairn_blob_store_exists(int* out, cairn_blob_store* store, int64_t 
   });
 }
 
-cairn_status cairn_blob_store_remove(cairn_blob_store* store, int64_t tenant, const char* id) {
-  return guard([&] {
-    if (store == nullptr || id == nullptr) return null_argument("store and id");
-    return from_status(store->store->remove(tenant, id));
+cairn_status cairn_content_blob_store_remove(cairn_content_blob_store* store, int64_t tenant,
+                                             const char* id) {
+  return entry(none(), CAIRN_CAPI_IN(store, id), [&] { return store->store->remove(tenant, id); });
+}
+
+cairn_status cairn_content_blob_store_list(char** out_json, cairn_content_blob_store* store,
+                                           int64_t tenant) {
+  return entry(CAIRN_CAPI_OUT(out_json), CAIRN_CAPI_IN(store), [&]() -> cairn_status {
+    return cairn::capi::put_array(out_json, store->store->list(tenant), cairn::capi::string_json);
   });
 }
 
-cairn_status cairn_blob_store_list(char** out_json, cairn_blob_store* store, int64_t tenant) {
-  return guard([&] {
-    if (out_json == nullptr) return null_argument("out_json");
-    *out_json = nullptr;
-    if (store == nullptr) return null_argument("store");
-    return cairn::capi::hand_out_array(store->store->list(tenant), out_json,
-                                       [](const std::string& id) { return Json(id); });
-  });
-}
-
-cairn_status cairn_blob_store_verify(cairn_blob_store* store, int64_t tenant, const char* id) {
-  return guard([&] {
-    if (store == nullptr || id == nullptr) return null_argument("store and id");
-    return from_status(store->store->verify(tenant, id));
-  });
+cairn_status cairn_content_blob_store_verify(cairn_content_blob_store* store, int64_t tenant,
+                                             const char* id) {
+  return entry(none(), CAIRN_CAPI_IN(store, id), [&] { return store->store->verify(tenant, id); });
 }
 
 }  // extern "C"

@@ -7,11 +7,11 @@
 
 #include "cairn/crypto/secure.hpp"
 #include "cairn/version.h"
-#include "common.hpp"
 #include "engine_handle.hpp"
+#include "entry_point.hpp"
 
-using cairn::capi::guard;
-using cairn::capi::null_argument;
+using cairn::capi::entry;
+using cairn::capi::none;
 using cairn::capi::set_error;
 using cairn::capi::set_ok;
 
@@ -29,31 +29,24 @@ size_t options_size(unsigned int version) {
   return version == 1 ? offsetof(cairn_engine_options, master_key) : sizeof(cairn_engine_options);
 }
 
-cairn_status master_key_invalid(const char* message) {
-  return set_error({cairn::ErrorCode::kInvalidArgument, "SECRETS_MASTER_KEY_INVALID", message});
-}
-
-// The master key of options version 2 or later into `out` ("" when none).
-cairn_status master_key_of(const cairn_engine_options& o, std::string& out) {
+// The master key of options version 2 or later into `out` (none when neither field is set).
+cairn_status master_key_of(const cairn_engine_options& o,
+                           std::optional<cairn::secrets::MasterKey>& out) {
   if (o.version < 2) return set_ok();
   if (o.master_key != nullptr && o.master_key_bytes != nullptr) {
     return set_error({cairn::ErrorCode::kInvalidArgument, "ENGINE_OPTIONS_INVALID",
                       "set master_key or master_key_bytes, not both"});
   }
   if (o.master_key != nullptr) {
-    if (std::strlen(o.master_key) != 64) {
-      return master_key_invalid("master_key must be 64 hex characters");
-    }
-    out.assign(o.master_key, 64);
+    auto key = cairn::secrets::MasterKey::from_hex(o.master_key);
+    if (!key) return set_error(key.error());
+    out = std::move(*key);
   } else if (o.master_key_bytes != nullptr) {
-    if (o.master_key_len != 32) return master_key_invalid("master_key_bytes must be 32 bytes");
-    out.assign(reinterpret_cast<const char*>(o.master_key_bytes), o.master_key_len);
+    auto key = cairn::secrets::MasterKey::from_bytes({o.master_key_bytes, o.master_key_len});
+    if (!key) return set_error(key.error());
+    out = std::move(*key);
   }
   return set_ok();
-}
-
-void wipe(std::string& s) {
-  cairn::crypto::secure_wipe(std::span<uint8_t>(reinterpret_cast<uint8_t*>(s.data()), s.size()));
 }
 
 }  // namespace
@@ -61,8 +54,7 @@ void wipe(std::string& s) {
 extern "C" {
 
 cairn_status cairn_engine_options_init(cairn_engine_options* opts, unsigned int version) {
-  return guard([&] {
-    if (opts == nullptr) return null_argument("opts");
+  return entry(none(), CAIRN_CAPI_IN(opts), [&]() -> cairn_status {
     if (version < 1 || version > CAIRN_ENGINE_OPTIONS_VERSION) {
       return unsupported_options_version(version);
     }
@@ -75,10 +67,7 @@ cairn_status cairn_engine_options_init(cairn_engine_options* opts, unsigned int 
 
 cairn_status cairn_engine_open(cairn_engine** out, const char* uri,
                                const cairn_engine_options* opts) {
-  return guard([&] {
-    if (out == nullptr) return null_argument("out");
-    *out = nullptr;
-    if (uri == nullptr) return null_argument("uri");
+  return entry(CAIRN_CAPI_OUT(out), CAIRN_CAPI_IN(uri), [&]() -> cairn_status {
     const cairn_engine_options defaults = CAIRN_ENGINE_OPTIONS_INIT;
     const cairn_engine_options& o = opts != nullptr ? *opts : defaults;
     if (o.version < 1 || o.version > CAIRN_ENGINE_OPTIONS_VERSION) {
@@ -95,7 +84,6 @@ cairn_status cairn_engine_open(cairn_engine** out, const char* uri,
     options.audit.queue_capacity = o.audit_queue_capacity;
     if (cairn_status key = master_key_of(o, options.master_key); key != CAIRN_OK) return key;
     auto engine = cairn::Engine::open(uri, options);
-    wipe(options.master_key);
     if (!engine) return set_error(engine.error());
     *out = new cairn_engine{std::move(*engine)};
     return set_ok();
@@ -103,6 +91,11 @@ cairn_status cairn_engine_open(cairn_engine** out, const char* uri,
 }
 
 void cairn_engine_close(cairn_engine* engine) { delete engine; }
+
+cairn_status cairn_engine_snapshot(cairn_engine* engine, const char* path) {
+  return entry(none(), CAIRN_CAPI_IN(engine, path),
+               [&] { return engine->engine->database().snapshot_to(path); });
+}
 
 const char* cairn_engine_uri(const cairn_engine* engine) {
   return engine != nullptr ? engine->engine->uri().c_str() : "";
@@ -118,28 +111,21 @@ const char* cairn_engine_instance_id(const cairn_engine* engine) {
 }
 
 cairn_status cairn_engine_schema_version(int64_t* out, const cairn_engine* engine) {
-  return guard([&] {
-    if (out == nullptr) return null_argument("out");
-    if (engine == nullptr) return null_argument("engine");
+  return entry(CAIRN_CAPI_OUT(out), CAIRN_CAPI_IN(engine), [&]() -> cairn_status {
     *out = engine->engine->schema_version();
     return set_ok();
   });
 }
 
-cairn_status cairn_engine_created_at(int64_t* out, const cairn_engine* engine) {
-  return guard([&] {
-    if (out == nullptr) return null_argument("out");
-    if (engine == nullptr) return null_argument("engine");
+cairn_status cairn_engine_created_at_micros(int64_t* out, const cairn_engine* engine) {
+  return entry(CAIRN_CAPI_OUT(out), CAIRN_CAPI_IN(engine), [&]() -> cairn_status {
     *out = cairn::to_unix_micros(engine->engine->created_at());
     return set_ok();
   });
 }
 
 cairn_status cairn_engine_describe(char** out, const cairn_engine* engine) {
-  return guard([&] {
-    if (out == nullptr) return null_argument("out");
-    *out = nullptr;
-    if (engine == nullptr) return null_argument("engine");
+  return entry(CAIRN_CAPI_OUT(out), CAIRN_CAPI_IN(engine), [&]() -> cairn_status {
     const cairn::Engine& e = *engine->engine;
     nlohmann::json description = {
         {"uri", e.uri()},

@@ -1,21 +1,23 @@
 // The C ABI of engine.jobs: the persistent task scheduler (cairn/jobs/scheduler.hpp).
 #include <chrono>
-#include <nlohmann/json.hpp>
 #include <string>
 
 #include "cairn/jobs/scheduler.hpp"
-#include "common.hpp"
 #include "engine_handle.hpp"
-#include "json_out.hpp"
+#include "entry_point.hpp"
 
-using cairn::capi::from_status;
-using cairn::capi::guard;
-using cairn::capi::null_argument;
+using cairn::capi::entry;
+using cairn::capi::Json;
+using cairn::capi::none;
+using cairn::capi::put_json;
+using cairn::capi::put_value;
 using cairn::capi::set_error;
 using cairn::capi::set_ok;
+using cairn::capi::text_or_null;
 namespace jobs = cairn::jobs;
+using Scheduler = jobs::Scheduler;
 
-struct cairn_job_run {
+struct cairn_jobs_task_context {
   jobs::TaskContext* context;
   std::string output;
   std::string reason;
@@ -24,148 +26,105 @@ struct cairn_job_run {
 
 namespace {
 
-using Json = nlohmann::ordered_json;
+// ---- The jobs records' JSON (cairn.h lists the same members in the same order)
 
-cairn_status options_invalid(const std::string& message) {
-  return set_error({cairn::ErrorCode::kInvalidArgument, "JOB_OPTIONS_INVALID", message});
+Json retry_json(const std::optional<jobs::RetryPolicy>& r) {
+  if (!r) return nullptr;
+  return {{"min_delay_ms", r->min_delay.count()},
+          {"max_delay_ms", r->max_delay.count()},
+          {"attempts", r->attempts},
+          {"jitter", r->jitter}};
 }
 
 Json task_json(const jobs::Task& t) {
-  Json j;
-  j["id"] = t.id;
-  j["kind"] = t.kind;
-  j["input"] = t.input;
-  j["key"] = t.key.empty() ? Json(nullptr) : Json(t.key);
-  j["state"] = jobs::to_string(t.state);
-  j["priority"] = jobs::to_string(t.priority);
-  j["run_at_micros"] = cairn::to_unix_micros(t.run_at);
-  j["created_at_micros"] = cairn::to_unix_micros(t.created_at);
-  j["updated_at_micros"] = cairn::to_unix_micros(t.updated_at);
-  if (t.retry) {
-    j["retry"] = {{"min_delay_ms", t.retry->min_delay.count()},
-                  {"max_delay_ms", t.retry->max_delay.count()},
-                  {"attempts", t.retry->attempts},
-                  {"jitter", t.retry->jitter}};
-  } else {
-    j["retry"] = nullptr;
-  }
-  j["cron"] = t.cron.empty() ? Json(nullptr) : Json(t.cron);
-  j["cron_utc_offset_minutes"] = t.cron_utc_offset.count();
-  j["timeout_ms"] = t.timeout.count();
-  j["on_dependency_failure"] = jobs::to_string(t.on_dependency_failure);
-  j["depends_on"] = t.depends_on;
-  j["attempts"] = t.attempts;
-  j["output"] = t.output;
-  j["errors"] = t.errors;
-  return j;
+  return {{"id", t.id},
+          {"kind", t.kind},
+          {"input", t.input},
+          {"key", text_or_null(t.key)},
+          {"state", jobs::to_string(t.state)},
+          {"priority", jobs::to_string(t.priority)},
+          {"run_at_micros", cairn::to_unix_micros(t.run_at)},
+          {"created_at_micros", cairn::to_unix_micros(t.created_at)},
+          {"updated_at_micros", cairn::to_unix_micros(t.updated_at)},
+          {"retry", retry_json(t.retry)},
+          {"cron", text_or_null(t.cron)},
+          {"cron_utc_offset_minutes", t.cron_utc_offset.count()},
+          {"timeout_ms", t.timeout.count()},
+          {"on_dependency_failure", jobs::to_string(t.on_dependency_failure)},
+          {"depends_on", t.depends_on},
+          {"attempts", t.attempts},
+          {"output", t.output},
+          {"errors", t.errors}};
 }
 
-// Reads integer field `name` of `j` into `out`; false (with the error set) when it is not one.
-bool integer_field(const Json& j, const char* name, int64_t& out, cairn_status& status) {
-  if (!j.is_number_integer()) {
-    status = options_invalid(std::string(name) + " must be an integer");
-    return false;
+// The EnqueueOptions of `in` (NULL: the defaults); the rules on them are the scheduler's.
+cairn::Result<jobs::EnqueueOptions> options_of(const cairn_jobs_enqueue_options* in) {
+  jobs::EnqueueOptions o;
+  if (in == nullptr) return o;
+  if (in->version < 1 || in->version > CAIRN_JOBS_ENQUEUE_OPTIONS_VERSION) {
+    return cairn::fail(cairn::ErrorCode::kInvalidArgument, "CAPI_OPTIONS_VERSION_UNSUPPORTED",
+                       "unknown cairn_jobs_enqueue_options version");
   }
-  out = j.get<int64_t>();
-  return true;
-}
-
-// The EnqueueOptions of `text` (NULL: defaults); CAIRN_OK or the error set.
-cairn_status parse_options(const char* text, jobs::EnqueueOptions& o) {
-  if (text == nullptr) return CAIRN_OK;
-  Json j = Json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return options_invalid("options must be a JSON object");
-  cairn_status st = CAIRN_OK;
-  int64_t n = 0;
-  for (const auto& [name, value] : j.items()) {
-    if (name == "key" || name == "cron" || name == "priority" || name == "on_dependency_failure") {
-      if (!value.is_string()) return options_invalid(name + " must be a string");
-      auto s = value.get<std::string>();
-      if (name == "key") {
-        o.key = s;
-      } else if (name == "cron") {
-        o.cron = s;
-      } else if (name == "priority") {
-        auto p = jobs::parse_priority(s);
-        if (!p) return set_error(p.error());
-        o.priority = *p;
-      } else {
-        auto d = jobs::parse_dependency_failure(s);
-        if (!d) return set_error(d.error());
-        o.on_dependency_failure = *d;
-      }
-    } else if (name == "run_at_micros") {
-      if (!integer_field(value, "run_at_micros", n, st)) return st;
-      o.run_at = cairn::from_unix_micros(n);
-    } else if (name == "delay_ms") {
-      if (!integer_field(value, "delay_ms", n, st)) return st;
-      o.delay = std::chrono::milliseconds(n);
-    } else if (name == "timeout_ms") {
-      if (!integer_field(value, "timeout_ms", n, st)) return st;
-      o.timeout = std::chrono::milliseconds(n);
-    } else if (name == "cron_utc_offset_minutes") {
-      if (!integer_field(value, "cron_utc_offset_minutes", n, st)) return st;
-      if (n < INT32_MIN || n > INT32_MAX) return options_invalid("cron offset out of range");
-      o.cron_utc_offset = std::chrono::minutes(n);
-    } else if (name == "depends_on") {
-      if (!value.is_array()) return options_invalid("depends_on must be an array of task ids");
-      for (const Json& id : value) {
-        if (!integer_field(id, "depends_on", n, st)) return st;
-        o.depends_on.push_back(n);
-      }
-    } else if (name == "retry") {
-      if (!value.is_object()) return options_invalid("retry must be an object");
-      jobs::RetryPolicy policy;
-      for (const auto& [field, v] : value.items()) {
-        if (field == "jitter") {
-          if (!v.is_boolean()) return options_invalid("retry.jitter must be true or false");
-          policy.jitter = v.get<bool>();
-          continue;
-        }
-        if (!integer_field(v, "retry fields", n, st)) return st;
-        if (field == "min_delay_ms") {
-          policy.min_delay = std::chrono::milliseconds(n);
-        } else if (field == "max_delay_ms") {
-          policy.max_delay = std::chrono::milliseconds(n);
-        } else if (field == "attempts") {
-          if (n < INT32_MIN || n > INT32_MAX) return options_invalid("attempts out of range");
-          policy.attempts = static_cast<int32_t>(n);
-        } else {
-          return options_invalid("unknown retry field " + field);
-        }
-      }
-      o.retry = policy;
-    } else {
-      return options_invalid("unknown option " + name);
+  if (in->key != nullptr) o.key = in->key;
+  if (in->run_at_micros != 0) o.run_at = cairn::from_unix_micros(in->run_at_micros);
+  if (in->delay_ms != 0) o.delay = std::chrono::milliseconds(in->delay_ms);
+  if (in->depends_on_count > 0) {
+    if (in->depends_on == nullptr) {
+      return cairn::fail(cairn::ErrorCode::kInvalidArgument, "CAPI_NULL_ARGUMENT",
+                         "options->depends_on must not be NULL");
     }
+    o.depends_on.assign(in->depends_on, in->depends_on + in->depends_on_count);
   }
-  return CAIRN_OK;
+  if (in->on_dependency_failure != nullptr) {
+    CAIRN_ASSIGN_OR_RETURN(o.on_dependency_failure,
+                           jobs::parse_dependency_failure(in->on_dependency_failure));
+  }
+  if (in->priority != nullptr) {
+    CAIRN_ASSIGN_OR_RETURN(o.priority, jobs::parse_priority(in->priority));
+  }
+  if (in->retry != nullptr) {
+    if (in->retry->version < 1 || in->retry->version > CAIRN_JOBS_RETRY_POLICY_VERSION) {
+      return cairn::fail(cairn::ErrorCode::kInvalidArgument, "CAPI_OPTIONS_VERSION_UNSUPPORTED",
+                         "unknown cairn_jobs_retry_policy version");
+    }
+    o.retry = jobs::RetryPolicy{std::chrono::milliseconds(in->retry->min_delay_ms),
+                                std::chrono::milliseconds(in->retry->max_delay_ms),
+                                in->retry->attempts, in->retry->jitter != 0};
+  }
+  if (in->cron != nullptr) o.cron = in->cron;
+  o.cron_utc_offset = std::chrono::minutes(in->cron_utc_offset_minutes);
+  if (in->timeout_ms != 0) o.timeout = std::chrono::milliseconds(in->timeout_ms);
+  return o;
 }
 
-// Runs f(Scheduler&) for a non-null engine.
-template <class F>
-cairn_status with_jobs(cairn_engine* engine, F&& f) {
-  return guard([&] {
-    if (engine == nullptr) return null_argument("engine");
-    return f(engine->engine->jobs());
-  });
+// The entry point on the engine's scheduler.
+template <class Body>
+cairn_status on_jobs(cairn::capi::Check outs, cairn::capi::Check ins, cairn_engine* engine,
+                     Body&& body) noexcept {
+  return cairn::capi::service_entry(
+      outs, ins, [&] { return cairn::Result<Scheduler*>(&engine->engine->jobs()); }, body);
 }
 
 }  // namespace
 
-int64_t cairn_job_run_id(const cairn_job_run* run) {
+int64_t cairn_jobs_task_context_id(const cairn_jobs_task_context* run) {
   return run == nullptr ? 0 : run->context->id();
 }
 
-int32_t cairn_job_run_attempt(const cairn_job_run* run) {
+int32_t cairn_jobs_task_context_attempt(const cairn_jobs_task_context* run) {
   return run == nullptr ? 0 : run->context->attempt();
 }
 
-int cairn_job_run_cancelled(const cairn_job_run* run) {
-  return run == nullptr ? 1 : static_cast<int>(run->context->cancelled());
+cairn_status cairn_jobs_task_context_cancelled(int* out_cancelled,
+                                               const cairn_jobs_task_context* run) {
+  return entry(CAIRN_CAPI_OUT(out_cancelled), CAIRN_CAPI_IN(run), [&] {
+    *out_cancelled = run->context->cancelled() ? 1 : 0;
+    return set_ok();
+  });
 }
 
-void cairn_job_run_set_output(cairn_job_run* run, const char* data, size_t len) {
+void cairn_jobs_task_context_set_output(cairn_jobs_task_context* run, const char* data,
+                                        size_t len) {
   if (run == nullptr) return;
   if (data == nullptr) {
     run->output.clear();
@@ -174,20 +133,21 @@ void cairn_job_run_set_output(cairn_job_run* run, const char* data, size_t len) 
   }
 }
 
-void cairn_job_run_set_error(cairn_job_run* run, const char* reason, const char* message) {
+void cairn_jobs_task_context_set_error(cairn_jobs_task_context* run, const char* reason,
+                                       const char* message) {
   if (run == nullptr) return;
   if (reason != nullptr) run->reason = reason;
   if (message != nullptr) run->message = message;
 }
 
-cairn_status cairn_jobs_register(cairn_engine* engine, const char* kind, cairn_job_handler handler,
-                                 void* ctx, int32_t max_concurrency) {
-  return with_jobs(engine, [&](jobs::Scheduler& s) {
-    if (kind == nullptr || handler == nullptr) return null_argument("kind and handler");
+cairn_status cairn_jobs_scheduler_register(cairn_engine* engine, const char* kind,
+                                           cairn_jobs_task_handler handler, void* ctx,
+                                           int32_t max_concurrency) {
+  return on_jobs(none(), CAIRN_CAPI_IN(engine, kind, handler), engine, [&](Scheduler& s) {
     jobs::KindOptions options;
     options.max_concurrency = max_concurrency;
     auto fn = [handler, ctx](jobs::TaskContext& context) -> cairn::Result<std::string> {
-      cairn_job_run run{&context, {}, {}, {}};
+      cairn_jobs_task_context run{&context, {}, {}, {}};
       cairn_status status = handler(ctx, &run, context.input().c_str(), context.input().size());
       if (status == CAIRN_OK) return std::move(run.output);
       // A number outside the table (1..16) is reported as UNKNOWN, which is retried.
@@ -196,97 +156,76 @@ cairn_status cairn_jobs_register(cairn_engine* engine, const char* kind, cairn_j
       return cairn::fail(code, run.reason.empty() ? "JOB_HANDLER_FAILED" : run.reason,
                          run.message.empty() ? "the handler failed" : run.message);
     };
-    return from_status(s.register_kind(kind, fn, options));
+    return s.register_kind(kind, fn, options);
   });
 }
 
-cairn_status cairn_jobs_enqueue(int64_t* out_id, cairn_engine* engine, const char* kind,
-                                const char* input, size_t input_len, const char* options_json) {
-  if (out_id != nullptr) *out_id = 0;
-  return with_jobs(engine, [&](jobs::Scheduler& s) {
-    if (out_id == nullptr || kind == nullptr) return null_argument("out_id and kind");
-    if (input == nullptr && input_len > 0) return null_argument("input");
-    jobs::EnqueueOptions o;
-    if (cairn_status st = parse_options(options_json, o); st != CAIRN_OK) return st;
-    if (input != nullptr) o.input.assign(input, input_len);
-    auto id = s.enqueue(kind, o);
-    if (!id) return set_error(id.error());
-    *out_id = *id;
-    return set_ok();
+cairn_status cairn_jobs_scheduler_enqueue(int64_t* out_id, cairn_engine* engine, const char* kind,
+                                          const char* input, size_t input_len,
+                                          const cairn_jobs_enqueue_options* options) {
+  return on_jobs(CAIRN_CAPI_OUT(out_id),
+                 CAIRN_CAPI_IN(engine, kind, cairn::capi::bytes(input, input_len)), engine,
+                 [&](Scheduler& s) -> cairn_status {
+                   auto o = options_of(options);
+                   if (!o) return set_error(o.error());
+                   if (input != nullptr) o->input.assign(input, input_len);
+                   return put_value(out_id, s.enqueue(kind, *o));
+                 });
+}
+
+cairn_status cairn_jobs_scheduler_get(char** out_json, cairn_engine* engine, int64_t id) {
+  return on_jobs(CAIRN_CAPI_OUT(out_json), CAIRN_CAPI_IN(engine), engine,
+                 [&](Scheduler& s) { return put_json(out_json, s.get(id), task_json); });
+}
+
+cairn_status cairn_jobs_scheduler_cancel(const char** out_state, cairn_engine* engine, int64_t id) {
+  return on_jobs(CAIRN_CAPI_OUT(out_state), CAIRN_CAPI_IN(engine), engine, [&](Scheduler& s) {
+    // to_string() returns static, NUL-terminated literals.
+    return cairn::capi::put(out_state, s.cancel(id),
+                            [](jobs::TaskState state) { return jobs::to_string(state).data(); });
   });
 }
 
-cairn_status cairn_jobs_get_json(char** out_json, cairn_engine* engine, int64_t id) {
-  if (out_json != nullptr) *out_json = nullptr;
-  return with_jobs(engine, [&](jobs::Scheduler& s) {
-    if (out_json == nullptr) return null_argument("out_json");
-    return cairn::capi::hand_out_json(s.get(id), out_json, task_json);
+cairn_status cairn_jobs_scheduler_wait(char** out_json, cairn_engine* engine, int64_t id,
+                                       int64_t timeout_ms) {
+  return on_jobs(CAIRN_CAPI_OUT(out_json), CAIRN_CAPI_IN(engine), engine, [&](Scheduler& s) {
+    return put_json(out_json, s.wait(id, std::chrono::milliseconds(timeout_ms)), task_json);
   });
 }
 
-cairn_status cairn_jobs_cancel(const char** out_state, cairn_engine* engine, int64_t id) {
-  if (out_state != nullptr) *out_state = "";
-  return with_jobs(engine, [&](jobs::Scheduler& s) {
-    if (out_state == nullptr) return null_argument("out_state");
-    auto state = s.cancel(id);
-    if (!state) return set_error(state.error());
-    *out_state = jobs::to_string(*state).data();  // static storage, NUL-terminated literals
-    return set_ok();
+cairn_status cairn_jobs_scheduler_run_pending(int32_t* out_ran, cairn_engine* engine,
+                                              int32_t max_tasks) {
+  return on_jobs(CAIRN_CAPI_OUT(out_ran), CAIRN_CAPI_IN(engine), engine, [&](Scheduler& s) {
+    return put_value(
+        out_ran, s.run_pending(max_tasks < 0 ? std::nullopt : std::optional<int32_t>(max_tasks)));
   });
 }
 
-cairn_status cairn_jobs_wait_json(char** out_json, cairn_engine* engine, int64_t id,
-                                  int64_t timeout_ms) {
-  if (out_json != nullptr) *out_json = nullptr;
-  return with_jobs(engine, [&](jobs::Scheduler& s) {
-    if (out_json == nullptr) return null_argument("out_json");
-    return cairn::capi::hand_out_json(s.wait(id, std::chrono::milliseconds(timeout_ms)), out_json,
-                                      task_json);
+cairn_status cairn_jobs_scheduler_purge_finished(int64_t* out_count, cairn_engine* engine,
+                                                 int64_t older_than_ms, const char* kind) {
+  return on_jobs(CAIRN_CAPI_OUT(out_count), CAIRN_CAPI_IN(engine), engine, [&](Scheduler& s) {
+    return put_value(out_count, s.purge_finished(std::chrono::milliseconds(older_than_ms),
+                                                 cairn::capi::view(kind)));
   });
 }
 
-cairn_status cairn_jobs_run_pending(int32_t* out_ran, cairn_engine* engine, int32_t max_tasks) {
-  if (out_ran != nullptr) *out_ran = 0;
-  return with_jobs(engine, [&](jobs::Scheduler& s) {
-    if (out_ran == nullptr) return null_argument("out_ran");
-    auto ran = s.run_pending(max_tasks < 0 ? std::nullopt : std::optional<int32_t>(max_tasks));
-    if (!ran) return set_error(ran.error());
-    *out_ran = *ran;
-    return set_ok();
+cairn_status cairn_jobs_scheduler_start(cairn_engine* engine, int32_t high, int32_t medium,
+                                        int32_t low) {
+  return on_jobs(none(), CAIRN_CAPI_IN(engine), engine, [&](Scheduler& s) {
+    return s.start(jobs::WorkerCounts{high, medium, low});
   });
 }
 
-cairn_status cairn_jobs_purge_finished(int64_t* out_count, cairn_engine* engine,
-                                       int64_t older_than_ms, const char* kind) {
-  if (out_count != nullptr) *out_count = 0;
-  return with_jobs(engine, [&](jobs::Scheduler& s) {
-    if (out_count == nullptr) return null_argument("out_count");
-    auto count = s.purge_finished(std::chrono::milliseconds(older_than_ms),
-                                  kind == nullptr ? std::string_view() : std::string_view(kind));
-    if (!count) return set_error(count.error());
-    *out_count = *count;
-    return set_ok();
-  });
-}
-
-cairn_status cairn_jobs_start(cairn_engine* engine, int32_t high, int32_t medium, int32_t low) {
-  return with_jobs(engine, [&](jobs::Scheduler& s) {
-    return from_status(s.start(jobs::WorkerCounts{high, medium, low}));
-  });
-}
-
-cairn_status cairn_jobs_stop(cairn_engine* engine) {
-  return with_jobs(engine, [&](jobs::Scheduler& s) {
+cairn_status cairn_jobs_scheduler_stop(cairn_engine* engine) {
+  return on_jobs(none(), CAIRN_CAPI_IN(engine), engine, [&](Scheduler& s) {
     s.stop();
     return set_ok();
   });
 }
 
-cairn_status cairn_jobs_subscribe(uint64_t* out_id, cairn_engine* engine, cairn_job_event_fn fn,
-                                  void* ctx) {
-  if (out_id != nullptr) *out_id = 0;
-  return with_jobs(engine, [&](jobs::Scheduler& s) {
-    if (out_id == nullptr || fn == nullptr) return null_argument("out_id and fn");
+cairn_status cairn_jobs_scheduler_subscribe(uint64_t* out_id, cairn_engine* engine,
+                                            cairn_jobs_task_event_fn fn, void* ctx) {
+  return on_jobs(CAIRN_CAPI_OUT(out_id), CAIRN_CAPI_IN(engine, fn), engine, [&](Scheduler& s) {
     *out_id = s.subscribe([fn, ctx](const jobs::TaskEvent& e) {
       fn(ctx, jobs::to_string(e.type).data(), e.task_id, e.kind.c_str(), e.attempt,
          e.error.c_str());
@@ -295,8 +234,8 @@ cairn_status cairn_jobs_subscribe(uint64_t* out_id, cairn_engine* engine, cairn_
   });
 }
 
-cairn_status cairn_jobs_unsubscribe(cairn_engine* engine, uint64_t id) {
-  return with_jobs(engine, [&](jobs::Scheduler& s) {
+cairn_status cairn_jobs_scheduler_unsubscribe(cairn_engine* engine, uint64_t id) {
+  return on_jobs(none(), CAIRN_CAPI_IN(engine), engine, [&](Scheduler& s) {
     s.unsubscribe(id);
     return set_ok();
   });

@@ -34,9 +34,14 @@ int main(int argc, char** argv) {
   //    characters, `openssl rand -hex 32`); the fixed demo key below is for this tour only.
   cairn::EngineOptions options;
   const char* master = std::getenv("CAIRN_MASTER_KEY");  // NOLINT(concurrency-mt-unsafe)
-  options.master_key = master != nullptr
-                           ? master
-                           : "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+  auto master_key = cairn::secrets::MasterKey::from_hex(
+      master != nullptr ? master
+                        : "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
+  if (!master_key) {
+    std::fprintf(stderr, "CAIRN_MASTER_KEY: %s\n", master_key.error().to_string().c_str());
+    return 2;
+  }
+  options.master_key = *master_key;
   auto engine = cairn::Engine::open(uri, options);
   if (!engine) {
     std::fprintf(stderr, "open %s failed: %s\n", uri.c_str(), engine.error().to_string().c_str());
@@ -207,7 +212,7 @@ int main(int argc, char** argv) {
 
   // 9. Secrets: an org, a project and environment, versioned encrypted values, an ACL rule with
   //    glob patterns, a service account, a reference, and an export.
-  cairn::secrets::SecretsService& vault = *(*engine)->secrets();
+  cairn::secrets::SecretsService& vault = *(*engine)->secrets().value();
   const char* owner = "ada@example.com";
   (void)vault.create_org("quickstart", owner);  // already there on a second run
   (void)vault.create_project("quickstart", "billing", owner);

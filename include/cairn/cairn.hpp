@@ -12,7 +12,7 @@
 #include "cairn/auth/service.hpp"
 #include "cairn/auth/token.hpp"
 #include "cairn/auth/token_file.hpp"
-#include "cairn/board/model.hpp"
+#include "cairn/board/posts.hpp"
 #include "cairn/board/service.hpp"
 #include "cairn/content/blob_store.hpp"
 #include "cairn/content/descriptor.hpp"

@@ -1,9 +1,13 @@
 // cairn::Engine: the one façade. Opens every store on one database and hands out the domain
 // services.
 //
-//   auto engine = cairn::Engine::open("sqlite:data/app.db");
-//   if (!engine) { log(engine.error().to_string()); return 1; }
-//   std::cout << (*engine)->instance_id() << "\n";
+// Example:
+//   Result<std::unique_ptr<cairn::Engine>> db = cairn::Engine::open("sqlite:data/app.db");
+//   if (!db) {
+//     log(db.error().to_string());
+//     return fail(db.error());
+//   }
+//   log((*db)->instance_id());
 //
 // Each database gets an instance id (32 random hex characters) and a creation time when it is first
 // opened; both survive reopening and identify the deployment (for example in exported audit logs).
@@ -26,6 +30,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -36,6 +41,7 @@
 #include "cairn/core/env.hpp"
 #include "cairn/core/result.hpp"
 #include "cairn/jobs/scheduler.hpp"
+#include "cairn/secrets/master_key.hpp"
 #include "cairn/secrets/service.hpp"
 #include "cairn/storage/database.hpp"
 
@@ -52,10 +58,10 @@ struct EngineOptions {
   audit::LogOptions audit;
   // Password parameters, session timeouts, login-code rules (see auth/service.hpp).
   auth::AuthOptions auth;
-  // The secrets master key: 32 raw bytes or 64 hex characters. Empty: engine.secrets() is
-  // unavailable (nullptr) and the engine's own keys are stored in plaintext. The first engine
-  // opened with a key binds the database to it.
-  std::string master_key;
+  // The secrets master key, parsed where it was read (secrets/master_key.hpp). None:
+  // engine.secrets() is FAILED_PRECONDITION / SECRETS_MASTER_KEY_MISSING and the engine's own keys
+  // are stored in plaintext. The first engine opened with a key binds the database to it.
+  std::optional<secrets::MasterKey> master_key;
   // Leases, polling and the worker name of engine.jobs() (see jobs/scheduler.hpp).
   jobs::SchedulerOptions jobs;
 };
@@ -64,7 +70,7 @@ class Engine {
  public:
   // Opens the database at `uri` (see storage/database.hpp for the URI forms), migrating it to the
   // latest schema. Errors: INVALID_ARGUMENT / ENGINE_OPTIONS_INVALID (busy_timeout outside
-  // 0..2^31-1 ms); INVALID_ARGUMENT / SECRETS_MASTER_KEY_INVALID; FAILED_PRECONDITION /
+  // 0..2^31-1 ms); FAILED_PRECONDITION /
   // SECRETS_MASTER_KEY_MISMATCH (the database is bound to another master key), AUDIT_KEYS_SEALED
   // (opened without a master key, but the audit log's keys are sealed under one),
   // AUDIT_KEYS_SEAL_MISMATCH (the sealed audit keys do not open with the keyring's key: altered);
@@ -105,8 +111,12 @@ class Engine {
   auth::AuthService& auth() noexcept;
 
   // Organizations, projects, environments, encrypted versioned secrets, ACL rules and service
-  // accounts; nullptr when the engine was opened without a master key.
-  secrets::SecretsService* secrets() noexcept;
+  // accounts: never null on success. Errors: FAILED_PRECONDITION / SECRETS_MASTER_KEY_MISSING
+  // (the engine was opened without a master key).
+  //
+  // Example:
+  //   CAIRN_ASSIGN_OR_RETURN(secrets::SecretsService* s, engine.secrets());
+  [[nodiscard]] Result<secrets::SecretsService*> secrets() noexcept;
 
   // The feedback board: projects, posts, votes, comments, statuses, ranking, search, merging.
   board::BoardService& board() noexcept;

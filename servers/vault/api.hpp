@@ -2,9 +2,12 @@
 // (reference B.5) mapped onto engine.auth(), engine.secrets() and engine.audit().
 //
 // Callers authenticate with `Authorization: Bearer <session token>` (from POST /api/auth/verify)
-// or `X-API-Key: cr_sa_...` (a service account, which reaches only its own organization). Users
-// act under their email address, service accounts as "sa:<name>"; the secrets service decides
-// what each may do and audits it. Errors use the common body
+// or `X-API-Key: cr_sa_...` (a service account). Users act under their email address, service
+// accounts under "sa:<org id>:<name>" (secrets::Subject); the secrets service decides what each
+// may do, keeps a service account inside its organization and project, and audits it. The
+// routes are in api_auth.cpp, api_orgs.cpp, api_secrets.cpp, api_users.cpp, api_audit.cpp and
+// api_backups.cpp (api_routes.hpp); the caller in api_caller.cpp; request fields and times in
+// api_fields.cpp. Errors use the common body
 // {"error":{"code","reason","message"}}.
 //
 // Thread-safety: the router's handlers run on many server threads at once; everything they use
@@ -39,9 +42,9 @@ struct VaultContext {
   Bytes mail_key;
 };
 
-// Resolves the caller's credentials into Request::subject ("user:<email>" or
-// "sa:<org id>:<name>"); invalid credentials are answered 401 at once, missing ones are left to
-// the routes (a few need none).
+// Resolves the caller's credentials into Request::subject, a secrets::Subject in text (the
+// user's email, or "sa:<org id>:<name>"); invalid credentials are answered 401 at once, missing
+// ones are left to the routes (a few need none).
 net::Middleware resolve_caller(VaultContext& ctx);
 
 // Every route of the API. Errors: those of Router::add (a programming error).

@@ -4,7 +4,9 @@
 
 #include "cairn/auth/email.hpp"
 #include "vault/api.hpp"
-#include "vault/api_util.hpp"
+#include "vault/api_caller.hpp"
+#include "vault/api_fields.hpp"
+#include "vault/api_routes.hpp"
 
 namespace cairn::vault {
 
@@ -39,7 +41,8 @@ Result<int64_t> version_number(const json& value, std::string_view name) {
 json names_json(const std::vector<std::string>& names) { return names; }
 
 json rule_json(const secrets::AclRule& r) {
-  bool sa = r.subject.starts_with("sa:");
+  auto subject = secrets::Subject::parse(r.subject);
+  bool sa = subject && subject->is_service_account();
   json out = {{"id", r.id},
               {"subject", r.subject},
               {"subject_type", sa ? "service_account" : "user"},
@@ -48,7 +51,7 @@ json rule_json(const secrets::AclRule& r) {
               {"permission", secrets::permission_name(r.permission)},
               {"created_at", format_time(r.created_at)}};
   if (sa) {
-    out["name"] = r.subject.substr(3);
+    out["name"] = subject->name();
   } else {
     out["email"] = r.subject;
   }
@@ -170,9 +173,12 @@ Status grant(VaultContext& ctx, const net::Request& req, net::Response& res, con
   if (type.empty() || type == "user") {
     CAIRN_ASSIGN_OR_RETURN(subject, string_field(body, "email"));
     CAIRN_ASSIGN_OR_RETURN(subject, auth::normalize_email(subject));
+    CAIRN_ASSIGN_OR_RETURN(secrets::Subject user, secrets::Subject::user(subject));
+    subject = user.to_string();
   } else if (type == "service_account") {
     CAIRN_ASSIGN_OR_RETURN(std::string name, string_field(body, "name"));
-    subject = "sa:" + name;
+    CAIRN_ASSIGN_OR_RETURN(secrets::Subject account, secrets::Subject::service_account(name));
+    subject = account.to_string();
   } else {
     return fail(ErrorCode::kInvalidArgument, "VAULT_FIELD_INVALID",
                 "subject_type must be \"user\" or \"service_account\"");
@@ -214,7 +220,7 @@ Status create_account(VaultContext& ctx, const net::Request& req, net::Response&
 
 void internal::add_secret_routes(net::Router& router, VaultContext& ctx, Status& status) {
   auto add = [&](std::string_view method, std::string_view pattern, internal::CallerHandler h) {
-    if (status) status = router.add(method, pattern, in_org(ctx, std::move(h)));
+    if (status) status = router.add(method, pattern, internal::with_caller(std::move(h)));
   };
   auto created = [](net::Response& res, const json& body) { net::json(res, body, 201); };
   const std::string projects = "/api/orgs/{org}/projects";

@@ -3,7 +3,9 @@
 // ends their sessions), list and end anyone's sessions, and make or unmake other superadmins.
 // Coldrune has none of these; they are what offboarding someone needs.
 #include "vault/api.hpp"
-#include "vault/api_util.hpp"
+#include "vault/api_caller.hpp"
+#include "vault/api_fields.hpp"
+#include "vault/api_routes.hpp"
 
 namespace cairn::vault {
 
@@ -39,7 +41,7 @@ Status sessions_of(VaultContext& ctx, std::string_view user_id, std::string_view
 Result<auth::Session> own_session(VaultContext& ctx, const net::Request& req,
                                   const Caller& caller) {
   std::string_view token = internal::bearer_token(req);
-  if (caller.service_account || token.empty()) {
+  if (caller.service_account() || token.empty()) {
     return fail(ErrorCode::kInvalidArgument, "VAULT_NOT_A_SESSION",
                 "only a signed-in user has sessions; service accounts are revoked instead");
   }

@@ -1,7 +1,6 @@
 #include "vault/backup.hpp"
 
 #include <fcntl.h>
-#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +15,7 @@
 #include <system_error>
 
 #include "cairn/core/encoding.hpp"
+#include "cairn/core/time.hpp"
 #include "cairn/crypto/aead.hpp"
 #include "cairn/crypto/mac.hpp"
 #include "cairn/crypto/secure.hpp"
@@ -33,7 +33,6 @@ constexpr std::size_t kTagBytes = 16;
 constexpr std::size_t kMaxBoundBytes = 255;  // an id's length is one byte in the header
 constexpr std::size_t kIdStemBytes = 25;     // YYYYMMDDTHHMMSSZ-xxxxxxxx
 constexpr std::string_view kSuffix = ".crbu";
-constexpr std::string_view kInstanceIdKey = "engine.instance_id";  // Engine's cairn_meta key
 
 Error corrupt(std::string message) {
   return {ErrorCode::kDataLoss, "VAULT_BACKUP_CORRUPT", std::move(message)};
@@ -159,6 +158,12 @@ Result<Bytes> read_whole_file(const std::string& path) {
   return out;
 }
 
+// The file of an SQLite database ("" for a database without one, such as memory:).
+std::string database_file(const storage::Database& database) {
+  auto location = storage::parse_uri(database.uri());
+  return location && location->backend == storage::Backend::kSqlite ? location->path : "";
+}
+
 // Removes a file (and SQLite's -wal/-shm companions) when it goes out of scope, unless kept.
 class FileGuard {
  public:
@@ -178,69 +183,31 @@ class FileGuard {
   bool keep_ = false;
 };
 
-struct SqliteHandle {
-  sqlite3* db = nullptr;
-  ~SqliteHandle() { sqlite3_close_v2(db); }
-};
-
-// Runs `sql` (one statement) and returns the first column of its first row, or "".
-Result<std::string> first_text(sqlite3* db, const char* sql, const std::string* bind = nullptr) {
-  sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) != SQLITE_OK) {
-    return fail(corrupt(std::string("the snapshot cannot be read: ") + sqlite3_errmsg(db)));
+// The instance id inside the decrypted snapshot at `path`, once the storage layer has found it
+// an intact cairn database. Errors: DATA_LOSS / VAULT_BACKUP_CORRUPT.
+Result<std::string> snapshot_instance(const std::string& path) {
+  auto info = storage::inspect_snapshot(path);
+  if (!info) {
+    return fail(
+        corrupt("the backup does not hold an intact cairn database: " + info.error().reason));
   }
-  std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> guard(stmt, &sqlite3_finalize);
-  if (bind != nullptr) {
-    sqlite3_bind_text(stmt, 1, bind->c_str(), static_cast<int>(bind->size()), SQLITE_TRANSIENT);
-  }
-  int rc = sqlite3_step(stmt);
-  if (rc == SQLITE_ROW) {
-    const unsigned char* text = sqlite3_column_text(stmt, 0);
-    return std::string(text != nullptr ? reinterpret_cast<const char*>(text) : "");
-  }
-  if (rc == SQLITE_DONE) return std::string();
-  return fail(corrupt(std::string("the snapshot cannot be read: ") + sqlite3_errmsg(db)));
+  return std::move(info->instance_id);
 }
 
-// The instance id a cairn database records for itself ("" when it has none). Errors: DATA_LOSS /
-// VAULT_BACKUP_CORRUPT when the file cannot be read as a cairn database.
-Result<std::string> read_instance_id(const std::string& path) {
-  SqliteHandle h;
-  if (sqlite3_open_v2(path.c_str(), &h.db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    return fail(corrupt("the database cannot be opened"));
-  }
-  sqlite3_busy_timeout(h.db, 10000);
-  const std::string key(kInstanceIdKey);
-  return first_text(h.db, "SELECT value FROM cairn_meta WHERE key = ?1", &key);
-}
-
-// "YYYYMMDDTHHMMSSZ" of `t`.
+// "YYYYMMDDTHHMMSSZ" of `t`: RFC 3339 UTC to the second, in ISO 8601's basic form.
 std::string compact_utc(Timestamp t) {
-  auto secs = floor<std::chrono::seconds>(t);
-  auto day = floor<days>(secs);
-  std::chrono::year_month_day ymd(day);
-  std::chrono::hh_mm_ss hms(secs - day);
-  char text[32];
-  std::snprintf(text, sizeof text, "%04d%02u%02uT%02d%02d%02dZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                static_cast<int>(hms.seconds().count()));
+  std::string text = format_rfc3339(t, TimePrecision::kSeconds);
+  std::erase_if(text, [](char c) { return c == '-' || c == ':'; });
   return text;
 }
 
-// The time in a backup id (its shape already checked).
+// The time in a backup id (its shape already checked): its stem read back as RFC 3339.
 Timestamp id_time(std::string_view id) {
-  auto num = [&](std::size_t at, std::size_t len) {
-    int v = 0;
-    for (std::size_t i = at; i < at + len; ++i) v = v * 10 + (id[i] - '0');
-    return v;
-  };
-  std::chrono::year_month_day ymd{std::chrono::year(num(0, 4)),
-                                  std::chrono::month(static_cast<unsigned>(num(4, 2))),
-                                  std::chrono::day(static_cast<unsigned>(num(6, 2)))};
-  auto t = std::chrono::sys_days(ymd) + std::chrono::hours(num(9, 2)) +
-           std::chrono::minutes(num(11, 2)) + std::chrono::seconds(num(13, 2));
-  return std::chrono::time_point_cast<std::chrono::microseconds>(t);
+  std::string text = std::string(id.substr(0, 4)) + "-" + std::string(id.substr(4, 2)) + "-" +
+                     std::string(id.substr(6, 5)) + ":" + std::string(id.substr(11, 2)) + ":" +
+                     std::string(id.substr(13, 3));
+  auto t = parse_rfc3339(text);
+  return t ? *t : Timestamp{};
 }
 
 // The Monday starting the ISO week of `day`.
@@ -314,29 +281,6 @@ Result<Bytes> open_backup(ByteView key, ByteView file, const BackupBinding& expe
   return std::move(*plain);
 }
 
-Status check_snapshot(const std::string& path) {
-  {
-    std::ifstream in(path, std::ios::binary);
-    char header[16] = {};
-    in.read(header, sizeof header);
-    if (!in || std::memcmp(header, "SQLite format 3\0", 16) != 0) {
-      return fail(corrupt("the backup does not hold an SQLite database"));
-    }
-  }
-  SqliteHandle h;
-  if (sqlite3_open_v2(path.c_str(), &h.db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
-    return fail(corrupt("the snapshot cannot be opened"));
-  }
-  CAIRN_ASSIGN_OR_RETURN(std::string integrity, first_text(h.db, "PRAGMA integrity_check"));
-  if (integrity != "ok") return fail(corrupt("the snapshot fails its integrity check"));
-  CAIRN_ASSIGN_OR_RETURN(std::string version,
-                         first_text(h.db, "SELECT max(version) FROM schema_migrations"));
-  if (version.empty() || version == "0") {
-    return fail(corrupt("the snapshot is not a cairn database (no schema migrations)"));
-  }
-  return ok_status();
-}
-
 std::optional<BackupKind> backup_id_kind(std::string_view id) noexcept {
   // YYYYMMDDTHHMMSSZ-xxxxxxxx-manual, YYYYMMDDTHHMMSSZ-xxxxxxxx-scheduled
   if (id.size() <= kIdStemBytes + 1 || id[8] != 'T' || id[15] != 'Z' || id[16] != '-' ||
@@ -388,9 +332,10 @@ std::vector<std::string> expired_backups(const std::vector<BackupInfo>& backups,
   return expired;
 }
 
-Backups::Backups(std::string database, std::string dir, Bytes master, Env& env,
+Backups::Backups(storage::Database& database, std::string dir, Bytes master, Env& env,
                  std::string instance_id, audit::AuditLog* audit)
-    : database_(std::move(database)),
+    : database_(database),
+      database_path_(database_file(database)),
       dir_(std::move(dir)),
       key_(backup_key(master)),
       env_(env),
@@ -421,13 +366,10 @@ Status Backups::record(std::string_view action, std::string_view actor, std::str
 }
 
 Result<std::string> Backups::instance_id_locked() {
-  if (!instance_id_.empty()) return instance_id_;
-  auto id = read_instance_id(database_);
-  if (!id || id->empty()) {
+  if (instance_id_.empty()) {
     return fail(ErrorCode::kUnavailable, "VAULT_BACKUP_FAILED",
-                "cannot read the instance id of " + database_);
+                "backups need the engine's instance id");
   }
-  instance_id_ = *id;
   return instance_id_;
 }
 
@@ -456,52 +398,35 @@ Result<BackupInfo> Backups::create(BackupKind kind, std::string_view actor) {
 }
 
 Result<int64_t> Backups::create_locked(const std::string& id) {
+  CAIRN_ASSIGN_OR_RETURN(std::string instance, instance_id_locked());
   CAIRN_TRY(make_private_dir(dir_));
+  // The storage layer writes the snapshot atomically, 0600, inside the 0700 backup directory
+  // (its temporary file ends in .tmp, which sweep_leftovers() removes after a crash).
   std::string snapshot_path = dir_ + "/" + id + ".snapshot";
-  // VACUUM INTO wants an empty or missing file: an empty one made 0600 keeps the plaintext
-  // snapshot private whatever the umask.
-  CAIRN_TRY(write_new_file(snapshot_path, {}));
   FileGuard snapshot_guard(snapshot_path);
-  {
-    SqliteHandle h;
-    if (sqlite3_open_v2(database_.c_str(), &h.db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
-      return fail(ErrorCode::kUnavailable, "VAULT_BACKUP_FAILED",
-                  "cannot open the database for a snapshot");
-    }
-    sqlite3_busy_timeout(h.db, 10000);
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(h.db, "VACUUM INTO ?1", -1, &stmt, nullptr) != SQLITE_OK) {
-      return fail(ErrorCode::kUnavailable, "VAULT_BACKUP_FAILED",
-                  std::string("cannot take a snapshot: ") + sqlite3_errmsg(h.db));
-    }
-    sqlite3_bind_text(stmt, 1, snapshot_path.c_str(), -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(stmt);
-    sqlite3_finalize(stmt);
-    if (rc != SQLITE_DONE) {
-      return fail(ErrorCode::kUnavailable, "VAULT_BACKUP_FAILED",
-                  std::string("cannot take a snapshot: ") + sqlite3_errmsg(h.db));
-    }
+  if (Status s = database_.snapshot_to(snapshot_path); !s) {
+    return fail(ErrorCode::kUnavailable, "VAULT_BACKUP_FAILED",
+                "cannot take a snapshot: " + s.error().to_string());
   }
   // A snapshot that does not pass its own checks is never sealed.
-  if (Status s = check_snapshot(snapshot_path); !s) {
+  auto info = storage::inspect_snapshot(snapshot_path);
+  if (!info) {
     return fail(ErrorCode::kUnavailable, "VAULT_BACKUP_FAILED",
-                "the snapshot failed its check: " + s.error().message);
+                "the snapshot failed its check: " + info.error().to_string());
   }
-  // Bound to the instance id the snapshot itself records, which must be the configured one.
-  auto instance = read_instance_id(snapshot_path);
-  if (!instance || instance->empty() || instance->size() > kMaxBoundBytes) {
+  // Bound to the instance id the snapshot itself records, which must be the engine's.
+  if (info->instance_id.empty() || info->instance_id.size() > kMaxBoundBytes) {
     return fail(ErrorCode::kUnavailable, "VAULT_BACKUP_FAILED",
                 "the snapshot has no valid instance id (not a database cairn's Engine opened)");
   }
-  if (instance_id_.empty()) instance_id_ = *instance;
-  if (*instance != instance_id_) {
-    return fail(mismatch("the database " + database_ + " is vault instance " + *instance +
-                         ", not " + instance_id_));
+  if (info->instance_id != instance) {
+    return fail(mismatch("the database " + database_path_ + " is vault instance " +
+                         info->instance_id + ", not " + instance));
   }
   auto snapshot = read_whole_file(snapshot_path);
   if (!snapshot) return fail(io_failed("cannot read the snapshot"));
   WipeGuard wipe(*snapshot);
-  CAIRN_ASSIGN_OR_RETURN(Bytes sealed, seal_backup(key_, {*instance, id}, *snapshot, env_));
+  CAIRN_ASSIGN_OR_RETURN(Bytes sealed, seal_backup(key_, {instance, id}, *snapshot, env_));
   std::string tmp = dir_ + "/" + id + ".tmp";
   CAIRN_TRY(write_new_file(tmp, sealed));
   FileGuard tmp_guard(tmp);
@@ -598,13 +523,16 @@ Result<std::string> Backups::stage_locked(std::string_view id) {
   CAIRN_ASSIGN_OR_RETURN(std::string instance, instance_id_locked());
   CAIRN_ASSIGN_OR_RETURN(Bytes snapshot, open_backup(key_, file, {instance, std::string(id)}));
   WipeGuard wipe(snapshot);
-  std::string staged = database_ + ".restore." + std::string(id);
+  if (database_path_.empty()) {
+    return fail(ErrorCode::kUnavailable, "VAULT_BACKUP_FAILED",
+                "restores are staged next to an SQLite database file; this database has none");
+  }
+  std::string staged = database_path_ + ".restore." + std::string(id);
   std::string tmp = staged + ".tmp";
   ::unlink(tmp.c_str());  // left by an interrupted staging
   CAIRN_TRY(write_new_file(tmp, snapshot));
   FileGuard guard(tmp);
-  CAIRN_TRY(check_snapshot(tmp));
-  CAIRN_ASSIGN_OR_RETURN(std::string inside, read_instance_id(tmp));
+  CAIRN_ASSIGN_OR_RETURN(std::string inside, snapshot_instance(tmp));
   if (inside != instance) {
     return fail(corrupt("the snapshot's own instance id is not the one its header names"));
   }
@@ -640,9 +568,9 @@ Result<std::vector<std::string>> Backups::sweep_leftovers() {
   CAIRN_TRY(scan(dir_, [](std::string_view name) {
     return name.ends_with(".snapshot") || name.ends_with(".tmp");
   }));
-  if (!database_.empty()) {
-    std::string prefix = std::filesystem::path(database_).filename().string() + ".restore.";
-    CAIRN_TRY(scan(parent_dir(database_), [&prefix](std::string_view name) {
+  if (!database_path_.empty()) {
+    std::string prefix = std::filesystem::path(database_path_).filename().string() + ".restore.";
+    CAIRN_TRY(scan(parent_dir(database_path_), [&prefix](std::string_view name) {
       return name.starts_with(prefix) && name.ends_with(".tmp");
     }));
   }
@@ -681,8 +609,7 @@ Status restore_file(const std::string& backup, ByteView master, const std::strin
   ::unlink(staged.c_str());
   CAIRN_TRY(write_new_file(staged, *snapshot));
   FileGuard guard(staged);
-  CAIRN_TRY(check_snapshot(staged));
-  CAIRN_ASSIGN_OR_RETURN(std::string inside, read_instance_id(staged));
+  CAIRN_ASSIGN_OR_RETURN(std::string inside, snapshot_instance(staged));
   if (inside != header.instance_id) {
     return fail(corrupt("the snapshot's own instance id is not the one its header names"));
   }

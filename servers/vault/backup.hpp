@@ -1,7 +1,9 @@
 // cairn-vault's encrypted backups (Coldrune reference B.9), kept in a directory of the data dir.
 //
-// A backup is a consistent snapshot of the SQLite database (VACUUM INTO on a connection of its
-// own: it takes no write lock, so the server keeps serving), encrypted as one file, format 2:
+// A backup is a consistent snapshot of the engine's database (storage::Database::snapshot_to():
+// SQLite's VACUUM INTO on a connection of its own, so the server keeps serving; checked with
+// storage::inspect_snapshot(); the vault itself neither links SQLite nor reads cairn's tables),
+// encrypted as one file, format 2:
 //
 //   "CRBU" | version 0x02 | u8 n | instance id (n bytes) | u8 m | backup id (m bytes)
 //          | 12-byte nonce | AES-256-GCM ciphertext and 16-byte tag
@@ -23,10 +25,10 @@
 // Retention applies to scheduled backups only: manual ones are never pruned automatically.
 //
 // Restore never replaces a database: stage_restore() decrypts a backup next to the database as
-// vault.db.restore.<id> after checking it (GCM tag, binding, SQLite header, PRAGMA
-// integrity_check, a cairn schema, and that the snapshot's own instance id is the one in the
-// header), and the operator swaps the files with the server stopped; restore_file() does the same
-// into a data directory that has no database yet.
+// vault.db.restore.<id> after checking it (GCM tag, binding, then storage::inspect_snapshot():
+// SQLite header, cairn's application id, PRAGMA integrity_check, a cairn schema; and that the
+// snapshot's own instance id is the one in the header), and the operator swaps the files with the
+// server stopped; restore_file() does the same into a data directory that has no database yet.
 //
 // Audit: given an audit log, Backups records "backup.create", "backup.restore" (staging) and
 // "backup.prune" entries (resource_type "backup", resource_id the backup id, outcome "ok" or
@@ -52,6 +54,7 @@
 #include "cairn/core/bytes.hpp"
 #include "cairn/core/env.hpp"
 #include "cairn/core/result.hpp"
+#include "cairn/storage/database.hpp"
 
 namespace cairn::vault {
 
@@ -100,8 +103,6 @@ Result<BackupBinding> read_backup_binding(ByteView file);
 // file or another key); FAILED_PRECONDITION / VAULT_BACKUP_MISMATCH (an intact backup bound to
 // another id or instance). The tag is checked first, so a changed header is CORRUPT.
 Result<Bytes> open_backup(ByteView key, ByteView file, const BackupBinding& expected);
-// Checks that `path` is an intact cairn SQLite database. Errors: DATA_LOSS / VAULT_BACKUP_CORRUPT.
-Status check_snapshot(const std::string& path);
 // The ids to delete under `policy`, of `backups` (any order), as of `now`. Only scheduled backups
 // are considered: manual ones are neither deleted nor counted.
 std::vector<std::string> expired_backups(const std::vector<BackupInfo>& backups, Timestamp now,
@@ -113,17 +114,20 @@ std::optional<BackupKind> backup_id_kind(std::string_view id) noexcept;
 
 class Backups {
  public:
-  // `database`: the SQLite file; `dir`: where backups live (created 0700 when missing);
-  // `instance_id`: the engine's instance_id() (empty: read from the database when needed);
-  // `audit`: where to record backup entries (null: none).
-  Backups(std::string database, std::string dir, Bytes master, Env& env,
-          std::string instance_id = {}, audit::AuditLog* audit = nullptr);
+  // `database`: the engine's database (engine.database()), which backups are snapshots of and
+  // next to whose file restores are staged (a memory: database can neither); `dir`: where
+  // backups live (created 0700 when missing); `master`: the master key (32 raw bytes), wiped
+  // here; `instance_id`: the engine's instance_id(), which backups are bound to; `audit`: where
+  // to record backup entries (null: none).
+  Backups(storage::Database& database, std::string dir, Bytes master, Env& env,
+          std::string instance_id, audit::AuditLog* audit = nullptr);
 
   const std::string& dir() const noexcept { return dir_; }
 
   // Takes a snapshot now and stores it encrypted, as a backup of `kind`, recorded as done by
-  // `actor`. Errors: UNAVAILABLE / VAULT_BACKUP_FAILED; FAILED_PRECONDITION /
-  // VAULT_BACKUP_MISMATCH (the database is not instance `instance_id`); the audit log's errors.
+  // `actor`. Errors: UNAVAILABLE / VAULT_BACKUP_FAILED (the message names the storage error:
+  // STORAGE_SNAPSHOT_UNSUPPORTED for a memory: database, STORAGE_BUSY, ...); FAILED_PRECONDITION
+  // / VAULT_BACKUP_MISMATCH (the database is not instance `instance_id`); the audit log's errors.
   Result<BackupInfo> create(BackupKind kind = BackupKind::kManual,
                             std::string_view actor = "operator");
   // Every backup, newest first. Errors: UNAVAILABLE / VAULT_BACKUP_FAILED.
@@ -147,7 +151,8 @@ class Backups {
  private:
   std::string file_of(std::string_view id) const;
   Result<std::vector<BackupInfo>> list_locked();
-  // The instance id backups are bound to: the configured one, else the database's own.
+  // The instance id backups are bound to. Errors: UNAVAILABLE / VAULT_BACKUP_FAILED when none
+  // was given.
   Result<std::string> instance_id_locked();
   // Snapshots, seals and stores backup `id`; returns the file's size.
   Result<int64_t> create_locked(const std::string& id);
@@ -156,7 +161,8 @@ class Backups {
   Status record(std::string_view action, std::string_view actor, std::string_view id,
                 std::optional<BackupKind> kind, std::string_view reason);
 
-  std::string database_;
+  storage::Database& database_;
+  std::string database_path_;  // its SQLite file, "" for memory:
   std::string dir_;
   Bytes key_;
   Env& env_;

@@ -18,6 +18,7 @@
 
 #include "cairn/auth/token_file.hpp"
 #include "cairn/core/encoding.hpp"
+#include "cairn/core/time.hpp"
 #include "cairn/version.h"
 #include "vault/client_internal.hpp"
 
@@ -75,12 +76,7 @@ bool is_loopback(const std::string& host) {
 
 // "2026-11-22T10:15:00Z", `seconds` from now.
 std::string utc_in(std::chrono::seconds seconds) {
-  std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() + seconds);
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  return format_rfc3339(Env::system().now() + seconds, TimePrecision::kSeconds);
 }
 
 // Tells when to retry a 429 or 503: from Retry-After in seconds (in error.retry_after) or as an

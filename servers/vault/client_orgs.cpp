@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "cairn/secrets/subject.hpp"
 #include "vault/client_internal.hpp"
 
 namespace cairn::vault::cli {
@@ -168,7 +169,8 @@ void add_acl(CLI::App& app, ClientSettings& s) {
     json body = {{"project_pattern", *project}, {"env_pattern", *env}, {"permission", *permission}};
     if (!subject->empty()) {
       body["subject_type"] = "service_account";
-      body["name"] = subject->starts_with("sa:") ? subject->substr(3) : *subject;
+      auto named = secrets::Subject::parse(*subject);  // "sa:<name>" or the bare name
+      body["name"] = named && named->is_service_account() ? named->name() : *subject;
     } else {
       body["subject_type"] = "user";
       body["email"] = *email;

@@ -12,7 +12,7 @@
 #include "cairn/auth/token_file.hpp"
 #include "cairn/core/encoding.hpp"
 #include "cairn/crypto/random.hpp"
-#include "cairn/secrets/envelope.hpp"
+#include "cairn/secrets/master_key.hpp"
 
 namespace cairn::vault {
 
@@ -144,23 +144,15 @@ Status make_private_dir(const std::string& path) {
   return ok_status();
 }
 
-Status check_master_key_hex(std::string_view key) {
-  if (key.size() != 64 || !encoding::hex_decode(key)) {
-    return fail(ErrorCode::kInvalidArgument, "SECRETS_MASTER_KEY_INVALID",
-                "a master key is 64 hex characters (openssl rand -hex 32)");
-  }
-  return ok_status();
-}
-
 Result<std::string> load_master_key(const ServerConfig& config, bool create, bool* created) {
   if (created != nullptr) *created = false;
   if (const char* env_key = getenv_or_null("CAIRN_MASTER_KEY")) {
-    CAIRN_TRY(check_master_key_hex(env_key));
+    CAIRN_TRY(secrets::MasterKey::from_hex(env_key));
     return std::string(env_key);
   }
   auto stored = auth::read_token_file(config.key_file());
   if (stored) {
-    CAIRN_TRY(check_master_key_hex(*stored));
+    CAIRN_TRY(secrets::MasterKey::from_hex(*stored));
     return *stored;
   }
   if (stored.error().reason != "AUTH_TOKEN_FILE_NOT_FOUND") return fail(stored.error());

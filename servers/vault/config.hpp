@@ -94,9 +94,6 @@ bool is_loopback_host(std::string_view host);
 // Errors: UNAVAILABLE / VAULT_DATA_DIR_FAILED.
 Status make_private_dir(const std::string& path);
 
-// OK when `key` is 64 hex characters. Errors: INVALID_ARGUMENT / SECRETS_MASTER_KEY_INVALID.
-Status check_master_key_hex(std::string_view key);
-
 // The master key in hex: CAIRN_MASTER_KEY when set, else the key file. When neither exists and
 // `create` is true, a new random key is written to the key file (0600) and `created` is set.
 // Errors: INVALID_ARGUMENT / SECRETS_MASTER_KEY_INVALID (not 64 hex characters);

@@ -16,6 +16,7 @@
 #include "cairn/auth/email.hpp"
 #include "cairn/auth/token_file.hpp"
 #include "cairn/core/encoding.hpp"
+#include "cairn/core/time.hpp"
 #include "cairn/crypto/mac.hpp"
 #include "cairn/crypto/random.hpp"
 #include "cairn/crypto/secure.hpp"
@@ -24,7 +25,7 @@
 #include "cairn/net/pid_file.hpp"
 #include "cairn/net/server.hpp"
 #include "vault/api.hpp"
-#include "vault/api_util.hpp"
+#include "vault/api_fields.hpp"
 #include "vault/login_mail.hpp"
 
 namespace cairn::vault {
@@ -35,13 +36,9 @@ std::mutex log_mu;
 
 // One line on stdout, stamped with the UTC time.
 void log_line(std::string_view text) {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  std::string stamp = format_rfc3339(Env::system().now(), TimePrecision::kSeconds);
   std::lock_guard lock(log_mu);
-  std::fprintf(stdout, "%s %.*s\n", stamp, static_cast<int>(text.size()), text.data());
+  std::fprintf(stdout, "%s %.*s\n", stamp.c_str(), static_cast<int>(text.size()), text.data());
   std::fflush(stdout);
 }
 
@@ -50,9 +47,9 @@ int report(const Error& error, int code = 1) {
   return code;
 }
 
-EngineOptions engine_options(const std::string& master_key) {
+EngineOptions engine_options(secrets::MasterKey master_key) {
   EngineOptions options;
-  options.master_key = master_key;
+  options.master_key = std::move(master_key);
   options.auth.session_prefix = "cr_sess";
   return options;
 }
@@ -122,7 +119,8 @@ std::string new_key_file(const ServerConfig& config) { return config.key_file() 
 // database is the one kept. Returns the engine opened with it and the key (hex) in `key`.
 Result<std::unique_ptr<Engine>> open_with_recovered_key(const ServerConfig& config,
                                                         std::string& key, bool key_file_in_use) {
-  auto engine = Engine::open(database_uri(config), engine_options(key));
+  CAIRN_ASSIGN_OR_RETURN(secrets::MasterKey master, secrets::MasterKey::from_hex(key));
+  auto engine = Engine::open(database_uri(config), engine_options(master));
   auto pending = auth::read_token_file(new_key_file(config));
   if (!pending) return engine;  // no rotation in progress (or an unreadable file: left alone)
   if (engine) {
@@ -132,8 +130,8 @@ Result<std::unique_ptr<Engine>> open_with_recovered_key(const ServerConfig& conf
     return engine;
   }
   if (engine.error().reason != "SECRETS_MASTER_KEY_MISMATCH") return engine;
-  CAIRN_TRY(check_master_key_hex(*pending));
-  auto with_new = Engine::open(database_uri(config), engine_options(*pending));
+  CAIRN_ASSIGN_OR_RETURN(secrets::MasterKey pending_master, secrets::MasterKey::from_hex(*pending));
+  auto with_new = Engine::open(database_uri(config), engine_options(pending_master));
   if (!with_new) return engine;  // neither key: report the first error
   crypto::secure_wipe({reinterpret_cast<uint8_t*>(key.data()), key.size()});
   key = *pending;
@@ -286,15 +284,17 @@ int run_server(const ServerConfig& config) {
   if (!mail_key) return report(mail_key.error(), 2);
 
   Mailer mailer({config.smtp_host, config.smtp_port, config.smtp_from}, log_line);
-  Backups backups(config.database_path(), config.backup_dir(), std::move(*master), e.env(),
-                  e.instance_id(), &e.audit());
+  Backups backups(e.database(), config.backup_dir(), std::move(*master), e.env(), e.instance_id(),
+                  &e.audit());
   if (auto swept = backups.sweep_leftovers(); !swept) {
     log_line("cannot sweep the backup directory: " + swept.error().to_string());
   } else {
     for (const std::string& path : *swept) log_line("removed leftover " + path);
   }
+  auto service = e.secrets();
+  if (!service) return report(service.error(), 2);
   VaultContext ctx{e,
-                   *e.secrets(),
+                   **service,
                    mailer,
                    backups,
                    {config.retain_daily_days, config.retain_weekly_weeks},
@@ -378,9 +378,10 @@ int rotate_key(const ServerConfig& config, bool generate) {
                    "give the new key in CAIRN_NEW_MASTER_KEY, or pass --generate"},
                   2);
   }
-  if (Status s = check_master_key_hex(new_key); !s) return report(s.error(), 2);
-  auto parsed = secrets::MasterKey::parse(new_key);
+  auto parsed = secrets::MasterKey::from_hex(new_key);
   if (!parsed) return report(parsed.error(), 2);
+  auto old_master = secrets::MasterKey::from_hex(*old_key);
+  if (!old_master) return report(old_master.error(), 2);
   // The new key is on disk, durably, before the database depends on it: a closed stdout, a
   // kill -9 or a full disk after the commit can no longer lose it. The next start keeps whichever
   // key opens the database (open_with_recovered_key).
@@ -388,12 +389,14 @@ int rotate_key(const ServerConfig& config, bool generate) {
     return report(s.error());
   }
   {
-    auto engine = Engine::open(database_uri(config), engine_options(*old_key));
+    auto engine = Engine::open(database_uri(config), engine_options(*old_master));
     if (!engine) {
       ::unlink(new_key_file(config).c_str());  // nothing was committed
       return report(engine.error());
     }
-    if (Status s = (*engine)->secrets()->rotate_master_key(std::move(*parsed), "operator"); !s) {
+    auto service = (*engine)->secrets();
+    if (!service) return report(service.error());
+    if (Status s = (*service)->rotate_master_key(std::move(*parsed), "operator"); !s) {
       // master.key.new stays: an error reported after the commit reached the log would otherwise
       // delete the only copy. The next start keeps whichever key opens the database.
       return report(s.error());
@@ -445,13 +448,15 @@ int restore_into(const ServerConfig& config, const std::string& backup_file) {
 int print_routes() {
   // The routes do not depend on the context's contents, only on its shape: build them against
   // an in-memory engine.
-  EngineOptions options = engine_options(std::string(64, '0'));
-  auto engine = Engine::open("memory:", options);
+  auto master = secrets::MasterKey::from_bytes(Bytes(secrets::kMasterKeyBytes));
+  if (!master) return report(master.error());
+  auto engine = Engine::open("memory:", engine_options(*master));
   if (!engine) return report(engine.error());
+  auto service = (*engine)->secrets();
+  if (!service) return report(service.error());
   Mailer mailer({}, nullptr);
-  Backups backups("", "", Bytes(32), (*engine)->env());
-  VaultContext ctx{**engine, *(*engine)->secrets(), mailer, backups, {}, "", nullptr, "",
-                   Bytes(32)};
+  Backups backups((*engine)->database(), "", Bytes(32), (*engine)->env(), (*engine)->instance_id());
+  VaultContext ctx{**engine, **service, mailer, backups, {}, "", nullptr, "", Bytes(32)};
   auto router = make_router(ctx);
   if (!router) return report(router.error());
   nlohmann::json out = nlohmann::json::array();

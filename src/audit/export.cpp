@@ -10,8 +10,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <nlohmann/json.hpp>
+#include <ostream>
 
+#include "audit/internal/entry_json.hpp"
 #include "audit/internal/verifier.hpp"
 #include "cairn/audit/log.hpp"
 #include "cairn/core/encoding.hpp"
@@ -31,7 +34,10 @@ json details_json(const std::string& details) {
   return parsed.is_discarded() ? json(details) : parsed;
 }
 
-// Serializes without throwing on invalid UTF-8 from a damaged row (replaced by U+FFFD).
+}  // namespace
+
+namespace internal {
+
 std::string dump_line(const json& j) {
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
@@ -53,6 +59,23 @@ json entry_json(const StoredEntry& s) {
               {"leaf", encoding::hex_encode(s.leaf)},
               {"link", encoding::hex_encode(s.link)}};
 }
+
+json tree_head_json(const TreeHead& head, const crypto::PublicKey& key) {
+  return json{{"size", head.size},
+              {"root", encoding::hex_encode(head.root)},
+              {"chain_head", encoding::hex_encode(head.chain_head)},
+              {"time", to_unix_micros(head.time)},
+              {"signature", encoding::b64url_encode(head.signature)},
+              {"algorithm", "Ed25519"},
+              {"public_key", key.to_pem_body()}};
+}
+
+}  // namespace internal
+
+namespace {
+
+using internal::dump_line;
+using internal::entry_json;
 
 Unexpected<Error> malformed(size_t line, const std::string& what) {
   return fail(ErrorCode::kInvalidArgument, "AUDIT_EXPORT_MALFORMED",
@@ -146,59 +169,64 @@ Result<TreeHead> parse_tree_head(const json& line, size_t number) {
 
 }  // namespace
 
-Status AuditLog::export_jsonl(const std::string& path) {
+Status AuditLog::export_jsonl(const ExportSink& sink) {
   // Fix the head first: the export covers exactly the entries it signs, even if appends continue.
   CAIRN_ASSIGN_OR_RETURN(TreeHead head, tree_head());
+  constexpr size_t kChunkBytes = size_t{1} << 20;
+  std::string buffer;
+  uint64_t from = 0;
+  while (from < head.size) {
+    CAIRN_ASSIGN_OR_RETURN(
+        std::vector<StoredEntry> chunk,
+        entries(from, static_cast<size_t>(std::min<uint64_t>(head.size - from, 4096))));
+    if (chunk.empty()) break;
+    for (const StoredEntry& s : chunk) {
+      buffer += dump_line(entry_json(s));
+      buffer += '\n';
+    }
+    from = chunk.back().entry.seq + 1;
+    if (buffer.size() >= kChunkBytes) {
+      CAIRN_TRY(sink(buffer));
+      buffer.clear();
+    }
+  }
+  buffer += json{{"tree_head", internal::tree_head_json(head, public_key())}}.dump();
+  buffer += '\n';
+  return sink(buffer);
+}
+
+Status AuditLog::export_jsonl(std::ostream& out) {
+  return export_jsonl([&out](std::string_view chunk) -> Status {
+    out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    if (!out)
+      return fail(ErrorCode::kUnavailable, "AUDIT_EXPORT_FAILED", "cannot write the export");
+    return ok_status();
+  });
+}
+
+Status AuditLog::export_jsonl(const std::string& path) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0 || ::fchmod(fd, 0600) != 0) {
     if (fd >= 0) ::close(fd);
     return fail(ErrorCode::kUnavailable, "AUDIT_EXPORT_FAILED", "cannot create " + path);
   }
-  std::string buffer;
-  bool ok = true;
-  auto write_out = [&](bool force) {
-    if (!ok || (!force && buffer.size() < size_t{1} << 20)) return;
+  auto write_failed = [&path] {
+    return fail(ErrorCode::kUnavailable, "AUDIT_EXPORT_FAILED", "cannot write " + path);
+  };
+  Status written = export_jsonl([&](std::string_view chunk) -> Status {
     size_t done = 0;
-    while (done < buffer.size()) {
-      ssize_t n = ::write(fd, buffer.data() + done, buffer.size() - done);
-      if (n <= 0) {
-        ok = false;
-        return;
-      }
+    while (done < chunk.size()) {
+      ssize_t n = ::write(fd, chunk.data() + done, chunk.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return write_failed();
       done += static_cast<size_t>(n);
     }
-    buffer.clear();
-  };
-  uint64_t from = 0;
-  while (from < head.size) {
-    auto chunk = entries(from, static_cast<size_t>(std::min<uint64_t>(head.size - from, 4096)));
-    if (!chunk) {
-      ::close(fd);
-      return fail(chunk.error());
-    }
-    if (chunk->empty()) break;
-    for (const StoredEntry& s : *chunk) {
-      buffer += dump_line(entry_json(s));
-      buffer += '\n';
-    }
-    from = chunk->back().entry.seq + 1;
-    write_out(false);
-  }
-  json th = {{"size", head.size},
-             {"root", encoding::hex_encode(head.root)},
-             {"chain_head", encoding::hex_encode(head.chain_head)},
-             {"time", to_unix_micros(head.time)},
-             {"signature", encoding::b64url_encode(head.signature)},
-             {"algorithm", "Ed25519"},
-             {"public_key", public_key().to_pem_body()}};
-  buffer += json{{"tree_head", th}}.dump();
-  buffer += '\n';
-  write_out(true);
-  bool synced = ok && ::fsync(fd) == 0;
+    return ok_status();
+  });
+  bool synced = written && ::fsync(fd) == 0;
   ::close(fd);
-  if (!synced) {
-    return fail(ErrorCode::kUnavailable, "AUDIT_EXPORT_FAILED", "cannot write " + path);
-  }
+  if (!written) return written;
+  if (!synced) return write_failed();
   return ok_status();
 }
 

@@ -113,6 +113,47 @@ struct AuditLog::State {
         public_key(signing_key.public_key()),
         redaction_key(std::move(redaction)) {}
 
+  // Appending: the invariants.
+  //
+  // Let H be the log's head in the store (size n, chain head c, Merkle frontier F, last time t)
+  // and e_0 .. e_{n-1} its entries. Before and after every append:
+  //
+  //   (I1) Entry i has seq i: sequence numbers are dense, start at 0, and never repeat.
+  //   (I2) leaf_i = leaf_hash(encode(e_i)) (RFC 6962: SHA-256(0x00 || encoding)); the encoding
+  //        covers every field of the entry, seq and time included.
+  //   (I3) link_i = SHA-256(link_{i-1} || leaf_i) with link_{-1} = 32 zero bytes, and c is
+  //        link_{n-1} (32 zero bytes for an empty log).
+  //   (I4) F holds the peaks of the Merkle tree over leaf_0 .. leaf_{n-1}, and every perfect
+  //        subtree node of that tree is persisted (what proofs and root(m) read).
+  //   (I5) time_i <= time_{i+1}, and t = time_{n-1}: a time range is a sequence range.
+  //   (I6) Entries and nodes, once written, are never updated or deleted by the log (only the
+  //        head and its summaries are rewritten, by the append itself). Sensitive detail values
+  //        were replaced by their HMAC (redaction key) before hashing: no plaintext secret reaches
+  //        a leaf.
+  //
+  // How an append keeps them: validation and canonicalization (normalize) run first, outside
+  // any lock, and touch nothing. Then AuditStore::append runs the planner below *inside* the
+  // store's per-log critical section: SQLite's BEGIN IMMEDIATE transaction (one writer across
+  // threads and processes sharing the file, since the write lock is the database's), or the
+  // memory store's mutex. The planner reads the head H the store just read in that section,
+  // numbers the new entries from H.size (I1), stamps them with max(now, t) (I5: a clock that
+  // steps back cannot reorder time), hashes and links each from H.chain_head (I2, I3), and
+  // extends H.frontier, collecting the perfect-subtree nodes it completes (I4). The store writes
+  // entries, nodes and the new head in the same transaction, so either all of them land or none
+  // do: a failed planner (AUDIT_SIZE_MISMATCH when `expected` is not H.size) or a failed write
+  // leaves the store as it was, and two appenders can never both build on the same head.
+  //
+  // Why tampering shows: by (I3) each link commits to every earlier entry, and by (I4) each
+  // root does too; a signed tree head (size, root, chain head) therefore commits to the whole
+  // prefix it covers. Changing, removing, inserting or reordering a stored entry breaks the
+  // recomputation of its leaf, a link, or the root, which check() and verify_export() redo from
+  // the entries alone; truncating is caught against any tree head signed earlier (consistency
+  // proofs). The store is trusted to be atomic, not honest: the log verifies what it reads.
+  //
+  // What is locked: nothing of the AuditLog itself. `mu` guards only the kAsync queue; the
+  // writer thread releases it before calling append(), so the store's lock is never taken while
+  // `mu` is held and there is no lock order between them. The planner takes no lock and calls
+  // only env.now() and hashing, so it cannot deadlock inside the store's section.
   Result<uint64_t> append(std::span<const EntryInput> inputs, std::optional<uint64_t> expected) {
     if (inputs.empty()) {
       return fail(ErrorCode::kInvalidArgument, "AUDIT_ENTRY_INVALID", "no entries to append");

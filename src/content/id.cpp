@@ -30,7 +30,7 @@ bool is_b64url_char(char c) {
   return is_ascii_letter(c) || (c >= '0' && c <= '9') || c == '-' || c == '_';
 }
 
-[[maybe_unused]] bool is_valid_prefix(std::string_view prefix) {
+bool is_valid_prefix(std::string_view prefix) {
   if (prefix.empty()) return false;
   for (char c : prefix) {
     if (!is_ascii_letter(c)) return false;
@@ -259,6 +259,14 @@ Bytes digest_with(const IdAlgorithm& algorithm, ByteView data) {
 }  // namespace
 
 std::string ContentId::to_string() const { return make_id(prefix, version, digest); }
+
+Status check_prefix(std::string_view prefix) {
+  if (!is_valid_prefix(prefix)) {
+    return fail(ErrorCode::kInvalidArgument, "CONTENT_ID_MALFORMED",
+                "a content ID prefix is one or more ASCII letters");
+  }
+  return ok_status();
+}
 
 std::string hash_id(std::string_view prefix, ByteView data) {
   static_assert(kCurrentIdVersion == 1, "hash_id's fast path makes version-1 IDs");

@@ -6,8 +6,8 @@ namespace cairn {
 namespace {
 
 constexpr std::array kTable{
-#define CAIRN_ERROR_CODE(enumerator, wire, number, http, pyclass, pybase) \
-  ErrorCodeInfo{ErrorCode::enumerator, #wire, http, pyclass, pybase},
+#define CAIRN_ERROR_CODE(enumerator, wire, number, http, pyclass, pybase, retryable) \
+  ErrorCodeInfo{ErrorCode::enumerator, #wire, http, pyclass, pybase, retryable},
 #include "cairn/core/error_codes.inc"
 };
 
@@ -37,6 +37,11 @@ std::string_view code_name(ErrorCode code) noexcept {
 int http_status(ErrorCode code) noexcept {
   const ErrorCodeInfo* info = find(code);
   return info != nullptr ? info->http_status : 500;
+}
+
+bool retryable(ErrorCode code) noexcept {
+  const ErrorCodeInfo* info = find(code);
+  return info != nullptr && info->retryable;
 }
 
 std::optional<ErrorCode> code_from_name(std::string_view name) noexcept {

@@ -1,3 +1,43 @@
+// The persistent scheduler: worker threads that claim tasks from the JobStore, run their
+// handlers and settle the runs; a keeper thread that renews leases and rescues lost runs.
+//
+// ---- Locks
+//
+// Scheduler::State has four mutexes:
+//
+//   stop_mu     held by the one stop() that joins the threads, for the whole join;
+//   mu          kinds, running (the cancel flags of local runs), threads, thread_ids, started,
+//               stopping and work_seq; work_cv sleeps on it;
+//   change_mu   change_seq; change_cv (wait()) sleeps on it;
+//   events_mu   the subscribers.
+//
+// Lock order: stop_mu before mu. That is the only nesting: change_mu, events_mu, and mu outside
+// stop(), are taken alone and released before any other lock is taken (changed() and
+// wake_workers() run one after the other in report(), never one inside the other). With a single
+// edge in the lock graph there is no cycle, so the scheduler cannot deadlock on its own locks.
+//
+// No scheduler mutex is held while calling out: not around a JobStore call (which may wait
+// seconds on SQLite's busy timeout, or on another process's write transaction), not around a
+// handler, not around an event callback (emit() copies the subscribers under events_mu and calls
+// them after releasing it). Handlers and callbacks may therefore call back into the scheduler
+// (enqueue, cancel, get, even stop()), and the store's own locks are never ordered against ours.
+//
+// stop() joins while holding stop_mu, and worker threads never take stop_mu, so a join cannot
+// wait on a thread that waits on the joiner. A stop() on a worker thread (from a handler or a
+// callback) would join itself: it only sets `stopping` under mu and returns; a later stop() from
+// another thread, or the destructor, joins.
+//
+// Wake-ups are not lost: a waiter reads work_seq (or change_seq) under the lock before it looks
+// for work (or at the task), and sleeps only while the sequence number is unchanged; whoever makes
+// work due bumps it under the same lock before notifying.
+//
+// ---- Runs and leases
+//
+// A run is (task id, attempt): `running` is keyed by it, the store accepts a settle() or renew()
+// only for the worker and attempt it handed out, so a late cancel, renewal or settle of a run that
+// was rescued and claimed again (a new attempt, maybe in another process) never touches the new
+// run. Claiming is atomic in the store (see JobStore::claim and the backends' comments); the
+// scheduler never decides who runs a task.
 #include "cairn/jobs/scheduler.hpp"
 
 #include <algorithm>
@@ -23,23 +63,6 @@ constexpr std::chrono::milliseconds kMaxDuration{int64_t{100} * 366 * 24 * 3600 
 // How long a worker keeps retrying to record the end of a run while the store is busy.
 constexpr int kSettleTries = 20;
 constexpr uint32_t kAllPriorities = 0b111;
-
-// Errors a retry cannot fix: the input or the caller is wrong.
-bool is_retryable(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::kInvalidArgument:
-    case ErrorCode::kNotFound:
-    case ErrorCode::kAlreadyExists:
-    case ErrorCode::kPermissionDenied:
-    case ErrorCode::kFailedPrecondition:
-    case ErrorCode::kOutOfRange:
-    case ErrorCode::kUnimplemented:
-    case ErrorCode::kUnauthenticated:
-      return false;
-    default:
-      return true;
-  }
-}
 
 // "CODE REASON: message", as kept in Task::errors.
 std::string describe(const Error& e) {
@@ -101,7 +124,8 @@ struct Scheduler::State {
     TaskHandler handler;
     KindOptions options;
   };
-  // Guards kinds, running, threads, stopping and work_seq.
+  // Lock order (see the top of this file): stop_mu, then mu; change_mu and events_mu alone.
+  // Guards kinds, running, threads, thread_ids, started, stopping and work_seq.
   std::mutex mu;
   std::map<std::string, Registration, std::less<>> kinds;
   std::map<RunKey, std::shared_ptr<std::atomic<bool>>> running;  // local runs: cancel flags
@@ -319,7 +343,7 @@ struct Scheduler::State {
                                       "the run took longer than the task's timeout"}
                               : std::move(result).error();
       int32_t max_runs = task.retry ? task.retry->attempts : 1;
-      s = failure(task, error, is_retryable(error.code), max_runs, end);
+      s = failure(task, error, cairn::retryable(error), max_runs, end);
     }
     Status settled = settle(task, s);
     {

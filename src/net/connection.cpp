@@ -9,6 +9,7 @@
 #include <ctime>
 #include <random>
 
+#include "cairn/core/time.hpp"
 #include "cairn/net/event_stream.hpp"
 #include "cairn/net/http.hpp"
 #include "net/internal/server_impl.hpp"
@@ -55,19 +56,7 @@ bool is_sane_request_id(std::string_view id) {
   });
 }
 
-std::string iso_time_now() {
-  auto now = std::chrono::system_clock::now();
-  std::time_t t = std::chrono::system_clock::to_time_t(now);
-  auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  std::array<char, 40> text{};
-  std::size_t n = std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%S", &tm);
-  std::array<char, 8> frac{};
-  std::snprintf(frac.data(), frac.size(), ".%03dZ", static_cast<int>(ms));
-  return std::string(text.data(), n) + frac.data();
-}
+std::string iso_time_now() { return format_rfc3339(Env::system().now(), TimePrecision::kMillis); }
 
 // Whether a handler's header field can be sent as is: a token name and a value without CR, LF
 // or NUL (which would split the response).

@@ -22,31 +22,6 @@ void append_field(Bytes& out, std::string_view field) {
 
 }  // namespace
 
-Result<MasterKey> MasterKey::from_bytes(ByteView master) {
-  if (master.size() != 32) {
-    return fail(ErrorCode::kInvalidArgument, "SECRETS_MASTER_KEY_INVALID",
-                "the master key must be 32 bytes (or 64 hex characters)");
-  }
-  CAIRN_ASSIGN_OR_RETURN(Bytes kek,
-                         crypto::hkdf_sha256(master, {}, as_bytes("cairn-secrets-kek-v1"), 32));
-  crypto::Sha256Digest check = crypto::hmac_sha256(kek, as_bytes("cairn-secrets-key-check-v1"));
-  return MasterKey(crypto::SecretBytes(std::move(kek)), Bytes(check.begin(), check.end()));
-}
-
-Result<MasterKey> MasterKey::parse(std::string_view text_or_bytes) {
-  if (text_or_bytes.size() == 64) {
-    auto bytes = encoding::hex_decode(text_or_bytes);
-    if (!bytes) {
-      return fail(ErrorCode::kInvalidArgument, "SECRETS_MASTER_KEY_INVALID",
-                  "a 64-character master key must be hex");
-    }
-    auto key = from_bytes(*bytes);
-    crypto::secure_wipe(*bytes);
-    return key;
-  }
-  return from_bytes(as_bytes(text_or_bytes));
-}
-
 Bytes value_aad(std::string_view org_id, std::string_view project_id, std::string_view env_id,
                 std::string_view key, int64_t version) {
   Bytes out;

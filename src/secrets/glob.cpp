@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include "cairn/secrets/limits.hpp"
+
 namespace cairn::secrets {
 namespace {
 
@@ -55,15 +57,14 @@ void expand(std::string_view pattern, const std::string& prefix, std::vector<std
   }
 }
 
-constexpr size_t kMaxExpansions = 1024;
-
 }  // namespace
 
 Status check_pattern(std::string_view pattern) {
   auto invalid = [](const std::string& why) {
     return fail(ErrorCode::kInvalidArgument, "ACL_PATTERN_INVALID", "invalid pattern: " + why);
   };
-  if (pattern.empty() || pattern.size() > 128) return invalid("it must be 1 to 128 characters");
+  if (pattern.empty() || pattern.size() > kMaxPatternBytes)
+    return invalid("it must be 1 to 128 characters");
   bool in_group = false;
   size_t groups = 0;
   size_t alternative_length = 0;
@@ -89,7 +90,7 @@ Status check_pattern(std::string_view pattern) {
     }
   }
   if (in_group) return invalid("'{' without '}'");
-  if (groups > 8) return invalid("at most 8 alternation groups");
+  if (groups > kMaxPatternGroups) return invalid("at most 8 alternation groups");
   // Count the combinations before ever expanding them.
   size_t combinations = 1;
   size_t alternatives = 0;
@@ -97,7 +98,8 @@ Status check_pattern(std::string_view pattern) {
     if (c == '{') alternatives = 1;
     if (c == ',') ++alternatives;
     if (c == '}') combinations *= alternatives;
-    if (combinations > kMaxExpansions) return invalid("at most 1024 combinations of alternatives");
+    if (combinations > kMaxPatternCombinations)
+      return invalid("at most 1024 combinations of alternatives");
   }
   return ok_status();
 }

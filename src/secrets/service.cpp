@@ -1,72 +1,27 @@
-// SecretsService: construction, organizations, members, projects, environments, ACL rules,
-// service accounts and master key rotation. Secret values are in values.cpp.
+// SecretsService: construction, organizations, members, superadmins, projects, environments and
+// master key rotation. ACL decisions and rules are in acl.cpp, service accounts in
+// service_accounts.cpp, secret values in secret_values.cpp.
 #include "cairn/secrets/service.hpp"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "cairn/auth/token.hpp"
-#include "cairn/crypto/hash.hpp"
 #include "cairn/crypto/secure.hpp"
-#include "cairn/secrets/glob.hpp"
 #include "core/internal/ids.hpp"
 #include "secrets/internal/service_internal.hpp"
 
 namespace cairn::secrets {
 namespace internal {
 
-Status check_name(std::string_view name, std::string_view what) {
-  bool ok =
-      !name.empty() && name.size() <= 63 &&
-      ((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= '0' && name[0] <= '9')) &&
-      std::all_of(name.begin(), name.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
-      });
-  if (!ok) {
-    return fail(ErrorCode::kInvalidArgument, "SECRETS_NAME_INVALID",
-                std::string(what) +
-                    " names are 1-63 characters of a-z, 0-9, '_', '.' and '-', starting with a "
-                    "letter or digit");
-  }
-  return ok_status();
-}
-
-Status check_key(std::string_view key) {
-  auto head = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; };
-  bool ok = !key.empty() && key.size() <= 64 && head(key[0]) &&
-            std::all_of(key.begin(), key.end(),
-                        [&](char c) { return head(c) || (c >= '0' && c <= '9'); });
-  if (!ok) {
-    return fail(ErrorCode::kInvalidArgument, "SECRETS_KEY_INVALID",
-                "secret keys match [A-Za-z_][A-Za-z0-9_]* (at most 64 characters)");
-  }
-  return ok_status();
-}
-
-bool is_service_subject(std::string_view subject) { return subject.starts_with("sa:"); }
-
-Status check_subject(std::string_view subject) {
-  if (is_service_subject(subject)) {
-    if (!check_name(subject.substr(3), "service account")) {
-      return fail(ErrorCode::kInvalidArgument, "SECRETS_SUBJECT_INVALID",
-                  "a service account subject is sa:<name>");
-    }
-    return ok_status();
-  }
-  bool ok = !subject.empty() && subject.size() <= 254 &&
-            std::all_of(subject.begin(), subject.end(), [](char c) { return c > ' ' && c <= '~'; });
-  if (!ok) {
-    return fail(ErrorCode::kInvalidArgument, "SECRETS_SUBJECT_INVALID",
-                "a user is 1-254 printable ASCII characters without spaces (an email)");
-  }
-  return ok_status();
-}
-
 audit::EntryInput entry(std::string_view actor, std::string action, std::string resource_type,
                         std::string resource_id, std::string outcome, std::string details) {
   audit::EntryInput e;
-  e.actor_type = is_service_subject(actor) ? "service" : "user";
-  e.actor_id = actor.empty() ? std::string("anonymous") : std::string(actor);
+  e.actor_type = Subject::names_service_account(actor) ? "service" : "user";
+  // Within the org's entries a service account is "sa:<name>", whichever form it acted under.
+  auto subject = Subject::parse(actor);
+  e.actor_id = actor.empty() ? std::string("anonymous")
+               : subject     ? subject->in_org()
+                             : std::string(actor);
   e.action = std::move(action);
   e.resource_type = std::move(resource_type);
   e.resource_id = std::move(resource_id);
@@ -83,13 +38,6 @@ Unexpected<Error> access_denied(std::string_view what) {
 }  // namespace internal
 
 using internal::entry;
-
-Result<ExportFormat> parse_export_format(std::string_view name) {
-  if (name == "dotenv") return ExportFormat::kDotenv;
-  if (name == "json") return ExportFormat::kJson;
-  return fail(ErrorCode::kInvalidArgument, "SECRETS_FORMAT_INVALID",
-              "formats are \"dotenv\" and \"json\"");
-}
 
 Result<std::unique_ptr<SecretsService>> SecretsService::create(SecretsStore& store,
                                                                audit::AuditLog& audit, Env& env,
@@ -138,12 +86,15 @@ Result<Organization> SecretsService::org(std::string_view name) {
 }
 
 Result<Organization> SecretsService::visible_org(std::string_view name, std::string_view actor) {
-  CAIRN_TRY(internal::check_subject(actor));  // bad input is refused before anything is looked up
+  // Bad input is refused before anything is looked up.
+  CAIRN_ASSIGN_OR_RETURN(Subject subject, Subject::parse(actor));
   CAIRN_ASSIGN_OR_RETURN(auto found, store_.org_by_name(name));
   if (found) {
-    if (internal::is_service_subject(actor)) {
-      CAIRN_ASSIGN_OR_RETURN(auto account, store_.service_account(found->id, actor.substr(3)));
-      if (account) return *found;
+    if (subject.is_service_account()) {
+      // A service account bound to another org never sees this one.
+      bool other_org = !subject.org_id().empty() && subject.org_id() != found->id;
+      CAIRN_ASSIGN_OR_RETURN(auto account, store_.service_account(found->id, subject.name()));
+      if (account && !other_org) return *found;
     } else {
       CAIRN_ASSIGN_OR_RETURN(bool super, store_.is_superadmin(actor));
       if (super) return *found;
@@ -459,194 +410,6 @@ Result<std::vector<std::string>> SecretsService::environments(std::string_view o
   out.reserve(all.size());
   for (const Environment& e : all) out.push_back(e.name);
   return out;
-}
-
-// ---- ACL
-
-Result<Decision> SecretsService::decide(const Organization& org, std::string_view subject,
-                                        std::string_view project, std::string_view env,
-                                        Permission permission) {
-  Decision d;
-  std::optional<Permission> cap;
-  if (internal::is_service_subject(subject)) {
-    CAIRN_ASSIGN_OR_RETURN(auto account, store_.service_account(org.id, subject.substr(3)));
-    if (!account) {
-      d.reason = "no such service account";
-      return d;
-    }
-    if (!account->project.empty() && account->project != project) {
-      d.reason = "the service account is limited to project " + account->project;
-      return d;
-    }
-  } else {
-    CAIRN_ASSIGN_OR_RETURN(bool super, store_.is_superadmin(subject));
-    if (super) return Decision{true, "superadmin", "superadmin bypasses ACL"};
-    CAIRN_ASSIGN_OR_RETURN(auto role, store_.member_role(org.id, subject));
-    if (!role) {
-      d.reason = "not a member of the organization";
-      return d;
-    }
-    if (*role == Role::kOwner) return Decision{true, "role:owner", "owners bypass ACL"};
-    if (*role == Role::kAdmin) return Decision{true, "role:admin", "admins bypass ACL"};
-    cap = role_cap(*role);
-    if (permission > *cap) {
-      d.reason = "capped by role " + std::string(role_name(*role));
-      return d;
-    }
-  }
-  CAIRN_ASSIGN_OR_RETURN(std::vector<AclRule> rules, store_.subject_rules(org.id, subject));
-  for (const AclRule& rule : rules) {
-    if (rule.permission < permission) continue;
-    if (glob_match(rule.project_pattern, project) && glob_match(rule.env_pattern, env)) {
-      return Decision{true, rule.id,
-                      "rule grants " + std::string(permission_name(rule.permission))};
-    }
-  }
-  d.reason = "no matching rule";
-  return d;
-}
-
-Result<Decision> SecretsService::check(std::string_view org_name, std::string_view subject,
-                                       std::string_view project, std::string_view env,
-                                       Permission permission) {
-  CAIRN_TRY(internal::check_subject(subject));
-  CAIRN_ASSIGN_OR_RETURN(Organization o, org(org_name));
-  return decide(o, subject, project, env, permission);
-}
-
-Result<std::string> SecretsService::grant(std::string_view org_name, std::string_view subject,
-                                          std::string_view project_pattern,
-                                          std::string_view env_pattern, Permission permission,
-                                          std::string_view actor) {
-  CAIRN_TRY(internal::check_subject(subject));
-  CAIRN_TRY(check_pattern(project_pattern));
-  CAIRN_TRY(check_pattern(env_pattern));
-  CAIRN_ASSIGN_OR_RETURN(Organization o, visible_org(org_name, actor));
-  CAIRN_TRY(require_admin(o, actor, "secrets.acl.grant", o.name));
-  if (internal::is_service_subject(subject)) {
-    CAIRN_ASSIGN_OR_RETURN(auto account, store_.service_account(o.id, subject.substr(3)));
-    if (!account) {
-      return fail(ErrorCode::kNotFound, "SECRETS_SERVICE_ACCOUNT_NOT_FOUND",
-                  "no such service account");
-    }
-  }
-  // Held from the membership check to the rule's insert, so a remove_member() in between cannot
-  // leave a rule behind for someone who is no longer a member.
-  std::lock_guard members_lock(members_mu_);
-  if (!internal::is_service_subject(subject)) {
-    // A rule for a non-member would lie dormant and grant access the day they join.
-    CAIRN_ASSIGN_OR_RETURN(auto role, store_.member_role(o.id, subject));
-    if (!role) {
-      return fail(ErrorCode::kFailedPrecondition, "SECRETS_SUBJECT_NOT_MEMBER",
-                  "the user is not a member of " + o.name + "; add them as a member first");
-    }
-  }
-  AclRule rule{cairn::internal::random_hex_id(env_),
-               o.id,
-               std::string(subject),
-               std::string(project_pattern),
-               std::string(env_pattern),
-               permission,
-               env_.now()};
-  nlohmann::json details = {{"subject", subject},
-                            {"project_pattern", project_pattern},
-                            {"env_pattern", env_pattern},
-                            {"permission", permission_name(permission)}};
-  CAIRN_TRY(audit_.record(entry(actor, "secrets.acl.grant", "org", o.name, "ok", details.dump())));
-  return store_.upsert_rule(rule);
-}
-
-Status SecretsService::revoke(std::string_view org_name, std::string_view rule_id,
-                              std::string_view actor) {
-  CAIRN_ASSIGN_OR_RETURN(Organization o, visible_org(org_name, actor));
-  CAIRN_TRY(require_admin(o, actor, "secrets.acl.revoke", o.name));
-  CAIRN_ASSIGN_OR_RETURN(std::vector<AclRule> live, store_.rules(o.id));
-  if (std::none_of(live.begin(), live.end(), [&](const AclRule& r) { return r.id == rule_id; })) {
-    return fail(ErrorCode::kNotFound, "ACL_RULE_NOT_FOUND", "no such rule");
-  }
-  nlohmann::json details = {{"rule", rule_id}};
-  CAIRN_TRY(audit_.record(entry(actor, "secrets.acl.revoke", "org", o.name, "ok", details.dump())));
-  CAIRN_ASSIGN_OR_RETURN(bool revoked, store_.revoke_rule(o.id, rule_id, env_.now()));
-  if (!revoked) return fail(ErrorCode::kNotFound, "ACL_RULE_NOT_FOUND", "no such rule");
-  return ok_status();
-}
-
-Result<std::vector<AclRule>> SecretsService::rules(std::string_view org_name,
-                                                   std::string_view actor) {
-  CAIRN_ASSIGN_OR_RETURN(Organization o, visible_org(org_name, actor));
-  CAIRN_TRY(require_admin(o, actor, "secrets.acl.list", o.name));
-  return store_.rules(o.id);
-}
-
-// ---- Service accounts
-
-Result<NewServiceAccount> SecretsService::create_service_account(std::string_view org_name,
-                                                                 std::string_view name,
-                                                                 std::string_view actor,
-                                                                 std::string_view project) {
-  CAIRN_TRY(internal::check_name(name, "service account"));
-  CAIRN_ASSIGN_OR_RETURN(Organization o, visible_org(org_name, actor));
-  CAIRN_TRY(require_admin(o, actor, "secrets.service_account.create", o.name));
-  if (!project.empty()) {
-    CAIRN_ASSIGN_OR_RETURN(auto p, store_.project(o.id, project));
-    if (!p) return fail(ErrorCode::kNotFound, "SECRETS_PROJECT_NOT_FOUND", "no such project");
-  }
-  CAIRN_ASSIGN_OR_RETURN(auto existing, store_.service_account(o.id, name));
-  if (existing) {
-    return fail(ErrorCode::kAlreadyExists, "SECRETS_SERVICE_ACCOUNT_EXISTS",
-                "a service account with this name exists");
-  }
-  NewServiceAccount out;
-  CAIRN_ASSIGN_OR_RETURN(out.api_key, auth::generate_api_key("cr_sa", env_));
-  out.account = ServiceAccount{cairn::internal::random_hex_id(env_), o.id, std::string(name),
-                               std::string(project), env_.now()};
-  crypto::Sha256Digest hash = crypto::sha256(as_bytes(out.api_key));
-  nlohmann::json details = {{"name", name}, {"project", project}};
-  CAIRN_TRY(audit_.record(
-      entry(actor, "secrets.service_account.create", "org", o.name, "ok", details.dump())));
-  CAIRN_TRY(store_.insert_service_account({out.account, Bytes(hash.begin(), hash.end())}));
-  return out;
-}
-
-Result<ServiceAccount> SecretsService::authenticate_api_key(std::string_view api_key) {
-  auto invalid = [] {
-    return fail(ErrorCode::kUnauthenticated, "AUTH_TOKEN_INVALID",
-                "the API key is not valid (unknown, revoked or mistyped)");
-  };
-  if (!auth::api_key_checksum_ok(api_key) || auth::api_key_prefix(api_key) != "cr_sa") {
-    return invalid();
-  }
-  crypto::Sha256Digest hash = crypto::sha256(as_bytes(api_key));
-  CAIRN_ASSIGN_OR_RETURN(auto row, store_.service_account_by_hash(hash));
-  if (!row || !crypto::constant_time_equal(row->key_hash, hash)) return invalid();
-  return row->account;
-}
-
-Result<std::vector<ServiceAccount>> SecretsService::service_accounts(std::string_view org_name,
-                                                                     std::string_view actor) {
-  CAIRN_ASSIGN_OR_RETURN(Organization o, visible_org(org_name, actor));
-  CAIRN_TRY(require_admin(o, actor, "secrets.service_account.list", o.name));
-  return store_.service_accounts(o.id);
-}
-
-Status SecretsService::revoke_service_account(std::string_view org_name, std::string_view name,
-                                              std::string_view actor) {
-  CAIRN_ASSIGN_OR_RETURN(Organization o, visible_org(org_name, actor));
-  CAIRN_TRY(require_admin(o, actor, "secrets.service_account.revoke", o.name));
-  CAIRN_ASSIGN_OR_RETURN(auto account, store_.service_account(o.id, name));
-  if (!account) {
-    return fail(ErrorCode::kNotFound, "SECRETS_SERVICE_ACCOUNT_NOT_FOUND",
-                "no such service account");
-  }
-  nlohmann::json details = {{"name", name}};
-  CAIRN_TRY(audit_.record(
-      entry(actor, "secrets.service_account.revoke", "org", o.name, "ok", details.dump())));
-  CAIRN_ASSIGN_OR_RETURN(bool revoked, store_.revoke_service_account(o.id, name, env_.now()));
-  if (!revoked) {
-    return fail(ErrorCode::kNotFound, "SECRETS_SERVICE_ACCOUNT_NOT_FOUND",
-                "no such service account");
-  }
-  return ok_status();
 }
 
 // ---- Master key

@@ -60,6 +60,10 @@ Result<Location> parse_uri(std::string_view uri) {
 
 int64_t latest_schema_version() noexcept { return sqlite::latest_migration_version(); }
 
+Result<SnapshotInfo> inspect_snapshot(const std::string& path) {
+  return sqlite::inspect_snapshot(path);
+}
+
 Result<std::shared_ptr<Database>> open(std::string_view uri, const OpenOptions& options) {
   CAIRN_ASSIGN_OR_RETURN(Location location, parse_uri(uri));
   switch (location.backend) {

@@ -169,6 +169,48 @@ TEST_F(AuditCliTest, VerifyAcceptsAnIntactExport) {
   EXPECT_EQ(r.err, "");
 }
 
+TEST_F(AuditCliTest, StreamedExportsMatchTheFileAndVerifyFromStandardInput) {
+  std::ostringstream stream;
+  ASSERT_TRUE(log().export_jsonl(stream));
+  std::string via_sink;
+  size_t chunks = 0;
+  ASSERT_TRUE(log().export_jsonl([&](std::string_view chunk) -> Status {
+    EXPECT_TRUE(chunk.ends_with('\n'));
+    via_sink.append(chunk);
+    ++chunks;
+    return ok_status();
+  }));
+  EXPECT_EQ(chunks, 1U);  // a small log fits one chunk
+  // Entry lines are the file's; only the tree head line (signed at its own time) may differ.
+  auto file_lines = split_lines(read_text(export_path_));
+  for (const std::string& text : {stream.str(), via_sink}) {
+    auto lines = split_lines(text);
+    ASSERT_EQ(lines.size(), kEntries + 1);
+    for (size_t i = 0; i < kEntries; ++i) EXPECT_EQ(lines[i], file_lines[i]) << i;
+    auto report = verify_export(text, log().public_key());
+    ASSERT_TRUE(report);
+    EXPECT_TRUE(report->intact) << report->detail;
+  }
+  std::string piped = dir_.file("piped.jsonl");
+  write_text(piped, via_sink);
+  CliRun r = run("verify - --key " + quote(key_path_) + " < " + quote(piped));
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "intact: 7 entries, tree head size 7 root " + hex_encode(log_root(kEntries)) + "\n");
+  // A sink that fails stops the export with its error.
+  Status stopped = log().export_jsonl([](std::string_view) -> Status {
+    return fail(ErrorCode::kUnavailable, "TEST_SINK_FULL", "no room");
+  });
+  ASSERT_FALSE(stopped);
+  EXPECT_EQ(stopped.error().reason, "TEST_SINK_FULL");
+  std::ostringstream broken;
+  broken.setstate(std::ios::badbit);
+  Status bad_stream = log().export_jsonl(broken);
+  ASSERT_FALSE(bad_stream);
+  EXPECT_EQ(bad_stream.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(bad_stream.error().reason, "AUDIT_EXPORT_FAILED");
+}
+
 TEST_F(AuditCliTest, VerifyAcceptsTheOneLinePemBody) {
   std::string body_path = dir_.file("body.pub");
   write_text(body_path, log().public_key().to_pem_body() + "\n");

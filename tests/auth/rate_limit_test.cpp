@@ -82,5 +82,14 @@ TEST(RateLimitTest, ForgetsKeysWhoseStateHasPassed) {
   EXPECT_LT(limiter->size(), 2100u);
 }
 
+TEST(ClientBucketTest, IPv6ClientsAreCountedByTheirSlash64) {
+  EXPECT_EQ(client_bucket("203.0.113.7"), "203.0.113.7");
+  EXPECT_EQ(client_bucket("2001:db8:1:2:aaaa:bbbb:cccc:dddd"), "2001:db8:1:2::/64");
+  EXPECT_EQ(client_bucket("2001:db8:1:2::1"), client_bucket("2001:db8:1:2:ffff::9"));
+  EXPECT_NE(client_bucket("2001:db8:1:2::1"), client_bucket("2001:db8:1:3::1"));
+  EXPECT_EQ(client_bucket("::ffff:203.0.113.7"), "203.0.113.7");
+  EXPECT_EQ(client_bucket("unix"), "unix");
+}
+
 }  // namespace
 }  // namespace cairn::auth

@@ -12,7 +12,7 @@ static char temp_dir[64];
 static const char* hex(const uint8_t* data, size_t len) {
   static char text[256];
   char* encoded = NULL;
-  if (cairn_hex_encode(&encoded, data, len) != CAIRN_OK) return "(error)";
+  if (cairn_encoding_hex_encode(&encoded, data, len) != CAIRN_OK) return "(error)";
   strncpy(text, encoded, sizeof text - 1);
   cairn_free(encoded);
   return text;
@@ -36,7 +36,8 @@ static void test_merkle_functions(void) {
   uint8_t root[32], root3[32], *proof = NULL;
   size_t proof_count = 0, i;
   int valid = 0;
-  for (i = 0; i < 8; i++) CHECK(cairn_hex_decode(&leaves[i], &lengths[i], kLeafHex[i]) == CAIRN_OK);
+  for (i = 0; i < 8; i++)
+    CHECK(cairn_encoding_hex_decode(&leaves[i], &lengths[i], kLeafHex[i]) == CAIRN_OK);
   CHECK(cairn_audit_merkle_root(root, (const uint8_t* const*)leaves, lengths, 8) == CAIRN_OK);
   CHECK_STR_EQ(hex(root, 32), kRoot8);
   CHECK(cairn_audit_merkle_root(root3, (const uint8_t* const*)leaves, lengths, 3) == CAIRN_OK);
@@ -69,7 +70,8 @@ static void test_engine_log(void) {
   cairn_engine* engine = NULL;
   cairn_audit_entry entry = CAIRN_AUDIT_ENTRY_INIT;
   const char* sensitive[1] = {"value"};
-  cairn_tree_head head;
+  cairn_audit_tree_head head;
+  cairn_audit_query query = CAIRN_AUDIT_QUERY_INIT;
   uint64_t seq = 99, size = 0, bad = 0;
   uint8_t* proof = NULL;
   size_t proof_count = 0;
@@ -97,12 +99,14 @@ static void test_engine_log(void) {
   CHECK(size == 5);
 
   CHECK(cairn_audit_entry_json(&json, engine, 1) == CAIRN_OK);
-  CHECK(strstr(json, "\"actor\":\"alice\"") != NULL);
+  CHECK(strstr(json, "\"actor_id\":\"alice\"") != NULL);
+  CHECK(strstr(json, "\"time_micros\":") != NULL);
+  CHECK(strstr(json, "\"link\":\"") != NULL);
   CHECK(strstr(json, "hunter2") == NULL);
   CHECK(strstr(json, "hmac-sha256:") != NULL);
   cairn_free(json);
 
-  CHECK(cairn_audit_tree_head(&head, engine) == CAIRN_OK);
+  CHECK(cairn_audit_sign_tree_head(&head, engine) == CAIRN_OK);
   CHECK(head.size == 5);
   CHECK(cairn_audit_public_key_pem(&pem, engine) == CAIRN_OK);
   CHECK(cairn_audit_verify_tree_head(&valid, &head, pem) == CAIRN_OK);
@@ -118,12 +122,20 @@ static void test_engine_log(void) {
   CHECK(proof_count >= 1);
   cairn_free(proof);
 
-  CHECK(cairn_audit_query_json(&json, engine, "alice", NULL, NULL, NULL, NULL, 2, NULL) ==
-        CAIRN_OK);
+  query.actor = "alice";
+  query.limit = 2;
+  CHECK(cairn_audit_query_json(&json, engine, &query) == CAIRN_OK);
   CHECK(strstr(json, "\"next_cursor\":\"") != NULL);
   cairn_free(json);
-  CHECK(cairn_audit_query_json(&json, engine, NULL, NULL, NULL, NULL, NULL, 0, NULL) ==
-        CAIRN_INVALID_ARGUMENT);
+  query.limit = 0;
+  CHECK(cairn_audit_query_json(&json, engine, &query) == CAIRN_INVALID_ARGUMENT);
+  CHECK(json == NULL);
+  query.version = 99;
+  CHECK(cairn_audit_query_json(&json, engine, &query) == CAIRN_INVALID_ARGUMENT);
+  CHECK_STR_EQ(cairn_error_last()->reason, "CAPI_OPTIONS_VERSION_UNSUPPORTED");
+  query.version = CAIRN_AUDIT_QUERY_VERSION;
+  query.limit = 0;
+  CHECK(cairn_audit_query_json(&json, engine, &query) == CAIRN_INVALID_ARGUMENT);
   CHECK_STR_EQ(cairn_error_last()->reason, "AUDIT_QUERY_INVALID");
 
   CHECK(cairn_audit_verify(&bad, engine) == CAIRN_OK);

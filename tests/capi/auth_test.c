@@ -28,6 +28,41 @@ static int count_objects(const char* json) {
   return n;
 }
 
+/* cairn_auth_token_api_key_checksum_ok() as a value: 1, 0, or -1 for an error. */
+static int checksum_ok(const char* key) {
+  int ok = -1;
+  return cairn_auth_token_api_key_checksum_ok(&ok, key) == CAIRN_OK ? ok : -1;
+}
+
+/* cairn_auth_jwt_decode() with every option set through cairn_auth_jwt_verify_options. */
+static cairn_status jwt_decode(char** claims, const char* token,
+                               const cairn_auth_jwt_key* const* keys, size_t keys_count,
+                               const char* const* algorithms, size_t algorithms_count,
+                               const char* audience, const char* issuer, int64_t leeway_seconds,
+                               int64_t now_micros) {
+  cairn_auth_jwt_verify_options options = CAIRN_AUTH_JWT_VERIFY_OPTIONS_INIT;
+  options.algorithms = algorithms;
+  options.algorithms_count = algorithms_count;
+  options.audience = audience;
+  options.issuer = issuer;
+  options.leeway_seconds = leeway_seconds;
+  return cairn_auth_jwt_decode(claims, token, keys, keys_count, &options, now_micros);
+}
+
+/* cairn_auth_create_api_key() with every option set through cairn_auth_api_key_options. */
+static cairn_status create_api_key(char** key, char** secret, cairn_engine* engine,
+                                   const char* owner_id, const char* prefix, const char* name,
+                                   const char* const* scopes, size_t scopes_count,
+                                   int64_t expires_at_micros) {
+  cairn_auth_api_key_options options = CAIRN_AUTH_API_KEY_OPTIONS_INIT;
+  options.prefix = prefix;
+  options.name = name;
+  options.scopes = scopes;
+  options.scopes_count = scopes_count;
+  options.expires_at_micros = expires_at_micros;
+  return cairn_auth_create_api_key(key, secret, engine, owner_id, &options);
+}
+
 /* Passwords */
 
 /* Made with Python's argon2-cffi 21.1 (Debian): argon2.low_level.hash_secret(b"password",
@@ -41,33 +76,33 @@ static const char* kPythonArgon2i =
 static void test_password_hash_and_verify(void) {
   char* phc = (char*)&phc;
   int match = -1;
-  CHECK(cairn_password_hash(&phc, "correct horse battery") == CAIRN_OK);
+  CHECK(cairn_crypto_password_hash(&phc, "correct horse battery") == CAIRN_OK);
   CHECK(phc != NULL && strncmp(phc, "$argon2id$v=19$m=19456,t=2,p=1$", 31) == 0);
-  CHECK(cairn_password_verify(&match, phc, "correct horse battery") == CAIRN_OK);
+  CHECK(cairn_crypto_password_verify(&match, phc, "correct horse battery") == CAIRN_OK);
   CHECK(match == 1);
-  CHECK(cairn_password_verify(&match, phc, "correct horse batterY") == CAIRN_OK);
+  CHECK(cairn_crypto_password_verify(&match, phc, "correct horse batterY") == CAIRN_OK);
   CHECK(match == 0);
   cairn_free(phc);
 
-  CHECK(cairn_password_verify(&match, kPythonArgon2id, "password") == CAIRN_OK);
+  CHECK(cairn_crypto_password_verify(&match, kPythonArgon2id, "password") == CAIRN_OK);
   CHECK(match == 1);
-  CHECK(cairn_password_verify(&match, kPythonArgon2id, "Password") == CAIRN_OK);
+  CHECK(cairn_crypto_password_verify(&match, kPythonArgon2id, "Password") == CAIRN_OK);
   CHECK(match == 0);
 
   match = -1;
-  CHECK(cairn_password_verify(&match, "not a hash", "password") == CAIRN_INVALID_ARGUMENT);
+  CHECK(cairn_crypto_password_verify(&match, "not a hash", "password") == CAIRN_INVALID_ARGUMENT);
   CHECK_REASON("CRYPTO_PASSWORD_HASH_INVALID");
   CHECK(match == 0);
-  CHECK(cairn_password_verify(&match, kPythonArgon2i, "password") == CAIRN_INVALID_ARGUMENT);
+  CHECK(cairn_crypto_password_verify(&match, kPythonArgon2i, "password") == CAIRN_INVALID_ARGUMENT);
   CHECK_REASON("CRYPTO_PASSWORD_HASH_UNSUPPORTED");
 
   phc = (char*)&phc;
-  CHECK(cairn_password_hash(&phc, NULL) == CAIRN_INVALID_ARGUMENT);
+  CHECK(cairn_crypto_password_hash(&phc, NULL) == CAIRN_INVALID_ARGUMENT);
   CHECK_REASON("CAPI_NULL_ARGUMENT");
   CHECK(phc == NULL);
-  CHECK(cairn_password_hash(NULL, "x") == CAIRN_INVALID_ARGUMENT);
-  CHECK(cairn_password_verify(NULL, kPythonArgon2id, "password") == CAIRN_INVALID_ARGUMENT);
-  CHECK(cairn_password_verify(&match, NULL, "password") == CAIRN_INVALID_ARGUMENT);
+  CHECK(cairn_crypto_password_hash(NULL, "x") == CAIRN_INVALID_ARGUMENT);
+  CHECK(cairn_crypto_password_verify(NULL, kPythonArgon2id, "password") == CAIRN_INVALID_ARGUMENT);
+  CHECK(cairn_crypto_password_verify(&match, NULL, "password") == CAIRN_INVALID_ARGUMENT);
   CHECK_REASON("CAPI_NULL_ARGUMENT");
 }
 
@@ -79,29 +114,28 @@ static const char* kPythonApiKey = "cr_sa_abcdefghijklmnopqrstuvwxyz01232LolCm";
 static void test_api_keys(void) {
   char *key = NULL, *other = NULL;
   char mistyped[64];
-  CHECK(cairn_api_key_generate(&key, "cr_sa") == CAIRN_OK);
+  CHECK(cairn_auth_token_generate_api_key(&key, "cr_sa") == CAIRN_OK);
   CHECK(key != NULL && strncmp(key, "cr_sa_", 6) == 0 && strlen(key) == 6 + 36);
-  CHECK(cairn_api_key_checksum_ok(key) == 1);
-  CHECK(cairn_api_key_generate(&other, "cr_sa_") == CAIRN_OK);
+  CHECK(checksum_ok(key) == 1);
+  CHECK(cairn_auth_token_generate_api_key(&other, "cr_sa_") == CAIRN_OK);
   CHECK(other != NULL && strncmp(other, "cr_sa_", 6) == 0 && strlen(other) == 42);
   CHECK(other != NULL && key != NULL && strcmp(key, other) != 0);
 
   /* One character changed, in the random part and in the checksum. */
   strcpy(mistyped, key);
   mistyped[10] = mistyped[10] == 'a' ? 'b' : 'a';
-  CHECK(cairn_api_key_checksum_ok(mistyped) == 0);
+  CHECK(checksum_ok(mistyped) == 0);
   strcpy(mistyped, key);
   mistyped[41] = mistyped[41] == '0' ? '1' : '0';
-  CHECK(cairn_api_key_checksum_ok(mistyped) == 0);
-  cairn_secure_wipe(key, strlen(key));
-  cairn_free(key);
+  CHECK(checksum_ok(mistyped) == 0);
+  cairn_crypto_secret_free(key);
   cairn_free(other);
 
-  CHECK(cairn_api_key_checksum_ok(kPythonApiKey) == 1);
-  CHECK(cairn_api_key_checksum_ok("cr_sa_abcdefghijklmnopqrstuvwxyz01232LolCn") == 0);
-  CHECK(cairn_api_key_checksum_ok("cr_sa_short") == 0);
-  CHECK(cairn_api_key_checksum_ok("") == 0);
-  CHECK(cairn_api_key_checksum_ok(NULL) == 0);
+  CHECK(checksum_ok(kPythonApiKey) == 1);
+  CHECK(checksum_ok("cr_sa_abcdefghijklmnopqrstuvwxyz01232LolCn") == 0);
+  CHECK(checksum_ok("cr_sa_short") == 0);
+  CHECK(checksum_ok("") == 0);
+  CHECK(checksum_ok(NULL) == -1);
 
   CHECK(cairn_auth_normalize_email(&other, " \tAda@Example.COM ") == CAIRN_OK);
   CHECK(other != NULL && strcmp(other, "ada@example.com") == 0);
@@ -112,10 +146,10 @@ static void test_api_keys(void) {
   CHECK(cairn_auth_normalize_email(NULL, "ada@example.com") == CAIRN_INVALID_ARGUMENT);
 
   key = (char*)&key;
-  CHECK(cairn_api_key_generate(&key, "Bad-Prefix") == CAIRN_INVALID_ARGUMENT);
+  CHECK(cairn_auth_token_generate_api_key(&key, "Bad-Prefix") == CAIRN_INVALID_ARGUMENT);
   CHECK_REASON("AUTH_KEY_PREFIX_INVALID");
   CHECK(key == NULL);
-  CHECK(cairn_api_key_generate(&key, NULL) == CAIRN_INVALID_ARGUMENT);
+  CHECK(cairn_auth_token_generate_api_key(&key, NULL) == CAIRN_INVALID_ARGUMENT);
   CHECK_REASON("CAPI_NULL_ARGUMENT");
 }
 
@@ -128,40 +162,40 @@ static void test_token_files(void) {
   snprintf(dir, sizeof dir, "%s/tokens", temp_dir);
   snprintf(path, sizeof path, "%s/tokens/session", temp_dir);
 
-  CHECK(cairn_token_file_write(path, "cairn_s_abc123") == CAIRN_OK);
+  CHECK(cairn_auth_token_file_write(path, "cairn_s_abc123") == CAIRN_OK);
   CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
   CHECK(stat(dir, &st) == 0 && (st.st_mode & 0777) == 0700);
-  CHECK(cairn_token_file_read(&token, path) == CAIRN_OK);
+  CHECK(cairn_auth_token_file_read(&token, path) == CAIRN_OK);
   CHECK(token != NULL && strcmp(token, "cairn_s_abc123") == 0);
   cairn_free(token);
 
   /* Replaced atomically, still 0600. */
-  CHECK(cairn_token_file_write(path, "cairn_s_def456") == CAIRN_OK);
+  CHECK(cairn_auth_token_file_write(path, "cairn_s_def456") == CAIRN_OK);
   CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
-  CHECK(cairn_token_file_read(&token, path) == CAIRN_OK);
+  CHECK(cairn_auth_token_file_read(&token, path) == CAIRN_OK);
   CHECK(token != NULL && strcmp(token, "cairn_s_def456") == 0);
   cairn_free(token);
 
   CHECK(chmod(path, 0644) == 0);
   token = (char*)&token;
-  CHECK(cairn_token_file_read(&token, path) == CAIRN_PERMISSION_DENIED);
+  CHECK(cairn_auth_token_file_read(&token, path) == CAIRN_PERMISSION_DENIED);
   CHECK_REASON("AUTH_TOKEN_FILE_MODE");
   CHECK(token == NULL);
   CHECK(chmod(path, 0600) == 0);
-  CHECK(cairn_token_file_read(&token, path) == CAIRN_OK);
+  CHECK(cairn_auth_token_file_read(&token, path) == CAIRN_OK);
   cairn_free(token);
 
   snprintf(path, sizeof path, "%s/tokens/missing", temp_dir);
-  CHECK(cairn_token_file_read(&token, path) == CAIRN_NOT_FOUND);
+  CHECK(cairn_auth_token_file_read(&token, path) == CAIRN_NOT_FOUND);
   CHECK_REASON("AUTH_TOKEN_FILE_NOT_FOUND");
-  CHECK(cairn_token_file_write(path, "two words") == CAIRN_INVALID_ARGUMENT);
+  CHECK(cairn_auth_token_file_write(path, "two words") == CAIRN_INVALID_ARGUMENT);
   CHECK_REASON("AUTH_TOKEN_FILE_INVALID");
-  CHECK(cairn_token_file_write(path, "") == CAIRN_INVALID_ARGUMENT);
+  CHECK(cairn_auth_token_file_write(path, "") == CAIRN_INVALID_ARGUMENT);
   CHECK_REASON("AUTH_TOKEN_FILE_INVALID");
   CHECK(access(path, F_OK) != 0);
-  CHECK(cairn_token_file_write(NULL, "x") == CAIRN_INVALID_ARGUMENT);
+  CHECK(cairn_auth_token_file_write(NULL, "x") == CAIRN_INVALID_ARGUMENT);
   CHECK_REASON("CAPI_NULL_ARGUMENT");
-  CHECK(cairn_token_file_read(&token, NULL) == CAIRN_INVALID_ARGUMENT);
+  CHECK(cairn_auth_token_file_read(&token, NULL) == CAIRN_INVALID_ARGUMENT);
   CHECK_REASON("CAPI_NULL_ARGUMENT");
 }
 
@@ -196,66 +230,66 @@ static const char* kAlgNone =
 
 static const char* const kHs256Only[1] = {"HS256"};
 
-/* cairn_jwt_decode() of token with one key and one algorithm, audience "cairn-api", issuer
+/* jwt_decode() of token with one key and one algorithm, audience "cairn-api", issuer
  * "cairn-test", no leeway; the claims are freed. */
-static cairn_status decode_one(const char* token, const cairn_jwt_key* key, const char* algorithm,
-                               int64_t now) {
+static cairn_status decode_one(const char* token, const cairn_auth_jwt_key* key,
+                               const char* algorithm, int64_t now) {
   char* claims = NULL;
-  const cairn_jwt_key* keys[1];
+  const cairn_auth_jwt_key* keys[1];
   const char* algorithms[1];
   cairn_status status;
   keys[0] = key;
   algorithms[0] = algorithm;
-  status =
-      cairn_jwt_decode(&claims, token, keys, 1, algorithms, 1, "cairn-api", "cairn-test", 0, now);
+  status = jwt_decode(&claims, token, keys, 1, algorithms, 1, "cairn-api", "cairn-test", 0, now);
   CHECK((status == CAIRN_OK) == (claims != NULL));
   cairn_free(claims);
   return status;
 }
 
 static void test_jwt_hs256(void) {
-  cairn_jwt_key *key = NULL, *kid_key = NULL, *wrong = NULL;
-  const cairn_jwt_key* keys[2];
+  cairn_auth_jwt_key *key = NULL, *kid_key = NULL, *wrong = NULL;
+  const cairn_auth_jwt_key* keys[2];
   const char* const no_algorithm[1] = {"none"};
   char *token = NULL, *claims = NULL, *jwk = (char*)&jwk;
   char tampered[512];
   const uint8_t* secret = (const uint8_t*)kHmacSecret;
 
-  CHECK(cairn_jwt_key_from_hmac(&key, secret, 32, NULL) == CAIRN_OK);
-  CHECK_STR_EQ(cairn_jwt_key_algorithm(key), "HS256");
-  CHECK(cairn_jwt_key_from_hmac(&kid_key, secret, 32, "k1") == CAIRN_OK);
+  CHECK(cairn_auth_jwt_key_from_hmac(&key, secret, 32, NULL) == CAIRN_OK);
+  CHECK_STR_EQ(cairn_auth_jwt_key_algorithm(key), "HS256");
+  CHECK(cairn_auth_jwt_key_from_hmac(&kid_key, secret, 32, "k1") == CAIRN_OK);
 
   /* Known answer: cairn's token is PyJWT's, byte for byte. */
-  CHECK(cairn_jwt_encode(&token, kClaims, key) == CAIRN_OK);
+  CHECK(cairn_auth_jwt_encode(&token, kClaims, key) == CAIRN_OK);
   CHECK(token != NULL && strcmp(token, kPyJwtHs256) == 0);
   cairn_free(token);
 
   /* PyJWT's tokens verify, and the claims come back as they were signed. */
   keys[0] = key;
-  CHECK(cairn_jwt_decode(&claims, kPyJwtHs256, keys, 1, kHs256Only, 1, "cairn-api", "cairn-test", 0,
-                         IAT_MICROS + SECOND) == CAIRN_OK);
+  CHECK(jwt_decode(&claims, kPyJwtHs256, keys, 1, kHs256Only, 1, "cairn-api", "cairn-test", 0,
+                   IAT_MICROS + SECOND) == CAIRN_OK);
   CHECK(claims != NULL && strcmp(claims, kClaims) == 0);
   cairn_free(claims);
   CHECK(decode_one(kPyJwtHs256Kid, kid_key, "HS256", IAT_MICROS) == CAIRN_OK);
   CHECK(decode_one(kPyJwtHs256, kid_key, "HS256", IAT_MICROS) == CAIRN_OK);
   /* A kid the verifier does not know falls back to keys without a kid, never to another kid. */
   CHECK(decode_one(kPyJwtHs256Kid, key, "HS256", IAT_MICROS) == CAIRN_OK);
-  CHECK(cairn_jwt_key_from_hmac(&wrong, (const uint8_t*)"0123456789abcdef0123456789abcdef", 32,
-                                "other") == CAIRN_OK);
+  CHECK(cairn_auth_jwt_key_from_hmac(&wrong, (const uint8_t*)"0123456789abcdef0123456789abcdef", 32,
+                                     "other") == CAIRN_OK);
   CHECK(decode_one(kPyJwtHs256Kid, wrong, "HS256", IAT_MICROS) == CAIRN_UNAUTHENTICATED);
   CHECK_REASON("AUTH_TOKEN_INVALID");
-  cairn_jwt_key_free(wrong);
+  cairn_auth_jwt_key_free(wrong);
   wrong = NULL;
 
   /* Our own round trip with a kid. */
-  CHECK(cairn_jwt_encode(&token, "{\"sub\":\"u2\",\"iss\":\"cairn-test\",\"aud\":\"cairn-api\"}",
-                         kid_key) == CAIRN_OK);
+  CHECK(cairn_auth_jwt_encode(&token,
+                              "{\"sub\":\"u2\",\"iss\":\"cairn-test\",\"aud\":\"cairn-api\"}",
+                              kid_key) == CAIRN_OK);
   CHECK(decode_one(token, kid_key, "HS256", T0) == CAIRN_OK);
   cairn_free(token);
 
   /* Wrong secret, tampered claims. */
-  CHECK(cairn_jwt_key_from_hmac(&wrong, (const uint8_t*)"0123456789abcdef0123456789abcdeX", 32,
-                                NULL) == CAIRN_OK);
+  CHECK(cairn_auth_jwt_key_from_hmac(&wrong, (const uint8_t*)"0123456789abcdef0123456789abcdeX", 32,
+                                     NULL) == CAIRN_OK);
   CHECK(decode_one(kPyJwtHs256, wrong, "HS256", IAT_MICROS) == CAIRN_UNAUTHENTICATED);
   CHECK_REASON("AUTH_TOKEN_INVALID");
   strcpy(tampered, kPyJwtHs256);
@@ -268,26 +302,26 @@ static void test_jwt_hs256(void) {
   CHECK(decode_one(kPyJwtHs256, key, "HS256", EXP_MICROS) == CAIRN_UNAUTHENTICATED);
   CHECK_REASON("AUTH_TOKEN_EXPIRED");
   CHECK(cairn_error_last()->retry_after_ms == 0);
-  CHECK(cairn_jwt_decode(&claims, kPyJwtHs256, keys, 1, kHs256Only, 1, "cairn-api", "cairn-test",
-                         60, EXP_MICROS + 59 * SECOND) == CAIRN_OK);
+  CHECK(jwt_decode(&claims, kPyJwtHs256, keys, 1, kHs256Only, 1, "cairn-api", "cairn-test", 60,
+                   EXP_MICROS + 59 * SECOND) == CAIRN_OK);
   cairn_free(claims);
   CHECK(decode_one(kPyJwtHs256, key, "HS256", IAT_MICROS - SECOND) == CAIRN_UNAUTHENTICATED);
   CHECK_REASON("AUTH_TOKEN_NOT_YET_VALID");
 
   /* Audience and issuer. */
   claims = (char*)&claims;
-  CHECK(cairn_jwt_decode(&claims, kPyJwtHs256, keys, 1, kHs256Only, 1, "other-api", "cairn-test", 0,
-                         IAT_MICROS) == CAIRN_UNAUTHENTICATED);
+  CHECK(jwt_decode(&claims, kPyJwtHs256, keys, 1, kHs256Only, 1, "other-api", "cairn-test", 0,
+                   IAT_MICROS) == CAIRN_UNAUTHENTICATED);
   CHECK_REASON("AUTH_JWT_AUDIENCE_INVALID");
   CHECK(claims == NULL);
-  CHECK(cairn_jwt_decode(&claims, kPyJwtHs256, keys, 1, kHs256Only, 1, NULL, "cairn-test", 0,
-                         IAT_MICROS) == CAIRN_UNAUTHENTICATED);
+  CHECK(jwt_decode(&claims, kPyJwtHs256, keys, 1, kHs256Only, 1, NULL, "cairn-test", 0,
+                   IAT_MICROS) == CAIRN_UNAUTHENTICATED);
   CHECK_REASON("AUTH_JWT_AUDIENCE_INVALID");
-  CHECK(cairn_jwt_decode(&claims, kPyJwtHs256, keys, 1, kHs256Only, 1, "cairn-api", "someone", 0,
-                         IAT_MICROS) == CAIRN_UNAUTHENTICATED);
+  CHECK(jwt_decode(&claims, kPyJwtHs256, keys, 1, kHs256Only, 1, "cairn-api", "someone", 0,
+                   IAT_MICROS) == CAIRN_UNAUTHENTICATED);
   CHECK_REASON("AUTH_JWT_ISSUER_INVALID");
-  CHECK(cairn_jwt_decode(&claims, kPyJwtHs256, keys, 1, kHs256Only, 1, "cairn-api", NULL, 0,
-                         IAT_MICROS) == CAIRN_OK);
+  CHECK(jwt_decode(&claims, kPyJwtHs256, keys, 1, kHs256Only, 1, "cairn-api", NULL, 0,
+                   IAT_MICROS) == CAIRN_OK);
   cairn_free(claims);
 
   /* Algorithms: not accepted, "none", no list, an unknown name. */
@@ -295,57 +329,57 @@ static void test_jwt_hs256(void) {
   CHECK_REASON("AUTH_JWT_ALGORITHM_REJECTED");
   CHECK(decode_one(kAlgNone, key, "HS256", IAT_MICROS) == CAIRN_UNAUTHENTICATED);
   CHECK_REASON("AUTH_JWT_ALGORITHM_REJECTED");
-  CHECK(cairn_jwt_decode(&claims, kPyJwtHs256, keys, 1, NULL, 0, "cairn-api", "cairn-test", 0,
-                         IAT_MICROS) == CAIRN_INVALID_ARGUMENT);
+  CHECK(jwt_decode(&claims, kPyJwtHs256, keys, 1, NULL, 0, "cairn-api", "cairn-test", 0,
+                   IAT_MICROS) == CAIRN_INVALID_ARGUMENT);
   CHECK_REASON("AUTH_JWT_OPTIONS_INVALID");
-  CHECK(cairn_jwt_decode(&claims, kPyJwtHs256, keys, 1, no_algorithm, 1, "cairn-api", "cairn-test",
-                         0, IAT_MICROS) == CAIRN_INVALID_ARGUMENT);
+  CHECK(jwt_decode(&claims, kPyJwtHs256, keys, 1, no_algorithm, 1, "cairn-api", "cairn-test", 0,
+                   IAT_MICROS) == CAIRN_INVALID_ARGUMENT);
   CHECK_REASON("AUTH_JWT_ALGORITHM_UNSUPPORTED");
 
   /* Two keys with one kid. */
   keys[0] = kid_key;
   keys[1] = kid_key;
-  CHECK(cairn_jwt_decode(&claims, kPyJwtHs256Kid, keys, 2, kHs256Only, 1, "cairn-api", "cairn-test",
-                         0, IAT_MICROS) == CAIRN_ALREADY_EXISTS);
+  CHECK(jwt_decode(&claims, kPyJwtHs256Kid, keys, 2, kHs256Only, 1, "cairn-api", "cairn-test", 0,
+                   IAT_MICROS) == CAIRN_ALREADY_EXISTS);
   CHECK_REASON("AUTH_JWT_KID_DUPLICATE");
   /* Two keys, the right one second. */
   keys[0] = wrong;
   keys[1] = key;
-  CHECK(cairn_jwt_decode(&claims, kPyJwtHs256, keys, 2, kHs256Only, 1, "cairn-api", "cairn-test", 0,
-                         IAT_MICROS) == CAIRN_OK);
+  CHECK(jwt_decode(&claims, kPyJwtHs256, keys, 2, kHs256Only, 1, "cairn-api", "cairn-test", 0,
+                   IAT_MICROS) == CAIRN_OK);
   cairn_free(claims);
 
   /* Keys and claims that are refused. */
-  CHECK(cairn_jwt_key_to_jwk(&jwk, key) == CAIRN_FAILED_PRECONDITION);
+  CHECK(cairn_auth_jwt_key_to_jwk(&jwk, key) == CAIRN_FAILED_PRECONDITION);
   CHECK_REASON("AUTH_JWT_KEY_NOT_PUBLIC");
   CHECK(jwk == NULL);
-  cairn_jwt_key_free(wrong);
-  wrong = (cairn_jwt_key*)&wrong;
-  CHECK(cairn_jwt_key_from_hmac(&wrong, secret, 31, "short") == CAIRN_INVALID_ARGUMENT);
+  cairn_auth_jwt_key_free(wrong);
+  wrong = (cairn_auth_jwt_key*)&wrong;
+  CHECK(cairn_auth_jwt_key_from_hmac(&wrong, secret, 31, "short") == CAIRN_INVALID_ARGUMENT);
   CHECK_REASON("AUTH_JWT_KEY_WEAK");
   CHECK(wrong == NULL);
-  CHECK(cairn_jwt_encode(&token, "[1]", key) == CAIRN_INVALID_ARGUMENT);
+  CHECK(cairn_auth_jwt_encode(&token, "[1]", key) == CAIRN_INVALID_ARGUMENT);
   CHECK_REASON("AUTH_JWT_CLAIMS_INVALID");
-  CHECK(cairn_jwt_encode(&token, "{\"exp\":\"tomorrow\"}", key) == CAIRN_INVALID_ARGUMENT);
+  CHECK(cairn_auth_jwt_encode(&token, "{\"exp\":\"tomorrow\"}", key) == CAIRN_INVALID_ARGUMENT);
   CHECK_REASON("AUTH_JWT_CLAIMS_INVALID");
 
   /* NULLs. */
   keys[0] = key;
-  CHECK(cairn_jwt_key_from_hmac(&wrong, NULL, 32, NULL) == CAIRN_INVALID_ARGUMENT);
+  CHECK(cairn_auth_jwt_key_from_hmac(&wrong, NULL, 32, NULL) == CAIRN_INVALID_ARGUMENT);
   CHECK_REASON("CAPI_NULL_ARGUMENT");
-  CHECK(cairn_jwt_encode(&token, NULL, key) == CAIRN_INVALID_ARGUMENT);
+  CHECK(cairn_auth_jwt_encode(&token, NULL, key) == CAIRN_INVALID_ARGUMENT);
   CHECK_REASON("CAPI_NULL_ARGUMENT");
-  CHECK(cairn_jwt_decode(&claims, kPyJwtHs256, NULL, 1, kHs256Only, 1, NULL, NULL, 0, T0) ==
+  CHECK(jwt_decode(&claims, kPyJwtHs256, NULL, 1, kHs256Only, 1, NULL, NULL, 0, T0) ==
         CAIRN_INVALID_ARGUMENT);
   CHECK_REASON("CAPI_NULL_ARGUMENT");
-  CHECK(cairn_jwt_decode(&claims, kPyJwtHs256, keys, 1, NULL, 1, NULL, NULL, 0, T0) ==
+  CHECK(jwt_decode(&claims, kPyJwtHs256, keys, 1, NULL, 1, NULL, NULL, 0, T0) ==
         CAIRN_INVALID_ARGUMENT);
   CHECK_REASON("CAPI_NULL_ARGUMENT");
-  CHECK_STR_EQ(cairn_jwt_key_algorithm(NULL), "");
+  CHECK_STR_EQ(cairn_auth_jwt_key_algorithm(NULL), "");
 
-  cairn_jwt_key_free(key);
-  cairn_jwt_key_free(kid_key);
-  cairn_jwt_key_free(NULL);
+  cairn_auth_jwt_key_free(key);
+  cairn_auth_jwt_key_free(kid_key);
+  cairn_auth_jwt_key_free(NULL);
 }
 
 /* Made with PyJWT 2.6 and python3-cryptography 38 (Debian): a P-256 key from
@@ -366,34 +400,34 @@ static const char* kPyEs256Jwk =
     "{\"kty\": \"EC\", \"crv\": \"P-256\", \"x\": \"M8b_J6l7GbpjqQ4dXPbsKkMLl1JBy5VObZHNcGlY47s\", "
     "\"y\": \"0DnJAO_R1wDD7pDldCp2ZXzPDrCnjHlpwq5F8xHuj2g\", \"kid\": \"py-es\"}";
 
-/* cairn_jwt_decode() of token with one key and one algorithm, no audience and no issuer. */
-static cairn_status verify(const char* token, const cairn_jwt_key* key, const char* algorithm,
+/* jwt_decode() of token with one key and one algorithm, no audience and no issuer. */
+static cairn_status verify(const char* token, const cairn_auth_jwt_key* key, const char* algorithm,
                            int64_t now, char** claims) {
-  const cairn_jwt_key* keys[1];
+  const cairn_auth_jwt_key* keys[1];
   const char* algorithms[1];
   keys[0] = key;
   algorithms[0] = algorithm;
-  return cairn_jwt_decode(claims, token, keys, 1, algorithms, 1, NULL, NULL, 0, now);
+  return jwt_decode(claims, token, keys, 1, algorithms, 1, NULL, NULL, 0, now);
 }
 
 static void test_jwt_es256_and_eddsa(void) {
-  cairn_private_key* private_key = NULL;
-  cairn_public_key* public_key = NULL;
-  cairn_jwt_key *signer = NULL, *verifier = NULL, *from_jwk = NULL, *hmac = NULL;
+  cairn_crypto_private_key* private_key = NULL;
+  cairn_crypto_public_key* public_key = NULL;
+  cairn_auth_jwt_key *signer = NULL, *verifier = NULL, *from_jwk = NULL, *hmac = NULL;
   char *token = NULL, *claims = NULL, *jwk = NULL;
   const char* es256_claims = "{\"sub\":\"svc\",\"exp\":1767229200}";
 
-  CHECK(cairn_private_key_generate(&private_key, CAIRN_SIG_ES256) == CAIRN_OK);
-  CHECK(cairn_private_key_public_key(&public_key, private_key) == CAIRN_OK);
-  CHECK(cairn_jwt_key_from_private_key(&signer, private_key, "es1") == CAIRN_OK);
-  CHECK(cairn_jwt_key_from_public_key(&verifier, public_key, "es1") == CAIRN_OK);
+  CHECK(cairn_crypto_private_key_generate(&private_key, CAIRN_CRYPTO_SIG_ES256) == CAIRN_OK);
+  CHECK(cairn_crypto_private_key_public_key(&public_key, private_key) == CAIRN_OK);
+  CHECK(cairn_auth_jwt_key_from_private_key(&signer, private_key, "es1") == CAIRN_OK);
+  CHECK(cairn_auth_jwt_key_from_public_key(&verifier, public_key, "es1") == CAIRN_OK);
   /* The JWT keys share the key material: the crypto handles may go. */
-  cairn_private_key_free(private_key);
-  cairn_public_key_free(public_key);
-  CHECK_STR_EQ(cairn_jwt_key_algorithm(signer), "ES256");
-  CHECK_STR_EQ(cairn_jwt_key_algorithm(verifier), "ES256");
+  cairn_crypto_private_key_free(private_key);
+  cairn_crypto_public_key_free(public_key);
+  CHECK_STR_EQ(cairn_auth_jwt_key_algorithm(signer), "ES256");
+  CHECK_STR_EQ(cairn_auth_jwt_key_algorithm(verifier), "ES256");
 
-  CHECK(cairn_jwt_encode(&token, es256_claims, signer) == CAIRN_OK);
+  CHECK(cairn_auth_jwt_encode(&token, es256_claims, signer) == CAIRN_OK);
   CHECK(token != NULL && strncmp(token, "eyJhbGciOiJFUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6ImVzMSJ9.",
                                  53) == 0); /* {"alg":"ES256","typ":"JWT","kid":"es1"} */
   CHECK(verify(token, verifier, "ES256", T0, &claims) == CAIRN_OK);
@@ -406,144 +440,144 @@ static void test_jwt_es256_and_eddsa(void) {
   CHECK(verify(token, verifier, "HS256", T0, &claims) == CAIRN_UNAUTHENTICATED);
   CHECK_REASON("AUTH_JWT_ALGORITHM_REJECTED");
   /* Algorithm confusion: an HMAC key under the token's kid is never tried with its header. */
-  CHECK(cairn_jwt_key_from_hmac(&hmac, (const uint8_t*)kHmacSecret, 32, "es1") == CAIRN_OK);
+  CHECK(cairn_auth_jwt_key_from_hmac(&hmac, (const uint8_t*)kHmacSecret, 32, "es1") == CAIRN_OK);
   CHECK(verify(token, hmac, "ES256", T0, &claims) == CAIRN_UNAUTHENTICATED);
   CHECK_REASON("AUTH_JWT_ALGORITHM_REJECTED");
   cairn_free(token);
 
   /* A verify-only key cannot sign. */
   token = (char*)&token;
-  CHECK(cairn_jwt_encode(&token, es256_claims, verifier) == CAIRN_FAILED_PRECONDITION);
+  CHECK(cairn_auth_jwt_encode(&token, es256_claims, verifier) == CAIRN_FAILED_PRECONDITION);
   CHECK_REASON("AUTH_JWT_KEY_CANNOT_SIGN");
   CHECK(token == NULL);
 
   /* JWK out and back in. */
-  CHECK(cairn_jwt_key_to_jwk(&jwk, signer) == CAIRN_OK);
+  CHECK(cairn_auth_jwt_key_to_jwk(&jwk, signer) == CAIRN_OK);
   CHECK(has(jwk, "\"kty\":\"EC\"") && has(jwk, "\"crv\":\"P-256\"") &&
         has(jwk, "\"alg\":\"ES256\"") && has(jwk, "\"kid\":\"es1\"") &&
         has(jwk, "\"use\":\"sig\""));
   CHECK(!has(jwk, "\"d\""));
-  CHECK(cairn_jwt_key_from_jwk(&from_jwk, jwk) == CAIRN_OK);
+  CHECK(cairn_auth_jwt_key_from_jwk(&from_jwk, jwk) == CAIRN_OK);
   cairn_free(jwk);
-  CHECK(cairn_jwt_encode(&token, es256_claims, signer) == CAIRN_OK);
+  CHECK(cairn_auth_jwt_encode(&token, es256_claims, signer) == CAIRN_OK);
   CHECK(verify(token, from_jwk, "ES256", T0, &claims) == CAIRN_OK);
   cairn_free(claims);
   cairn_free(token);
-  cairn_jwt_key_free(from_jwk);
-  cairn_jwt_key_free(signer);
-  cairn_jwt_key_free(verifier);
-  cairn_jwt_key_free(hmac);
+  cairn_auth_jwt_key_free(from_jwk);
+  cairn_auth_jwt_key_free(signer);
+  cairn_auth_jwt_key_free(verifier);
+  cairn_auth_jwt_key_free(hmac);
 
   /* PyJWT's ES256 token, verified with its PEM and with its JWK. */
-  CHECK(cairn_public_key_from_pem(&public_key, kPyEs256PublicPem) == CAIRN_OK);
-  CHECK(cairn_jwt_key_from_public_key(&verifier, public_key, "py-es") == CAIRN_OK);
-  cairn_public_key_free(public_key);
+  CHECK(cairn_crypto_public_key_from_pem(&public_key, kPyEs256PublicPem) == CAIRN_OK);
+  CHECK(cairn_auth_jwt_key_from_public_key(&verifier, public_key, "py-es") == CAIRN_OK);
+  cairn_crypto_public_key_free(public_key);
   CHECK(verify(kPyEs256Token, verifier, "ES256", T0, &claims) == CAIRN_OK);
   CHECK(claims != NULL && strcmp(claims,
                                  "{\"sub\":\"user-1\",\"iss\":\"cairn-test\","
                                  "\"iat\":1767225600,\"exp\":1767229200}") == 0);
   cairn_free(claims);
-  cairn_jwt_key_free(verifier);
-  CHECK(cairn_jwt_key_from_jwk(&from_jwk, kPyEs256Jwk) == CAIRN_OK);
+  cairn_auth_jwt_key_free(verifier);
+  CHECK(cairn_auth_jwt_key_from_jwk(&from_jwk, kPyEs256Jwk) == CAIRN_OK);
   CHECK(verify(kPyEs256Token, from_jwk, "ES256", T0, &claims) == CAIRN_OK);
   cairn_free(claims);
-  cairn_jwt_key_free(from_jwk);
+  cairn_auth_jwt_key_free(from_jwk);
 
-  from_jwk = (cairn_jwt_key*)&from_jwk;
-  CHECK(cairn_jwt_key_from_jwk(&from_jwk, "{\"kty\":\"RSA\",\"n\":\"AQAB\",\"e\":\"AQAB\"}") ==
+  from_jwk = (cairn_auth_jwt_key*)&from_jwk;
+  CHECK(cairn_auth_jwt_key_from_jwk(&from_jwk, "{\"kty\":\"RSA\",\"n\":\"AQAB\",\"e\":\"AQAB\"}") ==
         CAIRN_INVALID_ARGUMENT);
   CHECK_REASON("AUTH_JWK_INVALID");
   CHECK(from_jwk == NULL);
-  CHECK(cairn_jwt_key_from_jwk(&from_jwk, "not json") == CAIRN_INVALID_ARGUMENT);
+  CHECK(cairn_auth_jwt_key_from_jwk(&from_jwk, "not json") == CAIRN_INVALID_ARGUMENT);
   CHECK_REASON("AUTH_JWK_INVALID");
-  CHECK(cairn_jwt_key_from_jwk(&from_jwk, NULL) == CAIRN_INVALID_ARGUMENT);
+  CHECK(cairn_auth_jwt_key_from_jwk(&from_jwk, NULL) == CAIRN_INVALID_ARGUMENT);
   CHECK_REASON("CAPI_NULL_ARGUMENT");
-  CHECK(cairn_jwt_key_from_private_key(&signer, NULL, "x") == CAIRN_INVALID_ARGUMENT);
+  CHECK(cairn_auth_jwt_key_from_private_key(&signer, NULL, "x") == CAIRN_INVALID_ARGUMENT);
   CHECK_REASON("CAPI_NULL_ARGUMENT");
-  CHECK(cairn_jwt_key_from_public_key(&verifier, NULL, "x") == CAIRN_INVALID_ARGUMENT);
+  CHECK(cairn_auth_jwt_key_from_public_key(&verifier, NULL, "x") == CAIRN_INVALID_ARGUMENT);
   CHECK_REASON("CAPI_NULL_ARGUMENT");
 
   /* EdDSA (Ed25519) round trip. */
-  CHECK(cairn_private_key_generate(&private_key, CAIRN_SIG_ED25519) == CAIRN_OK);
-  CHECK(cairn_jwt_key_from_private_key(&signer, private_key, NULL) == CAIRN_OK);
-  cairn_private_key_free(private_key);
-  CHECK_STR_EQ(cairn_jwt_key_algorithm(signer), "EdDSA");
-  CHECK(cairn_jwt_encode(&token, "{\"sub\":\"ed\"}", signer) == CAIRN_OK);
+  CHECK(cairn_crypto_private_key_generate(&private_key, CAIRN_CRYPTO_SIG_ED25519) == CAIRN_OK);
+  CHECK(cairn_auth_jwt_key_from_private_key(&signer, private_key, NULL) == CAIRN_OK);
+  cairn_crypto_private_key_free(private_key);
+  CHECK_STR_EQ(cairn_auth_jwt_key_algorithm(signer), "EdDSA");
+  CHECK(cairn_auth_jwt_encode(&token, "{\"sub\":\"ed\"}", signer) == CAIRN_OK);
   CHECK(verify(token, signer, "EdDSA", T0, &claims) == CAIRN_OK);
   CHECK(claims != NULL && strcmp(claims, "{\"sub\":\"ed\"}") == 0);
   cairn_free(claims);
   CHECK(verify(token, signer, "ES256", T0, &claims) == CAIRN_UNAUTHENTICATED);
   CHECK_REASON("AUTH_JWT_ALGORITHM_REJECTED");
-  CHECK(cairn_jwt_key_to_jwk(&jwk, signer) == CAIRN_OK);
+  CHECK(cairn_auth_jwt_key_to_jwk(&jwk, signer) == CAIRN_OK);
   CHECK(has(jwk, "\"kty\":\"OKP\"") && has(jwk, "\"crv\":\"Ed25519\"") && !has(jwk, "\"kid\""));
   cairn_free(jwk);
   cairn_free(token);
-  cairn_jwt_key_free(signer);
+  cairn_auth_jwt_key_free(signer);
 }
 
 /* Rate limiters */
 
 static void test_memory_rate_limiter(void) {
   cairn_env* env = NULL;
-  cairn_rate_limiter* limiter = NULL;
+  cairn_auth_rate_limiter* limiter = NULL;
   int allowed = -1, i;
   int64_t retry = -1;
   CHECK(cairn_env_fake_new(&env, T0, 1) == CAIRN_OK);
   /* 2 per second (one every 500 ms), bursts of 3. */
-  CHECK(cairn_rate_limiter_new_memory(&limiter, 2.0, 3, env) == CAIRN_OK);
+  CHECK(cairn_auth_rate_limiter_new_memory(&limiter, 2.0, 3, env) == CAIRN_OK);
   for (i = 0; i < 3; i++) {
-    CHECK(cairn_rate_limiter_hit(&allowed, &retry, limiter, "203.0.113.7") == CAIRN_OK);
+    CHECK(cairn_auth_rate_limiter_hit(&allowed, &retry, limiter, "203.0.113.7") == CAIRN_OK);
     CHECK(allowed == 1 && retry == 0);
   }
-  CHECK(cairn_rate_limiter_hit(&allowed, &retry, limiter, "203.0.113.7") == CAIRN_OK);
+  CHECK(cairn_auth_rate_limiter_hit(&allowed, &retry, limiter, "203.0.113.7") == CAIRN_OK);
   CHECK(allowed == 0 && retry == 500000);
   CHECK(cairn_error_last()->code == CAIRN_OK && cairn_error_last()->retry_after_ms == 0);
   /* Another key has its own budget. */
-  CHECK(cairn_rate_limiter_hit(&allowed, &retry, limiter, "198.51.100.1") == CAIRN_OK);
+  CHECK(cairn_auth_rate_limiter_hit(&allowed, &retry, limiter, "198.51.100.1") == CAIRN_OK);
   CHECK(allowed == 1 && retry == 0);
   /* A denial costs nothing: the wait shrinks with the clock. */
   CHECK(cairn_env_fake_advance(env, 499999) == CAIRN_OK);
-  CHECK(cairn_rate_limiter_hit(&allowed, &retry, limiter, "203.0.113.7") == CAIRN_OK);
+  CHECK(cairn_auth_rate_limiter_hit(&allowed, &retry, limiter, "203.0.113.7") == CAIRN_OK);
   CHECK(allowed == 0 && retry == 1);
   CHECK(cairn_env_fake_advance(env, 1) == CAIRN_OK);
-  CHECK(cairn_rate_limiter_hit(&allowed, NULL, limiter, "203.0.113.7") == CAIRN_OK);
+  CHECK(cairn_auth_rate_limiter_hit(&allowed, NULL, limiter, "203.0.113.7") == CAIRN_OK);
   CHECK(allowed == 1);
-  CHECK(cairn_rate_limiter_hit(&allowed, &retry, limiter, "203.0.113.7") == CAIRN_OK);
+  CHECK(cairn_auth_rate_limiter_hit(&allowed, &retry, limiter, "203.0.113.7") == CAIRN_OK);
   CHECK(allowed == 0 && retry == 500000);
   /* After a quiet second and a half the whole burst is back. */
   CHECK(cairn_env_fake_advance(env, 1500000) == CAIRN_OK);
   for (i = 0; i < 3; i++) {
-    CHECK(cairn_rate_limiter_hit(&allowed, &retry, limiter, "203.0.113.7") == CAIRN_OK);
+    CHECK(cairn_auth_rate_limiter_hit(&allowed, &retry, limiter, "203.0.113.7") == CAIRN_OK);
     CHECK(allowed == 1);
   }
-  CHECK(cairn_rate_limiter_hit(&allowed, &retry, limiter, "203.0.113.7") == CAIRN_OK);
+  CHECK(cairn_auth_rate_limiter_hit(&allowed, &retry, limiter, "203.0.113.7") == CAIRN_OK);
   CHECK(allowed == 0);
 
   allowed = -1;
-  CHECK(cairn_rate_limiter_hit(&allowed, &retry, limiter, "") == CAIRN_INVALID_ARGUMENT);
+  CHECK(cairn_auth_rate_limiter_hit(&allowed, &retry, limiter, "") == CAIRN_INVALID_ARGUMENT);
   CHECK_REASON("AUTH_RATE_LIMIT_KEY_INVALID");
   CHECK(allowed == 0);
-  CHECK(cairn_rate_limiter_hit(&allowed, &retry, limiter, NULL) == CAIRN_INVALID_ARGUMENT);
+  CHECK(cairn_auth_rate_limiter_hit(&allowed, &retry, limiter, NULL) == CAIRN_INVALID_ARGUMENT);
   CHECK_REASON("CAPI_NULL_ARGUMENT");
-  CHECK(cairn_rate_limiter_hit(NULL, &retry, limiter, "k") == CAIRN_INVALID_ARGUMENT);
-  cairn_rate_limiter_free(limiter);
+  CHECK(cairn_auth_rate_limiter_hit(NULL, &retry, limiter, "k") == CAIRN_INVALID_ARGUMENT);
+  cairn_auth_rate_limiter_free(limiter);
 
-  limiter = (cairn_rate_limiter*)&limiter;
-  CHECK(cairn_rate_limiter_new_memory(&limiter, 0.0, 3, NULL) == CAIRN_INVALID_ARGUMENT);
+  limiter = (cairn_auth_rate_limiter*)&limiter;
+  CHECK(cairn_auth_rate_limiter_new_memory(&limiter, 0.0, 3, NULL) == CAIRN_INVALID_ARGUMENT);
   CHECK_REASON("AUTH_RATE_LIMIT_INVALID");
   CHECK(limiter == NULL);
-  CHECK(cairn_rate_limiter_new_memory(&limiter, 1.0, 0, NULL) == CAIRN_INVALID_ARGUMENT);
+  CHECK(cairn_auth_rate_limiter_new_memory(&limiter, 1.0, 0, NULL) == CAIRN_INVALID_ARGUMENT);
   CHECK_REASON("AUTH_RATE_LIMIT_INVALID");
-  CHECK(cairn_rate_limiter_new_memory(NULL, 1.0, 1, NULL) == CAIRN_INVALID_ARGUMENT);
+  CHECK(cairn_auth_rate_limiter_new_memory(NULL, 1.0, 1, NULL) == CAIRN_INVALID_ARGUMENT);
   CHECK_REASON("CAPI_NULL_ARGUMENT");
   /* The system clock. */
-  CHECK(cairn_rate_limiter_new_memory(&limiter, 1.0, 1, NULL) == CAIRN_OK);
-  CHECK(cairn_rate_limiter_hit(&allowed, &retry, limiter, "k") == CAIRN_OK);
+  CHECK(cairn_auth_rate_limiter_new_memory(&limiter, 1.0, 1, NULL) == CAIRN_OK);
+  CHECK(cairn_auth_rate_limiter_hit(&allowed, &retry, limiter, "k") == CAIRN_OK);
   CHECK(allowed == 1);
-  CHECK(cairn_rate_limiter_hit(&allowed, &retry, limiter, "k") == CAIRN_OK);
+  CHECK(cairn_auth_rate_limiter_hit(&allowed, &retry, limiter, "k") == CAIRN_OK);
   CHECK(allowed == 0 && retry > 0 && retry <= 1000000);
-  cairn_rate_limiter_free(limiter);
-  cairn_rate_limiter_free(NULL);
+  cairn_auth_rate_limiter_free(limiter);
+  cairn_auth_rate_limiter_free(NULL);
   cairn_env_free(env);
 }
 
@@ -767,8 +801,7 @@ static void sessions(const char* uri) {
   CHECK(cairn_auth_validate_session(&json, f.engine, rotated_token) == CAIRN_OK);
   CHECK_STR_EQ(json_str(json, "id", id, sizeof id), sid);
   cairn_free(json);
-  cairn_secure_wipe(token, strlen(token));
-  cairn_free(token);
+  cairn_crypto_secret_free(token);
 
   /* Listing, and ending one session by id. */
   CHECK(cairn_auth_create_session(&session, &token2, f.engine, ada, NULL, NULL) == CAIRN_OK);
@@ -872,12 +905,12 @@ static void api_keys(const char* uri) {
     return;
   }
 
-  CHECK(cairn_auth_create_api_key(&key, &secret, f.engine, "svc-deploy", "cr_sa", "deploy", scopes,
-                                  3, T0 + HOUR) == CAIRN_OK);
+  CHECK(create_api_key(&key, &secret, f.engine, "svc-deploy", "cr_sa", "deploy", scopes, 3,
+                       T0 + HOUR) == CAIRN_OK);
   json_str(key, "id", kid, sizeof kid);
   CHECK(strlen(kid) == 32);
   CHECK(secret != NULL && strncmp(secret, "cr_sa_", 6) == 0 && strlen(secret) == 42);
-  CHECK(cairn_api_key_checksum_ok(secret) == 1);
+  CHECK(checksum_ok(secret) == 1);
   CHECK(has(key, "\"owner_id\":\"svc-deploy\"") && has(key, "\"name\":\"deploy\"") &&
         has(key, "\"prefix\":\"cr_sa\"") &&
         has(key, "\"scopes\":[\"secrets:read\",\"audit:read\"]") &&
@@ -890,8 +923,8 @@ static void api_keys(const char* uri) {
   cairn_free(key);
 
   /* Defaults: prefix "cairn", no name, no scopes, no expiry. */
-  CHECK(cairn_auth_create_api_key(&key2, &secret2, f.engine, "svc-deploy", NULL, NULL, NULL, 0,
-                                  0) == CAIRN_OK);
+  CHECK(create_api_key(&key2, &secret2, f.engine, "svc-deploy", NULL, NULL, NULL, 0, 0) ==
+        CAIRN_OK);
   json_str(key2, "id", kid2, sizeof kid2);
   CHECK(secret2 != NULL && strncmp(secret2, "cairn_", 6) == 0);
   CHECK(has(key2, "\"name\":null") && has(key2, "\"scopes\":[]") &&
@@ -936,29 +969,28 @@ static void api_keys(const char* uri) {
   CHECK(cairn_env_fake_set_now(f.env, T0 + HOUR) == CAIRN_OK);
   CHECK(cairn_auth_validate_api_key(&json, f.engine, secret) == CAIRN_UNAUTHENTICATED);
   CHECK_REASON("AUTH_TOKEN_EXPIRED");
-  cairn_secure_wipe(secret, strlen(secret));
-  cairn_free(secret);
+  cairn_crypto_secret_free(secret);
 
   /* Bad input. */
   key = (char*)&key;
   secret = (char*)&secret;
-  CHECK(cairn_auth_create_api_key(&key, &secret, f.engine, "svc", NULL, NULL, NULL, 0, T0) ==
+  CHECK(create_api_key(&key, &secret, f.engine, "svc", NULL, NULL, NULL, 0, T0) ==
         CAIRN_INVALID_ARGUMENT);
   CHECK_REASON("AUTH_KEY_EXPIRY_INVALID");
   CHECK(key == NULL && secret == NULL);
-  CHECK(cairn_auth_create_api_key(&key, &secret, f.engine, "svc", NULL, NULL, bad_scopes, 1, 0) ==
+  CHECK(create_api_key(&key, &secret, f.engine, "svc", NULL, NULL, bad_scopes, 1, 0) ==
         CAIRN_INVALID_ARGUMENT);
   CHECK_REASON("AUTH_KEY_SCOPE_INVALID");
-  CHECK(cairn_auth_create_api_key(&key, &secret, f.engine, "svc", "9lives", NULL, NULL, 0, 0) ==
+  CHECK(create_api_key(&key, &secret, f.engine, "svc", "9lives", NULL, NULL, 0, 0) ==
         CAIRN_INVALID_ARGUMENT);
   CHECK_REASON("AUTH_KEY_PREFIX_INVALID");
-  CHECK(cairn_auth_create_api_key(&key, &secret, f.engine, "", NULL, NULL, NULL, 0, 0) ==
+  CHECK(create_api_key(&key, &secret, f.engine, "", NULL, NULL, NULL, 0, 0) ==
         CAIRN_INVALID_ARGUMENT);
   CHECK_REASON("AUTH_OWNER_INVALID");
-  CHECK(cairn_auth_create_api_key(&key, &secret, f.engine, "svc", NULL, NULL, NULL, 2, 0) ==
+  CHECK(create_api_key(&key, &secret, f.engine, "svc", NULL, NULL, NULL, 2, 0) ==
         CAIRN_INVALID_ARGUMENT);
   CHECK_REASON("CAPI_NULL_ARGUMENT");
-  CHECK(cairn_auth_create_api_key(&key, NULL, f.engine, "svc", NULL, NULL, NULL, 0, 0) ==
+  CHECK(create_api_key(&key, NULL, f.engine, "svc", NULL, NULL, NULL, 0, 0) ==
         CAIRN_INVALID_ARGUMENT);
   CHECK_REASON("CAPI_NULL_ARGUMENT");
   CHECK(key == NULL);
@@ -1028,6 +1060,7 @@ static void login_codes(const char* uri) {
   CHECK(cairn_auth_request_login_code(&code, f.engine, "carol@example.com", NULL, NULL) ==
         CAIRN_RESOURCE_EXHAUSTED);
   CHECK_REASON("AUTH_RATE_LIMITED");
+  CHECK(cairn_error_last()->retryable == 1); /* the error table's column crosses */
   CHECK(cairn_error_last()->retry_after_ms > 0);
   CHECK(cairn_error_last()->retry_after_ms == 15 * 60 * 1000); /* all at one instant */
   CHECK(code == NULL);
@@ -1100,7 +1133,7 @@ static void login_codes(const char* uri) {
 
 static void engine_rate_limiter(const char* uri) {
   engine_fixture f;
-  cairn_rate_limiter *limiter = NULL, *other = NULL;
+  cairn_auth_rate_limiter *limiter = NULL, *other = NULL;
   int allowed = -1;
   int64_t retry = -1;
   if (!open_engine(&f, uri)) {
@@ -1108,36 +1141,39 @@ static void engine_rate_limiter(const char* uri) {
     return;
   }
   /* One per second, bursts of 2. */
-  CHECK(cairn_engine_rate_limiter(&limiter, f.engine, "login", 1.0, 2) == CAIRN_OK);
-  CHECK(cairn_rate_limiter_hit(&allowed, &retry, limiter, "203.0.113.7") == CAIRN_OK);
+  CHECK(cairn_auth_rate_limiter_new_engine(&limiter, f.engine, "login", 1.0, 2) == CAIRN_OK);
+  CHECK(cairn_auth_rate_limiter_hit(&allowed, &retry, limiter, "203.0.113.7") == CAIRN_OK);
   CHECK(allowed == 1 && retry == 0);
-  CHECK(cairn_rate_limiter_hit(&allowed, &retry, limiter, "203.0.113.7") == CAIRN_OK);
+  CHECK(cairn_auth_rate_limiter_hit(&allowed, &retry, limiter, "203.0.113.7") == CAIRN_OK);
   CHECK(allowed == 1);
-  CHECK(cairn_rate_limiter_hit(&allowed, &retry, limiter, "203.0.113.7") == CAIRN_OK);
+  CHECK(cairn_auth_rate_limiter_hit(&allowed, &retry, limiter, "203.0.113.7") == CAIRN_OK);
   CHECK(allowed == 0 && retry == 1000000);
   /* A second limiter with the same name shares the state; another name does not. */
-  CHECK(cairn_engine_rate_limiter(&other, f.engine, "login", 1.0, 2) == CAIRN_OK);
-  CHECK(cairn_rate_limiter_hit(&allowed, &retry, other, "203.0.113.7") == CAIRN_OK);
+  CHECK(cairn_auth_rate_limiter_new_engine(&other, f.engine, "login", 1.0, 2) == CAIRN_OK);
+  CHECK(cairn_auth_rate_limiter_hit(&allowed, &retry, other, "203.0.113.7") == CAIRN_OK);
   CHECK(allowed == 0 && retry == 1000000);
-  cairn_rate_limiter_free(other);
-  CHECK(cairn_engine_rate_limiter(&other, f.engine, "signup", 1.0, 2) == CAIRN_OK);
-  CHECK(cairn_rate_limiter_hit(&allowed, &retry, other, "203.0.113.7") == CAIRN_OK);
+  cairn_auth_rate_limiter_free(other);
+  CHECK(cairn_auth_rate_limiter_new_engine(&other, f.engine, "signup", 1.0, 2) == CAIRN_OK);
+  CHECK(cairn_auth_rate_limiter_hit(&allowed, &retry, other, "203.0.113.7") == CAIRN_OK);
   CHECK(allowed == 1);
-  cairn_rate_limiter_free(other);
+  cairn_auth_rate_limiter_free(other);
   CHECK(cairn_env_fake_advance(f.env, 250000) == CAIRN_OK);
-  CHECK(cairn_rate_limiter_hit(&allowed, &retry, limiter, "203.0.113.7") == CAIRN_OK);
+  CHECK(cairn_auth_rate_limiter_hit(&allowed, &retry, limiter, "203.0.113.7") == CAIRN_OK);
   CHECK(allowed == 0 && retry == 750000);
-  CHECK(cairn_rate_limiter_hit(&allowed, &retry, limiter, "") == CAIRN_INVALID_ARGUMENT);
+  CHECK(cairn_auth_rate_limiter_hit(&allowed, &retry, limiter, "") == CAIRN_INVALID_ARGUMENT);
   CHECK_REASON("AUTH_RATE_LIMIT_KEY_INVALID");
-  cairn_rate_limiter_free(limiter);
+  cairn_auth_rate_limiter_free(limiter);
 
-  limiter = (cairn_rate_limiter*)&limiter;
-  CHECK(cairn_engine_rate_limiter(&limiter, f.engine, "", 1.0, 2) == CAIRN_INVALID_ARGUMENT);
+  limiter = (cairn_auth_rate_limiter*)&limiter;
+  CHECK(cairn_auth_rate_limiter_new_engine(&limiter, f.engine, "", 1.0, 2) ==
+        CAIRN_INVALID_ARGUMENT);
   CHECK_REASON("AUTH_RATE_LIMIT_NAME_INVALID");
   CHECK(limiter == NULL);
-  CHECK(cairn_engine_rate_limiter(&limiter, f.engine, "login", -1.0, 2) == CAIRN_INVALID_ARGUMENT);
+  CHECK(cairn_auth_rate_limiter_new_engine(&limiter, f.engine, "login", -1.0, 2) ==
+        CAIRN_INVALID_ARGUMENT);
   CHECK_REASON("AUTH_RATE_LIMIT_INVALID");
-  CHECK(cairn_engine_rate_limiter(&limiter, NULL, "login", 1.0, 2) == CAIRN_INVALID_ARGUMENT);
+  CHECK(cairn_auth_rate_limiter_new_engine(&limiter, NULL, "login", 1.0, 2) ==
+        CAIRN_INVALID_ARGUMENT);
   CHECK_REASON("CAPI_NULL_ARGUMENT");
   close_engine(&f);
 }
@@ -1147,7 +1183,7 @@ static void purge(const char* uri) {
   char *user = NULL, *session = NULL, *token = NULL, *key = NULL, *secret = NULL, *code = NULL;
   char *json = NULL, *keep_secret = NULL;
   char uid[40], revoked[40], kept[40];
-  cairn_rate_limiter* limiter = NULL;
+  cairn_auth_rate_limiter* limiter = NULL;
   int allowed = 0, i;
   if (!open_engine(&f, uri)) {
     CHECK(0);
@@ -1168,25 +1204,23 @@ static void purge(const char* uri) {
   CHECK(cairn_auth_verify_login_code(&session, &token, f.engine, "y@example.com", "000000", NULL,
                                      NULL) == CAIRN_UNAUTHENTICATED);
   /* Keys: one expiring in an hour, one revoked now, one kept. */
-  CHECK(cairn_auth_create_api_key(&key, &secret, f.engine, uid, NULL, "expiring", NULL, 0,
-                                  T0 + HOUR) == CAIRN_OK);
+  CHECK(create_api_key(&key, &secret, f.engine, uid, NULL, "expiring", NULL, 0, T0 + HOUR) ==
+        CAIRN_OK);
   cairn_free(key);
   cairn_free(secret);
-  CHECK(cairn_auth_create_api_key(&key, &secret, f.engine, uid, NULL, "revoked", NULL, 0, 0) ==
-        CAIRN_OK);
+  CHECK(create_api_key(&key, &secret, f.engine, uid, NULL, "revoked", NULL, 0, 0) == CAIRN_OK);
   json_str(key, "id", revoked, sizeof revoked);
   cairn_free(key);
   cairn_free(secret);
   CHECK(cairn_auth_revoke_api_key(f.engine, revoked, NULL) == CAIRN_OK);
-  CHECK(cairn_auth_create_api_key(&key, &keep_secret, f.engine, uid, NULL, "kept", NULL, 0, 0) ==
-        CAIRN_OK);
+  CHECK(create_api_key(&key, &keep_secret, f.engine, uid, NULL, "kept", NULL, 0, 0) == CAIRN_OK);
   json_str(key, "id", kept, sizeof kept);
   cairn_free(key);
   /* One rate state. */
-  CHECK(cairn_engine_rate_limiter(&limiter, f.engine, "api", 1.0, 1) == CAIRN_OK);
-  CHECK(cairn_rate_limiter_hit(&allowed, NULL, limiter, "k") == CAIRN_OK);
+  CHECK(cairn_auth_rate_limiter_new_engine(&limiter, f.engine, "api", 1.0, 1) == CAIRN_OK);
+  CHECK(cairn_auth_rate_limiter_hit(&allowed, NULL, limiter, "k") == CAIRN_OK);
   CHECK(allowed == 1);
-  cairn_rate_limiter_free(limiter);
+  cairn_auth_rate_limiter_free(limiter);
 
   CHECK(cairn_auth_purge_expired(&json, f.engine) == CAIRN_OK);
   CHECK_STR_EQ(json,
@@ -1242,7 +1276,7 @@ static void test_engine_sqlite(void) { engine_flows(1); }
 /* The limiter's state survives reopening a sqlite: database. */
 static void test_engine_rate_limiter_persists(void) {
   engine_fixture f;
-  cairn_rate_limiter* limiter = NULL;
+  cairn_auth_rate_limiter* limiter = NULL;
   char uri[128];
   int allowed = -1;
   int64_t retry = -1;
@@ -1251,20 +1285,20 @@ static void test_engine_rate_limiter_persists(void) {
     CHECK(0);
     return;
   }
-  CHECK(cairn_engine_rate_limiter(&limiter, f.engine, "login", 0.5, 1) == CAIRN_OK);
-  CHECK(cairn_rate_limiter_hit(&allowed, &retry, limiter, "ada") == CAIRN_OK);
+  CHECK(cairn_auth_rate_limiter_new_engine(&limiter, f.engine, "login", 0.5, 1) == CAIRN_OK);
+  CHECK(cairn_auth_rate_limiter_hit(&allowed, &retry, limiter, "ada") == CAIRN_OK);
   CHECK(allowed == 1);
-  cairn_rate_limiter_free(limiter);
+  cairn_auth_rate_limiter_free(limiter);
   close_engine(&f);
 
   if (!open_engine(&f, uri)) {
     CHECK(0);
     return;
   }
-  CHECK(cairn_engine_rate_limiter(&limiter, f.engine, "login", 0.5, 1) == CAIRN_OK);
-  CHECK(cairn_rate_limiter_hit(&allowed, &retry, limiter, "ada") == CAIRN_OK);
+  CHECK(cairn_auth_rate_limiter_new_engine(&limiter, f.engine, "login", 0.5, 1) == CAIRN_OK);
+  CHECK(cairn_auth_rate_limiter_hit(&allowed, &retry, limiter, "ada") == CAIRN_OK);
   CHECK(allowed == 0 && retry == 2000000);
-  cairn_rate_limiter_free(limiter);
+  cairn_auth_rate_limiter_free(limiter);
   close_engine(&f);
 }
 

@@ -54,7 +54,7 @@ static void test_fake_env_fixes_creation_time(void) {
   CHECK(cairn_engine_options_init(&opts, CAIRN_ENGINE_OPTIONS_VERSION) == CAIRN_OK);
   opts.env = env;
   CHECK(cairn_engine_open(&engine, "memory:", &opts) == CAIRN_OK);
-  CHECK(cairn_engine_created_at(&created, engine) == CAIRN_OK);
+  CHECK(cairn_engine_created_at_micros(&created, engine) == CAIRN_OK);
   CHECK(created == 1234567);
   cairn_engine_close(engine);
   cairn_env_free(env);
@@ -131,6 +131,34 @@ static void test_not_a_database_is_refused(void) {
   CHECK_STR_EQ(cairn_error_last()->reason, "STORAGE_NOT_A_DATABASE");
 }
 
+/* One end-to-end flow: a snapshot of a live engine opens as an engine of its own. */
+static void test_snapshot(void) {
+  char uri[256], copy[256], copy_uri[300];
+  cairn_engine *engine = NULL, *restored = NULL, *memory = NULL;
+  struct stat st;
+  snprintf(uri, sizeof uri, "sqlite:%s/live.db", temp_dir);
+  snprintf(copy, sizeof copy, "%s/copy.db", temp_dir);
+  snprintf(copy_uri, sizeof copy_uri, "sqlite:%s", copy);
+  CHECK(cairn_engine_open(&engine, uri, NULL) == CAIRN_OK);
+  CHECK(cairn_engine_snapshot(engine, copy) == CAIRN_OK);
+  CHECK(stat(copy, &st) == 0 && (st.st_mode & 0777) == 0600);
+  CHECK(cairn_engine_open(&restored, copy_uri, NULL) == CAIRN_OK);
+  if (engine != NULL && restored != NULL) {
+    CHECK_STR_EQ(cairn_engine_instance_id(restored), cairn_engine_instance_id(engine));
+  }
+  CHECK(cairn_engine_snapshot(engine, NULL) == CAIRN_INVALID_ARGUMENT);
+  CHECK_STR_EQ(cairn_error_last()->reason, "CAPI_NULL_ARGUMENT");
+  CHECK(cairn_engine_snapshot(engine, "") == CAIRN_INVALID_ARGUMENT);
+  CHECK_STR_EQ(cairn_error_last()->reason, "STORAGE_SNAPSHOT_PATH_INVALID");
+  CHECK(cairn_error_last()->retryable == 0);
+  CHECK(cairn_engine_open(&memory, "memory:", NULL) == CAIRN_OK);
+  CHECK(cairn_engine_snapshot(memory, copy) == CAIRN_UNIMPLEMENTED);
+  CHECK_STR_EQ(cairn_error_last()->reason, "STORAGE_SNAPSHOT_UNSUPPORTED");
+  cairn_engine_close(memory);
+  cairn_engine_close(restored);
+  cairn_engine_close(engine);
+}
+
 int main(void) {
   static const harness_test tests[] = {
       {"open memory:", test_open_memory},
@@ -141,6 +169,7 @@ int main(void) {
       {"NULL arguments", test_null_arguments},
       {"options are checked", test_options_are_checked},
       {"a file that is not a database is refused", test_not_a_database_is_refused},
+      {"snapshot", test_snapshot},
   };
   int rc;
   char cmd[128];

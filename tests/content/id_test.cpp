@@ -220,6 +220,27 @@ TEST(ContentIdTest, RejectsMalformedIds) {
   EXPECT_TRUE(parse_id("f1~6A_MV8F8cImk_6XZsDgvKgnA0gDmREC0rFhLLYbOJWs"));
 }
 
+TEST(ContentIdTest, ChecksPrefixes) {
+  // One or more ASCII letters, upper or lower case: every such prefix names IDs that parse back.
+  for (std::string_view good : {"b", "f", "a", "B", "xyz", "AbCdEfGhIjKlMnOpQrStUvWxYz"}) {
+    EXPECT_TRUE(check_prefix(good)) << good;
+    Result<ContentId> parsed = parse_id(hash_id(good, std::string_view("data")));
+    ASSERT_TRUE(parsed) << good;
+    EXPECT_EQ(parsed->prefix, good);
+  }
+  // Anything else is refused, with the reason and message the C and Python edges pass on.
+  for (std::string_view bad :
+       {std::string_view(""), std::string_view("b1"), std::string_view("1"), std::string_view("b~"),
+        std::string_view("b-"), std::string_view(" b"), std::string_view("b "),
+        std::string_view("@"), std::string_view("b\xc3\xa9"), std::string_view("b\0c", 3)}) {
+    Status st = check_prefix(bad);
+    ASSERT_FALSE(st) << "prefix of " << bad.size() << " bytes accepted";
+    EXPECT_EQ(st.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_EQ(st.error().reason, "CONTENT_ID_MALFORMED");
+    EXPECT_EQ(st.error().message, "a content ID prefix is one or more ASCII letters");
+  }
+}
+
 TEST(ContentIdTest, RejectsNonCanonicalTrailingBits) {
   // 32 bytes are 256 bits; 43 characters carry 258, so the last character's two low bits must be
   // zero. Setting one spells the same bytes a second way.
@@ -303,6 +324,7 @@ TEST(ContentIdTest, RegistryIsSafeUnderConcurrentUse) {
   std::atomic<bool> stop{false};
   std::atomic<int> failures{0};
   std::vector<std::thread> readers;
+  readers.reserve(3);
   for (int t = 0; t < 3; ++t) {
     readers.emplace_back([&] {
       std::string data = "concurrent";

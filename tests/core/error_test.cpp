@@ -37,6 +37,29 @@ TEST(ErrorCodeTest, WireNamesRoundTrip) {
   EXPECT_FALSE(code_from_number(-1));
 }
 
+TEST(ErrorCodeTest, RetryableSaysWhetherTheSameCallCanSucceedLater) {
+  // Failures of the moment: trying again can succeed.
+  for (ErrorCode code : {ErrorCode::kCancelled, ErrorCode::kUnknown, ErrorCode::kDeadlineExceeded,
+                         ErrorCode::kResourceExhausted, ErrorCode::kAborted, ErrorCode::kInternal,
+                         ErrorCode::kUnavailable, ErrorCode::kDataLoss}) {
+    EXPECT_TRUE(retryable(code)) << code_name(code);
+  }
+  // The input or the caller is wrong: only a different call can succeed.
+  for (ErrorCode code :
+       {ErrorCode::kOk, ErrorCode::kInvalidArgument, ErrorCode::kNotFound,
+        ErrorCode::kAlreadyExists, ErrorCode::kPermissionDenied, ErrorCode::kFailedPrecondition,
+        ErrorCode::kOutOfRange, ErrorCode::kUnimplemented, ErrorCode::kUnauthenticated}) {
+    EXPECT_FALSE(retryable(code)) << code_name(code);
+  }
+  for (const ErrorCodeInfo& info : error_code_table()) {
+    EXPECT_EQ(retryable(info.code), info.retryable) << info.wire_name;
+  }
+  EXPECT_FALSE(retryable(static_cast<ErrorCode>(17)));
+  EXPECT_FALSE(retryable(static_cast<ErrorCode>(-1)));
+  EXPECT_TRUE(retryable(Error{ErrorCode::kUnavailable, "STORAGE_BUSY", "busy"}));
+  EXPECT_FALSE(retryable(Error{ErrorCode::kNotFound, "SECRET_NOT_FOUND", "no such secret"}));
+}
+
 TEST(ErrorCodeTest, HttpStatusesMatchTheTable) {
   EXPECT_EQ(http_status(ErrorCode::kOk), 200);
   EXPECT_EQ(http_status(ErrorCode::kInvalidArgument), 400);

@@ -17,7 +17,7 @@ static int cairn_header_check_read(void* ctx, uint8_t* buf, size_t cap, size_t* 
 int cairn_header_check_c(void) {
   cairn_engine_options opts = CAIRN_ENGINE_OPTIONS_INIT;
   cairn_status status = CAIRN_NOT_FOUND;
-  cairn_blob_read_fn reader = cairn_header_check_read;
+  cairn_content_blob_read_fn reader = cairn_header_check_read;
   char ids[2 * CAIRN_CONTENT_BLOB_ID_SIZE];
   ids[0] = '\0';
   return (int)opts.version + (int)status + (reader != NULL) + (int)sizeof ids + ids[0];

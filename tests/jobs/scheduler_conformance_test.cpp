@@ -400,6 +400,77 @@ TEST_P(SchedulerConformance, CancellingPendingAndRunningTasks) {
   EXPECT_EQ(jobs().cancel(12345).error().reason, "JOB_TASK_NOT_FOUND");
 }
 
+// Cancelling a pending task with pending dependents, straight after the UPDATE that cancelled it:
+// on sqlite: the cascade reuses the same SQL while cancel() still holds its statement, which once
+// handed both the one cached statement (a bind after its run: "bad parameter or other API misuse").
+TEST_P(SchedulerConformance, CancellingAPendingTaskCancelsOrReleasesItsPendingDependents) {
+  ASSERT_TRUE(jobs().register_kind("echo", echo()));
+  EnqueueOptions later;
+  later.delay = seconds(60);
+  int64_t a = enqueue("echo", later);
+  EnqueueOptions on_a;
+  on_a.depends_on = {a};
+  int64_t b = enqueue("echo", on_a);  // cancels with a
+  EnqueueOptions on_b;
+  on_b.depends_on = {b};
+  int64_t c = enqueue("echo", on_b);  // cancels with b
+  EnqueueOptions release_on_a;
+  release_on_a.depends_on = {a};
+  release_on_a.on_dependency_failure = DependencyFailure::kRun;
+  int64_t r = enqueue("echo", release_on_a);  // runs once a has ended
+  std::vector<std::string> seen;
+  uint64_t sub = jobs().subscribe([&](const TaskEvent& e) {
+    seen.push_back(std::string(to_string(e.type)) + ":" + std::to_string(e.task_id));
+  });
+
+  // The store's own transition: a cancelled, b then c cancelled with it, r untouched.
+  auto t = store().cancel(a, env_.now());
+  ASSERT_TRUE(t) << t.error().to_string();
+  EXPECT_TRUE(t->changed);
+  EXPECT_EQ(t->task.id, a);
+  EXPECT_EQ(t->task.state, TaskState::kCancelled);
+  EXPECT_EQ(t->cancelled, (std::vector<int64_t>{b, c}));
+  EXPECT_EQ(t->task.errors, std::vector<std::string>{"CANCELLED JOB_CANCELLED: cancelled"});
+  Task got_b = get(b);
+  EXPECT_EQ(got_b.state, TaskState::kCancelled);
+  EXPECT_EQ(got_b.errors, std::vector<std::string>{"CANCELLED JOB_DEPENDENCY_FAILED: dependency " +
+                                                   std::to_string(a) + " failed or was cancelled"});
+  Task got_c = get(c);
+  EXPECT_EQ(got_c.state, TaskState::kCancelled);
+  EXPECT_EQ(got_c.errors, std::vector<std::string>{"CANCELLED JOB_DEPENDENCY_FAILED: dependency " +
+                                                   std::to_string(b) + " failed or was cancelled"});
+  Task got_r = get(r);
+  EXPECT_EQ(got_r.state, TaskState::kPending);
+  EXPECT_TRUE(got_r.errors.empty());
+  EXPECT_EQ(*jobs().run_pending(), 1);  // r, released by a's end; not a, b or c
+  EXPECT_EQ(order_, std::vector<int64_t>{r});
+  EXPECT_EQ(get(r).state, TaskState::kDone);
+  EXPECT_EQ(get(r).output, "out:");
+
+  // Through the scheduler: the same on a fresh chain, with an event for every cancelled task.
+  int64_t x = enqueue("echo", later);
+  EnqueueOptions on_x;
+  on_x.depends_on = {x};
+  int64_t y = enqueue("echo", on_x);
+  EnqueueOptions on_y;
+  on_y.depends_on = {y};
+  int64_t z = enqueue("echo", on_y);
+  seen.clear();
+  auto state = jobs().cancel(x);
+  ASSERT_TRUE(state) << state.error().to_string();
+  EXPECT_EQ(*state, TaskState::kCancelled);
+  EXPECT_EQ(seen, (std::vector<std::string>{"cancelled:" + std::to_string(x),
+                                            "cancelled:" + std::to_string(y),
+                                            "cancelled:" + std::to_string(z)}));
+  EXPECT_EQ(get(y).state, TaskState::kCancelled);
+  EXPECT_EQ(get(z).state, TaskState::kCancelled);
+  EXPECT_EQ(get(z).errors.back(), "CANCELLED JOB_DEPENDENCY_FAILED: dependency " +
+                                      std::to_string(y) + " failed or was cancelled");
+  EXPECT_EQ(*jobs().cancel(x), TaskState::kCancelled);  // idempotent, nothing more cancelled
+  EXPECT_EQ(seen.size(), 3U);
+  jobs().unsubscribe(sub);
+}
+
 TEST_P(SchedulerConformance, ATimedOutRunSeesCancellationAndFails) {
   bool saw = false;
   ASSERT_TRUE(jobs().register_kind("slow", [&](TaskContext& task) -> Result<std::string> {

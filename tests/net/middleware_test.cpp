@@ -1,19 +1,13 @@
-// Authentication and rate limiting middleware, and PID files.
+// Authentication, rate limiting and trusted-proxy middleware.
 #include "cairn/net/middleware.hpp"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <fstream>
-
 #include "cairn/engine.hpp"
-#include "cairn/net/pid_file.hpp"
-#include "support/temp_dir.hpp"
 
 namespace cairn::net {
 namespace {
@@ -198,53 +192,6 @@ TEST_F(MiddlewareTest, ForwardedAddressesAreBelievedFromTrustedProxiesOnly) {
   EXPECT_EQ(parse_addresses("10.0.0.1, example.com").error().reason, "HTTP_ADDRESS_INVALID");
   EXPECT_EQ(parse_proxy_header("x-real-ip").value(), ProxyHeader::kRealIp);
   EXPECT_EQ(parse_proxy_header("Forwarded").error().reason, "HTTP_PROXY_HEADER_INVALID");
-}
-
-TEST(ClientBucketTest, IPv6ClientsAreCountedByTheirSlash64) {
-  EXPECT_EQ(auth::client_bucket("203.0.113.7"), "203.0.113.7");
-  EXPECT_EQ(auth::client_bucket("2001:db8:1:2:aaaa:bbbb:cccc:dddd"), "2001:db8:1:2::/64");
-  EXPECT_EQ(auth::client_bucket("2001:db8:1:2::1"), auth::client_bucket("2001:db8:1:2:ffff::9"));
-  EXPECT_NE(auth::client_bucket("2001:db8:1:2::1"), auth::client_bucket("2001:db8:1:3::1"));
-  EXPECT_EQ(auth::client_bucket("::ffff:203.0.113.7"), "203.0.113.7");
-  EXPECT_EQ(auth::client_bucket("unix"), "unix");
-}
-
-TEST(PidFileTest, OneOwnerAtATimeAndCrashesAreDetected) {
-  testing::TempDir dir;
-  std::string path = dir.file("run/server.pid");
-  {
-    auto pid = PidFile::acquire(path);
-    ASSERT_TRUE(pid) << pid.error().to_string();
-    EXPECT_FALSE(pid->previous_pid());
-    struct stat st {};
-    ASSERT_EQ(::stat(path.c_str(), &st), 0);
-    EXPECT_EQ(st.st_mode & 0777, 0600U);
-    EXPECT_EQ(PidFile::running_pid(path), ::getpid());
-    auto second = PidFile::acquire(path);
-    EXPECT_EQ(second.error().reason, "NET_ALREADY_RUNNING");
-  }
-  EXPECT_NE(::access(path.c_str(), F_OK), 0);  // removed on release
-  EXPECT_FALSE(PidFile::running_pid(path));
-
-  // A child takes the file and dies without cleaning up: the next start sees the crash.
-  pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    auto pid = PidFile::acquire(path);
-    if (!pid) ::_exit(1);
-    ::_exit(0);  // no destructor: the file stays, the lock goes with the process
-  }
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  EXPECT_FALSE(PidFile::running_pid(path));  // stale
-  auto recovered = PidFile::acquire(path);
-  ASSERT_TRUE(recovered);
-  EXPECT_EQ(recovered->previous_pid(), child);
-  std::ifstream in(path);
-  int64_t written = 0;
-  in >> written;
-  EXPECT_EQ(written, ::getpid());
 }
 
 }  // namespace

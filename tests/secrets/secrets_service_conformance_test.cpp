@@ -604,4 +604,87 @@ TEST_P(SecretsConformance, ASuperadminSetByTheHostClosesTheClaim) {
   EXPECT_EQ(s().claim_first_superadmin("eve@evil.io").value(), false);
 }
 
+// An account acting under its bound subject (ServiceAccount::actor()) never reaches another
+// org, even one with an account of the same name and a rule for it; a project-bound account
+// reaches its project only. The service decides: no host checks a scope.
+TEST_P(SecretsConformance, ServiceAccountsNeverLeaveTheirOrganization) {
+  seed();
+  ASSERT_TRUE(s().set("acme", "billing", "prod", "TOKEN", "acme-token", kOwner));
+  ASSERT_TRUE(s().create_org("globex", kOwner));
+  ASSERT_TRUE(s().create_project("globex", "billing", kOwner));
+  ASSERT_TRUE(s().create_environment("globex", "billing", "prod", kOwner));
+  ASSERT_TRUE(s().set("globex", "billing", "prod", "TOKEN", "globex-token", kOwner));
+  auto acme_ci = s().create_service_account("acme", "ci", kOwner);
+  auto globex_ci = s().create_service_account("globex", "ci", kOwner);
+  ASSERT_TRUE(acme_ci && globex_ci);
+  ASSERT_TRUE(s().grant("acme", "sa:ci", "*", "*", Permission::kWrite, kOwner));
+  ASSERT_TRUE(s().grant("globex", "sa:ci", "*", "*", Permission::kWrite, kOwner));
+  if (persistent()) restart(kKey1);
+
+  auto account = s().authenticate_api_key(acme_ci->api_key);
+  ASSERT_TRUE(account);
+  std::string actor = account->actor().to_string();
+  EXPECT_EQ(actor, "sa:" + account->org_id + ":ci");
+  EXPECT_EQ(*s().get("acme", "billing", "prod", "TOKEN", actor), "acme-token");
+  // globex has an account "ci" with a rule, but this is acme's: globex looks missing to it.
+  EXPECT_EQ(s().get("globex", "billing", "prod", "TOKEN", actor).error().reason,
+            "SECRETS_ORG_NOT_FOUND");
+  EXPECT_EQ(s().set("globex", "billing", "prod", "TOKEN", "x", actor).error().reason,
+            "SECRETS_ORG_NOT_FOUND");
+  EXPECT_EQ(s().visible_org("globex", actor).error().reason, "SECRETS_ORG_NOT_FOUND");
+  EXPECT_EQ(s().list("globex", "billing", "prod", actor).error().reason, "SECRETS_ORG_NOT_FOUND");
+  auto decision = s().check("globex", actor, "billing", "prod", Permission::kRead);
+  ASSERT_TRUE(decision);
+  EXPECT_FALSE(decision->allowed);
+  EXPECT_EQ(decision->reason, "the service account belongs to another organization");
+  // A rule in globex cannot name acme's account by its bound form either.
+  EXPECT_EQ(s().grant("globex", actor, "*", "*", Permission::kRead, kOwner).error().reason,
+            "SECRETS_SERVICE_ACCOUNT_NOT_FOUND");
+  EXPECT_EQ(*s().get("globex", "billing", "prod", "TOKEN", "sa:ci"), "globex-token");
+
+  // Audit entries name it within its org: "sa:ci".
+  bool recorded = false;
+  for (const auto& e : audit_entries()) {
+    if (e["action"] == "secrets.get" && e["resource"] == "acme/billing/prod/TOKEN" &&
+        e["outcome"] == "ok" && e["actor"] == "sa:ci") {
+      recorded = true;
+    }
+  }
+  EXPECT_TRUE(recorded);
+}
+
+TEST_P(SecretsConformance, AProjectBoundServiceAccountReachesItsProjectOnly) {
+  seed();
+  ASSERT_TRUE(s().set("acme", "billing", "prod", "TOKEN", "b", kOwner));
+  ASSERT_TRUE(s().set("acme", "web", "prod", "TOKEN", "w", kOwner));
+  auto created = s().create_service_account("acme", "deploy", kOwner, "billing");
+  ASSERT_TRUE(created);
+  // Even a rule for every project does not lift the binding.
+  ASSERT_TRUE(s().grant("acme", "sa:deploy", "*", "*", Permission::kWrite, kOwner));
+  if (persistent()) restart(kKey1);
+  std::string actor = s().authenticate_api_key(created->api_key)->actor().to_string();
+  EXPECT_EQ(*s().get("acme", "billing", "prod", "TOKEN", actor), "b");
+  EXPECT_TRUE(s().set("acme", "billing", "dev", "TOKEN", "d", actor));
+  EXPECT_EQ(s().get("acme", "web", "prod", "TOKEN", actor).error().reason, "SECRETS_ACCESS_DENIED");
+  EXPECT_EQ(s().set("acme", "web", "prod", "TOKEN", "x", actor).error().reason,
+            "SECRETS_ACCESS_DENIED");
+  EXPECT_EQ(s().export_env("acme", "web", "prod", actor).error().reason, "SECRETS_ACCESS_DENIED");
+  EXPECT_EQ(*s().get("acme", "web", "prod", "TOKEN", kOwner), "w");  // nothing was written
+  // Service accounts manage nothing: not even their own org's accounts.
+  EXPECT_EQ(s().service_accounts("acme", actor).error().reason, "SECRETS_ACCESS_DENIED");
+  EXPECT_EQ(s().create_project("acme", "new", actor).error().reason, "SECRETS_ACCESS_DENIED");
+}
+
+TEST_P(SecretsConformance, SubjectsAreCheckedBeforeAnythingIsLookedUp) {
+  seed();
+  for (const char* bad : {"", "sa:", "sa:UPPER", "sa::ci", "sa:xyz:ci", "has space@acme.io"}) {
+    EXPECT_EQ(s().get("acme", "billing", "prod", "TOKEN", bad).error().reason,
+              "SECRETS_SUBJECT_INVALID")
+        << bad;
+    EXPECT_EQ(s().grant("acme", bad, "*", "*", Permission::kRead, kOwner).error().reason,
+              "SECRETS_SUBJECT_INVALID")
+        << bad;
+  }
+}
+
 }  // namespace cairn::testing

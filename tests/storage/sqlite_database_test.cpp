@@ -7,9 +7,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <thread>
+#include <vector>
 
 #include "storage/sqlite/migrations.hpp"
 #include "support/temp_dir.hpp"
@@ -264,6 +267,121 @@ TEST(SqliteDatabaseTest, TwoHandlesOnOneFileSeeEachOthersWrites) {
   writer.join();
   EXPECT_EQ((*a)->meta().list("")->size(), 100u);
   EXPECT_EQ((*b)->meta().list("")->size(), 100u);
+}
+
+// Snapshots
+
+std::vector<std::string> names_in(const std::string& dir) {
+  std::vector<std::string> out;
+  for (const auto& item : std::filesystem::directory_iterator(dir)) {
+    out.push_back(item.path().filename().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST(SqliteSnapshotTest, CopiesEveryCommittedValueIntoAPrivateStandaloneFile) {
+  TempDir dir;
+  auto db = open("sqlite:" + dir.file("live.db"));
+  ASSERT_TRUE(db);
+  ASSERT_TRUE((*db)->meta().put(kInstanceIdKey, "0123456789abcdef0123456789abcdef"));
+  ASSERT_TRUE((*db)->meta().put("app.color", "blue"));
+  std::filesystem::create_directories(dir.file("snaps"));
+  std::string snap = dir.file("snaps/copy.db");
+  ASSERT_TRUE((*db)->snapshot_to(snap));
+  // The live database goes on; the snapshot keeps the moment it was taken.
+  ASSERT_TRUE((*db)->meta().put("app.color", "green"));
+
+  EXPECT_EQ(mode_of(snap), 0600);
+  // One self-contained file: no -wal, no temporary left behind.
+  EXPECT_EQ(names_in(dir.file("snaps")), (std::vector<std::string>{"copy.db"}));
+  EXPECT_EQ(raw_query(snap, "PRAGMA journal_mode"), "delete");
+  auto info = inspect_snapshot(snap);
+  ASSERT_TRUE(info) << info.error().to_string();
+  EXPECT_EQ(info->schema_version, latest_schema_version());
+  EXPECT_EQ(info->instance_id, "0123456789abcdef0123456789abcdef");
+  auto copy = open("sqlite:" + snap);
+  ASSERT_TRUE(copy) << copy.error().to_string();
+  EXPECT_EQ(*(*copy)->meta().get("app.color"), "blue");
+}
+
+TEST(SqliteSnapshotTest, ReplacesAnExistingFileAtomically) {
+  TempDir dir;
+  auto db = open("sqlite:" + dir.file("live.db"));
+  ASSERT_TRUE(db);
+  std::string snap = dir.file("snap.db");
+  std::ofstream(snap) << "an older snapshot";
+  ASSERT_TRUE((*db)->snapshot_to(snap));
+  auto info = inspect_snapshot(snap);
+  ASSERT_TRUE(info) << info.error().to_string();
+  EXPECT_EQ(info->instance_id, "");  // no Engine ever opened it
+}
+
+TEST(SqliteSnapshotTest, RefusesPathsThatAreNotANewFile) {
+  TempDir dir;
+  std::string live = dir.file("live.db");
+  auto db = open("sqlite:" + live);
+  ASSERT_TRUE(db);
+  std::string before = read_file(live);
+  for (const std::string& bad : {std::string(), dir.path().string(), live, live + "-wal",
+                                 dir.file("./live.db"), std::string("a\0b", 3)}) {
+    auto s = (*db)->snapshot_to(bad);
+    ASSERT_FALSE(s) << bad;
+    EXPECT_EQ(s.error().code, ErrorCode::kInvalidArgument) << bad;
+    EXPECT_EQ(s.error().reason, "STORAGE_SNAPSHOT_PATH_INVALID") << bad;
+  }
+  EXPECT_TRUE((*db)->meta().put("still", "works"));
+  // A directory that does not exist: nothing is created.
+  auto missing = (*db)->snapshot_to(dir.file("no/such/dir/snap.db"));
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(missing.error().reason, "STORAGE_SNAPSHOT_FAILED");
+  EXPECT_FALSE(std::filesystem::exists(dir.file("no")));
+}
+
+TEST(SqliteSnapshotTest, MemoryDatabasesHaveNoFileForm) {
+  TempDir dir;
+  auto db = open("memory:");
+  ASSERT_TRUE(db);
+  auto s = (*db)->snapshot_to(dir.file("snap.db"));
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, ErrorCode::kUnimplemented);
+  EXPECT_EQ(s.error().reason, "STORAGE_SNAPSHOT_UNSUPPORTED");
+  EXPECT_FALSE(std::filesystem::exists(dir.file("snap.db")));
+}
+
+TEST(SqliteSnapshotTest, InspectRefusesWhatIsNotAnIntactCairnDatabase) {
+  TempDir dir;
+  auto reason_of = [](const std::string& path) {
+    auto info = inspect_snapshot(path);
+    EXPECT_FALSE(info) << path;
+    return info ? std::string() : info.error().reason;
+  };
+  EXPECT_EQ(reason_of(dir.file("missing.db")), "STORAGE_OPEN_FAILED");
+  std::string junk = dir.file("junk.db");
+  std::ofstream(junk) << "not a database at all, just text long enough";
+  EXPECT_EQ(reason_of(junk), "STORAGE_NOT_A_DATABASE");
+  std::ofstream(dir.file("empty.db")).flush();
+  EXPECT_EQ(reason_of(dir.file("empty.db")), "STORAGE_NOT_A_DATABASE");
+  std::string other = dir.file("other.db");
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(other.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE t (x)", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  EXPECT_EQ(reason_of(other), "STORAGE_NOT_CAIRN_DATABASE");
+  // cairn's application id, but no schema: not a database cairn ever migrated.
+  std::string bare = dir.file("bare.db");
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(bare.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "PRAGMA application_id = 1667330670; CREATE TABLE t (x)", nullptr,
+                           nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  EXPECT_FALSE(inspect_snapshot(bare));
 }
 
 }  // namespace

@@ -105,7 +105,7 @@ std::vector<audit::Entry> backup_entries(audit::AuditLog& log) {
 struct Vault {
   explicit Vault(const std::string& path, Env* env = nullptr) : db(path) {
     EngineOptions options;
-    options.master_key = master_hex();
+    options.master_key = secrets::MasterKey::from_hex(master_hex()).value();
     options.env = env;
     auto opened = Engine::open("sqlite:" + db, options);
     EXPECT_TRUE(opened) << opened.error().to_string();
@@ -269,13 +269,13 @@ TEST(VaultBackupTest, SnapshotsALiveDatabaseAndStagesARestoreWithoutReplacingIt)
   testing::TempDir dir;
   Vault vault(dir.file("vault.db"));
   const std::string& db = vault.db;
-  auto& s = *vault.engine->secrets();
+  auto& s = *vault.engine->secrets().value();
   ASSERT_TRUE(s.create_org("acme", "ada@acme.io"));
   ASSERT_TRUE(s.create_project("acme", "web", "ada@acme.io"));
   ASSERT_TRUE(s.create_environment("acme", "web", "prod", "ada@acme.io"));
   ASSERT_TRUE(s.set("acme", "web", "prod", "DB", "in-the-backup", "ada@acme.io"));
 
-  Backups backups(db, dir.file("backups"), master(), vault.engine->env(),
+  Backups backups(vault.engine->database(), dir.file("backups"), master(), vault.engine->env(),
                   vault.engine->instance_id());
   auto info = backups.create();
   ASSERT_TRUE(info) << info.error().to_string();
@@ -302,7 +302,9 @@ TEST(VaultBackupTest, SnapshotsALiveDatabaseAndStagesARestoreWithoutReplacingIt)
   ASSERT_TRUE(staged) << staged.error().to_string();
   EXPECT_EQ(*staged, db + ".restore." + info->id);
   EXPECT_EQ(mode_of(*staged), 0600);
-  EXPECT_TRUE(check_snapshot(*staged));
+  auto inspected = storage::inspect_snapshot(*staged);
+  ASSERT_TRUE(inspected) << inspected.error().to_string();
+  EXPECT_EQ(inspected->instance_id, vault.engine->instance_id());
   EXPECT_FALSE(std::filesystem::exists(*staged + ".tmp"));
   // The live database is untouched and still serves the newer value.
   EXPECT_EQ(*s.get("acme", "web", "prod", "DB", "ada@acme.io"), "after-the-backup");
@@ -318,11 +320,11 @@ TEST(VaultBackupTest, SnapshotsALiveDatabaseAndStagesARestoreWithoutReplacingIt)
   EXPECT_EQ(restore_file(file, master(), target).error().reason, "VAULT_RESTORE_TARGET_EXISTS");
   {
     EngineOptions options;
-    options.master_key = master_hex();
+    options.master_key = secrets::MasterKey::from_hex(master_hex()).value();
     auto restored = Engine::open("sqlite:" + target, options);
     ASSERT_TRUE(restored) << restored.error().to_string();
     EXPECT_EQ((*restored)->instance_id(), vault.engine->instance_id());
-    EXPECT_EQ(*(*restored)->secrets()->get("acme", "web", "prod", "DB", "ada@acme.io"),
+    EXPECT_EQ(*(*restored)->secrets().value()->get("acme", "web", "prod", "DB", "ada@acme.io"),
               "in-the-backup");
     EXPECT_TRUE((*restored)->audit().verify());
   }
@@ -337,7 +339,7 @@ TEST(VaultBackupTest, SnapshotsALiveDatabaseAndStagesARestoreWithoutReplacingIt)
 TEST(VaultBackupTest, ARenamedBackupIsRefusedAndRestoresUnderItsOwnName) {
   testing::TempDir dir;
   Vault vault(dir.file("vault.db"));
-  Backups backups(vault.db, dir.file("backups"), master(), vault.engine->env(),
+  Backups backups(vault.engine->database(), dir.file("backups"), master(), vault.engine->env(),
                   vault.engine->instance_id());
   auto info = backups.create();
   ASSERT_TRUE(info) << info.error().to_string();
@@ -374,26 +376,28 @@ TEST(VaultBackupTest, ABackupFromAnotherInstanceIsRefused) {
   Vault first(dir.file("one/vault.db"));
   Vault second(dir.file("two/vault.db"));
   ASSERT_NE(first.engine->instance_id(), second.engine->instance_id());
-  Backups from_first(first.db, dir.file("one/backups"), master(), first.engine->env(),
-                     first.engine->instance_id());
+  Backups from_first(first.engine->database(), dir.file("one/backups"), master(),
+                     first.engine->env(), first.engine->instance_id());
   auto info = from_first.create();
   ASSERT_TRUE(info) << info.error().to_string();
   // Same master key, same file name, copied into the second vault's backups.
   std::filesystem::create_directories(dir.file("two/backups"));
   std::filesystem::copy_file(dir.file("one/backups/" + info->id + ".crbu"),
                              dir.file("two/backups/" + info->id + ".crbu"));
-  Backups configured(second.db, dir.file("two/backups"), master(), second.engine->env(),
-                     second.engine->instance_id());
+  Backups configured(second.engine->database(), dir.file("two/backups"), master(),
+                     second.engine->env(), second.engine->instance_id());
   auto staged = configured.stage_restore(info->id);
   ASSERT_FALSE(staged);
   EXPECT_EQ(staged.error().code, ErrorCode::kFailedPrecondition);
   EXPECT_EQ(staged.error().reason, "VAULT_BACKUP_MISMATCH");
   EXPECT_FALSE(std::filesystem::exists(second.db + ".restore." + info->id));
-  // Without a configured instance id, the database's own is used.
-  Backups unconfigured(second.db, dir.file("two/backups"), master(), second.engine->env());
-  EXPECT_EQ(unconfigured.stage_restore(info->id).error().reason, "VAULT_BACKUP_MISMATCH");
+  // Backups are bound to the engine's instance id: without one, none is taken or staged.
+  Backups unconfigured(second.engine->database(), dir.file("two/backups"), master(),
+                       second.engine->env(), "");
+  EXPECT_EQ(unconfigured.create().error().reason, "VAULT_BACKUP_FAILED");
+  EXPECT_EQ(unconfigured.stage_restore(info->id).error().reason, "VAULT_BACKUP_FAILED");
   // A Backups told the wrong instance refuses to take backups of this database.
-  Backups wrong(second.db, dir.file("two/backups"), master(), second.engine->env(),
+  Backups wrong(second.engine->database(), dir.file("two/backups"), master(), second.engine->env(),
                 first.engine->instance_id());
   EXPECT_EQ(wrong.create().error().reason, "VAULT_BACKUP_MISMATCH");
 }
@@ -403,7 +407,8 @@ TEST(VaultBackupTest, RecordsCreateRestoreAndPruneInTheAuditLog) {
   FakeEnv env(at(2026, 11, 1));
   Vault vault(dir.file("vault.db"), &env);
   audit::AuditLog& log = vault.engine->audit();
-  Backups backups(vault.db, dir.file("backups"), master(), env, vault.engine->instance_id(), &log);
+  Backups backups(vault.engine->database(), dir.file("backups"), master(), env,
+                  vault.engine->instance_id(), &log);
   auto old = backups.create(BackupKind::kScheduled, "system");
   ASSERT_TRUE(old) << old.error().to_string();
   env.set_now(at(2026, 11, 22));
@@ -442,11 +447,15 @@ TEST(VaultBackupTest, RecordsCreateRestoreAndPruneInTheAuditLog) {
     EXPECT_EQ(entries[i].details, expected[i].details);
   }
 
-  // A failed create is recorded too.
-  Backups broken(dir.file("no-such.db"), dir.file("backups"), master(), env,
-                 vault.engine->instance_id(), &log);
+  // A failed create is recorded too: a memory: database has no file form to snapshot.
+  auto memory = storage::open("memory:");
+  ASSERT_TRUE(memory);
+  Backups broken(**memory, dir.file("backups"), master(), env, vault.engine->instance_id(), &log);
   auto failed = broken.create(BackupKind::kManual, "ada@acme.io");
   ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(failed.error().reason, "VAULT_BACKUP_FAILED");
+  EXPECT_NE(failed.error().message.find("STORAGE_SNAPSHOT_UNSUPPORTED"), std::string::npos);
   entries = backup_entries(log);
   ASSERT_EQ(entries.size(), 7U);
   EXPECT_EQ(entries[6].action, "backup.create");
@@ -459,7 +468,7 @@ TEST(VaultBackupTest, RecordsCreateRestoreAndPruneInTheAuditLog) {
 TEST(VaultBackupTest, SyncsTheDirectoryAfterEachRename) {
   testing::TempDir dir;
   Vault vault(dir.file("vault.db"));
-  Backups backups(vault.db, dir.file("backups"), master(), vault.engine->env(),
+  Backups backups(vault.engine->database(), dir.file("backups"), master(), vault.engine->env(),
                   vault.engine->instance_id());
   ASSERT_TRUE(backups.list());  // creates nothing
   std::filesystem::create_directories(dir.file("backups"));
@@ -489,14 +498,15 @@ TEST(VaultBackupTest, SweepsLeftoverSnapshotsAndTemporariesOnly) {
                            "kept.crbu", "notes.txt", "tmp"}) {
     touch(dir.file(std::string("backups/") + name));
   }
-  touch(db);
+  auto database = storage::open("sqlite:" + db);
+  ASSERT_TRUE(database) << database.error().to_string();
   touch(db + ".restore.tmp");
   touch(db + ".restore." + id + ".tmp");
   touch(db + ".restore." + id + ".tmp-wal");
   touch(db + ".restore." + id);  // a finished staging waits for the operator
   touch(dir.file("other.tmp"));  // not the database's
 
-  Backups backups(db, dir.file("backups"), master(), Env::system());
+  Backups backups(**database, dir.file("backups"), master(), Env::system(), "");
   auto removed = backups.sweep_leftovers();
   ASSERT_TRUE(removed) << removed.error().to_string();
   std::vector<std::string> expected = {
@@ -516,29 +526,41 @@ TEST(VaultBackupTest, SweepsLeftoverSnapshotsAndTemporariesOnly) {
   EXPECT_TRUE(std::filesystem::exists(dir.file("other.tmp")));
   EXPECT_TRUE(backups.sweep_leftovers()->empty());
   // A missing backup directory is nothing to sweep.
-  Backups none(dir.file("nowhere/vault.db"), dir.file("nowhere/backups"), master(), Env::system());
+  auto nowhere = storage::open("sqlite:" + dir.file("nowhere/vault.db"));
+  ASSERT_TRUE(nowhere);
+  Backups none(**nowhere, dir.file("nowhere/backups"), master(), Env::system(), "");
   EXPECT_TRUE(none.sweep_leftovers()->empty());
 }
 
-TEST(VaultBackupTest, SnapshotCheckRefusesWhatIsNotACairnDatabase) {
+TEST(VaultBackupTest, ABackupHoldingNoCairnDatabaseIsCorrupt) {
   testing::TempDir dir;
-  std::string junk = dir.file("junk.db");
-  std::ofstream(junk) << "not a database at all, just text long enough";
-  EXPECT_EQ(check_snapshot(junk).error().reason, "VAULT_BACKUP_CORRUPT");
-  // A database cairn made passes.
-  std::string plain = dir.file("plain.db");
-  {
-    auto db = storage::open("sqlite:" + plain);  // has schema_migrations: a cairn database
-    ASSERT_TRUE(db);
-  }
-  EXPECT_TRUE(check_snapshot(plain));
+  Vault vault(dir.file("vault.db"));
+  Backups backups(vault.engine->database(), dir.file("backups"), master(), vault.engine->env(),
+                  vault.engine->instance_id());
+  // Sealed correctly, bound correctly, but the plaintext is not a database.
+  const std::string id = "20261122T101500Z-0a1b2c3d-manual";
+  Bytes junk = to_bytes("SQLite format 3\0 and then nothing a database holds");
+  auto sealed = seal_backup(backup_key(master()), {vault.engine->instance_id(), id}, junk,
+                            vault.engine->env());
+  ASSERT_TRUE(sealed);
+  std::filesystem::create_directories(dir.file("backups"));
+  std::ofstream(dir.file("backups/" + id + ".crbu"), std::ios::binary)
+      .write(reinterpret_cast<const char*>(sealed->data()),
+             static_cast<std::streamsize>(sealed->size()));
+  auto staged = backups.stage_restore(id);
+  ASSERT_FALSE(staged);
+  EXPECT_EQ(staged.error().code, ErrorCode::kDataLoss);
+  EXPECT_EQ(staged.error().reason, "VAULT_BACKUP_CORRUPT");
+  EXPECT_FALSE(std::filesystem::exists(vault.db + ".restore." + id));
+  EXPECT_FALSE(std::filesystem::exists(vault.db + ".restore." + id + ".tmp"));
 }
 
 TEST(VaultBackupTest, PruneDeletesOnlyScheduledBackupsRetentionNoLongerKeeps) {
   testing::TempDir dir;
   FakeEnv env(at(2026, 11, 1));
   Vault vault(dir.file("vault.db"), &env);
-  Backups backups(vault.db, dir.file("backups"), master(), env, vault.engine->instance_id());
+  Backups backups(vault.engine->database(), dir.file("backups"), master(), env,
+                  vault.engine->instance_id());
   auto old_scheduled = backups.create(BackupKind::kScheduled);
   auto old_manual = backups.create(BackupKind::kManual);
   env.set_now(at(2026, 11, 22, 9));

@@ -181,6 +181,19 @@ def test_service_account_access_run_and_audit(vault):
     status, body = vault.http("GET", "/api/orgs/other/projects", api_key=key)
     # Out of reach and indistinguishable from a missing org.
     assert status == 404 and body["error"]["reason"] == "SECRETS_ORG_NOT_FOUND"
+    # Also when that org has an account of the same name with a rule: the engine keeps the key
+    # in its own org, whatever name it carries.
+    vault.cli("project", "create", "--org", "other", "billing")
+    vault.cli("env", "create", "--org", "other", "--project", "billing", "prod")
+    vault.cli("secret", "set", "--org", "other", "--project", "billing", "--env", "prod",
+              "DB", "other-db")
+    vault.cli_json("service-account", "create", "--org", "other", "--name", "ci")
+    vault.cli("acl", "grant", "--org", "other", "--subject", "ci", "--project", "*", "--env", "*",
+              "--permission", "read")
+    status, body = vault.http("GET", "/api/orgs/other/projects/billing/envs/prod/secrets/DB",
+                              api_key=key)
+    assert status == 404 and body["error"]["reason"] == "SECRETS_ORG_NOT_FOUND"
+    assert "other-db" not in json.dumps(body)
 
     # The audit log holds what happened, verifies, and never a value.
     report = vault.cli_json("audit", "verify")

@@ -1,12 +1,14 @@
 // cairn-audit: checks an exported audit log offline and proves entries in it.
 //
-//   cairn-audit verify FILE --key PUB                    is the export intact?
-//   cairn-audit verify FILE --key PUB --against HEAD     ... and does it extend a head saved
-//   earlier? cairn-audit prove FILE --index I [--size N]          inclusion proof of entry I in
-//   tree size N cairn-audit prove FILE --consistency M [--size N]    consistency proof between
-//   sizes M and N
+//   cairn-audit verify FILE --key PUB                 is the export intact?
+//   cairn-audit verify FILE --key PUB --against HEAD  ... and does it extend a head saved earlier?
+//   cairn-audit prove FILE --index I [--size N]       inclusion proof of entry I in tree size N
+//   cairn-audit prove FILE --consistency M [--size N] consistency proof between sizes M and N
 //
-// FILE is a JSON Lines export (AuditLog::export_jsonl, format at the top of src/audit/export.cpp).
+// FILE is a JSON Lines export (AuditLog::export_jsonl, format at the top of src/audit/export.cpp),
+// or "-" for standard input, so an export streamed by a server needs no file in between:
+//   curl -H "Authorization: Bearer $T" $URL/api/audit/export | cairn-audit verify - --key log.pub
+// (PUB and HEAD may be "-" too; standard input can be read once.)
 // PUB holds the log's public key, as SPKI PEM or the one-line PEM body. It must come from a
 // trusted place, not from the export itself: the export names a key too, but whoever could rewrite
 // the export could rewrite that.
@@ -68,10 +70,12 @@ int report_error(const std::string& context, const cairn::Error& error) {
   return report_error(context + ": " + error.to_string());
 }
 
-// Reads a whole file. On failure returns false and describes why in `why`. (stdio rather than
-// streams: it reports errno, so a directory fails as "Is a directory" instead of reading as empty.)
+// Reads a whole file ("-": standard input). On failure returns false and describes why in `why`.
+// (stdio rather than streams: it reports errno, so a directory fails as "Is a directory" instead
+// of reading as empty.)
 bool read_file(const std::string& path, std::string& out, std::string& why) {
-  std::FILE* in = std::fopen(path.c_str(), "rb");
+  const bool stdin_path = path == "-";
+  std::FILE* in = stdin_path ? stdin : std::fopen(path.c_str(), "rb");
   if (in == nullptr) {
     why = "cannot open " + path + ": " + std::strerror(errno);
     return false;
@@ -81,7 +85,7 @@ bool read_file(const std::string& path, std::string& out, std::string& why) {
   for (size_t n; (n = std::fread(buffer, 1, sizeof buffer, in)) > 0;) out.append(buffer, n);
   bool failed = std::ferror(in) != 0;
   int error = errno;
-  std::fclose(in);
+  if (!stdin_path) std::fclose(in);
   if (failed) {
     why = "cannot read " + path + ": " + std::strerror(error);
     return false;

@@ -1,3 +1,4 @@
+import datetime
 from typing import Callable, Optional, Union
 
 from . import (
@@ -8,10 +9,16 @@ from . import (
     content as content,
     crypto as crypto,
     encoding as encoding,
+    errors as errors,
     jobs as jobs,
     secrets as secrets,
 )
-from ._core import Engine as Engine, FakeEnv as FakeEnv
+from ._core import (
+    Engine as Engine,
+    FakeEnv as FakeEnv,
+    SnapshotInfo as SnapshotInfo,
+    inspect_snapshot as inspect_snapshot,
+)
 from .errors import (
     AbortedError as AbortedError,
     AlreadyExistsError as AlreadyExistsError,
@@ -37,7 +44,9 @@ __version__: str
 
 def latest_schema_version() -> int: ...
 def open(uri: str, *, env: Optional[FakeEnv] = ...,
-         clock: Optional[Callable[[], Union[int, float]]] = ..., busy_timeout_ms: int = ...,
+         clock: Optional[Callable[[], datetime.datetime]] = ...,
+         busy_timeout: Union[datetime.timedelta, int, float] = ...,
          audit_mode: str = ..., audit_queue_capacity: int = ...,
          master_key: Optional[Union[bytes, bytearray, memoryview, str]] = ...,
-         jobs_lease: float = ..., jobs_poll_interval: float = ...) -> Engine: ...
+         jobs_lease: Union[datetime.timedelta, int, float] = ...,
+         jobs_poll_interval: Union[datetime.timedelta, int, float] = ...) -> Engine: ...

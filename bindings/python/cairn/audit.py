@@ -13,6 +13,7 @@ The engine's stored log is ``engine.audit``::
     head = engine.audit.tree_head()          # .size .root .time .signature, Ed25519-signed
     engine.audit.verify()                    # raises DataLossError with .seq and .damage
     engine.audit.export("audit.jsonl")       # check offline: verify_export(path, public_key_pem)
+    engine.audit.export(binary_file)         # or stream it through any object with write(bytes)
 """
 
 from ._core import audit as _audit

@@ -1,7 +1,7 @@
 """Authentication: Argon2id passwords, checksummed API keys, JWTs, GCRA rate limits, token files,
 and the engine's users, sessions, API keys and magic login codes (``engine.auth``).
 
-Times are float unix seconds throughout (``expires_at`` arguments take an int or a float).
+Times are aware datetimes (``expires_at`` and ``now`` arguments too); durations float seconds.
 
     from cairn import auth
 
@@ -58,7 +58,7 @@ def jwt_decode(token, key_or_keys, algorithms, audience=None, issuer=None, leewa
 
     ``audience``: when given, the token's "aud" must contain it; when None, a token that has an
     "aud" is rejected. ``issuer``: when given, "iss" must equal it. ``leeway``: seconds tolerated
-    on "exp", "nbf" and "iat". ``now``: unix seconds to check against (default: the system clock).
+    on "exp", "nbf" and "iat". ``now``: an aware datetime to check against (default: the system clock).
     ``required``: claims that must be present. ``typ``: when given, the header's "typ" must match.
 
     Raises UnauthenticatedError (AUTH_TOKEN_INVALID, AUTH_JWT_ALGORITHM_REJECTED,

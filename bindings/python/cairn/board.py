@@ -15,7 +15,7 @@ InvalidArgumentError (BOARD_STATUS_INVALID, BOARD_CATEGORY_INVALID, BOARD_SORT_I
 comment counts are exact: ``recount(post_id)`` counts the stored rows and always equals them.
 Cursors fix the listing's snapshot time, so paging neither repeats nor skips posts while posts
 and votes arrive. Actors are recorded but never checked: who may do what is the caller's
-decision. Times are float unix seconds. See docs/board.md.
+decision. Times are aware datetimes in UTC. See docs/board.md.
 """
 
 from ._core import board as _board

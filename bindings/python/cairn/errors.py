@@ -11,8 +11,9 @@ built-in exception, so ordinary Python handlers work::
     UnimplementedError     also NotImplementedError
 
 Each instance carries ``.code`` (an :class:`ErrorCode`), ``.reason`` (a stable SCREAMING_SNAKE
-detail listed in docs/errors.md), ``.message``, ``.http_status`` and ``.retry_after`` (seconds
-until a retry can succeed, for limits and lockouts; otherwise None). Branch on ``code`` and
+detail listed in docs/errors.md), ``.message``, ``.http_status``, ``.retryable`` (whether the same
+call tried again later can succeed: the error table's column, the rule the job scheduler follows)
+and ``.retry_after`` (seconds until a retry can succeed, for limits and lockouts; otherwise None). Branch on ``code`` and
 ``reason``, never on the message.
 """
 
@@ -32,6 +33,7 @@ class Error(Exception):
 
     code = ErrorCode.UNKNOWN
     http_status = 500
+    retryable = False
 
     def __init__(self, message="", *, reason="", retry_after=None):
         super().__init__(message)
@@ -56,7 +58,7 @@ def _new_through(builtin_base):
 
 
 _BY_CODE = {}
-for _number, _wire, _http, _class_name, _base in _TABLE:
+for _number, _wire, _http, _class_name, _base, _retryable in _TABLE:
     if _number == 0:
         continue
     _bases = (Error, getattr(builtins, _base)) if _base else (Error,)
@@ -66,6 +68,7 @@ for _number, _wire, _http, _class_name, _base in _TABLE:
         {
             "code": ErrorCode(_number),
             "http_status": _http,
+            "retryable": _retryable,
             "__doc__": f"{_wire} (code {_number}, HTTP {_http}).",
             "__module__": __name__,
             "__new__": _new_through(getattr(builtins, _base) if _base else Exception),
@@ -73,7 +76,7 @@ for _number, _wire, _http, _class_name, _base in _TABLE:
     )
     globals()[_class_name] = _cls
     _BY_CODE[_number] = _cls
-del _number, _wire, _http, _class_name, _base, _bases, _cls
+del _number, _wire, _http, _class_name, _base, _retryable, _bases, _cls
 
 
 def _make_error(code, reason, message, retry_after=None):

@@ -23,6 +23,7 @@ class ErrorCode(enum.IntEnum):
 class Error(Exception):
     code: ErrorCode
     http_status: int
+    retryable: bool
     message: str
     reason: str
     retry_after: Optional[float]

@@ -12,6 +12,7 @@ class RetryPolicy:
     def __init__(
         self, min_delay: float, max_delay: float, attempts: int, jitter: bool = ...
     ) -> None: ...
+    def __eq__(self, other: object) -> bool: ...
 
 def backoff(policy: RetryPolicy, attempt: int) -> float: ...
 
@@ -46,6 +47,7 @@ class Task:
     attempts: int
     output: str
     errors: tuple[str, ...]
+    def __eq__(self, other: object) -> bool: ...
 
 class TaskEvent:
     type: str
@@ -67,7 +69,6 @@ class TaskContext:
     @property
     def cancelled(self) -> bool: ...
 
-_When = Union[datetime.datetime, int, float]
 _Duration = Union[datetime.timedelta, int, float]
 
 class Scheduler:
@@ -76,7 +77,7 @@ class Scheduler:
         context: bool = ...
     ) -> None: ...
     def enqueue(
-        self, kind: str, input: str = ..., key: Optional[str] = ..., run_at: Optional[_When] = ...,
+        self, kind: str, input: str = ..., key: Optional[str] = ..., run_at: Optional[datetime.datetime] = ...,
         delay: Optional[_Duration] = ..., depends_on: Iterable[int] = ..., priority: str = ...,
         retry: Optional[RetryPolicy] = ..., cron: Optional[str] = ...,
         timeout: Optional[_Duration] = ..., on_dependency_failure: str = ...,

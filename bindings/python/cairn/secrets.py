@@ -26,7 +26,12 @@ developers read and write); service accounts need rules. Denials raise Permissio
 ``secrets.*``), never with a value.
 
 Roles are "owner", "admin", "developer" and "member"; permissions "read", "write" and "admin".
-Times are float unix seconds (``as_of`` takes an int or a float).
+Times are aware datetimes in UTC (``as_of`` takes an aware datetime in any zone).
+
+The limits the service enforces are the constants ``MAX_NAME_BYTES`` (63), ``MAX_KEY_BYTES``
+(64), ``MAX_VALUE_BYTES`` (65536), ... read from the engine; :func:`check_name` and
+:func:`check_key` apply its name rules. A service account acts as ``account.actor``
+(``"sa:<org id>:<name>"``), which keeps it inside its organization and project.
 
 ACL patterns (:func:`glob_match`): ``*`` any run of characters, ``?`` one character, ``{a,b}``
 one of the alternatives; ``check_pattern`` raises InvalidArgumentError (ACL_PATTERN_INVALID) for
@@ -37,6 +42,19 @@ from ._core import secrets as _secrets
 
 glob_match = _secrets.glob_match
 check_pattern = _secrets.check_pattern
+check_name = _secrets.check_name
+check_key = _secrets.check_key
+# The limits the engine enforces (cairn/secrets/limits.hpp), read from it.
+MAX_NAME_BYTES = _secrets.limits["max_name_bytes"]
+MAX_KEY_BYTES = _secrets.limits["max_key_bytes"]
+MAX_VALUE_BYTES = _secrets.limits["max_value_bytes"]
+MAX_USER_BYTES = _secrets.limits["max_user_bytes"]
+MAX_PATTERN_BYTES = _secrets.limits["max_pattern_bytes"]
+MAX_PATTERN_GROUPS = _secrets.limits["max_pattern_groups"]
+MAX_PATTERN_COMBINATIONS = _secrets.limits["max_pattern_combinations"]
+MAX_REFERENCE_DEPTH = _secrets.limits["max_reference_depth"]
+MAX_REFERENCES = _secrets.limits["max_references"]
+MAX_EXPANDED_BYTES = _secrets.limits["max_expanded_bytes"]
 Organization = _secrets.Organization
 Project = _secrets.Project
 Environment = _secrets.Environment
@@ -51,5 +69,6 @@ PERMISSIONS = ("read", "write", "admin")
 
 __all__ = [
     "PERMISSIONS", "ROLES", "AclRule", "Decision", "Environment", "Organization", "Project",
-    "SecretVersion", "SecretsService", "ServiceAccount", "check_pattern", "glob_match",
-]
+    "SecretVersion", "SecretsService", "ServiceAccount", "check_key", "check_name",
+    "check_pattern", "glob_match",
+] + sorted(name.upper() for name in _secrets.limits)

@@ -2,7 +2,7 @@
 #include <pybind11/stl.h>
 
 #include "cairn/access/check.hpp"
-#include "common.hpp"
+#include "conversions.hpp"
 #include "engine.hpp"
 
 namespace cairn::python {
@@ -37,8 +37,10 @@ Environment env_arg(const py::object& env) {
   if (env.is_none()) return e;
   for (const auto& [k, v] : env.cast<py::dict>()) {
     std::string key = k.cast<std::string>();
-    if (key == "time") {
-      e.time = v.cast<int64_t>();
+    if (key == "time") {  // an aware datetime; policies match it in whole seconds
+      e.time = std::chrono::floor<std::chrono::seconds>(timestamp_arg(v, "env['time']"))
+                   .time_since_epoch()
+                   .count();
     } else {
       e.attrs[key] = to_value(v);
     }
@@ -46,22 +48,8 @@ Environment env_arg(const py::object& env) {
   return e;
 }
 
-// engine.access: follows the engine's lifetime (ENGINE_CLOSED after close()). Calls run without
-// the GIL: they take store locks, and another thread holding one may be waiting for the GIL in
-// an engine clock that is a Python callable.
-class PyAccess {
- public:
-  explicit PyAccess(PyEngine& engine) : engine_(engine) {}
-  template <class F>
-  auto with(F&& f) {
-    std::shared_ptr<Engine> engine = engine_.get();
-    py::gil_scoped_release release;
-    return f(*engine);
-  }
-
- private:
-  PyEngine& engine_;
-};
+// engine.access: its policies and the engine's relationships, so the service is the engine.
+using PyAccess = ServiceHandle<Engine, &whole_engine>;
 
 Visibility visibility_arg(const py::object& v) {
   if (v.is_none()) return Visibility::kDirect;
@@ -234,21 +222,20 @@ void bind_engine_access(py::module_& core, py::class_<PyEngine>& engine_class) {
           "set_policy",
           [](PyAccess& a, const std::string& tenant, const std::string& document,
              const std::string& actor) {
-            unwrap(
-                a.with([&](Engine& e) { return e.access().set_policy(tenant, document, actor); }));
+            a.call([&](Engine& e) { return e.access().set_policy(tenant, document, actor); });
           },
           py::arg("tenant"), py::arg("document"), py::arg("actor") = "",
           "Validates, stores and audits the tenant's policy document.")
       .def(
           "policy",
           [](PyAccess& a, const std::string& tenant) {
-            return unwrap(a.with([&](Engine& e) { return e.access().policy(tenant); }));
+            return a.call([&](Engine& e) { return e.access().policy(tenant); });
           },
           py::arg("tenant"), "The tenant's Policy, or None.")
       .def(
           "remove_policy",
           [](PyAccess& a, const std::string& tenant, const std::string& actor) {
-            unwrap(a.with([&](Engine& e) { return e.access().remove_policy(tenant, actor); }));
+            a.call([&](Engine& e) { return e.access().remove_policy(tenant, actor); });
           },
           py::arg("tenant"), py::arg("actor") = "")
       .def(
@@ -257,9 +244,9 @@ void bind_engine_access(py::module_& core, py::class_<PyEngine>& engine_class) {
              const std::string& action, const Resource& resource, const py::object& env,
              bool explain) -> py::object {
             Environment e = env_arg(env);
-            Decision d = unwrap(a.with([&](Engine& engine) {
+            Decision d = a.call([&](Engine& engine) {
               return engine.access().check(tenant, subject, action, resource, e);
-            }));
+            });
             if (explain) return py::cast(d);
             return py::bool_(d.allowed);
           },
@@ -269,30 +256,29 @@ void bind_engine_access(py::module_& core, py::class_<PyEngine>& engine_class) {
       .def(
           "follow",
           [](PyAccess& a, const std::string& subject, const std::string& owner) {
-            a.with([&](Engine& e) { e.relationships().follow(subject, owner); });
+            a.call([&](Engine& e) { e.relationships().follow(subject, owner); });
           },
           py::arg("subject"), py::arg("owner"))
       .def(
           "unfollow",
           [](PyAccess& a, const std::string& subject, const std::string& owner) {
-            a.with([&](Engine& e) { e.relationships().unfollow(subject, owner); });
+            a.call([&](Engine& e) { e.relationships().unfollow(subject, owner); });
           },
           py::arg("subject"), py::arg("owner"))
       .def(
           "connect",
           [](PyAccess& a, const std::string& x, const std::string& y) {
-            a.with([&](Engine& e) { e.relationships().connect(x, y); });
+            a.call([&](Engine& e) { e.relationships().connect(x, y); });
           },
           py::arg("a"), py::arg("b"))
       .def(
           "subscribe",
           [](PyAccess& a, const std::string& subject, const std::string& owner) {
-            a.with([&](Engine& e) { e.relationships().subscribe(subject, owner); });
+            a.call([&](Engine& e) { e.relationships().subscribe(subject, owner); });
           },
           py::arg("subject"), py::arg("owner"));
-  engine_class.def_property_readonly(
-      "access", py::cpp_function([](PyEngine& e) { return PyAccess(e); }, py::keep_alive<0, 1>()),
-      "The engine's access service (policies per tenant, relationships).");
+  bind_service_property<PyAccess>(
+      engine_class, "access", "The engine's access service (policies per tenant, relationships).");
 }
 
 }  // namespace cairn::python

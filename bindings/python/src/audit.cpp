@@ -2,10 +2,11 @@
 #include <pybind11/stl.h>
 
 #include <optional>
+#include <string_view>
 
 #include "cairn/audit/log.hpp"
 #include "cairn/audit/merkle.hpp"
-#include "common.hpp"
+#include "conversions.hpp"
 #include "engine.hpp"
 
 namespace cairn::python {
@@ -61,7 +62,7 @@ py::dict entry_dict(const audit::Entry& e) {
   };
   py::dict d;
   d["seq"] = e.seq;
-  d["time"] = to_unix_micros(e.time);
+  d["time"] = to_datetime(e.time);
   d["actor_type"] = e.actor_type;
   d["actor"] = e.actor_id;
   d["action"] = e.action;
@@ -76,18 +77,12 @@ py::dict entry_dict(const audit::Entry& e) {
   return d;
 }
 
-// engine.audit: a view of the engine's log that follows the engine's lifetime (after
-// engine.close() every call raises ENGINE_CLOSED).
-class PyAuditLog {
- public:
-  explicit PyAuditLog(PyEngine& engine) : engine_(engine) {}
+audit::AuditLog& audit_of(Engine& engine) { return engine.audit(); }
 
-  template <class F>
-  auto with_log(F&& f) {
-    std::shared_ptr<Engine> engine = engine_.get();
-    py::gil_scoped_release release;
-    return f(engine->audit());
-  }
+// engine.audit: the engine's log through ServiceHandle, plus the entry arguments.
+class PyAuditLog : public ServiceHandle<audit::AuditLog, &audit_of> {
+ public:
+  using ServiceHandle::ServiceHandle;
 
   int64_t append(const std::string& actor, const std::string& action, const std::string& resource,
                  const std::string& outcome, const py::object& details,
@@ -97,7 +92,7 @@ class PyAuditLog {
     audit::EntryInput e = input(actor, action, resource, outcome, details, actor_type,
                                 resource_type, ip, user_agent, request_id, sensitive);
     return static_cast<int64_t>(
-        unwrap(with_log([&](audit::AuditLog& log) { return log.append(e, expected_size); })));
+        call([&](audit::AuditLog& log) { return log.append(e, expected_size); }));
   }
 
   void record(const std::string& actor, const std::string& action, const std::string& resource,
@@ -106,7 +101,7 @@ class PyAuditLog {
               const py::object& request_id, const std::vector<std::string>& sensitive) {
     audit::EntryInput e = input(actor, action, resource, outcome, details, actor_type,
                                 resource_type, ip, user_agent, request_id, sensitive);
-    unwrap(with_log([&](audit::AuditLog& log) { return log.record(e); }));
+    call([&](audit::AuditLog& log) { return log.record(e); });
   }
 
   static audit::EntryInput input(const std::string& actor, const std::string& action,
@@ -129,8 +124,6 @@ class PyAuditLog {
     e.sensitive = sensitive;
     return e;
   }
-
-  PyEngine& engine_;
 };
 
 }  // namespace
@@ -212,8 +205,7 @@ void bind_audit(py::module_& core, py::class_<PyEngine>& engine_class) {
       .def_property_readonly("root", [](const audit::TreeHead& h) { return to_py_bytes(h.root); })
       .def_property_readonly("chain_head",
                              [](const audit::TreeHead& h) { return to_py_bytes(h.chain_head); })
-      .def_property_readonly("time",
-                             [](const audit::TreeHead& h) { return to_unix_micros(h.time); })
+      .def_readonly("time", &audit::TreeHead::time)
       .def_property_readonly("signature",
                              [](const audit::TreeHead& h) { return to_py_bytes(h.signature); })
       .def(
@@ -241,61 +233,53 @@ void bind_audit(py::module_& core, py::class_<PyEngine>& engine_class) {
            py::arg("request_id") = py::none(), py::kw_only(),
            py::arg("sensitive") = std::vector<std::string>{},
            "Records an entry in the log's write mode (fail-closed: now; async: queued).")
-      .def("flush",
-           [](PyAuditLog& l) {
-             unwrap(l.with_log([](audit::AuditLog& log) { return log.flush(); }));
-           })
+      .def("flush", [](PyAuditLog& l) { l.call([](audit::AuditLog& log) { return log.flush(); }); })
       .def_property_readonly(
           "dropped",
-          [](PyAuditLog& l) {
-            return l.with_log([](audit::AuditLog& log) { return log.dropped(); });
-          })
+          [](PyAuditLog& l) { return l.call([](audit::AuditLog& log) { return log.dropped(); }); })
       .def_property_readonly(
           "mode",
           [](PyAuditLog& l) {
-            return l.with_log([](audit::AuditLog& log) {
+            return l.call([](audit::AuditLog& log) {
               return std::string(log.mode() == audit::WriteMode::kAsync ? "async" : "fail_closed");
             });
           })
       .def("size",
-           [](PyAuditLog& l) {
-             return unwrap(l.with_log([](audit::AuditLog& log) { return log.size(); }));
-           })
+           [](PyAuditLog& l) { return l.call([](audit::AuditLog& log) { return log.size(); }); })
       .def("tree_head",
            [](PyAuditLog& l) {
-             return unwrap(l.with_log([](audit::AuditLog& log) { return log.tree_head(); }));
+             return l.call([](audit::AuditLog& log) { return log.tree_head(); });
            })
       .def(
           "root",
           [](PyAuditLog& l, std::optional<uint64_t> size) {
-            return to_py_bytes(unwrap(l.with_log([&](audit::AuditLog& log) -> Result<Hash> {
+            return to_py_bytes(l.call([&](audit::AuditLog& log) -> Result<Hash> {
               if (!size) {
                 CAIRN_ASSIGN_OR_RETURN(uint64_t n, log.size());
                 return log.root(n);
               }
               return log.root(*size);
-            })));
+            }));
           },
           py::arg("size") = py::none())
       .def(
           "prove_inclusion",
           [](PyAuditLog& l, uint64_t seq, std::optional<uint64_t> size) {
-            return to_py_list(unwrap(
-                l.with_log([&](audit::AuditLog& log) { return log.prove_inclusion(seq, size); })));
+            return to_py_list(
+                l.call([&](audit::AuditLog& log) { return log.prove_inclusion(seq, size); }));
           },
           py::arg("seq"), py::arg("size") = py::none())
       .def(
           "prove_consistency",
           [](PyAuditLog& l, uint64_t m_size, std::optional<uint64_t> n) {
-            return to_py_list(unwrap(l.with_log(
-                [&](audit::AuditLog& log) { return log.prove_consistency(m_size, n); })));
+            return to_py_list(
+                l.call([&](audit::AuditLog& log) { return log.prove_consistency(m_size, n); }));
           },
           py::arg("m"), py::arg("n") = py::none())
       .def(
           "entry",
           [](PyAuditLog& l, uint64_t seq) {
-            audit::StoredEntry s =
-                unwrap(l.with_log([&](audit::AuditLog& log) { return log.entry(seq); }));
+            audit::StoredEntry s = l.call([&](audit::AuditLog& log) { return log.entry(seq); });
             py::dict d = entry_dict(s.entry);
             d["encoded"] = to_py_bytes(audit::encode(s.entry));
             d["leaf"] = to_py_bytes(s.leaf);
@@ -308,17 +292,17 @@ void bind_audit(py::module_& core, py::class_<PyEngine>& engine_class) {
       .def(
           "query",
           [](PyAuditLog& l, const py::object& actor, const py::object& action,
-             const py::object& resource, std::optional<int64_t> since, std::optional<int64_t> until,
-             size_t limit, const std::string& cursor) {
+             const py::object& resource, std::optional<Timestamp> since,
+             std::optional<Timestamp> until, size_t limit, const std::string& cursor) {
             audit::EntryQuery q;
             q.actor_id = text_or_none(actor);
             q.action = text_or_none(action);
             q.resource_id = text_or_none(resource);
-            if (since) q.since = from_unix_micros(*since);
-            if (until) q.until = from_unix_micros(*until);
+            q.since = since;
+            q.until = until;
             q.limit = limit;
             audit::QueryPage page =
-                unwrap(l.with_log([&](audit::AuditLog& log) { return log.query(q, cursor); }));
+                l.call([&](audit::AuditLog& log) { return log.query(q, cursor); });
             py::list entries;
             for (const audit::Entry& e : page.entries) entries.append(entry_dict(e));
             return py::make_tuple(entries, page.next_cursor.empty()
@@ -332,8 +316,7 @@ void bind_audit(py::module_& core, py::class_<PyEngine>& engine_class) {
       .def(
           "verify",
           [](PyAuditLog& l) {
-            audit::VerifyReport report =
-                unwrap(l.with_log([](audit::AuditLog& log) { return log.check(); }));
+            audit::VerifyReport report = l.call([](audit::AuditLog& log) { return log.check(); });
             if (report.intact) return report.entries;
             // DataLossError carrying where and what: .seq and .damage.
             Error error = audit::chain_broken(report);
@@ -349,17 +332,46 @@ void bind_audit(py::module_& core, py::class_<PyEngine>& engine_class) {
           "(AUDIT_CHAIN_BROKEN) with .seq (first bad sequence number) and .damage.")
       .def(
           "export",
-          [](PyAuditLog& l, const std::string& path) {
-            unwrap(l.with_log([&](audit::AuditLog& log) { return log.export_jsonl(path); }));
+          [](PyAuditLog& l, const py::object& target) {
+            if (py::isinstance<py::str>(target) || py::hasattr(target, "__fspath__")) {
+              std::string path =
+                  py::module_::import("os").attr("fspath")(target).cast<std::string>();
+              l.call([&](audit::AuditLog& log) { return log.export_jsonl(path); });
+              return;
+            }
+            if (!py::hasattr(target, "write")) {
+              throw py::type_error("export takes a path or a binary file object with write()");
+            }
+            // The export streams through write() (the engine calls the sink without the GIL);
+            // an exception write() raises stops it and propagates unchanged.
+            py::object write = target.attr("write");
+            std::optional<py::error_already_set> raised;
+            audit::ExportSink sink = [&](std::string_view chunk) -> Status {
+              py::gil_scoped_acquire gil;
+              try {
+                write(py::bytes(chunk.data(), chunk.size()));
+                return ok_status();
+              } catch (py::error_already_set& e) {
+                raised.emplace(std::move(e));
+                return fail(ErrorCode::kUnavailable, "AUDIT_EXPORT_FAILED",
+                            "the file object's write() raised");
+              }
+            };
+            try {
+              l.call([&](audit::AuditLog& log) { return log.export_jsonl(sink); });
+            } catch (const ErrorException&) {
+              if (raised) throw std::move(*raised);
+              throw;
+            }
           },
-          py::arg("path"), "Writes the log as JSON Lines ending with the signed tree head (0600).")
+          py::arg("target"),
+          "Writes the log as JSON Lines ending with the signed tree head: to the file at a path "
+          "(created 0600), or through the write() of a binary file object (bytes chunks).")
       .def("public_key_pem", [](PyAuditLog& l) {
-        return l.with_log([](audit::AuditLog& log) { return log.public_key_pem(); });
+        return l.call([](audit::AuditLog& log) { return log.public_key_pem(); });
       });
 
-  engine_class.def_property_readonly(
-      "audit", py::cpp_function([](PyEngine& e) { return PyAuditLog(e); }, py::keep_alive<0, 1>()),
-      "The engine's audit log.");
+  bind_service_property<PyAuditLog>(engine_class, "audit", "The engine's audit log.");
 }
 
 }  // namespace cairn::python

@@ -1,7 +1,8 @@
 // cairn._core.auth: passwords, API keys, JWTs, rate limits, token files, and engine.auth.
 //
-// Times cross this edge as float unix seconds (cairn.auth's clocks are callables returning
-// seconds). Calls that hash passwords, sign, or reach the engine's store run without the GIL.
+// Times cross this edge as aware datetimes, durations as float seconds (conversions.hpp). Calls
+// that hash passwords, sign, or reach the engine's store run without the GIL; engine.auth's go
+// through ServiceHandle.
 #include <pybind11/stl.h>
 
 #include <optional>
@@ -13,7 +14,7 @@
 #include "cairn/auth/token.hpp"
 #include "cairn/auth/token_file.hpp"
 #include "cairn/crypto/password.hpp"
-#include "common.hpp"
+#include "conversions.hpp"
 #include "engine.hpp"
 
 namespace cairn::python {
@@ -24,11 +25,6 @@ using auth::Session;
 using auth::User;
 using crypto::PrivateKey;
 using crypto::PublicKey;
-
-py::object seconds_or_none(const std::optional<Timestamp>& t) {
-  if (!t) return py::none();
-  return py::float_(seconds_of(*t));
-}
 
 py::object text_or_none(const std::string& text) {
   if (text.empty()) return py::none();
@@ -134,7 +130,7 @@ py::object jwt_decode(const std::string& token, const py::object& keys,
                       const std::vector<std::string>& algorithms,
                       const std::optional<std::string>& audience,
                       const std::optional<std::string>& issuer, uint32_t leeway,
-                      const py::object& now, const std::vector<std::string>& required,
+                      std::optional<Timestamp> now, const std::vector<std::string>& required,
                       const std::optional<std::string>& typ) {
   auth::JwtVerifyOptions options;
   for (const std::string& name : algorithms) options.algorithms.push_back(algorithm_arg(name));
@@ -143,7 +139,7 @@ py::object jwt_decode(const std::string& token, const py::object& keys,
   options.leeway = std::chrono::seconds(leeway);
   options.required_claims = required;
   options.typ = typ.value_or("");
-  Timestamp at = now.is_none() ? Env::system().now() : timestamp_arg(now, "now");
+  Timestamp at = now ? *now : Env::system().now();
   auth::JwtKeySet set = key_set(keys);
   Result<auth::Jwt> jwt = [&] {
     py::gil_scoped_release release;
@@ -152,35 +148,37 @@ py::object jwt_decode(const std::string& token, const py::object& keys,
   return from_json(unwrap(std::move(jwt)).claims);
 }
 
-// ---- Rate limiters
+// ---- engine.auth and rate limiters
 
-// A RateLimiter as Python sees it: in memory (its own clock) or in an engine's store.
+auth::AuthService& auth_of(Engine& engine) { return engine.auth(); }
+
+// engine.auth.
+using PyAuth = ServiceHandle<auth::AuthService, &auth_of>;
+
+// A RateLimiter as Python sees it: in memory (its own clock) or in an engine's store, reached
+// through engine.auth's ServiceHandle like every other engine call.
 class PyRateLimiter {
  public:
   PyRateLimiter(std::shared_ptr<Env> env, std::unique_ptr<auth::RateLimiter> limiter)
       : env_(std::move(env)), limiter_(std::move(limiter)) {}
-  PyRateLimiter(py::object owner, PyEngine& engine, std::unique_ptr<auth::RateLimiter> limiter)
-      : owner_(std::move(owner)), engine_(&engine), limiter_(std::move(limiter)) {}
+  PyRateLimiter(py::object owner, const PyAuth& service, std::unique_ptr<auth::RateLimiter> limiter)
+      : owner_(std::move(owner)), service_(service), limiter_(std::move(limiter)) {}
 
   py::tuple hit(const std::string& key) {
-    Result<auth::RateDecision> decision = [&]() -> Result<auth::RateDecision> {
-      if (engine_ == nullptr) return limiter_->hit(key);  // memory only: quicker than the GIL
-      std::shared_ptr<Engine> engine = engine_->get();    // ENGINE_CLOSED after close()
-      py::gil_scoped_release release;
-      return limiter_->hit(key);
-    }();
-    auth::RateDecision d = unwrap(std::move(decision));
-    return py::make_tuple(d.allowed, micros_to_seconds(d.retry_after.count()));
+    auth::RateDecision d =
+        service_ ? service_->call([&](auth::AuthService&) { return limiter_->hit(key); })
+                 : unwrap(limiter_->hit(key));  // memory only: quicker than the GIL
+    return py::make_tuple(d.allowed, seconds_of(d.retry_after));
   }
 
   const auth::RateLimit& limit() const { return limiter_->limit(); }
-  bool persistent() const { return engine_ != nullptr; }
+  bool persistent() const { return service_.has_value(); }
 
  private:
   // Declared before the limiter, which borrows them.
-  std::shared_ptr<Env> env_;  // a memory limiter's clock (null: the system clock)
-  py::object owner_;          // a store-backed limiter's engine, kept alive
-  PyEngine* engine_ = nullptr;
+  std::shared_ptr<Env> env_;       // a memory limiter's clock (null: the system clock)
+  py::object owner_;               // a store-backed limiter's engine.auth, kept alive
+  std::optional<PyAuth> service_;  // a store-backed limiter's engine service
   std::unique_ptr<auth::RateLimiter> limiter_;
 };
 
@@ -190,27 +188,6 @@ PyRateLimiter memory_limiter(double rate_per_second, uint32_t burst, const py::o
       unwrap(auth::MemoryRateLimiter::create({rate_per_second, burst}, env ? *env : Env::system()));
   return {std::move(env), std::move(limiter)};
 }
-
-// ---- engine.auth
-
-// engine.auth: follows the engine's lifetime (ENGINE_CLOSED after close()); calls run without
-// the GIL.
-class PyAuth {
- public:
-  explicit PyAuth(PyEngine& engine) : engine_(engine) {}
-
-  template <class F>
-  auto with(F&& f) {
-    std::shared_ptr<Engine> engine = engine_.get();
-    py::gil_scoped_release release;
-    return f(engine->auth());
-  }
-
-  PyEngine& engine() { return engine_; }
-
- private:
-  PyEngine& engine_;
-};
 
 py::tuple session_pair(auth::NewSession&& created) {
   return py::make_tuple(py::cast(std::move(created.session)), std::move(created.token));
@@ -316,7 +293,8 @@ void bind_auth(py::module_& core, py::class_<PyEngine>& engine_class) {
                             "A GCRA rate limiter: rate_per_second on average, bursts of burst.")
       .def(py::init(&memory_limiter), py::arg("rate_per_second"), py::arg("burst") = 1,
            py::kw_only(), py::arg("clock") = py::none(),
-           "A limiter in process memory. clock: a callable returning unix seconds (default: the "
+           "A limiter in process memory. clock: a callable returning an aware datetime (default: "
+           "the "
            "system clock).")
       .def("hit", &PyRateLimiter::hit, py::arg("key"),
            "Counts one request for key: (allowed, retry_after_seconds), 0.0 when allowed.")
@@ -339,7 +317,7 @@ void bind_auth(py::module_& core, py::class_<PyEngine>& engine_class) {
       .def_readonly("roles", &User::roles)
       .def_property_readonly(
           "status", [](const User& u) { return std::string(auth::user_status_name(u.status)); })
-      .def_property_readonly("created_at", [](const User& u) { return seconds_of(u.created_at); })
+      .def_readonly("created_at", &User::created_at)
       .def("__repr__", [](const User& u) {
         return "<cairn.auth.User " + u.id + " " + u.email + " " +
                std::string(auth::user_status_name(u.status)) + ">";
@@ -348,11 +326,9 @@ void bind_auth(py::module_& core, py::class_<PyEngine>& engine_class) {
   py::class_<Session>(m, "Session", "A session (its id is not the token; safe to show and log).")
       .def_readonly("id", &Session::id)
       .def_readonly("user_id", &Session::user_id)
-      .def_property_readonly("created_at",
-                             [](const Session& s) { return seconds_of(s.created_at); })
-      .def_property_readonly("last_seen", [](const Session& s) { return seconds_of(s.last_seen); })
-      .def_property_readonly("expires_at",
-                             [](const Session& s) { return seconds_of(s.expires_at); })
+      .def_readonly("created_at", &Session::created_at)
+      .def_readonly("last_seen", &Session::last_seen)
+      .def_readonly("expires_at", &Session::expires_at)
       .def_property_readonly("ip", [](const Session& s) { return text_or_none(s.ip); })
       .def_property_readonly("user_agent",
                              [](const Session& s) { return text_or_none(s.user_agent); })
@@ -367,13 +343,10 @@ void bind_auth(py::module_& core, py::class_<PyEngine>& engine_class) {
       .def_readonly("prefix", &ApiKey::prefix)
       .def_readonly("display", &ApiKey::display)
       .def_readonly("scopes", &ApiKey::scopes)
-      .def_property_readonly("created_at", [](const ApiKey& k) { return seconds_of(k.created_at); })
-      .def_property_readonly("expires_at",
-                             [](const ApiKey& k) { return seconds_or_none(k.expires_at); })
-      .def_property_readonly("last_used_at",
-                             [](const ApiKey& k) { return seconds_or_none(k.last_used_at); })
-      .def_property_readonly("revoked_at",
-                             [](const ApiKey& k) { return seconds_or_none(k.revoked_at); })
+      .def_readonly("created_at", &ApiKey::created_at)
+      .def_readonly("expires_at", &ApiKey::expires_at)
+      .def_readonly("last_used_at", &ApiKey::last_used_at)
+      .def_readonly("revoked_at", &ApiKey::revoked_at)
       .def("__repr__", [](const ApiKey& k) {
         return "<cairn.auth.ApiKey " + k.id + " " + k.display + "... of " + k.owner_id + ">";
       });
@@ -385,10 +358,10 @@ void bind_auth(py::module_& core, py::class_<PyEngine>& engine_class) {
           "create_user",
           [](PyAuth& a, const std::string& email, const std::optional<std::string>& name,
              const std::optional<std::string>& password, std::vector<std::string> roles) {
-            return unwrap(a.with([&](auth::AuthService& s) {
+            return a.call([&](auth::AuthService& s) {
               return s.create_user(email, name.value_or(""), password.value_or(""),
                                    std::move(roles));
-            }));
+            });
           },
           py::arg("email"), py::arg("name") = py::none(), py::arg("password") = py::none(),
           py::arg("roles") = std::vector<std::string>{},
@@ -396,23 +369,23 @@ void bind_auth(py::module_& core, py::class_<PyEngine>& engine_class) {
       .def(
           "user",
           [](PyAuth& a, const std::string& id) {
-            return unwrap(a.with([&](auth::AuthService& s) { return s.user(id); }));
+            return a.call([&](auth::AuthService& s) { return s.user(id); });
           },
           py::arg("id"))
       .def(
           "user_by_email",
           [](PyAuth& a, const std::string& email) {
-            return unwrap(a.with([&](auth::AuthService& s) { return s.user_by_email(email); }));
+            return a.call([&](auth::AuthService& s) { return s.user_by_email(email); });
           },
           py::arg("email"))
       .def("users",
-           [](PyAuth& a) { return unwrap(a.with([](auth::AuthService& s) { return s.users(); })); })
+           [](PyAuth& a) { return a.call([](auth::AuthService& s) { return s.users(); }); })
       .def(
           "set_password",
           [](PyAuth& a, const std::string& user_id, const std::optional<std::string>& password) {
-            unwrap(a.with([&](auth::AuthService& s) {
+            a.call([&](auth::AuthService& s) {
               return s.set_password(user_id, password.value_or(""));
-            }));
+            });
           },
           py::arg("user_id"), py::arg("password"), "Sets the password; None or '' removes it.")
       .def(
@@ -420,8 +393,7 @@ void bind_auth(py::module_& core, py::class_<PyEngine>& engine_class) {
           [](PyAuth& a, const std::string& user_id, const std::string& status,
              const std::string& actor) {
             auth::UserStatus parsed = unwrap(auth::parse_user_status(status));
-            unwrap(
-                a.with([&](auth::AuthService& s) { return s.set_status(user_id, parsed, actor); }));
+            a.call([&](auth::AuthService& s) { return s.set_status(user_id, parsed, actor); });
           },
           py::arg("user_id"), py::arg("status"), py::arg("actor") = "system",
           "status: 'active' or 'suspended' (suspending revokes every session of the user).")
@@ -429,24 +401,24 @@ void bind_auth(py::module_& core, py::class_<PyEngine>& engine_class) {
           "set_roles",
           [](PyAuth& a, const std::string& user_id, std::vector<std::string> roles,
              const std::string& actor) {
-            unwrap(a.with([&](auth::AuthService& s) {
+            a.call([&](auth::AuthService& s) {
               return s.set_roles(user_id, std::move(roles), actor);
-            }));
+            });
           },
           py::arg("user_id"), py::arg("roles"), py::arg("actor") = "system")
       .def(
           "link_identity",
           [](PyAuth& a, const std::string& user_id, const std::string& provider,
              const std::string& subject) {
-            unwrap(a.with(
-                [&](auth::AuthService& s) { return s.link_identity(user_id, provider, subject); }));
+            a.call(
+                [&](auth::AuthService& s) { return s.link_identity(user_id, provider, subject); });
           },
           py::arg("user_id"), py::arg("provider"), py::arg("subject"))
       .def(
           "user_by_identity",
           [](PyAuth& a, const std::string& provider, const std::string& subject) {
-            return unwrap(a.with(
-                [&](auth::AuthService& s) { return s.user_by_identity(provider, subject); }));
+            return a.call(
+                [&](auth::AuthService& s) { return s.user_by_identity(provider, subject); });
           },
           py::arg("provider"), py::arg("subject"))
       .def(
@@ -454,8 +426,8 @@ void bind_auth(py::module_& core, py::class_<PyEngine>& engine_class) {
           [](PyAuth& a, const std::string& email, const std::string& password,
              const std::optional<std::string>& ip, const std::optional<std::string>& user_agent) {
             auth::RequestInfo request = request_arg(ip, user_agent);
-            return unwrap(a.with(
-                [&](auth::AuthService& s) { return s.login_password(email, password, request); }));
+            return a.call(
+                [&](auth::AuthService& s) { return s.login_password(email, password, request); });
           },
           py::arg("email"), py::arg("password"), py::arg("ip") = py::none(),
           py::arg("user_agent") = py::none(),
@@ -467,15 +439,15 @@ void bind_auth(py::module_& core, py::class_<PyEngine>& engine_class) {
           [](PyAuth& a, const std::string& user_id, const std::optional<std::string>& ip,
              const std::optional<std::string>& user_agent) {
             auth::RequestInfo request = request_arg(ip, user_agent);
-            return session_pair(unwrap(
-                a.with([&](auth::AuthService& s) { return s.create_session(user_id, request); })));
+            return session_pair(
+                a.call([&](auth::AuthService& s) { return s.create_session(user_id, request); }));
           },
           py::arg("user_id"), py::arg("ip") = py::none(), py::arg("user_agent") = py::none(),
           "A new session: (Session, token). The token exists only in this answer.")
       .def(
           "validate_session",
           [](PyAuth& a, const std::string& token) {
-            return unwrap(a.with([&](auth::AuthService& s) { return s.validate_session(token); }));
+            return a.call([&](auth::AuthService& s) { return s.validate_session(token); });
           },
           py::arg("token"),
           "The live Session of token. UnauthenticatedError (AUTH_TOKEN_INVALID, "
@@ -484,72 +456,70 @@ void bind_auth(py::module_& core, py::class_<PyEngine>& engine_class) {
           "rotate_session",
           [](PyAuth& a, const std::string& token) {
             return session_pair(
-                unwrap(a.with([&](auth::AuthService& s) { return s.rotate_session(token); })));
+                a.call([&](auth::AuthService& s) { return s.rotate_session(token); }));
           },
           py::arg("token"), "A new token for the same session: (Session, token); the old one ends.")
       .def(
           "revoke_session",
           [](PyAuth& a, const std::string& token) {
-            unwrap(a.with([&](auth::AuthService& s) { return s.revoke_session(token); }));
+            a.call([&](auth::AuthService& s) { return s.revoke_session(token); });
           },
           py::arg("token"))
       .def(
           "revoke_session_id",
           [](PyAuth& a, const std::string& user_id, const std::string& session_id) {
-            unwrap(a.with(
-                [&](auth::AuthService& s) { return s.revoke_session_id(user_id, session_id); }));
+            a.call([&](auth::AuthService& s) { return s.revoke_session_id(user_id, session_id); });
           },
           py::arg("user_id"), py::arg("session_id"))
       .def(
           "revoke_all_sessions",
           [](PyAuth& a, const std::string& user_id) {
-            return unwrap(
-                a.with([&](auth::AuthService& s) { return s.revoke_all_sessions(user_id); }));
+            return a.call([&](auth::AuthService& s) { return s.revoke_all_sessions(user_id); });
           },
           py::arg("user_id"), "Ends every session of the user; returns how many.")
       .def(
           "sessions",
           [](PyAuth& a, const std::string& user_id) {
-            return unwrap(a.with([&](auth::AuthService& s) { return s.sessions(user_id); }));
+            return a.call([&](auth::AuthService& s) { return s.sessions(user_id); });
           },
           py::arg("user_id"), "The user's live sessions, newest first.")
       // API keys
       .def(
           "create_api_key",
           [](PyAuth& a, const std::string& owner_id, const std::string& prefix,
-             std::vector<std::string> scopes, const py::object& expires_at,
+             std::vector<std::string> scopes, std::optional<Timestamp> expires_at,
              const std::optional<std::string>& name) {
             auth::ApiKeyOptions options;
             options.prefix = prefix;
             options.scopes = std::move(scopes);
-            if (!expires_at.is_none()) options.expires_at = timestamp_arg(expires_at, "expires_at");
+            options.expires_at = expires_at;
             options.name = name.value_or("");
-            auth::NewApiKey created = unwrap(
-                a.with([&](auth::AuthService& s) { return s.create_api_key(owner_id, options); }));
+            auth::NewApiKey created =
+                a.call([&](auth::AuthService& s) { return s.create_api_key(owner_id, options); });
             return py::make_tuple(py::cast(std::move(created.key)), std::move(created.secret));
           },
           py::arg("owner_id"), py::arg("prefix") = "cairn",
           py::arg("scopes") = std::vector<std::string>{}, py::arg("expires_at") = py::none(),
           py::arg("name") = py::none(),
           "A new API key: (ApiKey, key). The key text exists only in this answer. expires_at: "
-          "unix seconds.")
+          "an aware datetime.")
       .def(
           "validate_api_key",
           [](PyAuth& a, const std::string& key) {
-            return unwrap(a.with([&](auth::AuthService& s) { return s.validate_api_key(key); }));
+            return a.call([&](auth::AuthService& s) { return s.validate_api_key(key); });
           },
           py::arg("key"),
           "The live ApiKey of key. UnauthenticatedError (AUTH_TOKEN_INVALID, AUTH_TOKEN_EXPIRED).")
       .def(
           "revoke_api_key",
           [](PyAuth& a, const std::string& key_id, const std::string& actor) {
-            unwrap(a.with([&](auth::AuthService& s) { return s.revoke_api_key(key_id, actor); }));
+            a.call([&](auth::AuthService& s) { return s.revoke_api_key(key_id, actor); });
           },
           py::arg("key_id"), py::arg("actor") = "system")
       .def(
           "api_keys",
           [](PyAuth& a, const std::string& owner_id) {
-            return unwrap(a.with([&](auth::AuthService& s) { return s.api_keys(owner_id); }));
+            return a.call([&](auth::AuthService& s) { return s.api_keys(owner_id); });
           },
           py::arg("owner_id"))
       // login codes
@@ -558,8 +528,8 @@ void bind_auth(py::module_& core, py::class_<PyEngine>& engine_class) {
           [](PyAuth& a, const std::string& email, const std::optional<std::string>& ip,
              const std::optional<std::string>& user_agent) {
             auth::RequestInfo request = request_arg(ip, user_agent);
-            return unwrap(
-                a.with([&](auth::AuthService& s) { return s.request_login_code(email, request); }));
+            return a.call(
+                [&](auth::AuthService& s) { return s.request_login_code(email, request); });
           },
           py::arg("email"), py::arg("ip") = py::none(), py::arg("user_agent") = py::none(),
           "A new 6-digit code for email (deliver it yourself). ResourceExhaustedError "
@@ -569,8 +539,8 @@ void bind_auth(py::module_& core, py::class_<PyEngine>& engine_class) {
           [](PyAuth& a, const std::string& email, const std::string& code,
              const std::optional<std::string>& ip, const std::optional<std::string>& user_agent) {
             auth::RequestInfo request = request_arg(ip, user_agent);
-            return session_pair(unwrap(a.with(
-                [&](auth::AuthService& s) { return s.verify_login_code(email, code, request); })));
+            return session_pair(a.call(
+                [&](auth::AuthService& s) { return s.verify_login_code(email, code, request); }));
           },
           py::arg("email"), py::arg("code"), py::arg("ip") = py::none(),
           py::arg("user_agent") = py::none(),
@@ -583,14 +553,13 @@ void bind_auth(py::module_& core, py::class_<PyEngine>& engine_class) {
             PyAuth& a = self.cast<PyAuth&>();
             auth::RateLimit limit{rate_per_second, burst};
             auto limiter =
-                unwrap(a.with([&](auth::AuthService& s) { return s.rate_limiter(name, limit); }));
-            return PyRateLimiter(self, a.engine(), std::move(limiter));
+                a.call([&](auth::AuthService& s) { return s.rate_limiter(name, limit); });
+            return PyRateLimiter(self, a, std::move(limiter));
           },
           py::arg("name"), py::arg("rate_per_second"), py::arg("burst") = 1,
           "A GCRA limiter whose state lives in the engine's store under '<name>:<key>'.")
       .def("purge_expired", [](PyAuth& a) {
-        auth::PurgeCounts counts =
-            unwrap(a.with([](auth::AuthService& s) { return s.purge_expired(); }));
+        auth::PurgeCounts counts = a.call([](auth::AuthService& s) { return s.purge_expired(); });
         py::dict d;
         d["sessions"] = counts.sessions;
         d["login_codes"] = counts.login_codes;
@@ -600,8 +569,8 @@ void bind_auth(py::module_& core, py::class_<PyEngine>& engine_class) {
         return d;
       });
 
-  engine_class.def_property_readonly(
-      "auth", py::cpp_function([](PyEngine& e) { return PyAuth(e); }, py::keep_alive<0, 1>()),
+  bind_service_property<PyAuth>(
+      engine_class, "auth",
       "The engine's auth service (users, sessions, API keys, login codes, rate limits).");
 }
 

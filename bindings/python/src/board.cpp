@@ -1,14 +1,14 @@
 // cairn._core.board: engine.board (projects, posts, votes, comments, statuses, ranking, search,
 // merging duplicates).
 //
-// Statuses, categories and sorts cross this edge as their names; times as float unix seconds
-// (like cairn.auth). Every call that reaches the engine runs without the GIL.
+// Statuses, categories and sorts cross this edge as their names; times as aware datetimes
+// (conversions.hpp). Every call that reaches the engine goes through ServiceHandle.
 #include <pybind11/stl.h>
 
 #include <optional>
 
 #include "cairn/board/service.hpp"
-#include "common.hpp"
+#include "conversions.hpp"
 #include "engine.hpp"
 
 namespace cairn::python {
@@ -21,22 +21,10 @@ using board::Post;
 using board::Project;
 using board::StatusChange;
 
-// engine.board: follows the engine's lifetime (ENGINE_CLOSED after close()).
-class PyBoard {
- public:
-  explicit PyBoard(PyEngine& engine) : engine_(engine) { (void)engine.get(); }
+BoardService& board_of(Engine& engine) { return engine.board(); }
 
-  template <class F>
-  auto with(F&& f) {
-    std::shared_ptr<Engine> engine = engine_.get();
-    BoardService& b = engine->board();
-    py::gil_scoped_release release;
-    return f(b);
-  }
-
- private:
-  PyEngine& engine_;
-};
+// engine.board.
+using PyBoard = ServiceHandle<BoardService, &board_of>;
 
 py::object text_or_none(const std::string& text) {
   if (text.empty()) return py::none();
@@ -57,8 +45,7 @@ void bind_board(py::module_& core, py::class_<PyEngine>& engine_class) {
       .def_readonly("slug", &Project::slug)
       .def_readonly("name", &Project::name)
       .def_readonly("description", &Project::description)
-      .def_property_readonly("created_at",
-                             [](const Project& p) { return seconds_of(p.created_at); })
+      .def_readonly("created_at", &Project::created_at)
       .def("__repr__", [](const Project& p) { return "<cairn.board.Project " + p.slug + ">"; });
 
   py::class_<Post>(m, "Post", "A post as its viewer sees it.")
@@ -79,8 +66,8 @@ void bind_board(py::module_& core, py::class_<PyEngine>& engine_class) {
       .def_readonly("author", &Post::author)
       .def_readonly("vote_count", &Post::vote_count)
       .def_readonly("comment_count", &Post::comment_count)
-      .def_property_readonly("created_at", [](const Post& p) { return seconds_of(p.created_at); })
-      .def_property_readonly("updated_at", [](const Post& p) { return seconds_of(p.updated_at); })
+      .def_readonly("created_at", &Post::created_at)
+      .def_readonly("updated_at", &Post::updated_at)
       .def_property_readonly(
           "merged_into", [](const Post& p) { return text_or_none(p.merged_into); },
           "The id of the post this one was merged into, or None.")
@@ -103,10 +90,8 @@ void bind_board(py::module_& core, py::class_<PyEngine>& engine_class) {
                              [](const Comment& c) { return text_or_none(c.parent_id); })
       .def_readonly("author", &Comment::author)
       .def_readonly("content", &Comment::content)
-      .def_property_readonly("created_at",
-                             [](const Comment& c) { return seconds_of(c.created_at); })
-      .def_property_readonly("updated_at",
-                             [](const Comment& c) { return seconds_of(c.updated_at); })
+      .def_readonly("created_at", &Comment::created_at)
+      .def_readonly("updated_at", &Comment::updated_at)
       .def_readonly("edited", &Comment::edited)
       .def_readonly("deleted", &Comment::deleted)
       .def("__repr__", [](const Comment& c) {
@@ -122,7 +107,7 @@ void bind_board(py::module_& core, py::class_<PyEngine>& engine_class) {
                              [](const StatusChange& c) { return name_of(status_name(c.to)); })
       .def_readonly("actor", &StatusChange::actor)
       .def_property_readonly("note", [](const StatusChange& c) { return text_or_none(c.note); })
-      .def_property_readonly("at", [](const StatusChange& c) { return seconds_of(c.at); })
+      .def_readonly("at", &StatusChange::at)
       .def("__repr__", [](const StatusChange& c) {
         return "<cairn.board.StatusChange " + std::string(status_name(c.from)) + " -> " +
                std::string(status_name(c.to)) + " by " + c.actor + ">";
@@ -146,29 +131,29 @@ void bind_board(py::module_& core, py::class_<PyEngine>& engine_class) {
       .def(
           "create_project",
           [](PyBoard& s, Str slug, Str name, Str description) {
-            return unwrap(
-                s.with([&](BoardService& b) { return b.create_project(slug, name, description); }));
+            return s.call(
+                [&](BoardService& b) { return b.create_project(slug, name, description); });
           },
           py::arg("slug"), py::arg("name"), py::arg("description") = "",
           "Creates a project. slug: [a-z0-9-]{1,64}. AlreadyExistsError (BOARD_PROJECT_EXISTS).")
       .def(
           "project",
           [](PyBoard& s, Str slug) {
-            return unwrap(s.with([&](BoardService& b) { return b.project(slug); }));
+            return s.call([&](BoardService& b) { return b.project(slug); });
           },
           py::arg("slug"), "NotFoundError (BOARD_PROJECT_NOT_FOUND) when there is none.")
       .def(
           "projects",
-          [](PyBoard& s) { return unwrap(s.with([&](BoardService& b) { return b.projects(); })); },
+          [](PyBoard& s) { return s.call([&](BoardService& b) { return b.projects(); }); },
           "Every project, ordered by slug.")
       .def(
           "create_post",
           [](PyBoard& s, Str project, Str author, Str title, Str description, Str category,
              const std::vector<std::string>& tags) {
             board::Category c = unwrap(board::parse_category(category));
-            return unwrap(s.with([&](BoardService& b) {
+            return s.call([&](BoardService& b) {
               return b.create_post(project, author, title, description, c, tags);
-            }));
+            });
           },
           py::arg("project"), py::arg("author"), py::arg("title"), py::arg("description") = "",
           py::arg("category") = "feedback", py::arg("tags") = std::vector<std::string>(),
@@ -176,8 +161,7 @@ void bind_board(py::module_& core, py::class_<PyEngine>& engine_class) {
       .def(
           "get_post",
           [](PyBoard& s, Str post_id, OptStr viewer) {
-            return unwrap(
-                s.with([&](BoardService& b) { return b.get_post(post_id, opt(viewer)); }));
+            return s.call([&](BoardService& b) { return b.get_post(post_id, opt(viewer)); });
           },
           py::arg("post_id"), py::arg("viewer") = py::none(),
           "The post, with .voted for viewer. NotFoundError (BOARD_POST_NOT_FOUND).")
@@ -190,8 +174,7 @@ void bind_board(py::module_& core, py::class_<PyEngine>& engine_class) {
             edit.description = description;
             if (category) edit.category = unwrap(board::parse_category(*category));
             edit.tags = tags;
-            return unwrap(
-                s.with([&](BoardService& b) { return b.update_post(post_id, edit, actor); }));
+            return s.call([&](BoardService& b) { return b.update_post(post_id, edit, actor); });
           },
           py::arg("post_id"), py::arg("actor"), py::kw_only(), py::arg("title") = py::none(),
           py::arg("description") = py::none(), py::arg("category") = py::none(),
@@ -199,20 +182,20 @@ void bind_board(py::module_& core, py::class_<PyEngine>& engine_class) {
       .def(
           "delete_post",
           [](PyBoard& s, Str post_id, Str actor) {
-            unwrap(s.with([&](BoardService& b) { return b.delete_post(post_id, actor); }));
+            s.call([&](BoardService& b) { return b.delete_post(post_id, actor); });
           },
           py::arg("post_id"), py::arg("actor"), "Deletes the post: it disappears from every read.")
       .def(
           "vote",
           [](PyBoard& s, Str post_id, Str user) {
-            return unwrap(s.with([&](BoardService& b) { return b.vote(post_id, user); }));
+            return s.call([&](BoardService& b) { return b.vote(post_id, user); });
           },
           py::arg("post_id"), py::arg("user"),
           "Toggles user's vote; True when the user now votes for the post.")
       .def(
           "set_vote",
           [](PyBoard& s, Str post_id, Str user, bool voted) {
-            return unwrap(s.with([&](BoardService& b) { return b.set_vote(post_id, user, voted); }))
+            return s.call([&](BoardService& b) { return b.set_vote(post_id, user, voted); })
                 .changed;
           },
           py::arg("post_id"), py::arg("user"), py::arg("voted"),
@@ -220,38 +203,38 @@ void bind_board(py::module_& core, py::class_<PyEngine>& engine_class) {
       .def(
           "comment",
           [](PyBoard& s, Str post_id, Str author, Str content, OptStr parent_id) {
-            return unwrap(s.with([&](BoardService& b) {
+            return s.call([&](BoardService& b) {
               return b.comment(post_id, author, content, opt(parent_id));
-            }));
+            });
           },
           py::arg("post_id"), py::arg("author"), py::arg("content"),
           py::arg("parent_id") = py::none(), "Adds a comment, or a reply to parent_id.")
       .def(
           "edit_comment",
           [](PyBoard& s, Str comment_id, Str content, Str actor) {
-            return unwrap(s.with(
-                [&](BoardService& b) { return b.edit_comment(comment_id, content, actor); }));
+            return s.call(
+                [&](BoardService& b) { return b.edit_comment(comment_id, content, actor); });
           },
           py::arg("comment_id"), py::arg("content"), py::arg("actor"))
       .def(
           "delete_comment",
           [](PyBoard& s, Str comment_id, Str actor) {
-            unwrap(s.with([&](BoardService& b) { return b.delete_comment(comment_id, actor); }));
+            s.call([&](BoardService& b) { return b.delete_comment(comment_id, actor); });
           },
           py::arg("comment_id"), py::arg("actor"),
           "Deletes a comment; one with live replies stays as a tombstone.")
       .def(
           "comments",
           [](PyBoard& s, Str post_id) {
-            return unwrap(s.with([&](BoardService& b) { return b.comments(post_id); }));
+            return s.call([&](BoardService& b) { return b.comments(post_id); });
           },
           py::arg("post_id"), "The post's comments in thread order.")
       .def(
           "set_official_comment",
           [](PyBoard& s, Str post_id, OptStr comment_id, Str actor) {
-            return unwrap(s.with([&](BoardService& b) {
+            return s.call([&](BoardService& b) {
               return b.set_official_comment(post_id, opt(comment_id), actor);
-            }));
+            });
           },
           py::arg("post_id"), py::arg("comment_id"), py::arg("actor"),
           "Pins a comment as the official response (None unpins).")
@@ -259,15 +242,15 @@ void bind_board(py::module_& core, py::class_<PyEngine>& engine_class) {
           "set_status",
           [](PyBoard& s, Str post_id, Str status, Str actor, OptStr note) {
             board::PostStatus st = unwrap(board::parse_status(status));
-            return unwrap(s.with(
-                [&](BoardService& b) { return b.set_status(post_id, st, actor, opt(note)); }));
+            return s.call(
+                [&](BoardService& b) { return b.set_status(post_id, st, actor, opt(note)); });
           },
           py::arg("post_id"), py::arg("status"), py::arg("actor"), py::arg("note") = py::none(),
           "Sets the status; a change is recorded in status_history().")
       .def(
           "status_history",
           [](PyBoard& s, Str post_id) {
-            return unwrap(s.with([&](BoardService& b) { return b.status_history(post_id); }));
+            return s.call([&](BoardService& b) { return b.status_history(post_id); });
           },
           py::arg("post_id"), "The post's status changes, oldest first.")
       .def(
@@ -284,7 +267,7 @@ void bind_board(py::module_& core, py::class_<PyEngine>& engine_class) {
             q.viewer = opt(viewer);
             q.limit = limit;
             q.cursor = opt(cursor);
-            return unwrap(s.with([&](BoardService& b) { return b.list_posts(project, q); }));
+            return s.call([&](BoardService& b) { return b.list_posts(project, q); });
           },
           py::arg("project"), py::arg("sort") = "newest", py::arg("status") = py::none(),
           py::arg("category") = py::none(), py::arg("tag") = py::none(),
@@ -294,30 +277,27 @@ void bind_board(py::module_& core, py::class_<PyEngine>& engine_class) {
       .def(
           "search",
           [](PyBoard& s, Str project, Str query, int limit, OptStr viewer) {
-            return unwrap(s.with(
-                [&](BoardService& b) { return b.search(project, query, limit, opt(viewer)); }));
+            return s.call(
+                [&](BoardService& b) { return b.search(project, query, limit, opt(viewer)); });
           },
           py::arg("project"), py::arg("query"), py::arg("limit") = 20,
           py::arg("viewer") = py::none(), "Posts matching every word of query, best first.")
       .def(
           "merge",
           [](PyBoard& s, Str source_id, Str target_id, Str actor) {
-            return unwrap(
-                s.with([&](BoardService& b) { return b.merge(source_id, target_id, actor); }));
+            return s.call([&](BoardService& b) { return b.merge(source_id, target_id, actor); });
           },
           py::arg("source_id"), py::arg("target_id"), py::arg("actor"),
           "Merges a duplicate into target_id; returns the target.")
       .def(
           "recount",
           [](PyBoard& s, Str post_id) {
-            board::Counts c = unwrap(s.with([&](BoardService& b) { return b.recount(post_id); }));
+            board::Counts c = s.call([&](BoardService& b) { return b.recount(post_id); });
             return py::make_tuple(c.votes, c.comments);
           },
           py::arg("post_id"), "(votes, comments) counted from the stored rows.");
 
-  engine_class.def_property_readonly(
-      "board", py::cpp_function([](PyEngine& e) { return PyBoard(e); }, py::keep_alive<0, 1>()),
-      "The engine's feedback board.");
+  bind_service_property<PyBoard>(engine_class, "board", "The engine's feedback board.");
 }
 
 }  // namespace cairn::python

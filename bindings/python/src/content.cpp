@@ -18,7 +18,7 @@
 #include "cairn/content/blob_store.hpp"
 #include "cairn/content/descriptor.hpp"
 #include "cairn/content/id.hpp"
-#include "common.hpp"
+#include "conversions.hpp"
 #include "engine.hpp"
 
 namespace cairn::python {
@@ -79,17 +79,6 @@ using content::Variant;
 
 // Hashing small inputs is faster than releasing and retaking the GIL; only long inputs release it.
 constexpr size_t kReleaseGilAbove = size_t{64} * 1024;
-
-// hash_id and IdHasher take a prefix the C++ API requires to be letters (an assert there).
-void check_prefix(std::string_view prefix) {
-  bool letters = !prefix.empty() && std::all_of(prefix.begin(), prefix.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-  });
-  if (!letters) {
-    throw ErrorException{{ErrorCode::kInvalidArgument, "CONTENT_ID_MALFORMED",
-                          "a content ID prefix is one or more ASCII letters"}};
-  }
-}
 
 // fn(view) with the GIL released when the input is long.
 template <class Fn>
@@ -234,8 +223,6 @@ class PyBlobSource {
   std::exception_ptr error_;
 };
 
-double seconds_of(Timestamp t) { return static_cast<double>(to_unix_micros(t)) / 1e6; }
-
 std::string variant_repr(const Variant& v) {
   auto opt = [](const auto& value) -> std::string {
     return value ? std::string(py::repr(py::cast(*value))) : "None";
@@ -287,7 +274,7 @@ void bind_ids(py::module_& m) {
   m.def(
       "hash_id",
       [](const std::string& prefix, const DataArg& data) {
-        check_prefix(prefix);
+        unwrap(content::check_prefix(prefix));  // hash_id and IdHasher require it
         return hashing(data.view(), [&](ByteView v) { return content::hash_id(prefix, v); });
       },
       py::arg("prefix"), py::arg("data"),
@@ -351,7 +338,7 @@ void bind_ids(py::module_& m) {
                          "Streaming ID: update(data) ..., then finish(), which equals "
                          "hash_id(prefix, all the data) and starts a new message.")
       .def(py::init([](const std::string& prefix) {
-             check_prefix(prefix);
+             unwrap(content::check_prefix(prefix));  // hash_id and IdHasher require it
              return std::make_unique<PyIdHasher>(prefix);
            }),
            py::arg("prefix"))
@@ -458,9 +445,8 @@ void bind_blob_store(py::module_& m) {
   py::class_<BlobInfo>(m, "BlobInfo", "What BlobStore.stat reports about a stored blob.")
       .def_readonly("id", &BlobInfo::id)
       .def_readonly("size", &BlobInfo::size, "Bytes.")
-      .def_property_readonly(
-          "modified", [](const BlobInfo& i) { return seconds_of(i.modified); },
-          "When the blob was last stored, in unix seconds.")
+      .def_readonly("modified", &BlobInfo::modified,
+                    "When the blob was last stored, an aware datetime in UTC.")
       .def("__repr__", [](const BlobInfo& i) {
         return "<cairn.content.BlobInfo " + i.id + " size=" + std::to_string(i.size) + ">";
       });
@@ -584,9 +570,7 @@ std::vector<content::ActionKey> action_keys(const py::object& key,
   return keys;
 }
 
-Timestamp now_arg(const py::object& now) {
-  return now.is_none() ? Env::system().now() : timestamp_arg(now, "now");
-}
+Timestamp now_arg(const std::optional<Timestamp>& now) { return now ? *now : Env::system().now(); }
 
 py::dict action_dict(const content::ActionToken& action) {
   py::dict out = from_json(action.claims);
@@ -595,14 +579,15 @@ py::dict action_dict(const content::ActionToken& action) {
 
 void bind_actions(py::module_& m) {
   m.def(
-      "action_key_id", [](const py::object& now) { return content::action_key_id(now_arg(now)); },
+      "action_key_id",
+      [](std::optional<Timestamp> now) { return content::action_key_id(now_arg(now)); },
       py::arg("now") = py::none(),
-      "The ID of a key made at `now` (float unix seconds; default: the current time): its UTC "
+      "The ID of a key made at `now` (an aware datetime; default: the current time): its UTC "
       "date as 'YYMMDD'.");
   m.def(
       "create_action_token",
       [](const py::object& key, const py::dict& claims, const std::optional<std::string>& key_id,
-         const py::object& now) {
+         std::optional<Timestamp> now) {
         std::vector<content::ActionKey> keys = action_keys(key, key_id, claims);
         std::string json = to_json(claims);
         Timestamp at = now_arg(now);
@@ -619,7 +604,7 @@ void bind_actions(py::module_& m) {
       "'CONTENT_ACTION_KEY_INVALID').");
   m.def(
       "verify_action_token",
-      [](const std::string& token, const crypto::PublicKey& key, const py::object& now,
+      [](const std::string& token, const crypto::PublicKey& key, std::optional<Timestamp> now,
          uint32_t leeway) {
         Timestamp at = now_arg(now);
         Result<content::ActionToken> action = [&] {

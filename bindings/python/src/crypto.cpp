@@ -7,7 +7,7 @@
 #include "cairn/crypto/random.hpp"
 #include "cairn/crypto/secure.hpp"
 #include "cairn/crypto/sign.hpp"
-#include "common.hpp"
+#include "conversions.hpp"
 
 namespace cairn::python {
 namespace {

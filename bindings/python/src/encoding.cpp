@@ -1,7 +1,7 @@
 // cairn._core.encoding: hex, base64, base64url.
 #include "cairn/core/encoding.hpp"
 
-#include "common.hpp"
+#include "conversions.hpp"
 
 namespace cairn::python {
 

@@ -8,7 +8,7 @@
 #include "cairn/jobs/cron.hpp"
 #include "cairn/jobs/dag.hpp"
 #include "cairn/jobs/retry.hpp"
-#include "common.hpp"
+#include "conversions.hpp"
 #include "engine.hpp"
 
 namespace cairn::python {
@@ -144,37 +144,57 @@ void bind_jobs(py::module_& m) {
   bind_dag(jobs);
   jobs.def(
       "cron_next",
-      [](const std::string& expression, int64_t after_micros, int32_t offset_minutes) {
+      [](const std::string& expression, const py::object& after) {
+        Timestamp start = timestamp_arg(after, "after");
+        py::object offset = after.attr("utcoffset")();
+        const auto offset_minutes = std::chrono::floor<std::chrono::minutes>(
+            std::chrono::microseconds(*duration_micros(offset)));
         auto cron = unwrap(jobs::CronSchedule::parse(expression));
-        return to_unix_micros(
-            cron.next_after(from_unix_micros(after_micros), std::chrono::minutes(offset_minutes)));
+        return to_datetime(cron.next_after(start, offset_minutes))
+            .attr("astimezone")(after.attr("tzinfo"));
       },
-      py::arg("expression"), py::arg("after_micros"), py::arg("offset_minutes") = 0,
-      "The first whole minute strictly after `after_micros` (unix microseconds) that matches the "
-      "5-field cron expression, read at UTC+offset_minutes; unix microseconds. Raises "
-      "InvalidArgumentError (JOB_CRON_INVALID).");
+      py::arg("expr"), py::arg("after"),
+      "The first whole minute strictly after `after` (an aware datetime) that matches the "
+      "5-field cron expression, the fields read at `after`'s UTC offset; an aware datetime in "
+      "`after`'s zone. Raises InvalidArgumentError (JOB_CRON_INVALID).");
   jobs.def(
       "check_cron",
       [](const std::string& expression) { unwrap(jobs::CronSchedule::parse(expression)); },
-      py::arg("expression"),
-      "Raises InvalidArgumentError (JOB_CRON_INVALID) for a bad expression.");
-  jobs.def(
-      "check_retry_policy",
-      [](double min_delay, double max_delay, int32_t attempts, bool jitter) {
-        (void)policy_of(min_delay, max_delay, attempts, jitter);
-      },
-      py::arg("min_delay"), py::arg("max_delay"), py::arg("attempts"), py::arg("jitter"),
-      "Raises InvalidArgumentError (JOB_RETRY_POLICY_INVALID) for a bad policy.");
+      py::arg("expr"), "Raises InvalidArgumentError (JOB_CRON_INVALID) for a bad expression.");
+
+  // The one codec of jobs::RetryPolicy: delays as float seconds.
+  py::class_<jobs::RetryPolicy>(
+      jobs, "RetryPolicy",
+      "Exponential backoff: retry n (0-based) waits min(min_delay * 2**n, max_delay) seconds; "
+      "with jitter a uniform draw from [half, all] of that. attempts counts every run, the first "
+      "included. Bad values raise InvalidArgumentError (JOB_RETRY_POLICY_INVALID).")
+      .def(py::init(&policy_of), py::arg("min_delay"), py::arg("max_delay"), py::arg("attempts"),
+           py::arg("jitter") = false)
+      .def_readonly("min_delay", &jobs::RetryPolicy::min_delay, "Seconds.")
+      .def_readonly("max_delay", &jobs::RetryPolicy::max_delay, "Seconds.")
+      .def_readonly("attempts", &jobs::RetryPolicy::attempts)
+      .def_readonly("jitter", &jobs::RetryPolicy::jitter)
+      .def(
+          "__eq__",
+          [](const jobs::RetryPolicy& a, const jobs::RetryPolicy& b) {
+            return a.min_delay == b.min_delay && a.max_delay == b.max_delay &&
+                   a.attempts == b.attempts && a.jitter == b.jitter;
+          },
+          py::is_operator())
+      .def("__repr__", [](const jobs::RetryPolicy& p) {
+        return "RetryPolicy(min_delay=" + py::repr(py::cast(p.min_delay)).cast<std::string>() +
+               ", max_delay=" + py::repr(py::cast(p.max_delay)).cast<std::string>() +
+               ", attempts=" + std::to_string(p.attempts) +
+               ", jitter=" + (p.jitter ? "True" : "False") + ")";
+      });
   jobs.def(
       "backoff",
-      [](double min_delay, double max_delay, int32_t attempts, bool jitter, int32_t attempt) {
-        jobs::RetryPolicy policy = policy_of(min_delay, max_delay, attempts, jitter);
-        auto delay =
-            jitter ? jobs::backoff(policy, attempt, Env::system()) : jobs::backoff(policy, attempt);
-        return static_cast<double>(delay.count()) / 1000.0;
+      [](const jobs::RetryPolicy& policy, int32_t attempt) {
+        return policy.jitter ? jobs::backoff(policy, attempt, Env::system())
+                             : jobs::backoff(policy, attempt);
       },
-      py::arg("min_delay"), py::arg("max_delay"), py::arg("attempts"), py::arg("jitter"),
-      py::arg("attempt"), "The delay in seconds before retry number `attempt` (0-based).");
+      py::arg("policy"), py::arg("attempt"),
+      "The delay in seconds before retry number `attempt` (0-based) under `policy`.");
 }
 
 }  // namespace cairn::python

@@ -3,7 +3,6 @@
 // Thin by rule: it binds the C++ API and converts errors; it holds no domain logic. Every failed
 // Result becomes an ErrorException, which the translator below turns into the matching class of
 // cairn.errors (generated in Python from the same error table).
-#include <pybind11/chrono.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
@@ -11,7 +10,7 @@
 #include <mutex>
 
 #include "cairn/cairn.hpp"
-#include "common.hpp"
+#include "conversions.hpp"
 #include "engine.hpp"
 
 namespace py = pybind11;
@@ -33,17 +32,14 @@ std::shared_ptr<Engine> share_engine(std::unique_ptr<Engine> engine) {
 }
 
 PyEngine open_engine(const std::string& uri, const PyFakeEnv* env, const py::object& clock,
-                     int64_t busy_timeout_ms, const std::string& audit_mode,
+                     const py::object& busy_timeout, const std::string& audit_mode,
                      size_t audit_queue_capacity, const py::object& master_key,
-                     int64_t jobs_lease_ms, int64_t jobs_poll_interval_ms) {
+                     const py::object& jobs_lease, const py::object& jobs_poll_interval) {
   EngineOptions options;
-  options.jobs.lease = std::chrono::milliseconds(jobs_lease_ms);
-  options.jobs.poll_interval = std::chrono::milliseconds(jobs_poll_interval_ms);
-  // The key text lives only as long as the open call: wiped whichever way this function ends.
-  struct WipeKey {
-    std::string& text;
-    ~WipeKey() { wipe(text); }
-  } wipe_key{options.master_key};
+  options.jobs.lease = duration_arg<std::chrono::milliseconds>(jobs_lease, "jobs_lease");
+  options.jobs.poll_interval =
+      duration_arg<std::chrono::milliseconds>(jobs_poll_interval, "jobs_poll_interval");
+  options.busy_timeout = duration_arg<std::chrono::milliseconds>(busy_timeout, "busy_timeout");
   if (!master_key.is_none()) options.master_key = master_key_arg(master_key);
   if (audit_mode == "async") {
     options.audit.mode = audit::WriteMode::kAsync;
@@ -63,7 +59,6 @@ PyEngine open_engine(const std::string& uri, const PyFakeEnv* env, const py::obj
   }
   options.audit.queue_capacity = audit_queue_capacity;
   options.env = chosen.get();
-  options.busy_timeout = std::chrono::milliseconds(busy_timeout_ms);
   Result<std::unique_ptr<Engine>> engine = [&] {
     py::gil_scoped_release release;
     return Engine::open(uri, options);
@@ -101,6 +96,28 @@ PYBIND11_MODULE(_core, m) {
       "The library version, 'MAJOR.MINOR.PATCH'.");
   m.def("latest_schema_version", &cairn::storage::latest_schema_version,
         "The highest storage schema migration this build knows.");
+  py::class_<cairn::storage::SnapshotInfo>(m, "SnapshotInfo",
+                                           "What inspect_snapshot found in a database file.")
+      .def_readonly("schema_version", &cairn::storage::SnapshotInfo::schema_version)
+      .def_readonly("instance_id", &cairn::storage::SnapshotInfo::instance_id)
+      .def("__repr__", [](const cairn::storage::SnapshotInfo& i) {
+        return "<cairn.SnapshotInfo schema " + std::to_string(i.schema_version) + " " +
+               i.instance_id + ">";
+      });
+  m.def(
+      "inspect_snapshot",
+      [](const py::object& path) {
+        std::string file = py::module_::import("os").attr("fspath")(path).cast<std::string>();
+        cairn::Result<cairn::storage::SnapshotInfo> info = [&] {
+          py::gil_scoped_release release;
+          return cairn::storage::inspect_snapshot(file);
+        }();
+        return cairn::python::unwrap(std::move(info));
+      },
+      py::arg("path"),
+      "Checks that the file at `path` is an intact cairn database (a snapshot) without changing "
+      "it; its SnapshotInfo. UnavailableError (STORAGE_OPEN_FAILED), FailedPreconditionError "
+      "(STORAGE_NOT_A_DATABASE, STORAGE_NOT_CAIRN_DATABASE), DataLossError (STORAGE_CORRUPT).");
   m.def(
       "error_code_table",
       [] {
@@ -108,20 +125,27 @@ PYBIND11_MODULE(_core, m) {
         for (const cairn::ErrorCodeInfo& info : cairn::error_code_table()) {
           rows.append(py::make_tuple(static_cast<int>(info.code), std::string(info.wire_name),
                                      info.http_status, std::string(info.python_class),
-                                     std::string(info.python_base)));
+                                     std::string(info.python_base), info.retryable));
         }
         return rows;
       },
-      "Rows (number, wire_name, http_status, python_class, python_base) of the error table.");
+      "Rows (number, wire_name, http_status, python_class, python_base, retryable) of the error "
+      "table.");
 
   py::class_<PyFakeEnv>(m, "FakeEnv",
                         "A clock that moves only when told to and deterministic random bytes. "
                         "For tests.")
-      .def(py::init<int64_t, uint64_t>(), py::arg("start_unix_micros") = 1767225600000000LL,
-           py::arg("seed") = 1)
-      .def("now_unix_micros", &PyFakeEnv::now_unix_micros)
-      .def("set_now_unix_micros", &PyFakeEnv::set_now_unix_micros, py::arg("unix_micros"))
-      .def("advance_micros", &PyFakeEnv::advance_micros, py::arg("micros"))
+      .def(py::init([](const py::object& start, uint64_t seed) {
+             return PyFakeEnv(start.is_none() ? cairn::from_unix_micros(1767225600000000LL)
+                                              : cairn::python::timestamp_arg(start, "start"),
+                              seed);
+           }),
+           py::arg("start") = py::none(), py::arg("seed") = 1,
+           "Starts at `start` (an aware datetime; default 2026-01-01T00:00:00Z).")
+      .def("now", &PyFakeEnv::now, "The fake time, an aware datetime in UTC.")
+      .def("set_now", &PyFakeEnv::set_now, py::arg("when"), "Sets the time (an aware datetime).")
+      .def("advance", &PyFakeEnv::advance, py::arg("seconds"),
+           "Moves the time on by `seconds` (int or float seconds or a timedelta).")
       .def("random_bytes", &PyFakeEnv::random_bytes, py::arg("n"));
 
   py::class_<PyEngine> engine_class(m, "Engine", "An open engine: every store on one database.");
@@ -139,9 +163,21 @@ PYBIND11_MODULE(_core, m) {
       .def_property_readonly("instance_id",
                              [](const PyEngine& e) { return e.get()->instance_id(); })
       .def_property_readonly(
-          "created_at_unix_micros",
-          [](const PyEngine& e) { return cairn::to_unix_micros(e.get()->created_at()); })
+          "created_at", [](const PyEngine& e) { return e.get()->created_at(); },
+          "When the database was created, an aware datetime in UTC.")
       .def_property_readonly("closed", &PyEngine::closed)
+      .def(
+          "snapshot",
+          [](PyEngine& e, const py::object& path) {
+            std::string target = py::module_::import("os").attr("fspath")(path).cast<std::string>();
+            cairn::python::ServiceHandle<cairn::storage::Database, &cairn::python::database_of>(e)
+                .call([&](cairn::storage::Database& db) { return db.snapshot_to(target); });
+          },
+          py::arg("path"),
+          "Writes a consistent copy of the whole database to a new file at `path` (0600; sqlite: "
+          "only): UnimplementedError (STORAGE_SNAPSHOT_UNSUPPORTED) for memory:, "
+          "InvalidArgumentError (STORAGE_SNAPSHOT_PATH_INVALID), UnavailableError "
+          "(STORAGE_SNAPSHOT_FAILED).")
       .def("close", &PyEngine::close, "Closes the engine; idempotent.")
       .def(
           "__enter__", [](PyEngine& e) -> PyEngine& { return e; },
@@ -164,11 +200,11 @@ PYBIND11_MODULE(_core, m) {
   cairn::python::bind_content(m);
 
   m.def("open", &cairn::python::open_engine, py::arg("uri"), py::kw_only(),
-        py::arg("env") = nullptr, py::arg("clock") = py::none(), py::arg("busy_timeout_ms") = 5000,
+        py::arg("env") = nullptr, py::arg("clock") = py::none(), py::arg("busy_timeout") = 5.0,
         py::arg("audit_mode") = "fail_closed", py::arg("audit_queue_capacity") = 10000,
-        py::arg("master_key") = py::none(), py::arg("jobs_lease_ms") = 30000,
-        py::arg("jobs_poll_interval_ms") = 250,
+        py::arg("master_key") = py::none(), py::arg("jobs_lease") = 30.0,
+        py::arg("jobs_poll_interval") = 0.25,
         "Opens (creating and migrating as needed) the database at `uri`. `clock`: a callable "
-        "returning unix seconds, the engine's clock; `master_key`: 32 bytes or 64 hex "
-        "characters, the secrets master key (see cairn.open).");
+        "returning an aware datetime, the engine's clock; `master_key`: 32 bytes or 64 hex "
+        "characters, the secrets master key; durations in seconds (see cairn.open).");
 }

@@ -1,7 +1,9 @@
-// cairn._core.jobs.Scheduler: engine.jobs, the persistent task scheduler, for cairn.jobs.
+// cairn._core.jobs: engine.jobs, the persistent task scheduler (Scheduler, Task, TaskEvent,
+// TaskContext); cairn/jobs.py re-exports it.
 //
-// Times cross this edge as unix microseconds and durations as milliseconds; cairn/jobs.py turns
-// them into datetimes and seconds. Tasks come back as dicts that cairn.jobs.Task wraps.
+// Times cross this edge as aware datetimes and durations as float seconds (conversions.hpp);
+// tasks and events as the record types bound here, their one codec. Scheduler calls go through
+// ServiceHandle.
 //
 // Handlers and event callbacks are Python callables run on the scheduler's threads: each call
 // takes the GIL, and every call into the scheduler that may wait (run_pending, wait, stop, ...)
@@ -12,7 +14,11 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
-#include "common.hpp"
+#include <algorithm>
+#include <array>
+#include <tuple>
+
+#include "conversions.hpp"
 #include "engine.hpp"
 
 namespace cairn::python {
@@ -27,35 +33,6 @@ std::shared_ptr<py::object> shared_callable(py::object fn) {
             py::gil_scoped_acquire gil;
             delete o;
           }};
-}
-
-py::dict task_dict(const Task& t) {
-  py::dict d;
-  d["id"] = t.id;
-  d["kind"] = t.kind;
-  d["input"] = t.input;
-  d["key"] = t.key.empty() ? py::object(py::none()) : py::object(py::str(t.key));
-  d["state"] = std::string(jobs::to_string(t.state));
-  d["priority"] = std::string(jobs::to_string(t.priority));
-  d["run_at"] = to_unix_micros(t.run_at);
-  d["created_at"] = to_unix_micros(t.created_at);
-  d["updated_at"] = to_unix_micros(t.updated_at);
-  if (t.retry) {
-    d["retry"] = py::make_tuple(static_cast<double>(t.retry->min_delay.count()) / 1000.0,
-                                static_cast<double>(t.retry->max_delay.count()) / 1000.0,
-                                t.retry->attempts, t.retry->jitter);
-  } else {
-    d["retry"] = py::none();
-  }
-  d["cron"] = t.cron.empty() ? py::object(py::none()) : py::object(py::str(t.cron));
-  d["cron_utc_offset"] = t.cron_utc_offset.count();
-  d["timeout_ms"] = t.timeout.count();
-  d["on_dependency_failure"] = std::string(jobs::to_string(t.on_dependency_failure));
-  d["depends_on"] = t.depends_on;
-  d["attempts"] = t.attempts;
-  d["output"] = t.output;
-  d["errors"] = t.errors;
-  return d;
 }
 
 // What a handler called with context=True receives; valid while its run lasts.
@@ -122,25 +99,35 @@ jobs::TaskHandler handler_of(py::object fn, bool with_context) {
   };
 }
 
-// engine.jobs, following the engine's lifetime (ENGINE_CLOSED after close()).
-class PyScheduler {
- public:
-  explicit PyScheduler(PyEngine& engine) : engine_(engine) { (void)engine.get(); }
+Scheduler& scheduler_of(Engine& engine) { return engine.jobs(); }
 
-  template <class F>
-  auto with(F&& f) {
-    std::shared_ptr<Engine> engine = engine_.get();
-    py::gil_scoped_release release;
-    return f(engine->jobs());
-  }
+// engine.jobs.
+using PyScheduler = ServiceHandle<Scheduler, &scheduler_of>;
 
- private:
-  PyEngine& engine_;
-};
+py::object text_or_none(const std::string& text) {
+  if (text.empty()) return py::none();
+  return py::str(text);
+}
 
-std::optional<std::chrono::milliseconds> millis_arg(const std::optional<int64_t>& ms) {
-  if (!ms) return std::nullopt;
-  return std::chrono::milliseconds(*ms);
+std::string name_of(std::string_view name) { return std::string(name); }
+
+// Task equality as Python sees a Task: every field it shows (next_run only while pending).
+bool same_task(const Task& a, const Task& b) {
+  auto retry = [](const std::optional<jobs::RetryPolicy>& r) {
+    return r ? std::make_tuple(true, r->min_delay, r->max_delay, r->attempts, r->jitter)
+             : std::make_tuple(false, std::chrono::milliseconds(0), std::chrono::milliseconds(0), 0,
+                               false);
+  };
+  auto next_run = [](const Task& t) {
+    return t.state == jobs::TaskState::kPending ? std::optional<Timestamp>(t.run_at) : std::nullopt;
+  };
+  return std::tie(a.id, a.kind, a.input, a.key, a.state, a.priority, a.created_at, a.updated_at,
+                  a.cron, a.cron_utc_offset, a.timeout, a.on_dependency_failure, a.depends_on,
+                  a.attempts, a.output, a.errors) ==
+             std::tie(b.id, b.kind, b.input, b.key, b.state, b.priority, b.created_at, b.updated_at,
+                      b.cron, b.cron_utc_offset, b.timeout, b.on_dependency_failure, b.depends_on,
+                      b.attempts, b.output, b.errors) &&
+         retry(a.retry) == retry(b.retry) && next_run(a) == next_run(b);
 }
 
 }  // namespace
@@ -157,7 +144,77 @@ void bind_job_scheduler(py::module_& core, py::class_<PyEngine>& engine_class) {
       .def_property_readonly("cancelled", &PyTaskContext::cancelled,
                              "True once the task was cancelled or its timeout passed.");
 
-  py::class_<PyScheduler>(m, "Scheduler", "engine.jobs (wrapped by cairn.jobs.Scheduler).")
+  // The one codec of jobs::Task.
+  py::class_<Task>(m, "Task",
+                   "A persistent task as stored. state: 'pending', 'running', 'done', 'failed' or "
+                   "'cancelled'; attempts counts runs started; errors holds every failed run's "
+                   "error as 'CODE REASON: message', oldest first; output is the last successful "
+                   "run's result; next_run is when a pending task is due (None once it has "
+                   "ended or while it runs).")
+      .def_readonly("id", &Task::id)
+      .def_readonly("kind", &Task::kind)
+      .def_readonly("input", &Task::input)
+      .def_property_readonly("key", [](const Task& t) { return text_or_none(t.key); })
+      .def_property_readonly("state",
+                             [](const Task& t) { return name_of(jobs::to_string(t.state)); })
+      .def_property_readonly("priority",
+                             [](const Task& t) { return name_of(jobs::to_string(t.priority)); })
+      .def_property_readonly("next_run",
+                             [](const Task& t) -> std::optional<Timestamp> {
+                               if (t.state != jobs::TaskState::kPending) return std::nullopt;
+                               return t.run_at;
+                             })
+      .def_readonly("created_at", &Task::created_at)
+      .def_readonly("updated_at", &Task::updated_at)
+      .def_readonly("retry", &Task::retry, "A RetryPolicy, or None.")
+      .def_property_readonly("cron", [](const Task& t) { return text_or_none(t.cron); })
+      .def_property_readonly(
+          "cron_utc_offset", [](const Task& t) { return t.cron_utc_offset.count(); },
+          "Minutes east of UTC at which cron is read.")
+      .def_property_readonly(
+          "timeout",
+          [](const Task& t) -> std::optional<std::chrono::milliseconds> {
+            if (t.timeout.count() == 0) return std::nullopt;
+            return t.timeout;
+          },
+          "Seconds, or None.")
+      .def_property_readonly(
+          "on_dependency_failure",
+          [](const Task& t) { return name_of(jobs::to_string(t.on_dependency_failure)); })
+      .def_property_readonly("depends_on",
+                             [](const Task& t) { return py::tuple(py::cast(t.depends_on)); })
+      .def_readonly("attempts", &Task::attempts)
+      .def_readonly("output", &Task::output)
+      .def_property_readonly("errors", [](const Task& t) { return py::tuple(py::cast(t.errors)); })
+      .def("__eq__", &same_task, py::is_operator())
+      .def("__repr__", [](const Task& t) {
+        return "<cairn.jobs.Task " + std::to_string(t.id) + " " + t.kind + " " +
+               name_of(jobs::to_string(t.state)) + ">";
+      });
+
+  // The one codec of jobs::TaskEvent.
+  py::class_<jobs::TaskEvent>(
+      m, "TaskEvent",
+      "A state change: type is 'queued', 'started', 'retrying', 'done', 'failed' or "
+      "'cancelled'; attempt the run it concerns (0 for 'queued'); error the run's error for "
+      "'retrying', 'failed' and a cancellation caused by a dependency.")
+      .def_property_readonly(
+          "type", [](const jobs::TaskEvent& e) { return name_of(jobs::to_string(e.type)); })
+      .def_readonly("task_id", &jobs::TaskEvent::task_id)
+      .def_readonly("kind", &jobs::TaskEvent::kind)
+      .def_readonly("attempt", &jobs::TaskEvent::attempt)
+      .def_readonly("error", &jobs::TaskEvent::error)
+      .def_readonly("at", &jobs::TaskEvent::at)
+      .def("__repr__", [](const jobs::TaskEvent& e) {
+        return "<cairn.jobs.TaskEvent " + name_of(jobs::to_string(e.type)) + " task " +
+               std::to_string(e.task_id) + ">";
+      });
+
+  py::class_<PyScheduler>(
+      m, "Scheduler",
+      "engine.jobs: persistent tasks with priorities, dedup keys, dependencies, retries, cron "
+      "schedules, timeouts, cancellation and events, kept in the engine's database (see "
+      "cairn.jobs).")
       .def(
           "register",
           [](PyScheduler& s, const std::string& kind, py::object handler, int32_t max_concurrency,
@@ -166,107 +223,159 @@ void bind_job_scheduler(py::module_& core, py::class_<PyEngine>& engine_class) {
             jobs::TaskHandler h = handler_of(std::move(handler), context);
             jobs::KindOptions options;
             options.max_concurrency = max_concurrency;
-            unwrap(
-                s.with([&](Scheduler& x) { return x.register_kind(kind, std::move(h), options); }));
+            s.call([&](Scheduler& x) { return x.register_kind(kind, std::move(h), options); });
           },
-          py::arg("kind"), py::arg("handler"), py::arg("max_concurrency") = 0,
-          py::arg("context") = false)
+          py::arg("kind"), py::arg("handler"), py::kw_only(), py::arg("max_concurrency") = 0,
+          py::arg("context") = false,
+          "Registers handler for kind (only registered kinds run in this process). "
+          "max_concurrency caps running tasks of the kind across every process (0: no cap).")
       .def(
           "enqueue",
           [](PyScheduler& s, const std::string& kind, const std::string& input,
-             const std::string& key, std::optional<int64_t> run_at_micros,
-             std::optional<int64_t> delay_ms, const std::vector<int64_t>& depends_on,
-             const std::string& priority,
-             std::optional<std::tuple<double, double, int32_t, bool>> retry,
-             const std::string& cron, int32_t cron_utc_offset, int64_t timeout_ms,
-             const std::string& on_dependency_failure) {
+             const std::optional<std::string>& key, std::optional<Timestamp> run_at,
+             std::optional<std::chrono::milliseconds> delay, const std::vector<int64_t>& depends_on,
+             const std::string& priority, std::optional<jobs::RetryPolicy> retry,
+             const std::optional<std::string>& cron,
+             std::optional<std::chrono::milliseconds> timeout,
+             const std::string& on_dependency_failure, int32_t cron_utc_offset) {
             jobs::EnqueueOptions o;
             o.input = input;
-            o.key = key;
-            if (run_at_micros) o.run_at = from_unix_micros(*run_at_micros);
-            o.delay = millis_arg(delay_ms);
+            o.key = key.value_or("");
+            o.run_at = run_at;
+            o.delay = delay;
             o.depends_on = depends_on;
             o.priority = unwrap(jobs::parse_priority(priority));
-            if (retry) {
-              auto [min_delay, max_delay, attempts, jitter] = *retry;
-              auto ms = [](double seconds) {
-                return std::chrono::milliseconds(std::llround(seconds * 1000.0));
-              };
-              o.retry = jobs::RetryPolicy{ms(min_delay), ms(max_delay), attempts, jitter};
-            }
-            o.cron = cron;
+            o.retry = retry;
+            o.cron = cron.value_or("");
             o.cron_utc_offset = std::chrono::minutes(cron_utc_offset);
-            o.timeout = std::chrono::milliseconds(timeout_ms);
+            o.timeout = timeout.value_or(std::chrono::milliseconds(0));
             o.on_dependency_failure = unwrap(jobs::parse_dependency_failure(on_dependency_failure));
-            return unwrap(s.with([&](Scheduler& x) { return x.enqueue(kind, o); }));
+            return s.call([&](Scheduler& x) { return x.enqueue(kind, o); });
           },
-          py::arg("kind"), py::arg("input"), py::arg("key"), py::arg("run_at_micros"),
-          py::arg("delay_ms"), py::arg("depends_on"), py::arg("priority"), py::arg("retry"),
-          py::arg("cron"), py::arg("cron_utc_offset"), py::arg("timeout_ms"),
-          py::arg("on_dependency_failure"))
-      .def("get",
-           [](PyScheduler& s, int64_t id) {
-             return task_dict(unwrap(s.with([&](Scheduler& x) { return x.get(id); })));
-           })
-      .def("cancel",
-           [](PyScheduler& s, int64_t id) {
-             return std::string(
-                 jobs::to_string(unwrap(s.with([&](Scheduler& x) { return x.cancel(id); }))));
-           })
-      .def("wait",
-           [](PyScheduler& s, int64_t id, int64_t timeout_ms) {
-             return task_dict(unwrap(s.with(
-                 [&](Scheduler& x) { return x.wait(id, std::chrono::milliseconds(timeout_ms)); })));
-           })
-      .def("run_pending",
-           [](PyScheduler& s, std::optional<int32_t> max_tasks) {
-             return unwrap(s.with([&](Scheduler& x) { return x.run_pending(max_tasks); }));
-           })
-      .def("purge_finished",
-           [](PyScheduler& s, int64_t older_than_ms, const std::string& kind) {
-             return unwrap(s.with([&](Scheduler& x) {
-               return x.purge_finished(std::chrono::milliseconds(older_than_ms), kind);
-             }));
-           })
-      .def("start",
-           [](PyScheduler& s, int32_t high, int32_t medium, int32_t low) {
-             unwrap(s.with([&](Scheduler& x) { return x.start({high, medium, low}); }));
-           })
-      .def("stop", [](PyScheduler& s) { s.with([](Scheduler& x) { x.stop(); }); })
+          py::arg("kind"), py::arg("input") = "", py::arg("key") = py::none(),
+          py::arg("run_at") = py::none(), py::arg("delay") = py::none(),
+          py::arg("depends_on") = std::vector<int64_t>{}, py::arg("priority") = "medium",
+          py::arg("retry") = py::none(), py::arg("cron") = py::none(),
+          py::arg("timeout") = py::none(), py::arg("on_dependency_failure") = "cancel",
+          py::arg("cron_utc_offset") = 0,
+          "Adds a task and returns its id. key: enqueueing with the key of a pending task updates "
+          "it in place (same id); with the key of a running task, it runs once more with the new "
+          "values when the run ends. run_at (an aware datetime) or delay (seconds) set the first "
+          "run; cron a 5-field schedule read at UTC + cron_utc_offset minutes. depends_on: task "
+          "ids that must end first; when one fails or is cancelled this task is cancelled, or "
+          "run anyway with on_dependency_failure='run'. priority: 'high', 'medium' or 'low'. "
+          "timeout (seconds): after it the run sees cancelled and fails with DEADLINE_EXCEEDED "
+          "(JOB_TIMEOUT).")
+      .def(
+          "get",
+          [](PyScheduler& s, int64_t id) {
+            return s.call([&](Scheduler& x) { return x.get(id); });
+          },
+          py::arg("task_id"), "The task; NotFoundError (JOB_TASK_NOT_FOUND) when there is none.")
+      .def(
+          "cancel",
+          [](PyScheduler& s, int64_t id) {
+            return name_of(jobs::to_string(s.call([&](Scheduler& x) { return x.cancel(id); })));
+          },
+          py::arg("task_id"),
+          "Cancels a pending task at once, or asks a running one to stop; returns the state "
+          "afterwards ('running' while the cancellation is pending).")
+      .def(
+          "wait",
+          [](PyScheduler& s, int64_t id, std::chrono::milliseconds timeout) {
+            return s.call([&](Scheduler& x) { return x.wait(id, timeout); });
+          },
+          py::arg("task_id"), py::arg("timeout"),
+          "Waits up to timeout seconds for the task to end; returns it as it is then.")
+      .def(
+          "run_pending",
+          [](PyScheduler& s, std::optional<int32_t> max_tasks) {
+            return s.call([&](Scheduler& x) { return x.run_pending(max_tasks); });
+          },
+          py::arg("max_tasks") = py::none(),
+          "Runs due tasks on the calling thread until none is due (or max_tasks ran); returns "
+          "how many ran. For tests and scripts.")
+      .def(
+          "purge_finished",
+          [](PyScheduler& s, std::chrono::milliseconds older_than,
+             const std::optional<std::string>& kind) {
+            return s.call(
+                [&](Scheduler& x) { return x.purge_finished(older_than, kind.value_or("")); });
+          },
+          py::arg("older_than"), py::arg("kind") = py::none(),
+          "Deletes the finished tasks (done, failed, cancelled) of kind (None: any kind) whose "
+          "last change is more than older_than seconds ago, with their errors; returns how many. "
+          "A task that a pending or running task depends on stays until that task ends; pending "
+          "and running tasks are never deleted, nor is the newest task. A negative age raises "
+          "InvalidArgumentError (JOB_PURGE_INVALID).")
+      .def(
+          "start",
+          [](PyScheduler& s, const py::object& workers) {
+            std::array<int32_t, 3> counts{1, 2, 1};
+            static constexpr std::array<const char*, 3> kTiers{"high", "medium", "low"};
+            if (py::isinstance<py::dict>(workers)) {
+              py::dict d = workers.cast<py::dict>();
+              for (const auto& item : d) {
+                std::string tier = py::str(item.first);
+                if (std::find(kTiers.begin(), kTiers.end(), tier) == kTiers.end()) {
+                  throw py::type_error("unknown worker tier: " + tier);
+                }
+              }
+              for (size_t i = 0; i < kTiers.size(); ++i) {
+                counts[i] = d.contains(kTiers[i]) ? d[kTiers[i]].cast<int32_t>() : 0;
+              }
+            } else if ((py::isinstance<py::tuple>(workers) || py::isinstance<py::list>(workers)) &&
+                       py::len(workers) == 3) {
+              auto seq = workers.cast<py::sequence>();
+              for (size_t i = 0; i < 3; ++i) counts[i] = seq[i].cast<int32_t>();
+            } else if (!workers.is_none()) {
+              throw py::type_error(
+                  "workers must be None, (high, medium, low) or a dict of those tiers");
+            }
+            s.call([&](Scheduler& x) { return x.start({counts[0], counts[1], counts[2]}); });
+          },
+          py::arg("workers") = py::none(),
+          "Starts worker threads: workers None (1 high, 2 medium, 1 low), a tuple (high, medium, "
+          "low), or a dict with those keys. High workers run only high tasks, medium workers high "
+          "then medium, low workers anything.")
+      .def(
+          "stop", [](PyScheduler& s) { s.call([](Scheduler& x) { x.stop(); }); },
+          "Stops the workers after their current runs; idempotent.")
       .def_property_readonly(
           "running",
-          [](PyScheduler& s) { return s.with([](Scheduler& x) { return x.running(); }); })
+          [](PyScheduler& s) { return s.call([](Scheduler& x) { return x.running(); }); },
+          "Whether the workers are running.")
       .def_property_readonly(
           "worker_id",
-          [](PyScheduler& s) { return s.with([](Scheduler& x) { return x.worker_id(); }); })
-      .def("subscribe",
-           [](PyScheduler& s, py::object callback) {
-             if (!PyCallable_Check(callback.ptr())) {
-               throw py::type_error("callback must be callable");
-             }
-             std::shared_ptr<py::object> fn = shared_callable(std::move(callback));
-             jobs::EventCallback cb = [fn](const jobs::TaskEvent& e) {
-               py::gil_scoped_acquire gil;
-               try {
-                 (*fn)(std::string(jobs::to_string(e.type)), e.task_id, e.kind, e.attempt, e.error,
-                       to_unix_micros(e.at));
-               } catch (py::error_already_set& err) {
-                 err.discard_as_unraisable("cairn.jobs event callback");
-               }
-             };
-             return s.with([&](Scheduler& x) { return x.subscribe(std::move(cb)); });
-           })
-      .def("unsubscribe",
-           [](PyScheduler& s, uint64_t id) { s.with([&](Scheduler& x) { x.unsubscribe(id); }); });
+          [](PyScheduler& s) { return s.call([](Scheduler& x) { return x.worker_id(); }); },
+          "This process's name in task leases.")
+      .def(
+          "subscribe",
+          [](PyScheduler& s, py::object callback) {
+            if (!PyCallable_Check(callback.ptr())) {
+              throw py::type_error("callback must be callable");
+            }
+            std::shared_ptr<py::object> fn = shared_callable(std::move(callback));
+            jobs::EventCallback cb = [fn](const jobs::TaskEvent& e) {
+              py::gil_scoped_acquire gil;
+              try {
+                (*fn)(e);
+              } catch (py::error_already_set& err) {
+                err.discard_as_unraisable("cairn.jobs event callback");
+              }
+            };
+            return s.call([&](Scheduler& x) { return x.subscribe(std::move(cb)); });
+          },
+          py::arg("callback"),
+          "Calls callback(TaskEvent) on every state change this process makes or observes (on "
+          "the thread that made it); returns an id for unsubscribe.")
+      .def(
+          "unsubscribe",
+          [](PyScheduler& s, uint64_t id) { s.call([&](Scheduler& x) { x.unsubscribe(id); }); },
+          py::arg("subscription"), "Stops the calls of a subscribe callback.");
 
-  engine_class.def_property_readonly(
-      "_jobs", py::cpp_function([](PyEngine& e) { return PyScheduler(e); }, py::keep_alive<0, 1>()),
-      "The raw scheduler behind engine.jobs.");
-  engine_class.def_property_readonly(
-      "jobs", py::cpp_function([](const py::object& self) {
-        return py::module_::import("cairn.jobs").attr("Scheduler")(self.attr("_jobs"));
-      }),
-      "The engine's persistent task scheduler (cairn.jobs.Scheduler).");
+  bind_service_property<PyScheduler>(engine_class, "jobs",
+                                     "The engine's persistent task scheduler (cairn.jobs).");
 }
 
 }  // namespace cairn::python

@@ -2,6 +2,7 @@
 hashlib implementation, and the engine's stored log end to end."""
 
 import hashlib
+import io
 import json
 import pathlib
 import sqlite3
@@ -10,6 +11,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 import cairn
+from conftest import at
 from cairn import audit
 
 DATA = pathlib.Path(__file__).resolve().parents[3] / "tests" / "data" / "rfc6962_merkle.json"
@@ -168,7 +170,7 @@ def test_sensitive_details_are_hmacs():
 
 
 def test_query_pages_through_matches():
-    with cairn.open("memory:", env=cairn.FakeEnv(start_unix_micros=1_000_000)) as engine:
+    with cairn.open("memory:", env=cairn.FakeEnv(start=at(1))) as engine:
         log = engine.audit
         for i in range(12):
             log.append("alice" if i % 2 else "bob", "read", f"r{i % 3}")
@@ -179,7 +181,7 @@ def test_query_pages_through_matches():
             if cursor is None:
                 break
         assert seen == [1, 3, 5, 7, 9, 11]
-        entries, _ = log.query(resource="r0", since=1_000_000, until=1_000_001)
+        entries, _ = log.query(resource="r0", since=at(1), until=at(1.000001))
         assert [e["seq"] for e in entries] == [0, 3, 6, 9]
         with pytest.raises(cairn.InvalidArgumentError) as info:
             log.query(limit=0)
@@ -242,3 +244,26 @@ def test_audit_after_close_raises():
     with pytest.raises(cairn.FailedPreconditionError) as info:
         log.size()
     assert info.value.reason == "ENGINE_CLOSED"
+
+
+def test_export_streams_through_a_file_object(tmp_path):
+    with cairn.open(f"sqlite:{tmp_path / 'a.db'}") as engine:
+        for i in range(3):
+            engine.audit.append("alice", "read", f"r{i}")
+        engine.audit.export(tmp_path / "by-path.jsonl")
+        stream = io.BytesIO()
+        engine.audit.export(stream)
+        pem = engine.audit.public_key_pem()
+
+        class Broken:
+            def write(self, chunk):
+                raise OSError("disk full")
+        with pytest.raises(OSError, match="disk full"):
+            engine.audit.export(Broken())
+        with pytest.raises(TypeError):
+            engine.audit.export(42)
+    streamed = stream.getvalue().splitlines()
+    written = (tmp_path / "by-path.jsonl").read_bytes().splitlines()
+    assert len(streamed) == 4 and streamed[:-1] == written[:-1]  # the tree heads are signed apart
+    (tmp_path / "streamed.jsonl").write_bytes(stream.getvalue())
+    assert audit.verify_export(str(tmp_path / "streamed.jsonl"), pem)["intact"] is True

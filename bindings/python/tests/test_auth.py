@@ -1,7 +1,9 @@
-"""cairn.auth and engine.auth, cross-checked against argon2-cffi, PyJWT and zlib."""
+"""cairn.auth and engine.auth across the Python edge (the rules: tests/auth/*.cpp), cross-checked
+against argon2-cffi, PyJWT and zlib."""
 
 import base64
 import contextlib
+import datetime
 import hashlib
 import hmac
 import json
@@ -22,6 +24,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 import cairn
+from conftest import at
 from cairn import auth, crypto
 
 T0 = 1_800_000_000  # 2027-01-15T08:00:00Z: any fixed start works
@@ -38,14 +41,10 @@ class Clock:
         self.now = start
 
     def __call__(self):
-        return self.now
+        return at(self.now)
 
     def advance(self, seconds):
         self.now += seconds
-
-
-def micros(seconds):
-    return round(seconds * 1_000_000)
 
 
 @contextlib.contextmanager
@@ -134,17 +133,6 @@ def test_api_keys_carry_a_crc32_checksum_zlib_agrees_with():
     assert not auth.api_key_checksum_ok("Cr_sa_" + body)
     assert auth.generate_api_key("cr_sa_").startswith("cr_sa_")  # one trailing '_' is dropped
     assert re.fullmatch(r"cairn_[0-9A-Za-z]{36}", auth.generate_api_key())
-
-
-def test_a_hand_made_key_with_the_right_checksum_passes():
-    random_part = "A" * 30
-    assert auth.api_key_checksum_ok("svc_" + random_part + base62(zlib.crc32(b"A" * 30), 6))
-
-
-def test_bad_key_prefixes_are_refused():
-    for prefix in ["", "1abc", "Upper", "has-dash", "a" * 33]:
-        with raises(cairn.InvalidArgumentError, "AUTH_KEY_PREFIX_INVALID"):
-            auth.generate_api_key(prefix)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -258,91 +246,10 @@ def test_encode_refuses_a_key_of_another_algorithm():
 
 # RFC 8725 (JWT BCP) cases.
 
-def test_alg_none_never_verifies():
-    token = hand_made({"alg": "none", "typ": "JWT"}, {"sub": "admin"}, lambda _: b"")
-    with raises(cairn.UnauthenticatedError, "AUTH_JWT_ALGORITHM_REJECTED"):
-        auth.jwt_decode(token, SECRET, ["HS256"])
-    with raises(cairn.InvalidArgumentError, "AUTH_JWT_ALGORITHM_UNSUPPORTED"):
-        auth.jwt_decode(token, SECRET, ["none"])
-    with raises(cairn.InvalidArgumentError, "AUTH_JWT_OPTIONS_INVALID"):
-        auth.jwt_decode(token, SECRET, [])
-    with pytest.raises(TypeError):
-        auth.jwt_decode(token, SECRET, "HS256")
-
-
-def test_only_listed_algorithms_verify():
-    _, es256 = key_pair("ES256")
-    hs_token = auth.jwt_encode({"sub": "u1"}, SECRET, "HS256")
-    with raises(cairn.UnauthenticatedError, "AUTH_JWT_ALGORITHM_REJECTED"):
-        auth.jwt_decode(hs_token, [SECRET, es256], ["ES256"])
-    es_token = auth.jwt_encode({"sub": "u1"}, es256, "ES256")
-    with raises(cairn.UnauthenticatedError, "AUTH_JWT_ALGORITHM_REJECTED"):
-        auth.jwt_decode(es_token, [SECRET, es256], ["HS256"])
-    assert auth.jwt_decode(es_token, [SECRET, es256], ["HS256", "ES256"]) == {"sub": "u1"}
-
-
-def test_a_public_key_is_never_used_as_an_hmac_secret():
-    # The classic confusion attack: HMAC-sign with the verifier's public key (PEM) as the secret.
-    theirs, _ = key_pair("ES256")
-    pem = public_pem(theirs)
-    public = crypto.load_public_key(pem)
-    forged = hand_made({"alg": "HS256", "typ": "JWT"}, {"sub": "admin"},
-                       lambda data: hmac.new(pem.encode(), data, hashlib.sha256).digest())
-    with raises(cairn.UnauthenticatedError, "AUTH_JWT_ALGORITHM_REJECTED"):
-        auth.jwt_decode(forged, public, ["ES256", "HS256"])
-    with raises(cairn.UnauthenticatedError, "AUTH_JWT_ALGORITHM_REJECTED"):
-        auth.jwt_decode(forged, {"k1": public}, ["ES256", "HS256"])
-    # ... and a token naming ES256 is never checked against an HMAC secret.
-    es_header = hand_made({"alg": "ES256", "kid": "k1"}, {"sub": "admin"},
-                          lambda data: hmac.new(SECRET, data, hashlib.sha256).digest())
-    with raises(cairn.UnauthenticatedError, "AUTH_JWT_ALGORITHM_REJECTED"):
-        auth.jwt_decode(es_header, {"k1": SECRET}, ["ES256", "HS256"])
-
-
-def test_tampering_is_detected():
-    token = auth.jwt_encode({"sub": "u1", "admin": False}, SECRET, "HS256")
-    header, _, signature = token.split(".")
-    forged = header + "." + b64url(b'{"sub":"u1","admin":true}') + "." + signature
-    with raises(cairn.UnauthenticatedError, "AUTH_TOKEN_INVALID"):
-        auth.jwt_decode(forged, SECRET, ["HS256"])
-    with raises(cairn.UnauthenticatedError, "AUTH_TOKEN_INVALID"):
-        auth.jwt_decode(token, SECRET[::-1], ["HS256"])
-    with raises(cairn.UnauthenticatedError, "AUTH_TOKEN_INVALID"):
-        auth.jwt_decode("not.a-token", SECRET, ["HS256"])
-    crit = hand_made({"alg": "HS256", "crit": ["exp"]}, {"sub": "u1"},
-                     lambda data: hmac.new(SECRET, data, hashlib.sha256).digest())
-    with raises(cairn.UnauthenticatedError, "AUTH_TOKEN_INVALID"):
-        auth.jwt_decode(crit, SECRET, ["HS256"])
-
-
-def test_audience_rules():
-    token = auth.jwt_encode({"sub": "u1", "aud": ["api", "web"]}, SECRET, "HS256")
-    assert auth.jwt_decode(token, SECRET, ["HS256"], audience="web")["aud"] == ["api", "web"]
-    with raises(cairn.UnauthenticatedError, "AUTH_JWT_AUDIENCE_INVALID"):
-        auth.jwt_decode(token, SECRET, ["HS256"], audience="admin")
-    # A token meant for someone cannot be used where no audience is expected (RFC 7519 4.1.3).
-    with raises(cairn.UnauthenticatedError, "AUTH_JWT_AUDIENCE_INVALID"):
-        auth.jwt_decode(token, SECRET, ["HS256"])
-    no_aud = auth.jwt_encode({"sub": "u1"}, SECRET, "HS256")
-    with raises(cairn.UnauthenticatedError, "AUTH_JWT_AUDIENCE_INVALID"):
-        auth.jwt_decode(no_aud, SECRET, ["HS256"], audience="api")
-    # PyJWT applies the same rule to our tokens.
-    with pytest.raises(pyjwt.InvalidAudienceError):
-        pyjwt.decode(token, SECRET, algorithms=["HS256"])
-
-
-def test_issuer_rules():
-    token = auth.jwt_encode({"iss": "https://a.example"}, SECRET, "HS256")
-    assert auth.jwt_decode(token, SECRET, ["HS256"], issuer="https://a.example")
-    with raises(cairn.UnauthenticatedError, "AUTH_JWT_ISSUER_INVALID"):
-        auth.jwt_decode(token, SECRET, ["HS256"], issuer="https://b.example")
-    with raises(cairn.UnauthenticatedError, "AUTH_JWT_ISSUER_INVALID"):
-        auth.jwt_decode(auth.jwt_encode({}, SECRET, "HS256"), SECRET, ["HS256"], issuer="x")
-
-
 def test_exp_and_nbf_with_leeway():
     token = auth.jwt_encode({"nbf": T0, "exp": T0 + 100}, SECRET, "HS256")
-    decode = lambda now, leeway=0: auth.jwt_decode(token, SECRET, ["HS256"], leeway=leeway, now=now)
+    decode = lambda now, leeway=0: auth.jwt_decode(token, SECRET, ["HS256"], leeway=leeway,
+                                                   now=at(now))
     assert decode(T0) == {"nbf": T0, "exp": T0 + 100}
     assert decode(T0 + 99.999)
     with raises(cairn.UnauthenticatedError, "AUTH_TOKEN_EXPIRED"):
@@ -363,15 +270,6 @@ def test_exp_and_nbf_with_leeway():
     assert auth.jwt_decode(live, SECRET, ["HS256"])
     with pytest.raises(TypeError):
         decode(T0, leeway=-1)
-
-
-def test_required_claims_and_typ():
-    token = auth.jwt_encode({"sub": "u1"}, SECRET, "HS256", typ="at+jwt")
-    assert auth.jwt_decode(token, SECRET, ["HS256"], required=["sub"], typ="AT+JWT")
-    with raises(cairn.UnauthenticatedError, "AUTH_JWT_CLAIM_MISSING"):
-        auth.jwt_decode(token, SECRET, ["HS256"], required=["sub", "exp"])
-    with raises(cairn.UnauthenticatedError, "AUTH_TOKEN_INVALID"):
-        auth.jwt_decode(token, SECRET, ["HS256"], typ="JWT")
 
 
 def test_bad_key_sets_are_refused():
@@ -461,22 +359,6 @@ def test_memory_limiter_is_exact_gcra(clock):
     assert [limiter.hit("k")[0] for _ in range(4)] == [True, True, True, False]
 
 
-def test_memory_limiter_matches_a_reference_gcra(clock):
-    rng = random.Random(7)
-    for rate, burst in [(1, 1), (3, 5), (0.5, 2), (1000, 10)]:
-        limiter = auth.RateLimiter(rate, burst, clock=clock)
-        expected = reference_gcra(rate, burst)
-        now_us = micros(clock.now)
-        for _ in range(300):
-            now_us += rng.choice([0, 0, 1, 1000, 250_000, 999_999, 2_000_000])
-            clock.now = now_us / 1e6
-            key = rng.choice("ab")
-            allowed, retry = limiter.hit(key)
-            want_allowed, want_retry = expected(key, micros(clock.now))
-            assert allowed == want_allowed
-            assert retry == pytest.approx(want_retry, abs=1e-9)
-
-
 def test_limiter_arguments_are_checked(clock):
     for rate, burst in [(0, 1), (-1, 1), (float("nan"), 1), (2e6, 1), (1, 0), (1, 2_000_000)]:
         with raises(cairn.InvalidArgumentError, "AUTH_RATE_LIMIT_INVALID"):
@@ -530,17 +412,12 @@ def test_store_limiter_arguments_are_checked(engine):
 def test_engine_clock_is_the_callable(clock):
     clock.now = T0 + 0.123456
     with cairn.open("memory:", clock=clock) as e:
-        assert e.created_at_unix_micros == 1_800_000_000_123_456
-    for seconds, want in [(T0 + 0.0000004, T0 * 10**6), (T0 + 0.0000007, T0 * 10**6 + 1),
-                          (T0 - 0.25, T0 * 10**6 - 250_000), (0.5, 500_000)]:
-        with cairn.open("memory:", clock=lambda s=seconds: s) as e:
-            assert e.created_at_unix_micros == want  # rounded to the nearest microsecond
-    with cairn.open("memory:", clock=clock) as e:
-        clock.now = T0 + 42  # an int is counted exactly
+        assert e.created_at == at(T0 + 0.123456)
+        clock.now = T0 + 42
         e.audit.append("ada", "test.tick", "r")
         entries, _ = e.audit.query(action="test.tick")
-        assert entries[0]["time"] == (T0 + 42) * 1_000_000
-        assert e.auth.create_user("ada@example.com").created_at == T0 + 42
+        assert entries[0]["time"] == at(T0 + 42)
+        assert e.auth.create_user("ada@example.com").created_at == at(T0 + 42)
 
 
 def test_engine_clock_options_are_checked(clock):
@@ -548,7 +425,7 @@ def test_engine_clock_options_are_checked(clock):
         cairn.open("memory:", env=cairn.FakeEnv(), clock=clock)
     with pytest.raises(TypeError):
         cairn.open("memory:", clock=42)
-    for bad in ["noon", None, float("nan"), float("inf"), True, 10**30]:
+    for bad in ["noon", None, float("nan"), T0, True, datetime.datetime(2026, 1, 1)]:
         with pytest.raises(TypeError):
             cairn.open("memory:", clock=lambda bad=bad: bad)
     with pytest.raises(KeyError):
@@ -563,12 +440,12 @@ def test_a_clock_failing_later_falls_back_to_the_system_clock(monkeypatch):
     def flaky():
         if isinstance(answer[0], Exception):
             raise answer[0]
-        return answer[0]
+        return at(answer[0]) if isinstance(answer[0], (int, float)) else answer[0]
     with cairn.open("memory:", clock=flaky) as e:
         answer[0] = "noon"
         before = time.time()
         user = e.auth.create_user("ada@example.com")
-        assert before - 1 <= user.created_at <= time.time() + 1
+        assert before - 1 <= user.created_at.timestamp() <= time.time() + 1
         assert reported and set(reported) == {TypeError}
         reported.clear()
         answer[0] = ZeroDivisionError("boom")
@@ -576,13 +453,13 @@ def test_a_clock_failing_later_falls_back_to_the_system_clock(monkeypatch):
         assert reported and set(reported) == {ZeroDivisionError}
         reported.clear()
         answer[0] = T0 + 5
-        assert e.auth.create_user("carol@example.com").created_at == T0 + 5
+        assert e.auth.create_user("carol@example.com").created_at == at(T0 + 5)
         assert reported == []
 
 
 def test_engine_keeps_its_clock_alive():
-    e = cairn.open("memory:", clock=lambda: T0)
-    assert e.auth.create_user("ada@example.com").created_at == T0
+    e = cairn.open("memory:", clock=lambda: at(T0))
+    assert e.auth.create_user("ada@example.com").created_at == at(T0)
     e.close()
 
 
@@ -595,7 +472,7 @@ def test_python_clock_from_many_threads(tmp_path):
     def tick():
         with lock:
             clock.now += 0.001
-            return clock.now
+            return at(clock.now)
     errors = []
     with cairn.open(f"sqlite:{tmp_path / 'mt.db'}", clock=tick, audit_mode="async") as e:
         user = e.auth.create_user("ada@example.com")
@@ -634,7 +511,7 @@ def test_users_and_password_logins(engine, clock):
                         roles=["admin", "admin", "ops"])
     assert re.fullmatch(r"[0-9a-f]{32}", ada.id)
     assert (ada.email, ada.name, ada.roles, ada.status, ada.created_at) == \
-        ("ada@example.com", "Ada Lovelace", ["admin", "ops"], "active", T0)
+        ("ada@example.com", "Ada Lovelace", ["admin", "ops"], "active", at(T0))
     assert a.login_password("ADA@example.com", "correct horse battery").id == ada.id
     with raises(cairn.UnauthenticatedError, "AUTH_INVALID_CREDENTIALS"):
         a.login_password("ada@example.com", "wrong horse battery")
@@ -699,7 +576,7 @@ def test_users_and_password_logins(engine, clock):
         ("user", bob.id, "failed"),
         ("user", ada.id, "denied"),
     ]
-    assert all(x["time"] == T0 * 1_000_000 for x in logins)
+    assert all(x["time"] == at(T0) for x in logins)
     actions = [x["action"] for x in engine.audit.query(limit=1000)[0]]
     for action in ["auth.user.create", "auth.user.roles", "auth.user.identity.link",
                    "auth.user.password", "auth.user.status", "auth.session.create",
@@ -731,15 +608,16 @@ def test_sessions_validate_and_expire(engine, clock):
     assert re.fullmatch(r"cairn_s_[0-9A-Za-z]{43}", token)
     assert re.fullmatch(r"[0-9a-f]{32}", session.id) and session.id not in token
     assert (session.user_id, session.ip, session.user_agent) == (user.id, "203.0.113.7", "pytest/1")
-    assert (session.created_at, session.last_seen, session.expires_at) == (T0, T0, T0 + 14 * DAY)
+    assert (session.created_at, session.last_seen, session.expires_at) == \
+        (at(T0), at(T0), at(T0 + 14 * DAY))
     assert a.validate_session(token).id == session.id
 
     # Each use moves the idle expiry; the absolute one (30 days) stays.
     clock.advance(13 * DAY)
     s = a.validate_session(token)
-    assert (s.last_seen, s.expires_at) == (T0 + 13 * DAY, T0 + 27 * DAY)
+    assert (s.last_seen, s.expires_at) == (at(T0 + 13 * DAY), at(T0 + 27 * DAY))
     clock.advance(13 * DAY)
-    assert a.validate_session(token).expires_at == T0 + 30 * DAY
+    assert a.validate_session(token).expires_at == at(T0 + 30 * DAY)
     clock.advance(4 * DAY - 1)
     assert a.validate_session(token).id == session.id
     clock.advance(1)
@@ -773,7 +651,7 @@ def test_rotation_and_revocation(engine, clock):
     clock.advance(HOUR)
     rotated, new = a.rotate_session(old)
     assert rotated.id == session.id and new != old
-    assert (rotated.created_at, rotated.last_seen) == (T0, T0 + HOUR)
+    assert (rotated.created_at, rotated.last_seen) == (at(T0), at(T0 + HOUR))
     with raises(cairn.UnauthenticatedError, "AUTH_TOKEN_INVALID"):
         a.validate_session(old)
     assert a.validate_session(new).id == session.id
@@ -806,10 +684,10 @@ def test_rotation_and_revocation(engine, clock):
         by_action.setdefault(x["action"], []).append(x)
     assert len(by_action["auth.session.create"]) == 4
     assert by_action["auth.session.rotate"][0]["details"] == {"session_id": session.id}
-    assert by_action["auth.session.rotate"][0]["time"] == (T0 + HOUR) * 1_000_000
+    assert by_action["auth.session.rotate"][0]["time"] == at(T0 + HOUR)
     assert len(by_action["auth.session.revoke"]) == 4  # token, id, all, all
     # Tokens never reach the log.
-    text = json.dumps(entries)
+    text = json.dumps(entries, default=str)
     assert old not in text and new not in text and all(t not in text for _, t in pairs)
 
 
@@ -820,29 +698,29 @@ def test_rotation_and_revocation(engine, clock):
 def test_api_keys(engine, clock):
     a = engine.auth
     record, key = a.create_api_key("svc-1", prefix="cr_sa_", scopes=["secrets:read", "x"],
-                                   expires_at=T0 + DAY, name="deploy bot")
+                                   expires_at=at(T0 + DAY), name="deploy bot")
     assert re.fullmatch(r"cr_sa_[0-9A-Za-z]{36}", key) and auth.api_key_checksum_ok(key)
     body = key[len("cr_sa_"):]
     assert body[30:] == base62(zlib.crc32(body[:30].encode()), 6)
     assert (record.owner_id, record.name, record.prefix, record.display, record.scopes) == \
         ("svc-1", "deploy bot", "cr_sa", key[:10], ["secrets:read", "x"])
     assert (record.created_at, record.expires_at, record.last_used_at, record.revoked_at) == \
-        (T0, T0 + DAY, None, None)
+        (at(T0), at(T0 + DAY), None, None)
 
     clock.advance(10)
-    assert a.validate_api_key(key).last_used_at == T0 + 10
+    assert a.validate_api_key(key).last_used_at == at(T0 + 10)
     clock.advance(30)  # within the touch interval: not written again
-    assert a.validate_api_key(key).last_used_at == T0 + 10
+    assert a.validate_api_key(key).last_used_at == at(T0 + 10)
     clock.advance(31)
-    assert a.validate_api_key(key).last_used_at == T0 + 71
-    assert a.api_keys("svc-1")[0].last_used_at == T0 + 71
+    assert a.validate_api_key(key).last_used_at == at(T0 + 71)
+    assert a.api_keys("svc-1")[0].last_used_at == at(T0 + 71)
 
     clock.advance(DAY)
     with raises(cairn.UnauthenticatedError, "AUTH_TOKEN_EXPIRED"):
         a.validate_api_key(key)
 
-    record2, key2 = a.create_api_key("svc-1", expires_at=clock.now + 0.5)
-    assert key2.startswith("cairn_") and record2.expires_at == clock.now + 0.5
+    record2, key2 = a.create_api_key("svc-1", expires_at=at(clock.now + 0.5))
+    assert key2.startswith("cairn_") and record2.expires_at == at(clock.now + 0.5)
     assert record2.name is None and record2.scopes == []
     a.revoke_api_key(record2.id, actor="admin")
     with raises(cairn.UnauthenticatedError, "AUTH_TOKEN_INVALID"):
@@ -850,7 +728,7 @@ def test_api_keys(engine, clock):
     with raises(cairn.NotFoundError, "AUTH_KEY_NOT_FOUND"):
         a.revoke_api_key(record2.id)
     listed = {k.id: k for k in a.api_keys("svc-1")}
-    assert listed[record2.id].revoked_at == clock.now and listed[record.id].revoked_at is None
+    assert listed[record2.id].revoked_at == at(clock.now) and listed[record.id].revoked_at is None
     assert a.api_keys("nobody") == []
 
     _, forever = a.create_api_key("svc-2")
@@ -864,7 +742,7 @@ def test_api_keys(engine, clock):
         a.validate_api_key(unknown)
 
     with raises(cairn.InvalidArgumentError, "AUTH_KEY_EXPIRY_INVALID"):
-        a.create_api_key("svc-1", expires_at=clock.now)
+        a.create_api_key("svc-1", expires_at=at(clock.now))
     with raises(cairn.InvalidArgumentError, "AUTH_KEY_SCOPE_INVALID"):
         a.create_api_key("svc-1", scopes=["has space"])
     with raises(cairn.InvalidArgumentError, "AUTH_KEY_PREFIX_INVALID"):
@@ -880,7 +758,7 @@ def test_api_keys(engine, clock):
                                      "scopes": ["secrets:read", "x"]}
     revoked = engine.audit.query(action="auth.key.revoke")[0]
     assert [(x["actor"], x["resource"]) for x in revoked] == [("admin", record2.id)]
-    assert key not in json.dumps(engine.audit.query(limit=1000)[0])
+    assert key not in json.dumps(engine.audit.query(limit=1000)[0], default=str)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -906,60 +784,7 @@ def test_login_codes_sign_in_and_create_users(engine, clock):
     # The request came before the user existed: not audited (see docs/auth.md).
     assert actions[:3] == [("auth.user.create", "ok"), ("auth.code.verify", "ok"),
                            ("auth.session.create", "ok")]
-    assert code not in json.dumps(engine.audit.query(limit=1000)[0])
-
-
-def test_a_wrong_guess_uses_the_code_up(engine):
-    a = engine.auth
-    code = a.request_login_code("ada@example.com")
-    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
-    # Not six digits: a typing slip, not a guess; the code stays valid.
-    for slip in ["12345", "1234567", "12 345", "abcdef", code + " "]:
-        with raises(cairn.InvalidArgumentError, "AUTH_CODE_MALFORMED"):
-            a.verify_login_code("ada@example.com", slip)
-    with raises(cairn.UnauthenticatedError, "AUTH_CODE_INVALID"):
-        a.verify_login_code("ada@example.com", wrong)
-    with raises(cairn.UnauthenticatedError, "AUTH_CODE_INVALID"):
-        a.verify_login_code("ada@example.com", code)
-    # A newer code replaces the older one.
-    first = a.request_login_code("ada@example.com")
-    second = a.request_login_code("ada@example.com")
-    if first != second:
-        with raises(cairn.UnauthenticatedError, "AUTH_CODE_INVALID"):
-            a.verify_login_code("ada@example.com", first)
-        second = a.request_login_code("ada@example.com")
-    assert a.verify_login_code("ada@example.com", second)[0].user_id
-
-
-def test_expired_codes(engine, clock):
-    a = engine.auth
-    code = a.request_login_code("ada@example.com")
-    clock.advance(10 * MINUTE)
-    with raises(cairn.UnauthenticatedError, "AUTH_CODE_EXPIRED"):
-        a.verify_login_code("ada@example.com", code)
-    with raises(cairn.UnauthenticatedError, "AUTH_CODE_INVALID"):
-        a.verify_login_code("ada@example.com", code)
-
-
-def test_code_requests_are_rate_limited(engine, clock):
-    a = engine.auth
-    for _ in range(5):
-        a.request_login_code("ada@example.com")
-        clock.advance(MINUTE)
-    with raises(cairn.ResourceExhaustedError, "AUTH_RATE_LIMITED") as info:
-        a.request_login_code("ADA@example.com")
-    # The first request leaves the 15-minute window 10 minutes from now.
-    assert info.value.retry_after == 10 * MINUTE
-    assert info.value.http_status == 429
-    again = pickle.loads(pickle.dumps(info.value))
-    assert (again.reason, again.retry_after) == ("AUTH_RATE_LIMITED", 10 * MINUTE)
-    a.request_login_code("bob@example.com")  # per email
-    clock.advance(10 * MINUTE - 1)
-    with raises(cairn.ResourceExhaustedError, "AUTH_RATE_LIMITED") as info:
-        a.request_login_code("ada@example.com")
-    assert info.value.retry_after == 1.0
-    clock.advance(1)
-    assert re.fullmatch(r"[0-9]{6}", a.request_login_code("ada@example.com"))
+    assert code not in json.dumps(engine.audit.query(limit=1000)[0], default=str)
 
 
 ATTACKER = "203.0.113.9"
@@ -976,66 +801,11 @@ def fail_verifications(a, email, n, clock, step=10, ip=ATTACKER):
         clock.advance(step)
 
 
-def test_guesses_without_a_pending_code_count_for_nothing(engine):
-    a = engine.auth
-    for _ in range(25):
-        with raises(cairn.UnauthenticatedError, "AUTH_CODE_INVALID"):
-            a.verify_login_code("ada@example.com", "000000", ip=ATTACKER)
-    code = a.request_login_code("ada@example.com", ip=ATTACKER)
-    assert a.verify_login_code("ada@example.com", code, ip=ATTACKER)[0].user_id
-
-
 def test_normalize_email_is_the_engines_one_rule():
     assert cairn.auth.normalize_email(" \tAda@Example.COM ") == "ada@example.com"
     for bad in ["\nada@example.com", "ada@example.com\r", "ada@exa mple.com", "ada", ""]:
         with raises(cairn.InvalidArgumentError, "AUTH_EMAIL_INVALID"):
             cairn.auth.normalize_email(bad)
-
-
-def test_ten_failures_lock_the_address_out_for_an_hour(engine, clock):
-    a = engine.auth
-    a.create_user("ada@example.com")
-    fail_verifications(a, "ada@example.com", 10, clock)  # at T0, T0+10, ..., T0+90
-    with raises(cairn.ResourceExhaustedError, "AUTH_LOCKED_OUT") as info:
-        a.verify_login_code("ada@example.com", "123456", ip=ATTACKER)
-    assert info.value.retry_after == HOUR - 100
-    with raises(cairn.ResourceExhaustedError, "AUTH_LOCKED_OUT") as info:
-        a.request_login_code("ada@example.com", ip=ATTACKER)
-    assert info.value.retry_after == HOUR - 100
-    a.request_login_code("bob@example.com", ip=ATTACKER)  # per email
-    # ada herself, elsewhere, is not locked out.
-    mine = a.request_login_code("ada@example.com", ip="192.0.2.1")
-    assert a.verify_login_code("ada@example.com", mine, ip="192.0.2.1")[0].user_id
-    lockouts = engine.audit.query(action="auth.lockout")[0]
-    assert len(lockouts) == 1
-    assert lockouts[0]["details"] == {"until": (T0 + HOUR) * 1_000_000, "ip": ATTACKER}
-
-    clock.now = T0 + HOUR - 0.001
-    with raises(cairn.ResourceExhaustedError, "AUTH_LOCKED_OUT") as info:
-        a.request_login_code("ada@example.com", ip=ATTACKER)
-    assert info.value.retry_after == 0.001
-    clock.now = T0 + HOUR
-    code = a.request_login_code("ada@example.com", ip=ATTACKER)
-    assert a.verify_login_code("ada@example.com", code, ip=ATTACKER)[0].user_id == \
-        a.user_by_email("ada@example.com").id
-
-
-def test_limits_and_lockouts_survive_reopening(tmp_path, clock):
-    uri = f"sqlite:{tmp_path / 'codes.db'}"
-    with cairn.open(uri, clock=clock) as e:
-        for _ in range(5):
-            e.auth.request_login_code("ada@example.com")
-        fail_verifications(e.auth, "bob@example.com", 10, clock, step=0)
-        code = e.auth.request_login_code("carol@example.com")
-    clock.advance(MINUTE)
-    with cairn.open(uri, clock=clock) as e:
-        with raises(cairn.ResourceExhaustedError, "AUTH_RATE_LIMITED") as info:
-            e.auth.request_login_code("ada@example.com")
-        assert info.value.retry_after == 14 * MINUTE
-        with raises(cairn.ResourceExhaustedError, "AUTH_LOCKED_OUT") as info:
-            e.auth.verify_login_code("bob@example.com", "000000", ip=ATTACKER)
-        assert info.value.retry_after == 59 * MINUTE
-        assert e.auth.verify_login_code("carol@example.com", code)[0].user_id  # codes too
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1050,7 +820,7 @@ def test_purge_expired_counts(engine, clock):
     a.request_login_code("bob@example.com")  # an outstanding code and a request event
     with raises(cairn.UnauthenticatedError, "AUTH_CODE_INVALID"):
         a.verify_login_code("carol@example.com", "000000")  # a failure event
-    a.create_api_key("svc", expires_at=T0 + 100)
+    a.create_api_key("svc", expires_at=at(T0 + 100))
     _, live_key = a.create_api_key("svc")
     a.rate_limiter("api", 10, 1).hit("ada")
     assert a.purge_expired() == {"sessions": 0, "login_codes": 0, "api_keys": 0,
@@ -1076,11 +846,3 @@ def test_auth_after_close_raises(clock):
     with raises(cairn.FailedPreconditionError, "ENGINE_CLOSED"):
         e.auth.create_user("ada@example.com")
 
-
-def test_public_names():
-    assert set(auth.__all__) <= set(dir(auth))
-    assert cairn.auth is auth
-    for name in ["hash_password", "verify_password_hash", "jwt_encode", "jwt_decode",
-                 "generate_api_key", "api_key_checksum_ok", "RateLimiter", "write_token_file",
-                 "read_token_file", "jwks"]:
-        assert callable(getattr(auth, name)), name

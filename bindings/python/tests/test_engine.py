@@ -11,6 +11,7 @@ import threading
 import pytest
 
 import cairn
+from conftest import at
 
 
 def test_version_matches_the_header():
@@ -30,13 +31,13 @@ def test_sqlite_file_is_private_and_persists(sqlite_uri, tmp_path):
     with cairn.open(sqlite_uri) as first:
         assert first.backend == "sqlite"
         instance_id = first.instance_id
-        created = first.created_at_unix_micros
+        created = first.created_at
     path = tmp_path / "data" / "app.db"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE((tmp_path / "data").stat().st_mode) == 0o700
     with cairn.open(sqlite_uri) as second:
         assert second.instance_id == instance_id
-        assert second.created_at_unix_micros == created
+        assert second.created_at == created
 
 
 def test_context_manager_closes(sqlite_uri):
@@ -57,24 +58,24 @@ def test_exceptions_inside_with_propagate_and_close():
 
 
 def test_fake_env_fixes_clock_and_ids():
-    env = cairn.FakeEnv(start_unix_micros=1_700_000_000_000_000, seed=5)
-    assert env.now_unix_micros() == 1_700_000_000_000_000
-    env.advance_micros(10)
-    assert env.now_unix_micros() == 1_700_000_000_000_010
+    env = cairn.FakeEnv(start=at(1_700_000_000), seed=5)
+    assert env.now() == at(1_700_000_000)
+    env.advance(0.00001)
+    assert env.now() == at(1_700_000_000.00001)
     with cairn.open("memory:", env=env) as a, cairn.open("memory:", env=cairn.FakeEnv(seed=5)) as b:
-        assert a.created_at_unix_micros == 1_700_000_000_000_010
-        assert b.created_at_unix_micros == cairn.FakeEnv().now_unix_micros()
+        assert a.created_at == at(1_700_000_000.00001)
+        assert b.created_at == cairn.FakeEnv().now()
     with cairn.open("memory:", env=cairn.FakeEnv(seed=9)) as c, \
             cairn.open("memory:", env=cairn.FakeEnv(seed=9)) as d:
         assert c.instance_id == d.instance_id
     assert cairn.FakeEnv(seed=3).random_bytes(16) == cairn.FakeEnv(seed=3).random_bytes(16)
-    env.advance_micros(-10)
-    assert env.now_unix_micros() == 1_700_000_000_000_000
+    env.advance(-0.00001)
+    assert env.now() == at(1_700_000_000)
 
 
 def test_engine_keeps_its_fake_env_alive():
-    e = cairn.open("memory:", env=cairn.FakeEnv(start_unix_micros=77))
-    assert e.created_at_unix_micros == 77
+    e = cairn.open("memory:", env=cairn.FakeEnv(start=at(77)))
+    assert e.created_at == at(77)
     e.close()
 
 
@@ -94,7 +95,7 @@ def test_services_keep_their_engine_alive():
 
 def test_bad_options_are_rejected():
     with pytest.raises(cairn.InvalidArgumentError) as info:
-        cairn.open("memory:", busy_timeout_ms=-1)
+        cairn.open("memory:", busy_timeout=-1)
     assert info.value.reason == "ENGINE_OPTIONS_INVALID"
     with pytest.raises(TypeError):
         cairn.open("memory:", env="not an env")
@@ -258,3 +259,24 @@ def test_a_database_made_without_a_master_key_is_sealed_on_first_use_of_one(sqli
     assert b"PRIVATE KEY" not in data
     assert legacy_code_key[0].encode() not in data
     assert legacy_redaction not in data and code_key not in data
+
+
+def test_snapshots_are_written_and_inspected(sqlite_uri, tmp_path):
+    with cairn.open(sqlite_uri) as engine:
+        engine.audit.append("ada", "test.before", "r")
+        engine.snapshot(tmp_path / "snap.db")
+        engine.audit.append("ada", "test.after", "r")
+        instance_id = engine.instance_id
+    info = cairn.inspect_snapshot(str(tmp_path / "snap.db"))
+    assert isinstance(info, cairn.SnapshotInfo)
+    assert (info.schema_version, info.instance_id) == (cairn.latest_schema_version(), instance_id)
+    assert stat.S_IMODE((tmp_path / "snap.db").stat().st_mode) == 0o600
+    with cairn.open(f"sqlite:{tmp_path / 'snap.db'}") as copy:
+        assert copy.instance_id == instance_id and copy.audit.size() == 1
+    with pytest.raises(cairn.UnimplementedError) as info:
+        cairn.open("memory:").snapshot(tmp_path / "m.db")
+    assert info.value.reason == "STORAGE_SNAPSHOT_UNSUPPORTED"
+    (tmp_path / "junk.db").write_bytes(b"not a database" * 100)
+    with pytest.raises(cairn.FailedPreconditionError) as info:
+        cairn.inspect_snapshot(tmp_path / "junk.db")
+    assert info.value.reason == "STORAGE_NOT_A_DATABASE"

@@ -94,7 +94,8 @@ def test_stub_lists_exactly_the_generated_classes():
 
 def test_table_matches_the_inc_file():
     inc = (REPO / "include/cairn/core/error_codes.inc").read_text()
-    rows = re.findall(r'^CAIRN_ERROR_CODE\(k\w+, (\w+), (\d+), (\d+), "(\w*)", "(\w*)"\)$', inc, re.M)
+    rows = re.findall(r'^CAIRN_ERROR_CODE\(k\w+, (\w+), (\d+), (\d+), "(\w*)", "(\w*)", (?:true|false)\)$',
+                      inc, re.M)
     assert len(rows) == 17
     for wire, number, http, cls, base in rows:
         assert cairn.ErrorCode[wire] == int(number)
@@ -102,3 +103,18 @@ def test_table_matches_the_inc_file():
             assert getattr(errors, cls).http_status == int(http)
             if base:
                 assert issubclass(getattr(errors, cls), getattr(builtins, base))
+
+
+def test_retryable_comes_from_the_table():
+    inc = (REPO / "include/cairn/core/error_codes.inc").read_text()
+    rows = dict(re.findall(r'^CAIRN_ERROR_CODE\(k\w+, (\w+), \d+, \d+, "\w*", "\w*", (true|false)\)$',
+                           inc, re.M))
+    assert len(rows) == 17
+    for wire, flag in rows.items():
+        if wire == "OK":
+            continue
+        cls = getattr(errors, EXPECTED[wire][2])
+        assert cls.retryable is (flag == "true"), wire
+        assert cls("m", reason="R").retryable is (flag == "true")
+    assert errors.Error.retryable is False
+    assert errors.InvalidArgumentError.retryable is False  # the input is wrong: never retried

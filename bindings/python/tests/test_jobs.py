@@ -31,9 +31,9 @@ def test_cron_next_matches_croniter(expr):
             assert ours.tzinfo is not None
 
 
-def test_cron_next_naive_means_utc_and_offsets_are_kept():
-    naive = jobs.cron_next("0 9 * * *", dt.datetime(2026, 1, 1, 10, 0))
-    assert naive == dt.datetime(2026, 1, 2, 9, 0, tzinfo=UTC)
+def test_cron_next_refuses_naive_times_and_keeps_offsets():
+    with pytest.raises(TypeError):
+        jobs.cron_next("0 9 * * *", dt.datetime(2026, 1, 1, 10, 0))
     plus2 = dt.timezone(dt.timedelta(hours=2))
     local = jobs.cron_next("0 9 * * *", dt.datetime(2026, 1, 1, 8, 30, tzinfo=plus2))
     assert local == dt.datetime(2026, 1, 1, 9, 0, tzinfo=plus2)
@@ -47,7 +47,7 @@ def test_cron_next_naive_means_utc_and_offsets_are_kept():
                                  "0 0 30 2 *", "*/0 * * * *"])
 def test_bad_cron_is_refused(bad):
     with pytest.raises(cairn.InvalidArgumentError) as info:
-        jobs.cron_next(bad, dt.datetime(2026, 1, 1))
+        jobs.cron_next(bad, dt.datetime(2026, 1, 1, tzinfo=UTC))
     assert info.value.reason == "JOB_CRON_INVALID"
     with pytest.raises(cairn.InvalidArgumentError):
         jobs.check_cron(bad)

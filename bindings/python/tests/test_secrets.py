@@ -1,5 +1,7 @@
-"""cairn.secrets and engine.secrets; the envelope encryption is checked independently with the
-`cryptography` package against the SQLite file."""
+"""engine.secrets across the Python edge: every call reachable, errors, records and times
+converted, one end-to-end flow. The rules themselves are specified in tests/secrets/*.cpp. The
+envelope encryption is checked independently with the `cryptography` package against the SQLite
+file."""
 
 import contextlib
 import json
@@ -12,6 +14,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 import cairn
+from conftest import at
 from cairn import secrets
 
 T0 = 1_800_000_000  # 2027-01-15T08:00:00Z: any fixed start works
@@ -27,7 +30,7 @@ class Clock:
         self.now = start
 
     def __call__(self):
-        return self.now
+        return at(self.now)
 
     def advance(self, seconds):
         self.now += seconds
@@ -75,99 +78,18 @@ def db_path(uri):
 
 
 # ---------------------------------------------------------------------------------------------
-# Glob patterns
+# Glob patterns (their rules: tests/secrets/glob_test.cpp)
 
 
-@pytest.mark.parametrize(
-    "pattern,name,matches",
-    [
-        ("*", "anything", True),
-        ("*", "x", True),
-        ("api-*", "api-billing", True),
-        ("api-*", "api-", True),
-        ("api-*", "web-api", False),
-        ("api-*", "api", False),
-        ("*-prod", "eu-prod", True),
-        ("*-prod", "-prod", True),
-        ("*-prod", "prod", False),
-        ("*-prod", "eu-prod-2", False),
-        ("?", "a", True),
-        ("?", "ab", False),
-        ("?", "", False),
-        ("pro?", "prod", True),
-        ("pro?", "pro", False),
-        ("?-*", "a-b", True),
-        ("{dev,staging}", "dev", True),
-        ("{dev,staging}", "staging", True),
-        ("{dev,staging}", "prod", False),
-        ("{dev,staging}", "dev,staging", False),
-        ("{dev,staging}", "devstaging", False),
-        ("api-{v1,v2}", "api-v1", True),
-        ("api-{v1,v2}", "api-v2", True),
-        ("api-{v1,v2}", "api-v3", False),
-        ("api-{v1,v2}", "api-", False),
-        ("api-{v1,v2}", "api-v1-x", False),
-        ("{eu,us}-*", "us-east", True),
-        ("{eu,us}-*", "ap-east", False),
-        ("{a*,*z}", "abc", True),
-        ("{a*,*z}", "xyz", True),
-        ("{a*,*z}", "xyy", False),
-        ("prod", "prod", True),
-        ("prod", "production", False),
-        ("prod", "Prod", False),
-        ("*a*b*", "xaybz", True),
-        ("*a*b*", "xbyaz", False),
-        ("a*b", "ab", True),
-        ("a**b", "axxb", True),
-    ],
-)
-def test_glob_match(pattern, name, matches):
-    assert secrets.glob_match(pattern, name) is matches
-    secrets.check_pattern(pattern)
-
-
-INVALID_PATTERNS = [
-    "",                      # empty
-    "a" * 129,               # too long
-    "a/b",                   # not in the alphabet
-    "a b",
-    "prod\n",
-    "dév",
-    "{a,b",                  # unbalanced
-    "a}",
-    "{a,{b,c}}",             # nested
-    "{a,}",                  # empty alternative
-    "{,a}",
-    "{}",
-    "{a,b}" * 9,             # more than 8 groups
-    "{a,b,c,d,e,f}" * 4,     # 1296 brace-free patterns
-]
-
-
-@pytest.mark.parametrize("pattern", INVALID_PATTERNS)
-def test_invalid_patterns(pattern):
+def test_glob_functions_cross_the_edge():
+    assert secrets.glob_match("api-{v1,v2}", "api-v2") is True
+    assert secrets.glob_match("api-{v1,v2}", "api-v3") is False
+    assert secrets.check_pattern("{dev,staging}") is None
     with raises(cairn.InvalidArgumentError, "ACL_PATTERN_INVALID"):
-        secrets.check_pattern(pattern)
-    assert secrets.glob_match(pattern, pattern) is False
-    assert secrets.glob_match(pattern, "a") is False
+        secrets.check_pattern("{a,b")
+    assert secrets.glob_match("{a,b", "a") is False
 
 
-def test_pattern_limits_are_inclusive():
-    secrets.check_pattern("a" * 128)
-    secrets.check_pattern("{a,b}" * 8)
-    secrets.check_pattern("{a,b,c,d}" * 5)  # 1024 patterns
-    assert secrets.glob_match("{a,b}" * 8, "abbabaab")
-    assert not secrets.glob_match("{a,b}" * 8, "abbabaa")
-
-
-@pytest.mark.parametrize("pattern", ["", "a/b", "{a,b", "{a,}", "{a,{b}}"])
-def test_grant_refuses_invalid_patterns(s, pattern):
-    s.add_member("acme", "bob", "developer", OWNER)
-    with raises(cairn.InvalidArgumentError, "ACL_PATTERN_INVALID"):
-        s.grant("acme", "bob", pattern, "*", "read", OWNER)
-    with raises(cairn.InvalidArgumentError, "ACL_PATTERN_INVALID"):
-        s.grant("acme", "bob", "*", pattern, "read", OWNER)
-    assert s.rules("acme", OWNER) == []
 
 
 # ---------------------------------------------------------------------------------------------
@@ -238,7 +160,7 @@ def test_database_is_bound_to_its_master_key(tmp_path):
 
 def test_orgs_members_projects_environments(s, clock):
     org = s.org("acme")
-    assert len(org.id) == 32 and org.name == "acme" and org.created_at == T0
+    assert len(org.id) == 32 and org.name == "acme" and org.created_at == at(T0)
     assert [o.name for o in s.orgs(OWNER)] == ["acme"]
     assert s.orgs("nobody") == []
     assert s.projects("acme", OWNER) == ["billing", "web"]
@@ -256,7 +178,7 @@ def test_orgs_members_projects_environments(s, clock):
 
     clock.advance(5)
     project = s.create_project("acme", "api", OWNER)
-    assert project.name == "api" and project.org_id == org.id and project.created_at == T0 + 5
+    assert project.name == "api" and project.org_id == org.id and project.created_at == at(T0 + 5)
     env = s.create_environment("acme", "api", "prod", OWNER)
     assert env.name == "prod" and env.project_id == project.id
 
@@ -272,33 +194,6 @@ def test_orgs_members_projects_environments(s, clock):
         s.create_org("Acme Corp", OWNER)
     with raises(cairn.InvalidArgumentError, "SECRETS_ROLE_INVALID"):
         s.add_member("acme", "dan", "boss", OWNER)
-
-
-def test_managing_needs_admin(s):
-    s.add_member("acme", "bob", "developer", OWNER)
-    with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
-        s.create_project("acme", "evil", "bob")
-    with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
-        s.add_member("acme", "mallory", "admin", "bob")
-    with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
-        s.grant("acme", "bob", "*", "*", "write", "bob")
-    with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
-        s.create_service_account("acme", "ci", "bob")
-    s.add_member("acme", "carol", "admin", OWNER)
-    s.create_project("acme", "ok", "carol")
-    with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
-        s.add_member("acme", "dan", "owner", "carol")  # only owners make owners
-
-
-def test_the_last_owner_stays(s):
-    with raises(cairn.FailedPreconditionError, "SECRETS_LAST_OWNER"):
-        s.remove_member("acme", OWNER, OWNER)
-    with raises(cairn.FailedPreconditionError, "SECRETS_LAST_OWNER"):
-        s.add_member("acme", OWNER, "admin", OWNER)
-    s.add_member("acme", "eve", "owner", OWNER)
-    s.add_member("acme", OWNER, "admin", OWNER)  # another owner remains
-    assert ("eve", "owner") in s.members("acme", "eve")
-    assert (OWNER, "admin") in s.members("acme", "eve")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -317,20 +212,20 @@ def test_versions_get_by_version_and_as_of(s, clock):
 
     versions = s.versions(*p, "DB_URL", OWNER)
     assert [(v.version, v.created_at, v.created_by) for v in versions] == [
-        (1, T0, OWNER), (2, T0 + 10, OWNER), (3, T0 + 20.5, "bob")]
+        (1, at(T0), OWNER), (2, at(T0 + 10), OWNER), (3, at(T0 + 20.5), "bob")]
     assert "postgres" not in repr(versions)
 
     assert s.get(*p, "DB_URL", OWNER) == "postgres://three"
     assert s.get(*p, "DB_URL", OWNER, version=1) == "postgres://one"
     assert s.get(*p, "DB_URL", OWNER, 2) == "postgres://two"
-    assert s.get(*p, "DB_URL", OWNER, as_of=T0) == "postgres://one"  # at or before
-    assert s.get(*p, "DB_URL", OWNER, as_of=T0 + 9.999999) == "postgres://one"
-    assert s.get(*p, "DB_URL", OWNER, as_of=T0 + 10) == "postgres://two"
-    assert s.get(*p, "DB_URL", OWNER, as_of=T0 + 20.4) == "postgres://two"
-    assert s.get(*p, "DB_URL", OWNER, as_of=T0 + 20.5) == "postgres://three"
-    assert s.get(*p, "DB_URL", OWNER, as_of=T0 + 10**6) == "postgres://three"
+    assert s.get(*p, "DB_URL", OWNER, as_of=at(T0)) == "postgres://one"  # at or before
+    assert s.get(*p, "DB_URL", OWNER, as_of=at(T0 + 9.999999)) == "postgres://one"
+    assert s.get(*p, "DB_URL", OWNER, as_of=at(T0 + 10)) == "postgres://two"
+    assert s.get(*p, "DB_URL", OWNER, as_of=at(T0 + 20.4)) == "postgres://two"
+    assert s.get(*p, "DB_URL", OWNER, as_of=at(T0 + 20.5)) == "postgres://three"
+    assert s.get(*p, "DB_URL", OWNER, as_of=at(T0 + 10**6)) == "postgres://three"
     with raises(cairn.NotFoundError, "SECRET_VERSION_NOT_FOUND"):
-        s.get(*p, "DB_URL", OWNER, as_of=T0 - 1)
+        s.get(*p, "DB_URL", OWNER, as_of=at(T0 - 1))
     with raises(cairn.NotFoundError, "SECRET_VERSION_NOT_FOUND"):
         s.get(*p, "DB_URL", OWNER, version=4)
     with raises(cairn.NotFoundError, "SECRET_NOT_FOUND"):
@@ -344,45 +239,11 @@ def test_versions_get_by_version_and_as_of(s, clock):
     assert s.rollback(*p, "DB_URL", 1, OWNER) == 4
     assert s.get(*p, "DB_URL", OWNER) == "postgres://one"
     assert [v.version for v in s.versions(*p, "DB_URL", OWNER)] == [1, 2, 3, 4]
-    assert s.versions(*p, "DB_URL", OWNER)[-1].created_at == T0 + 21.5
-    assert s.get(*p, "DB_URL", OWNER, as_of=T0 + 21.5) == "postgres://one"
-    assert s.get(*p, "DB_URL", OWNER, as_of=T0 + 21.4) == "postgres://three"
+    assert s.versions(*p, "DB_URL", OWNER)[-1].created_at == at(T0 + 21.5)
+    assert s.get(*p, "DB_URL", OWNER, as_of=at(T0 + 21.5)) == "postgres://one"
+    assert s.get(*p, "DB_URL", OWNER, as_of=at(T0 + 21.4)) == "postgres://three"
     with raises(cairn.NotFoundError, "SECRET_VERSION_NOT_FOUND"):
         s.rollback(*p, "DB_URL", 9, OWNER)
-
-
-def test_keys_and_values_are_checked(s):
-    p = ("acme", "billing", "prod")
-    for key in ("", "1ABC", "A-B", "A B", "K" * 65):
-        with raises(cairn.InvalidArgumentError, "SECRETS_KEY_INVALID"):
-            s.set(*p, key, "v", OWNER)
-    s.set(*p, "_A1", "v", OWNER)
-    s.set(*p, "K" * 64, "v", OWNER)
-    s.set(*p, "BIG", "x" * 65536, OWNER)
-    with raises(cairn.InvalidArgumentError, "SECRETS_VALUE_INVALID"):
-        s.set(*p, "BIG", "x" * 65537, OWNER)
-    s.set(*p, "UNICODE", "pässwörd ✓", OWNER)
-    assert s.get(*p, "UNICODE", OWNER) == "pässwörd ✓"
-    with raises(cairn.NotFoundError, "SECRETS_ORG_NOT_FOUND"):
-        s.set("nope", "billing", "prod", "A", "v", OWNER)
-    with raises(cairn.NotFoundError, "SECRETS_PROJECT_NOT_FOUND"):
-        s.set("acme", "nope", "prod", "A", "v", OWNER)
-    with raises(cairn.NotFoundError, "SECRETS_ENVIRONMENT_NOT_FOUND"):
-        s.set("acme", "billing", "nope", "A", "v", OWNER)
-
-
-def test_longest_key_is_usable(s):
-    # The longest names and key still fit the audit resource "org/project/env/KEY" (256 bytes).
-    org, project, env = "o" * 63, "p" * 63, "e" * 63
-    s.create_org(org, OWNER)
-    s.create_project(org, project, OWNER)
-    s.create_environment(org, project, env, OWNER)
-    assert s.set(org, project, env, "K" * 64, "v", OWNER) == 1
-    assert s.get(org, project, env, "K" * 64, OWNER) == "v"
-    with raises(cairn.InvalidArgumentError, "SECRETS_KEY_INVALID"):
-        s.set(org, project, env, "K" * 65, "v", OWNER)
-    with raises(cairn.InvalidArgumentError, "SECRETS_NAME_INVALID"):
-        s.create_project(org, "p" * 64, OWNER)
 
 
 def test_delete_restore_and_name_reuse(s, clock):
@@ -420,143 +281,8 @@ def test_delete_restore_and_name_reuse(s, clock):
         s.restore(*p, "NEVER", OWNER)
 
 
-def test_deleting_environments_projects_and_orgs_frees_names(s, uri):
-    s.add_member("acme", "admin@acme.io", "admin", OWNER)
-    s.add_member("acme", "dev@acme.io", "developer", OWNER)
-    s.set("acme", "billing", "prod", "DB_URL", "old", OWNER)
-
-    with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
-        s.delete_environment("acme", "billing", "prod", "dev@acme.io")
-    s.delete_environment("acme", "billing", "prod", "admin@acme.io")
-    assert s.environments("acme", "billing", OWNER) == ["dev", "staging"]
-    with raises(cairn.NotFoundError, "SECRETS_ENVIRONMENT_NOT_FOUND"):
-        s.get("acme", "billing", "prod", "DB_URL", OWNER)
-    s.create_environment("acme", "billing", "prod", OWNER)
-    assert s.list("acme", "billing", "prod", OWNER) == []
-    assert s.set("acme", "billing", "prod", "DB_URL", "new", OWNER) == 1
-
-    s.delete_project("acme", "web", OWNER)
-    assert s.projects("acme", OWNER) == ["billing"]
-    with raises(cairn.NotFoundError, "SECRETS_PROJECT_NOT_FOUND"):
-        s.delete_project("acme", "web", OWNER)
-    s.create_project("acme", "web", OWNER)
-    assert s.environments("acme", "web", OWNER) == []
-
-    _, key = s.create_service_account("acme", "ci", OWNER)
-    with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
-        s.delete_org("acme", "admin@acme.io")
-    s.delete_org("acme", OWNER)
-    with raises(cairn.NotFoundError, "SECRETS_ORG_NOT_FOUND"):
-        s.org("acme")
-    with raises(cairn.UnauthenticatedError, "AUTH_TOKEN_INVALID"):
-        s.authenticate_api_key(key)
-    s.create_org("acme", "new@acme.io")
-    assert s.projects("acme", "new@acme.io") == []
-
-    if uri.startswith("sqlite:"):
-        # Soft deletes: the rows stay, marked, and the names are live once each.
-        with sqlite3.connect(db_path(uri)) as db:
-            orgs = db.execute("SELECT deleted_at IS NULL FROM secrets_orgs WHERE name = 'acme'"
-                              " ORDER BY created_at").fetchall()
-            envs = db.execute("SELECT count(*) FROM secrets_environments WHERE name = 'prod'"
-                              " AND deleted_at IS NOT NULL").fetchone()
-        assert sorted(orgs) == [(0,), (1,)]
-        assert envs == (1,)
-
-
 # ---------------------------------------------------------------------------------------------
 # Access
-
-
-def test_deny_by_default(s):
-    p = ("acme", "billing", "prod")
-    s.set(*p, "A", "value-a", OWNER)
-    s.add_member("acme", "bob", "developer", OWNER)
-    # A member without rules is denied; to outsiders (and unknown service accounts) the org
-    # looks missing.
-    for actor, error, reason in (("bob", cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"),
-                                 ("stranger", cairn.NotFoundError, "SECRETS_ORG_NOT_FOUND"),
-                                 ("sa:ci", cairn.NotFoundError, "SECRETS_ORG_NOT_FOUND")):
-        with raises(error, reason):
-            s.get(*p, "A", actor)
-        with raises(error, reason):
-            s.set(*p, "A", "x", actor)
-        with raises(error, reason):
-            s.list(*p, actor)
-    with raises(cairn.InvalidArgumentError, "SECRETS_SUBJECT_INVALID"):
-        s.get(*p, "A", "")
-    with raises(cairn.InvalidArgumentError, "SECRETS_SUBJECT_INVALID"):
-        s.get(*p, "A", "has space")
-    d = s.check("acme", "bob", "billing", "prod", "read")
-    assert not d and d.allowed is False and d.rule is None and d.reason
-    assert s.get(*p, "A", OWNER) == "value-a"  # nothing changed
-
-
-def test_member_with_write_rule_reads_only(s):
-    p = ("acme", "billing", "prod")
-    s.set(*p, "A", "a", OWNER)
-    s.add_member("acme", "carol", "member", OWNER)
-    rule = s.grant("acme", "carol", "billing", "*", "write", OWNER)
-    assert s.get(*p, "A", "carol") == "a"
-    with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
-        s.set(*p, "A", "b", "carol")
-    read = s.check("acme", "carol", "billing", "prod", "read")
-    assert read.allowed and read.rule == rule
-    write = s.check("acme", "carol", "billing", "prod", "write")
-    assert not write.allowed and write.rule is None and write.reason
-
-
-def test_developer_with_write_rule_writes(s):
-    p = ("acme", "billing", "staging")
-    s.add_member("acme", "bob", "developer", OWNER)
-    rule = s.grant("acme", "bob", "billing", "{dev,staging}", "write", OWNER)
-    assert s.set(*p, "A", "b", "bob") == 1
-    assert s.get(*p, "A", "bob") == "b"
-    assert s.check("acme", "bob", "billing", "staging", "write").rule == rule
-    # The patterns decide where: not prod, not another project.
-    with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
-        s.set("acme", "billing", "prod", "A", "b", "bob")
-    with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
-        s.set("acme", "web", "dev", "A", "b", "bob")
-    # A rule never lifts a developer to admin.
-    s.grant("acme", "bob", "*", "*", "admin", OWNER)
-    assert not s.check("acme", "bob", "billing", "prod", "admin").allowed
-    with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
-        s.create_project("acme", "x", "bob")
-
-
-def test_read_rule_does_not_write(s):
-    s.add_member("acme", "bob", "developer", OWNER)
-    s.grant("acme", "bob", "*", "*", "read", OWNER)
-    s.set("acme", "web", "prod", "A", "a", OWNER)
-    assert s.get("acme", "web", "prod", "A", "bob") == "a"
-    with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
-        s.set("acme", "web", "prod", "A", "b", "bob")
-
-
-def test_owner_admin_and_superadmin_need_no_rules(s):
-    p = ("acme", "billing", "prod")
-    s.add_member("acme", "carol", "admin", OWNER)
-    for perm in ("read", "write", "admin"):
-        assert s.check("acme", OWNER, "billing", "prod", perm).rule == "role:owner"
-        assert s.check("acme", "carol", "billing", "prod", perm).rule == "role:admin"
-    assert s.set(*p, "A", "by admin", "carol") == 1
-
-    assert not s.check("acme", "root", "billing", "prod", "read").allowed
-    assert s.is_superadmin("root") is False
-    s.set_superadmin("root")
-    assert s.is_superadmin("root") is True
-    d = s.check("acme", "root", "billing", "prod", "admin")
-    assert d.allowed and d.rule == "superadmin"
-    assert s.get(*p, "A", "root") == "by admin"
-    assert [o.name for o in s.orgs("root")] == ["acme"]  # every org
-    s.create_org("other", "someone")
-    assert sorted(o.name for o in s.orgs("root")) == ["acme", "other"]
-    s.set_superadmin("root", superadmin=False)
-    assert not s.is_superadmin("root")
-    with raises(cairn.NotFoundError, "SECRETS_ORG_NOT_FOUND"):
-        s.get(*p, "A", "root")
-    assert s.orgs("root") == []
 
 
 def test_grant_upserts_and_revoke(s, clock):
@@ -570,7 +296,7 @@ def test_grant_upserts_and_revoke(s, clock):
     rules = s.rules("acme", OWNER)
     assert [(r.id, r.subject, r.project_pattern, r.env_pattern, r.permission) for r in rules] == [
         (first, "bob", "billing", "*", "write"), (other, "bob", "web", "*", "read")]
-    assert rules[0].org_id == s.org("acme").id and rules[0].created_at == T0
+    assert rules[0].org_id == s.org("acme").id and rules[0].created_at == at(T0)
     assert s.check("acme", "bob", "billing", "dev", "write").allowed
 
     s.revoke("acme", first, OWNER)
@@ -591,7 +317,7 @@ def test_service_accounts(s):
 
     account, key = s.create_service_account("acme", "ci", OWNER)
     assert account.name == "ci" and account.subject == "sa:ci" and account.project is None
-    assert account.org_id == s.org("acme").id and account.created_at == T0
+    assert account.org_id == s.org("acme").id and account.created_at == at(T0)
     assert key.startswith("cr_sa_")
     assert s.authenticate_api_key(key).id == account.id
     with raises(cairn.UnauthenticatedError, "AUTH_TOKEN_INVALID"):
@@ -644,12 +370,6 @@ def test_service_accounts(s):
         s.authenticate_api_key(key)
 
 
-def test_service_accounts_cannot_be_superadmins(s):
-    s.create_service_account("acme", "ci", OWNER)
-    with raises(cairn.InvalidArgumentError, "SECRETS_SUBJECT_INVALID"):
-        s.set_superadmin("sa:ci")
-
-
 # ---------------------------------------------------------------------------------------------
 # References
 
@@ -674,40 +394,6 @@ def test_references_expand(s):
         s.get("acme", "billing", "prod", "DANGLING", OWNER)
     # Export leaves references alone.
     assert "${HOST}" in s.export("acme", "billing", "prod", OWNER)
-
-
-def test_reference_cycles_and_depth(s):
-    p = ("acme", "billing", "prod")
-    s.set(*p, "A", "a${B}", OWNER)
-    s.set(*p, "B", "b${dev.C}", OWNER)
-    s.set("acme", "billing", "dev", "C", "c${prod.A}", OWNER)
-    with raises(cairn.FailedPreconditionError, "SECRETS_REFERENCE_CYCLE"):
-        s.get(*p, "A", OWNER)
-    s.set(*p, "SELF", "${SELF}", OWNER)
-    with raises(cairn.FailedPreconditionError, "SECRETS_REFERENCE_CYCLE"):
-        s.get(*p, "SELF", OWNER)
-    assert s.get(*p, "SELF", OWNER, expand=False) == "${SELF}"
-
-    # A chain of 10 references expands; 11 is too deep.
-    for i in range(12):
-        s.set(*p, f"K{i}", f"${{K{i + 1}}}" if i < 11 else "end", OWNER)
-    assert s.get(*p, "K1", OWNER) == "end"
-    with raises(cairn.FailedPreconditionError, "SECRETS_REFERENCE_TOO_DEEP"):
-        s.get(*p, "K0", OWNER)
-
-
-def test_references_need_read_access(s):
-    s.set("acme", "billing", "dev", "DEV_ONLY", "hidden", OWNER)
-    s.set("acme", "billing", "prod", "PUBLIC", "open", OWNER)
-    s.set("acme", "billing", "prod", "MIX", "${PUBLIC}+${dev.DEV_ONLY}", OWNER)
-    s.add_member("acme", "bob", "developer", OWNER)
-    s.grant("acme", "bob", "billing", "prod", "read", OWNER)
-    with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
-        s.get("acme", "billing", "prod", "MIX", "bob")
-    assert s.get("acme", "billing", "prod", "MIX", "bob", expand=False) == \
-        "${PUBLIC}+${dev.DEV_ONLY}"
-    s.grant("acme", "bob", "billing", "dev", "read", OWNER)
-    assert s.get("acme", "billing", "prod", "MIX", "bob") == "open+hidden"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -788,24 +474,6 @@ def test_import_round_trip(s, format):
         [1, 2, 3]
 
 
-def test_import_is_all_or_nothing(s):
-    p = ("acme", "billing", "dev")
-    with raises(cairn.InvalidArgumentError, "SECRETS_IMPORT_INVALID"):
-        s.import_env(*p, 'GOOD="1"\nthis is not a line\n', OWNER)
-    with raises(cairn.InvalidArgumentError, "SECRETS_IMPORT_INVALID"):
-        s.import_env(*p, 'GOOD="1"\n1BAD="2"\n', OWNER)
-    with raises(cairn.InvalidArgumentError, "SECRETS_IMPORT_INVALID"):
-        s.import_env(*p, '{"GOOD": "1", "BAD": 2}', OWNER, format="json")
-    with raises(cairn.InvalidArgumentError, "SECRETS_IMPORT_INVALID"):
-        s.import_env(*p, "[1, 2]", OWNER, format="json")
-    assert s.list(*p, OWNER) == []
-    s.add_member("acme", "carol", "member", OWNER)
-    s.grant("acme", "carol", "*", "*", "write", OWNER)
-    with raises(cairn.PermissionDeniedError, "SECRETS_ACCESS_DENIED"):
-        s.import_env(*p, 'GOOD="1"\n', "carol")
-    assert s.list(*p, OWNER) == []
-
-
 # ---------------------------------------------------------------------------------------------
 # Audit
 
@@ -827,7 +495,7 @@ def test_reads_and_denials_are_audited_without_values(engine, s):
     reads, _ = engine.audit.query(action="secrets.get")
     assert [(x["actor"], x["resource"], x["outcome"]) for x in reads] == [
         (OWNER, "acme/billing/prod/TOKEN", "ok"), ("bob", "acme/billing/prod/TOKEN", "denied")]
-    assert value not in json.dumps(entries)
+    assert value not in json.dumps(entries, default=str)
     assert engine.audit.verify() == len(entries)
 
 
@@ -918,31 +586,6 @@ def tamper(path, sql, *args):
         db.commit()
 
 
-def test_moved_ciphertexts_do_not_decrypt(sqlite_secrets, clock):
-    e, path, org_id, project_id = sqlite_secrets
-    s = e.secrets
-    s.set("acme", "billing", "prod", "A", "value-of-a", OWNER)
-    s.set("acme", "billing", "prod", "B", "value-of-b", OWNER)
-    s.set("acme", "billing", "prod", "B", "value-of-b2", OWNER)
-    e.close()
-    rows = {(r[2], r[3]): r for r in stored_versions(path)}
-    a, b1, b2 = rows["A", 1], rows["B", 1], rows["B", 2]
-
-    # A's sealed value and wrapped key moved onto B version 1: both AADs name another place.
-    tamper(path, "UPDATE secrets_versions SET ciphertext = ?, wrapped_key = ? "
-                 "WHERE secret_id = ? AND version = 1", a[4], a[5], b1[0])
-    # Only the ciphertext of B version 1 moved onto B version 2: the data key does not fit.
-    tamper(path, "UPDATE secrets_versions SET ciphertext = ? WHERE secret_id = ? AND version = 2",
-           b1[4], b2[0])
-    with cairn.open(f"sqlite:{path}", clock=clock, master_key=KEY) as e2:
-        s2 = e2.secrets
-        assert s2.get("acme", "billing", "prod", "A", OWNER) == "value-of-a"
-        with raises(cairn.DataLossError, "SECRETS_DECRYPT_FAILED"):
-            s2.get("acme", "billing", "prod", "B", OWNER, version=1)
-        with raises(cairn.DataLossError, "SECRETS_DECRYPT_FAILED"):
-            s2.get("acme", "billing", "prod", "B", OWNER)
-
-
 def test_rotate_master_key(sqlite_secrets, clock):
     e, path, org_id, project_id = sqlite_secrets
     s = e.secrets
@@ -975,20 +618,6 @@ def test_rotate_master_key(sqlite_secrets, clock):
             e3.secrets.rotate_master_key(b"short")
         with pytest.raises(TypeError):
             e3.secrets.rotate_master_key(None)
-
-
-def test_writes_under_a_stale_master_key_are_refused(sqlite_secrets, clock):
-    e, path, _, _ = sqlite_secrets
-    e.secrets.set("acme", "billing", "prod", "A", "v1", OWNER)
-    with cairn.open(f"sqlite:{path}", clock=clock, master_key=KEY) as other:
-        other.secrets.rotate_master_key(KEY2)  # another engine (process) rotates
-    with raises(cairn.FailedPreconditionError, "SECRETS_MASTER_KEY_MISMATCH"):
-        e.secrets.set("acme", "billing", "prod", "A", "v2", OWNER)
-    e.close()
-    with cairn.open(f"sqlite:{path}", clock=clock, master_key=KEY2) as fresh:
-        assert fresh.secrets.get("acme", "billing", "prod", "A", OWNER) == "v1"
-        assert [v.version for v in fresh.secrets.versions("acme", "billing", "prod", "A",
-                                                          OWNER)] == [1]
 
 
 def test_rotation_in_memory(engine, s):
@@ -1052,13 +681,47 @@ def test_superadmins_are_claimed_once_and_managed_by_superadmins(engine):
     assert s.superadmins() == ["bob@acme.io"]
 
 
-def test_removed_members_lose_their_rules_and_outsiders_see_no_org(s):
-    with raises(cairn.FailedPreconditionError, "SECRETS_SUBJECT_NOT_MEMBER"):
-        s.grant("acme", "bob@acme.io", "*", "*", "read", OWNER)
-    s.add_member("acme", "bob@acme.io", "developer", OWNER)
-    s.grant("acme", "bob@acme.io", "*", "*", "read", OWNER)
-    s.remove_member("acme", "bob@acme.io", OWNER)
-    assert s.rules("acme", OWNER) == []
-    for org in ("acme", "nope"):
-        with raises(cairn.NotFoundError, "SECRETS_ORG_NOT_FOUND"):
-            s.projects(org, "bob@acme.io")
+
+def test_limits_and_name_rules_come_from_the_engine(s):
+    assert (secrets.MAX_NAME_BYTES, secrets.MAX_KEY_BYTES, secrets.MAX_VALUE_BYTES) == \
+        (63, 64, 65536)
+    assert secrets.MAX_PATTERN_BYTES == 128 and secrets.MAX_USER_BYTES == 254
+    assert secrets.check_name("a" * secrets.MAX_NAME_BYTES) is None
+    with raises(cairn.InvalidArgumentError, "SECRETS_NAME_INVALID"):
+        secrets.check_name("a" * (secrets.MAX_NAME_BYTES + 1), "project")
+    assert secrets.check_key("K" * secrets.MAX_KEY_BYTES) is None
+    with raises(cairn.InvalidArgumentError, "SECRETS_KEY_INVALID"):
+        secrets.check_key("1KEY")
+    s.set("acme", "billing", "dev", "K" * secrets.MAX_KEY_BYTES, "x" * secrets.MAX_VALUE_BYTES,
+          OWNER)
+    with raises(cairn.InvalidArgumentError, "SECRETS_KEY_INVALID"):
+        s.set("acme", "billing", "dev", "K" * (secrets.MAX_KEY_BYTES + 1), "x", OWNER)
+
+
+def test_a_service_account_acts_bound_to_its_org(s):
+    account, key = s.create_service_account("acme", "ci", OWNER, project="billing")
+    org = s.org("acme")
+    assert account.actor == f"sa:{org.id}:ci" and account.subject == "sa:ci"
+    assert s.authenticate_api_key(key).actor == account.actor
+    s.grant("acme", account.subject, "billing", "*", "read", OWNER)
+    s.set("acme", "billing", "dev", "K", "v", OWNER)
+    assert s.get("acme", "billing", "dev", "K", account.actor) == "v"
+    with pytest.raises(cairn.Error):
+        s.get("acme", "web", "dev", "K", account.actor)
+
+
+def test_deletes_and_superadmin_calls_cross_the_edge(s):
+    # The rules behind them: tests/secrets/secrets_service_conformance_test.cpp.
+    s.set("acme", "web", "dev", "K", "v", OWNER)
+    s.delete_environment("acme", "web", "dev", OWNER)
+    assert s.environments("acme", "web", OWNER) == ["prod", "staging"]
+    s.delete_project("acme", "web", OWNER)
+    assert s.projects("acme", OWNER) == ["billing"]
+    assert s.is_superadmin("root@acme.io") is False
+    s.set_superadmin("root@acme.io")
+    assert s.is_superadmin("root@acme.io") is True and s.superadmins() == ["root@acme.io"]
+    s.set_superadmin("root@acme.io", superadmin=False)
+    assert s.superadmins() == []
+    s.delete_org("acme", OWNER)
+    with raises(cairn.NotFoundError, "SECRETS_ORG_NOT_FOUND"):
+        s.org("acme")

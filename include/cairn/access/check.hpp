@@ -1,11 +1,12 @@
 // The access decision: may this subject perform "resource:op" on this resource?
 //
+// Example:
 //   access::Subject alice{"alice.example.com"};
 //   access::Resource post{"bob.example.com"};
 //   post.visibility = access::Visibility::kFollower;
-//   if (!access::check(alice, "action:read", post).allowed) return forbidden();
+//   access::Decision d = access::check(alice, "action:read", post);  // denied: not a follower
 //
-// Cloudillo's order (reference cloudillo.md 3.3), with its policies actually applied:
+// Cloudillo's order, with its policies actually applied:
 //   1. TOP policy deny                         -> deny   (step "top_policy")
 //   2. BOTTOM policy allow                     -> allow  (step "bottom_policy")
 //   3. the subject holds the leader role       -> allow  (step "leader")
@@ -60,7 +61,7 @@ struct FileAccessFacts {
                                             // the file's owner: ADMIN, WRITE, COMMENT, DEL, ...
 };
 
-// The subject's access level on the file, first match wins (reference cloudillo.md 3.3):
+// The subject's access level on the file, first match wins:
 // owner -> admin; the direct share; the nearest share up the folder chain; for tenant-owned files
 // the subject's role (leader admin, moderator or contributor write, public/follower/supporter
 // read); an FSHR share action from the owner (ADMIN admin, WRITE write, COMMENT comment, DEL none,

@@ -1,8 +1,13 @@
 // cairn::access::AccessService: per-tenant policies on top of check(), with relationships looked
 // up from the host application. engine.access() hands one out.
 //
-//   engine.access().set_policy("home.example.com", json_text, "admin@home");  // validated, audited
-//   access::Decision d = engine.access().check("home.example.com", subject, "file:read", file);
+// Example:
+//   std::string_view policy = R"({"top":[{"effect":"deny","actions":["file:delete"]}]})";
+//   CAIRN_TRY(engine.access().set_policy("home.example.com", policy, "admin@home"));  // audited
+//   access::Subject subject{"alice.example.com"};
+//   access::Resource file{"home.example.com"};
+//   CAIRN_ASSIGN_OR_RETURN(access::Decision d,
+//                          engine.access().check("home.example.com", subject, "file:read", file));
 //
 // Relationships (who follows whom, who is connected, who subscribes to whose items) belong to the
 // host application; it implements Relationships, or uses MemoryRelationships. When a service has

@@ -1,6 +1,6 @@
 // Who may see what: visibility levels of items, access levels of subjects, and the roles ladder.
 //
-// Cloudillo's model (reference cloudillo.md section 3.1-3.2):
+// Cloudillo's model:
 //   Visibility (stored as one character)  P public < V verified < 2 second degree < F follower
 //                                         < C connected < S subscribed < D direct (the default)
 //   Level (of a subject towards an item)  none < public < verified < second_degree < follower

@@ -6,6 +6,7 @@
 // signs tree heads (size, root, chain head, time) with its own Ed25519 key; anyone holding the
 // public key can check a tree head, a proof, or a whole export offline.
 //
+// Example:
 //   audit::EntryInput e;
 //   e.actor_id = "alice"; e.action = "secret.read"; e.resource_type = "secret";
 //   e.resource_id = "DB_URL";
@@ -25,6 +26,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <iosfwd>
 #include <memory>
 #include <optional>
 #include <span>
@@ -79,6 +82,10 @@ struct VerifyReport {
   uint64_t first_bad_seq = 0;  // meaningful when !intact
   std::string detail;          // for people
 };
+
+// Receives an export a piece at a time (see AuditLog::export_jsonl); returns a failed Status to
+// stop the export.
+using ExportSink = std::function<Status(std::string_view chunk)>;
 
 // One page of query results; pass next_cursor back for the next page ("" when done).
 struct QueryPage {
@@ -146,8 +153,20 @@ class AuditLog {
   // check(), as a Status: DATA_LOSS / AUDIT_CHAIN_BROKEN naming the first bad sequence number.
   Status verify();
 
-  // Writes the log as JSON Lines (one entry per line, then the signed tree head) to `path`,
-  // created with mode 0600. Errors: UNAVAILABLE / AUDIT_EXPORT_FAILED.
+  // Exports the log as JSON Lines: one entry per line, in sequence order, then the signed tree
+  // head as the last line (format at the top of src/audit/export.cpp; parse_export() and
+  // verify_export() read it, and so does the cairn-audit tool). The tree head is signed first,
+  // so an export covers exactly the entries its head signs even while appends continue. Entries
+  // are read a page at a time: memory stays bounded whatever the log's size.
+  //
+  // To `sink`, in order, in pieces of about 1 MiB, each ending at a line end; a sink that
+  // returns an error stops the export, which returns that error. Errors: the sink's; storage
+  // errors. Nothing is written anywhere else (no temporary file).
+  Status export_jsonl(const ExportSink& sink);
+  // To `out`. Errors: UNAVAILABLE / AUDIT_EXPORT_FAILED when the stream fails; storage errors.
+  Status export_jsonl(std::ostream& out);
+  // To the file `path`, created (or truncated) with mode 0600 and fsynced. Errors: UNAVAILABLE /
+  // AUDIT_EXPORT_FAILED; storage errors.
   Status export_jsonl(const std::string& path);
 
   // The log's public key (Ed25519), as SPKI PEM.

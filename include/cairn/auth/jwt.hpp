@@ -12,9 +12,12 @@
 //     are never fetched; a header with "crit" is rejected (no extensions are understood);
 //   - HMAC secrets must be at least 32 bytes (RFC 7518 3.2).
 //
-//   auto key = auth::JwtKey::signing(*crypto::PrivateKey::generate(kEs256), "2026-11");
+// Example:
+//   auto es256 = crypto::PrivateKey::generate(crypto::SignatureAlgorithm::kEs256);
+//   auto key = auth::JwtKey::signing(*es256, "2026-11");
 //   std::string token = *auth::jwt_encode(R"({"sub":"u1","exp":1790000000})", key);
-//   auth::JwtKeySet keys; keys.add(key);
+//   auth::JwtKeySet keys;
+//   CAIRN_TRY(keys.add(key));
 //   auto jwt = auth::jwt_decode(token, keys, {.algorithms = {auth::JwtAlgorithm::kEs256}}, now);
 //
 // Claims travel as JSON text (an object); jwt_encode() keeps the caller's member order.

@@ -1,6 +1,7 @@
 // cairn::auth::AuthService: users, passwords, sessions, API keys, magic login codes and
 // store-backed rate limits. engine.auth() hands one out.
 //
+// Example:
 //   auto user = engine.auth().create_user("ada@example.com", "Ada", "correct horse battery");
 //   auto login = engine.auth().login_password("ada@example.com", "correct horse battery");
 //   auto [session, token] = *engine.auth().create_session(login->id, {.ip = "203.0.113.7"});
@@ -48,15 +49,18 @@
 #include <vector>
 
 #include "cairn/audit/log.hpp"
+#include "cairn/auth/accounts.hpp"
 #include "cairn/auth/email.hpp"
 #include "cairn/auth/rate_limit.hpp"
 #include "cairn/auth/store.hpp"
-#include "cairn/auth/types.hpp"
 #include "cairn/crypto/password.hpp"
 
 namespace cairn::auth {
 
-// Coldrune's login-code rules (reference B.2) are the defaults.
+// Login-code rules. The defaults are Coldrune's: a code lives 10 minutes and any wrong guess
+// uses it up; 5 code requests per email and client address (20 per email from all addresses)
+// per 15 minutes; 10 failed verifications per email and address per hour lock that address out
+// for that email.
 struct LoginCodeOptions {
   std::chrono::seconds ttl{10 * 60};
   int64_t request_limit = 5;  // code requests per email and client address per request_window

@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "cairn/auth/types.hpp"
+#include "cairn/auth/accounts.hpp"
 #include "cairn/core/bytes.hpp"
 #include "cairn/core/result.hpp"
 

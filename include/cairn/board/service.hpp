@@ -1,11 +1,13 @@
-// cairn::board::BoardService: a feedback board (Rungu, seed 004, with Fider's most asked-for
+// cairn::board::BoardService: a feedback board (Rungu's, with Fider's most asked-for
 // features) as a library. engine.board() hands one out.
 //
+// Example:
 //   auto& b = engine.board();
-//   b.create_project("app", "My App");
-//   auto post = b.create_post("app", "ada", "Dark mode", "Please", board::Category::kFeature);
-//   b.vote(post->id, "bob");                                   // true: bob now votes for it
-//   b.comment(post->id, "carol", "+1, and for the editor too");
+//   CAIRN_TRY(b.create_project("app", "My App"));
+//   CAIRN_ASSIGN_OR_RETURN(board::Post post, b.create_post("app", "ada", "Dark mode", "Please",
+//                                                         board::Category::kFeature));
+//   CAIRN_ASSIGN_OR_RETURN(bool voted, b.vote(post.id, "bob"));  // true: bob now votes for it
+//   CAIRN_TRY(b.comment(post.id, "carol", "+1, and for the editor too"));
 //   board::ListQuery q;
 //   q.sort = board::Sort::kTrending;
 //   q.viewer = "bob";
@@ -37,7 +39,7 @@
 #include <string_view>
 #include <vector>
 
-#include "cairn/board/model.hpp"
+#include "cairn/board/posts.hpp"
 #include "cairn/board/store.hpp"
 #include "cairn/core/env.hpp"
 

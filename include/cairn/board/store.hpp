@@ -22,7 +22,7 @@
 #include <string_view>
 #include <vector>
 
-#include "cairn/board/model.hpp"
+#include "cairn/board/posts.hpp"
 #include "cairn/core/result.hpp"
 
 namespace cairn::board {

@@ -8,6 +8,7 @@
 // ID is the UTC date it was made ("YYMMDD"); the signer uses its newest key (the ID that sorts
 // last). The action's ID is action_id(token), the hash of the token text exactly as sent.
 //
+// Example:
 //   auto key = *crypto::PrivateKey::generate(crypto::SignatureAlgorithm::kEs384);
 //   std::string token = *content::create_action_token(
 //       R"({"iss":"alice.example.com","t":"POST","c":"Hello"})", key, "261122", now);
@@ -74,7 +75,29 @@ struct ActionToken {
 // Checks `token` the way Cloudillo's inbox does, at time `now`: the ES384 signature under `key`,
 // "exp" (when present) with `leeway`, "iss", "k", "t" and "iat" present, "iss" (and "aud")
 // canonical id tags, the type known (by full "t", then by its base type) and the fields it
-// requires or forbids (reference table 2.3). Errors: UNAUTHENTICATED / AUTH_TOKEN_INVALID
+// requires (R) or forbids (F), the others optional (-); a string content is counted in
+// characters:
+//
+//   type     c (content)  aud  p (parent)  sub  a (attachments)
+//   CONN     - (0-500)    R    F           F    F
+//   FLLW     - (0-500)    R    F           F    F
+//   POST     R (1-50000)  -    -           -    -
+//   REACT    F            -    F           R    -
+//   CMNT     R (1-10000)  -    R           -    -
+//   MSG      R            -    -           -    -
+//   REPOST   -            -    F           R    F
+//   APRV     F            -    -           R    F
+//   STAT     R            -    R           -    F
+//   IDP:REG  R            R    F           F    F
+//   PRES     -            -    -           R    F
+//   SUBS     -            R    F           R    F
+//   FSHR     R            R    F           R    F
+//   CONV     R            -    F           F    -
+//   INVT     -            R    F           R    F
+//   PRINVT   R            R    F           F    F
+//   APKG     R            F    F           F    R
+//
+// Errors: UNAUTHENTICATED / AUTH_TOKEN_INVALID
 // (malformed or a bad signature), AUTH_JWT_ALGORITHM_REJECTED (not ES384), AUTH_TOKEN_EXPIRED,
 // AUTH_TOKEN_NOT_YET_VALID ("iat" in the future beyond the leeway), AUTH_JWT_CLAIM_MISSING;
 // INVALID_ARGUMENT / CONTENT_ACTION_INVALID, CONTENT_ACTION_TYPE_UNKNOWN,

@@ -2,7 +2,10 @@
 // SHA-256>`), separated by tenant, in memory or in a directory laid out exactly as Cloudillo's fs
 // adapter.
 //
-//   CAIRN_ASSIGN_OR_RETURN(auto store, BlobStore::open("file:/var/lib/hub/blobs"));
+// Example:
+//   CAIRN_ASSIGN_OR_RETURN(auto store, content::BlobStore::open("file:/var/lib/hub/blobs"));
+//   const int64_t tenant = 1;
+//   const Bytes data = {'h', 'i'};
 //   CAIRN_ASSIGN_OR_RETURN(std::string id, store->put(tenant, data));   // "b1~..."
 //   CAIRN_ASSIGN_OR_RETURN(Bytes same, store->get(tenant, id));
 //

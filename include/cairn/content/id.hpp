@@ -46,8 +46,14 @@ struct ContentId {
   std::string to_string() const;
 };
 
-// The ID of `data` under `prefix` with the current version. REQUIRES: `prefix` is one or more
-// ASCII letters (a programmer error otherwise).
+// OK when `prefix` can name IDs: one or more ASCII letters (A-Z, a-z). hash_id, hash_id_to and
+// IdHasher require such a prefix; edges that take a prefix from their caller (the C ABI, Python)
+// check it here first. Errors: INVALID_ARGUMENT / CONTENT_ID_MALFORMED ("a content ID prefix is
+// one or more ASCII letters").
+Status check_prefix(std::string_view prefix);
+
+// The ID of `data` under `prefix` with the current version. REQUIRES: check_prefix(prefix) is OK
+// (a programmer error otherwise).
 std::string hash_id(std::string_view prefix, ByteView data);
 std::string hash_id(std::string_view prefix, std::string_view data);
 

@@ -21,7 +21,8 @@ namespace cairn {
 
 // The error codes, in google.rpc numbering. Generated from error_codes.inc.
 enum class ErrorCode : int32_t {
-#define CAIRN_ERROR_CODE(enumerator, wire, number, http, pyclass, pybase) enumerator = number,
+#define CAIRN_ERROR_CODE(enumerator, wire, number, http, pyclass, pybase, retryable) \
+  enumerator = number,
 #include "cairn/core/error_codes.inc"
 };
 
@@ -32,6 +33,7 @@ struct ErrorCodeInfo {
   int http_status;                // 404
   std::string_view python_class;  // "NotFoundError"
   std::string_view python_base;   // "LookupError", or "" for none
+  bool retryable;                 // whether trying the same call again later can succeed
 };
 
 // Every row of error_codes.inc, in numeric order.
@@ -42,6 +44,13 @@ std::string_view code_name(ErrorCode code) noexcept;
 
 // The HTTP status an error with `code` is answered with (404 for kNotFound); 500 outside the table.
 int http_status(ErrorCode code) noexcept;
+
+// Whether an error with `code` can go away when the same call is tried again later (a busy store,
+// a timeout, a lost race, a limit): the table's retryable column. False for kOk, and for the codes
+// that say the input or the caller is wrong (INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS,
+// PERMISSION_DENIED, FAILED_PRECONDITION, OUT_OF_RANGE, UNIMPLEMENTED, UNAUTHENTICATED) and for
+// a value outside the table. Job schedulers, clients and bindings decide retries with it.
+bool retryable(ErrorCode code) noexcept;
 
 // The code whose wire name is `name`, or nullopt when there is none.
 std::optional<ErrorCode> code_from_name(std::string_view name) noexcept;
@@ -61,5 +70,8 @@ struct Error {
   // "NOT_FOUND SECRET_NOT_FOUND: secret DB_URL not found", for logs.
   [[nodiscard]] std::string to_string() const;
 };
+
+// Whether trying the same call again later can succeed: retryable(error.code).
+inline bool retryable(const Error& error) noexcept { return retryable(error.code); }
 
 }  // namespace cairn

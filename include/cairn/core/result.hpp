@@ -1,6 +1,7 @@
 // cairn::Result<T>: a value of type T or a cairn::Error, and the macros that propagate errors.
 //
-//   Result<Secret> r = secrets.get(name);
+// Example:
+//   Result<Bytes> r = encoding::hex_decode("c0ffee");
 //   if (!r) return cairn::fail(r.error());       // or: CAIRN_TRY / CAIRN_ASSIGN_OR_RETURN
 //   use(*r);
 //

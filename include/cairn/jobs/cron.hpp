@@ -10,6 +10,7 @@
 // matches if either does, as cron(5) says; otherwise the restricted one decides. An expression
 // that can never fire (`0 0 30 2 *`) is refused at parse time.
 //
+// Example:
 //   auto cron = jobs::CronSchedule::parse("*/15 9-17 * * MON-FRI");
 //   Timestamp next = cron->next_after(now);            // strictly after now, in UTC
 //

@@ -2,11 +2,14 @@
 // thread pool. Nothing is persisted; this is the core that runs many small tasks fast (per-task
 // overhead is measured in benchmarks/jobs_bench.cpp and recorded in docs/performance.md).
 //
+// Example:
+//   std::vector<int> input;
+//   int left_sum = 0, right_sum = 0, total_sum = 0;
 //   jobs::Dag dag;
-//   jobs::Node load = dag.add([&] { read_input(); });
-//   jobs::Node left = dag.add([&] { sum_left(); });
-//   jobs::Node right = dag.add([&] { sum_right(); });
-//   jobs::Node total = dag.add([&] { combine(); });
+//   jobs::Node load = dag.add([&] { input = {1, 2, 3, 4}; });
+//   jobs::Node left = dag.add([&] { left_sum = input[0] + input[1]; });
+//   jobs::Node right = dag.add([&] { right_sum = input[2] + input[3]; });
+//   jobs::Node total = dag.add([&] { total_sum = left_sum + right_sum; });
 //   load.precede(left).precede(right);           // load runs before left and right,
 //   total.succeed(left).succeed(right);          // which both run before total
 //   jobs::Executor executor;                     // one worker per core, the caller included

@@ -1,15 +1,16 @@
 // The persistent task scheduler: engine.jobs().
 //
-//   jobs::Scheduler& jobs = engine->jobs();
-//   jobs.register_kind("thumbnail", [](jobs::TaskContext& task) -> Result<std::string> {
-//     return make_thumbnail(task.input());  // an Error fails the run; its code decides retries
-//   });
+// Example:
+//   jobs::Scheduler& jobs = engine.jobs();
+//   CAIRN_TRY(jobs.register_kind("thumbnail", [](jobs::TaskContext& task) -> Result<std::string> {
+//     return "thumbs/" + task.input();  // or an Error: it fails the run; its code decides retries
+//   }));
 //   jobs::EnqueueOptions options;
 //   options.input = R"({"file":"f1~..."})";
 //   options.retry = jobs::RetryPolicy{std::chrono::seconds(10), std::chrono::minutes(10), 5};
-//   int64_t id = *jobs.enqueue("thumbnail", options);
-//   jobs.start();                 // worker threads: 1 high, 2 medium, 1 low
-//   jobs::Task done = *jobs.wait(id, std::chrono::seconds(30));
+//   CAIRN_ASSIGN_OR_RETURN(int64_t id, jobs.enqueue("thumbnail", options));
+//   CAIRN_TRY(jobs.start());      // worker threads: 1 high, 2 medium, 1 low
+//   CAIRN_ASSIGN_OR_RETURN(jobs::Task done, jobs.wait(id, std::chrono::seconds(30)));
 //
 // Tasks live in the engine's database, so pending work resumes after a restart with every
 // property it was given (retry policy included). Running tasks hold a lease that their worker

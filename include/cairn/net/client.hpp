@@ -3,6 +3,7 @@
 // socket), keeps one connection alive between requests, and turns the common error body
 // {"error":{"code","reason","message"}} back into a cairn::Error.
 //
+// Example:
 //   CAIRN_ASSIGN_OR_RETURN(auto client, net::HttpClient::connect("unix:/run/devd/api.sock"));
 //   CAIRN_ASSIGN_OR_RETURN(auto res, client.post_json("/api/sessions", R"({"name":"x"})"));
 //   CAIRN_TRY(net::response_status(res));   // a 4xx/5xx becomes its Error (code, reason)

@@ -2,11 +2,16 @@
 // thread to one client. A handler makes a stream, hands it to whatever produces events (a job
 // or audit subscription), and answers with it:
 //
-//   router.add("GET", "/api/events", [&](const net::Request&, net::Response& res) {
+// Example:
+//   net::Router router;
+//   std::mutex mu;                     // handlers run on the server's threads
+//   std::vector<std::shared_ptr<net::EventStream>> streams;  // later: s->send("job", json)
+//   CAIRN_TRY(router.add("GET", "/api/events", [&](const net::Request&, net::Response& res) {
 //     auto stream = std::make_shared<net::EventStream>();
-//     hub.subscribe(stream);             // hub calls stream->send("job", json) later
-//     res.events = stream;               // the connection now belongs to the stream
-//   });
+//     std::lock_guard lock(mu);
+//     streams.push_back(stream);
+//     res.events = stream;             // the connection now belongs to the stream
+//   }));
 //
 // The server answers 200 with Content-Type text/event-stream, then writes each event as it is
 // sent. When the client goes away, or the server drains, the stream closes: send() returns false

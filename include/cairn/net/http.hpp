@@ -2,11 +2,12 @@
 // body and matched path parameters, a Response to fill in, and the JSON helpers every reference
 // server uses (including the common error body of docs/errors.md).
 //
-//   void get_secret(const net::Request& req, net::Response& res) {
-//     auto value = secrets.get(req.param("org"), ...);
-//     if (!value) return res.error(value.error());   // {"error":{"code","reason","message"}}
-//     res.json({{"value", *value}});
-//   }
+// Example:
+//   net::Handler get_post = [&](const net::Request& req, net::Response& res) {
+//     Result<board::Post> post = engine.board().get_post(req.param("id"));
+//     if (!post) return res.error(post.error());   // {"error":{"code","reason","message"}}
+//     res.json_text("{\"title\":" + net::json_quote(post->title) + "}");
+//   };
 //
 // Thread-safety: plain values; one thread at a time. Ownership: they own their strings.
 #pragma once

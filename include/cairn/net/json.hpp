@@ -2,11 +2,14 @@
 // nlohmann/json (nlohmann-json3-dev) is needed only by code that includes this header; the rest of
 // cairn::net does not depend on it.
 //
-//   router.add("PUT", "/api/items/{id}", [](const net::Request& req, net::Response& res) {
+// Example:
+//   net::Router router;
+//   auto put_item = [](const net::Request& req, net::Response& res) {
 //     auto body = net::json_body(req);               // 400 with a clear reason when it is not JSON
 //     if (!body) return res.error(body.error());
 //     net::json(res, {{"id", req.param("id")}, {"name", (*body)["name"]}}, 201);
-//   });
+//   };
+//   CAIRN_TRY(router.add("PUT", "/api/items/{id}", put_item));
 //
 // Thread-safety: pure functions of their arguments.
 #pragma once

@@ -1,6 +1,10 @@
 // Ready-made middleware for cairn::net::Server (Server::use): authentication through cairn::auth
 // and rate limiting through cairn::auth's GCRA limiters.
 //
+// Example:
+//   net::Server server{net::Router()};
+//   auth::JwtKeySet keys;                          // the keys JWTs may be signed with
+//   CAIRN_ASSIGN_OR_RETURN(auto limiter, auth::MemoryRateLimiter::create({.rate_per_second = 5}));
 //   server.use(net::authenticate(engine.auth(), {.jwt_keys = &keys}));
 //   server.use(net::rate_limit(*limiter));          // 429 + Retry-After, per caller
 //

@@ -8,8 +8,12 @@
 // behind by a dead owner, previous_pid() reports it, so the caller can clean up what that owner
 // left (stale sockets, temporary files) before serving.
 //
+// Example:
+//   std::string data_dir = "/var/lib/devd";
 //   CAIRN_ASSIGN_OR_RETURN(auto pid, net::PidFile::acquire(data_dir + "/server.pid"));
-//   if (pid.previous_pid()) log("recovered from a crash of pid " + ...);
+//   if (std::optional<int64_t> dead = pid.previous_pid()) {
+//     log("recovered from a crash of pid " + std::to_string(*dead));
+//   }
 //
 // Thread-safety: a PidFile is owned by one thread. Ownership: the lock is held until the object
 // is destroyed (or release()), which also removes the file.

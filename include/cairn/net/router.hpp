@@ -3,10 +3,12 @@
 // a last `{name...}` matches the rest of the path, slashes included. Literal segments win over
 // parameters at the same position, so "/api/orgs/new" can sit beside "/api/orgs/{org}".
 //
+// Example:
 //   net::Router router;
-//   router.add("GET", "/api/orgs/{org}", [&](const net::Request& req, net::Response& res) {
-//     res.json_text(...);
-//   });
+//   auto get_org = [&](const net::Request& req, net::Response& res) {
+//     res.json_text("{\"org\":" + net::json_quote(req.param("org")) + "}");
+//   };
+//   CAIRN_TRY(router.add("GET", "/api/orgs/{org}", get_org));
 //
 // A path no route matches is answered 404 (NOT_FOUND / HTTP_ROUTE_NOT_FOUND); a path that
 // matches only under other methods 405 (HTTP_METHOD_NOT_ALLOWED) with an Allow header. HEAD is

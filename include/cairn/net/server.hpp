@@ -6,10 +6,11 @@
 // (503). Listeners on TCP (IPv4 and IPv6) and unix-domain sockets (0600 in a 0700 directory; a
 // stale socket file is replaced only when no live server answers on it).
 //
+// Example:
 //   net::Router router;
-//   router.add("GET", "/plaintext", [](const net::Request&, net::Response& res) {
+//   CAIRN_TRY(router.add("GET", "/plaintext", [](const net::Request&, net::Response& res) {
 //     res.text("Hello, World!");
-//   });
+//   }));
 //   net::Server server(std::move(router));
 //   CAIRN_TRY(server.listen_tcp("127.0.0.1", 8080));
 //   CAIRN_TRY(server.start(2));

@@ -1,4 +1,5 @@
-// Envelope encryption of secret values (Coldrune's scheme, reference B.8, plus associated data):
+// Envelope encryption of secret values (Coldrune's two-level scheme, a key-encryption key
+// derived from the master key wrapping one random data key per value, plus associated data):
 //
 //   KEK   = HKDF-SHA256(master key, salt "", info "cairn-secrets-kek-v1"), 32 bytes
 //   check = HMAC-SHA256(KEK, "cairn-secrets-key-check-v1")   (stored; proves which master key)
@@ -14,7 +15,7 @@
 //     wrapped_key = AES-256-GCM(KEK, key, aad = keyring key AAD)   as nonce || ciphertext || tag
 // where the keyring key AAD ("cairn-keyring-key-v1", name) binds the wrapped key to its name.
 //
-// Thread-safety: MasterKey is immutable; the functions are thread-safe.
+// Thread-safety: the functions are thread-safe.
 #pragma once
 
 #include <string>
@@ -23,27 +24,9 @@
 #include "cairn/core/bytes.hpp"
 #include "cairn/core/result.hpp"
 #include "cairn/crypto/secure.hpp"
+#include "cairn/secrets/master_key.hpp"
 
 namespace cairn::secrets {
-
-// The KEK derived from a 256-bit master key. Key material is wiped on destruction.
-class MasterKey {
- public:
-  // From 32 raw bytes, or from 64 hex characters (as `openssl rand -hex 32` prints). Errors:
-  // INVALID_ARGUMENT / SECRETS_MASTER_KEY_INVALID.
-  static Result<MasterKey> parse(std::string_view text_or_bytes);
-  static Result<MasterKey> from_bytes(ByteView master);
-
-  // The check value stored next to the data.
-  const Bytes& check() const noexcept { return check_; }
-  ByteView kek() const noexcept { return kek_.view(); }
-
- private:
-  MasterKey(crypto::SecretBytes kek, Bytes check)
-      : kek_(std::move(kek)), check_(std::move(check)) {}
-  crypto::SecretBytes kek_;
-  Bytes check_;
-};
 
 // The associated data of a value and of its wrapped data key.
 Bytes value_aad(std::string_view org_id, std::string_view project_id, std::string_view env_id,

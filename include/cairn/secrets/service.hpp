@@ -1,18 +1,28 @@
 // cairn::secrets::SecretsService: Coldrune's secrets manager as a library. engine.secrets() hands
-// one out (when the engine was opened with a master key).
+// one out (when the engine was opened with a master key; otherwise engine.secrets() is
+// FAILED_PRECONDITION / SECRETS_MASTER_KEY_MISSING).
 //
-//   auto& s = engine.secrets();
-//   s.create_org("acme", "ada@acme.io");
-//   s.create_project("acme", "billing", "ada@acme.io");
-//   s.create_environment("acme", "billing", "prod", "ada@acme.io");
+// Example:
+//   cairn::secrets::SecretsService& s = **engine.secrets();  // or CAIRN_ASSIGN_OR_RETURN
+//   CAIRN_TRY(s.create_org("acme", "ada@acme.io"));
+//   CAIRN_TRY(s.create_project("acme", "billing", "ada@acme.io"));
+//   CAIRN_TRY(s.create_environment("acme", "billing", "prod", "ada@acme.io"));
 //   int64_t v = *s.set("acme", "billing", "prod", "DATABASE_URL", "postgres://...", "ada@acme.io");
 //   auto value = s.get("acme", "billing", "prod", "DATABASE_URL", "ada@acme.io");
 //
-// Access (reference B.4): the superadmin, org owners and admins may do anything in the org;
+// Access: the superadmin, org owners and admins may do anything in the org;
 // developers and members need ACL rules, capped by their role (members read, developers read and
-// write); service accounts ("sa:<name>") need rules and, when created for one project, reach only
-// that project. Deny by default. Managing members, projects, environments, rules and service
-// accounts needs the admin role (or superadmin).
+// write); service accounts need rules and, when created for one project, reach only that
+// project. Deny by default.
+//
+// Actors and subjects are text in Subject's forms (subject.hpp): a user's email, "sa:<name>"
+// (the account of that name in the org acted on) or "sa:<org id>:<name>" (bound to its org).
+// A service account acting in the bound form, as ServiceAccount::actor() gives it, is enforced
+// here: it never sees another organization (SECRETS_ORG_NOT_FOUND, as if the org did not exist)
+// and, when created for one project, is denied every other project. Hosts pass
+// account.actor().to_string() for requests made with an API key and check no scope themselves.
+// Managing members, projects, environments, rules and service accounts needs the admin role (or
+// superadmin).
 //
 // Every operation, reads and denials included, appends an audit entry (actions "secrets.*",
 // resource "org/project/env/KEY", the deciding rule in details) and never a value. Denials are
@@ -20,9 +30,10 @@
 //
 // References: a value may contain ${KEY} (same environment), ${env.KEY} (same project) or
 // ${project.env.KEY} (same org); get(expand=true) replaces them, checking read access for each,
-// failing on cycles (FAILED_PRECONDITION / SECRETS_REFERENCE_CYCLE), beyond depth 10
-// (SECRETS_REFERENCE_TOO_DEEP), and beyond 100 references or 64 KiB of result in one get()
-// (RESOURCE_EXHAUSTED / SECRETS_REFERENCE_LIMIT). A read of a past version or time reads its
+// failing on cycles (FAILED_PRECONDITION / SECRETS_REFERENCE_CYCLE), beyond depth
+// kMaxReferenceDepth (10; SECRETS_REFERENCE_TOO_DEEP), and beyond kMaxReferences (100)
+// references or kMaxExpandedBytes (64 KiB) of result in one get() (RESOURCE_EXHAUSTED /
+// SECRETS_REFERENCE_LIMIT). A read of a past version or time reads its
 // references as of that time too. "$${" stands for a literal "${".
 //
 // Thread-safety: safe for concurrent use. Ownership: borrows its store, audit log and Env.
@@ -38,26 +49,15 @@
 #include <vector>
 
 #include "cairn/audit/log.hpp"
+#include "cairn/secrets/entities.hpp"
+#include "cairn/secrets/env_document.hpp"
 #include "cairn/secrets/envelope.hpp"
+#include "cairn/secrets/limits.hpp"
+#include "cairn/secrets/master_key.hpp"
 #include "cairn/secrets/store.hpp"
-#include "cairn/secrets/types.hpp"
+#include "cairn/secrets/subject.hpp"
 
 namespace cairn::secrets {
-
-// Export formats.
-enum class ExportFormat { kDotenv, kJson };
-// "dotenv" or "json". Errors: INVALID_ARGUMENT / SECRETS_FORMAT_INVALID.
-Result<ExportFormat> parse_export_format(std::string_view name);
-
-// The entries of a dotenv or JSON document as import_env() reads them, in document order; of
-// repeated keys the last wins (as when a shell sources the file). Dotenv: KEY=value lines, blank
-// lines and '#' comments skipped, an optional "export " prefix, values bare (trimmed, ending at
-// " #"), single-quoted (literal) or double-quoted (\\ \" \n \r \$ escapes). JSON: an object of
-// strings. Pure: for clients that import through another API (cairn-vault's CLI). Errors:
-// INVALID_ARGUMENT / SECRETS_IMPORT_INVALID (the message names the line: a malformed line, a key
-// that is not a valid name, a value that is not UTF-8 or longer than 64 KiB).
-Result<std::vector<std::pair<std::string, std::string>>> parse_env_document(
-    std::string_view document, ExportFormat format);
 
 // A new service account and its API key ("cr_sa_..."): the key is shown once.
 struct NewServiceAccount {
@@ -76,8 +76,8 @@ class SecretsService {
   SecretsService& operator=(const SecretsService&) = delete;
 
   // ---- Organizations, members, superadmins
-  // Names are 1-64 characters of [a-z0-9_.-] starting with a letter or digit
-  // (SECRETS_NAME_INVALID).
+  // Names are 1 to kMaxNameBytes (63) characters of [a-z0-9_.-] starting with a letter or digit
+  // (SECRETS_NAME_INVALID; limits.hpp).
   Result<Organization> create_org(std::string_view name, std::string_view owner);
   // The org of that name, to the host (no access check). Errors: NOT_FOUND /
   // SECRETS_ORG_NOT_FOUND.
@@ -139,7 +139,8 @@ class SecretsService {
   Result<std::vector<std::string>> environments(std::string_view org, std::string_view project,
                                                 std::string_view actor);
 
-  // ---- Secrets (keys: [A-Za-z_][A-Za-z0-9_]{0,63}; values: up to 64 KiB of UTF-8)
+  // ---- Secrets (keys: [A-Za-z_][A-Za-z0-9_]*, at most kMaxKeyBytes (64); values: at most
+  // kMaxValueBytes (64 KiB) of UTF-8; limits.hpp)
   // Stores a new version and returns its number. Errors: SECRETS_KEY_INVALID,
   // SECRETS_VALUE_INVALID; NOT_FOUND / SECRETS_ORG_NOT_FOUND, SECRETS_PROJECT_NOT_FOUND,
   // SECRETS_ENVIRONMENT_NOT_FOUND; PERMISSION_DENIED / SECRETS_ACCESS_DENIED.
@@ -184,11 +185,12 @@ class SecretsService {
                              ExportFormat format = ExportFormat::kDotenv);
 
   // ---- ACL
-  // Grants `permission` to `subject` (a member of the org, or "sa:<name>" of one of its service
-  // accounts) on matching environments; granting the same subject and patterns again changes the
-  // permission. Returns the rule id. Errors: INVALID_ARGUMENT / ACL_PATTERN_INVALID,
-  // SECRETS_SUBJECT_INVALID; FAILED_PRECONDITION / SECRETS_SUBJECT_NOT_MEMBER (a user who is not
-  // a member: add them first); NOT_FOUND / SECRETS_SERVICE_ACCOUNT_NOT_FOUND; as set().
+  // Grants `permission` to `subject` (a member of the org, or "sa:<name>" or "sa:<org id>:<name>"
+  // of one of its service accounts; the rule names it "sa:<name>") on matching environments;
+  // granting the same subject and patterns again changes the permission. Returns the rule id.
+  // Errors: INVALID_ARGUMENT / ACL_PATTERN_INVALID, SECRETS_SUBJECT_INVALID; FAILED_PRECONDITION /
+  // SECRETS_SUBJECT_NOT_MEMBER (a user who is not a member: add them first); NOT_FOUND /
+  // SECRETS_SERVICE_ACCOUNT_NOT_FOUND; as set().
   Result<std::string> grant(std::string_view org, std::string_view subject,
                             std::string_view project_pattern, std::string_view env_pattern,
                             Permission permission, std::string_view actor);
@@ -203,9 +205,9 @@ class SecretsService {
   Result<NewServiceAccount> create_service_account(std::string_view org, std::string_view name,
                                                    std::string_view actor,
                                                    std::string_view project = {});
-  // The live account of an API key. Errors: UNAUTHENTICATED / AUTH_TOKEN_INVALID. Its subject
-  // ("sa:<name>") names it within its organization only: use it as the actor of requests on
-  // account.org_id alone (another org may have an account of the same name).
+  // The live account of an API key. Errors: UNAUTHENTICATED / AUTH_TOKEN_INVALID. Act for it
+  // under account.actor().to_string() ("sa:<org id>:<name>"): the service then keeps it inside
+  // its organization and project.
   Result<ServiceAccount> authenticate_api_key(std::string_view api_key);
   // The org's live service accounts, oldest first (admins, owners and superadmins; others get
   // PERMISSION_DENIED / SECRETS_ACCESS_DENIED). Their keys are never part of them.

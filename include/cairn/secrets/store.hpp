@@ -17,7 +17,7 @@
 
 #include "cairn/core/bytes.hpp"
 #include "cairn/core/result.hpp"
-#include "cairn/secrets/types.hpp"
+#include "cairn/secrets/entities.hpp"
 
 namespace cairn::secrets {
 

@@ -18,6 +18,10 @@
 
 namespace cairn::storage {
 
+// The key under which cairn::Engine keeps the database's instance id (32 lower-case hex
+// characters, fixed when the database is created); inspect_snapshot() reads it from a snapshot.
+inline constexpr std::string_view kInstanceIdKey = "engine.instance_id";
+
 class MetaStore {
  public:
   MetaStore() = default;

@@ -1,5 +1,21 @@
 // The state a Server shares with its connections: options, router, middleware, metrics and the
 // set of live connections (for draining).
+//
+// ---- Threads and locks
+//
+// A connection runs every step on its own strand and holds no lock: the server reaches it only
+// through posted calls (drain(), close()). Acceptors live on accept_strand. The shared state is
+// guarded by four mutexes that are all leaves: state_mu (started, stopping, finished, stopper),
+// connections_mu (connections), addresses_mu (open_per_address) and Metrics::mu_. Each is taken
+// alone, for a few map operations, and released before anything else is locked or called: stop()
+// copies the live connections out under connections_mu and drains them after releasing it. No
+// lock is held around a handler, middleware, a health check or the access-log sink, so those may
+// call anything on the server, stop() included (from a server thread stop() is handed to the
+// `stopper` thread, because stop() joins the server threads and a thread cannot join itself).
+// With no lock ever taken under another, the server cannot deadlock on its own locks.
+//
+// Lifetime: connections hold a shared_ptr to Impl; Impl holds only weak_ptrs to connections, so
+// a closed connection is freed by its last pending operation, never by the server.
 #pragma once
 
 #include <array>

@@ -29,19 +29,28 @@ struct SecretsService::Place {
 
 namespace internal {
 
-// [a-z0-9][a-z0-9_.-]{0,62}. Errors: INVALID_ARGUMENT / SECRETS_NAME_INVALID.
-Status check_name(std::string_view name, std::string_view what);
-// [A-Za-z_][A-Za-z0-9_]{0,63}. Errors: INVALID_ARGUMENT / SECRETS_KEY_INVALID.
-Status check_key(std::string_view key);
-// A user (1-254 bytes of printable ASCII, no spaces) or "sa:<name>". Errors: INVALID_ARGUMENT /
-// SECRETS_SUBJECT_INVALID.
-Status check_subject(std::string_view subject);
-bool is_service_subject(std::string_view subject);
+using secrets::check_key;
+using secrets::check_name;
 
+// OK when `subject` is one of Subject's text forms. Errors: INVALID_ARGUMENT /
+// SECRETS_SUBJECT_INVALID.
+inline Status check_subject(std::string_view subject) {
+  CAIRN_TRY(Subject::parse(subject));
+  return ok_status();
+}
+inline bool is_service_subject(std::string_view subject) {
+  return Subject::names_service_account(subject);
+}
+
+// An audit entry by `actor` (a service account recorded as "sa:<name>", whatever form it acted
+// under).
 audit::EntryInput entry(std::string_view actor, std::string action, std::string resource_type,
                         std::string resource_id, std::string outcome, std::string details = "");
 
 Unexpected<Error> access_denied(std::string_view what);
+
+// `value` double-quoted for a dotenv line (env_document.hpp's escapes).
+std::string dotenv_quote(std::string_view value);
 
 }  // namespace internal
 }  // namespace cairn::secrets

@@ -148,6 +148,10 @@ Result<std::optional<Task>> MemoryJobStore::get(int64_t id) {
   return std::optional<Task>(it->second);
 }
 
+// claim() picks and marks the task under mu_, the one mutex every method of this store takes,
+// so no two workers get the same task and a kind's cap counts every running task. A memory:
+// store lives in one process, so "across processes" does not arise here; the SQLite store gets
+// the same guarantee from BEGIN IMMEDIATE (see its claim()).
 Result<std::optional<Task>> MemoryJobStore::claim(const jobs::ClaimRequest& request) {
   std::lock_guard lock(mu_);
   std::map<std::string, int32_t, std::less<>> running;

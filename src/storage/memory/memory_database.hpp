@@ -18,6 +18,11 @@ class MemoryDatabase final : public Database {
   // A memory database has no migrations to run: it is always at the latest schema.
   int64_t schema_version() const override { return latest_schema_version(); }
   MetaStore& meta() override { return meta_; }
+  // A memory database has no file form to copy into: a clear error rather than a half-copy.
+  Status snapshot_to(const std::string& /*path*/) override {
+    return fail(ErrorCode::kUnimplemented, "STORAGE_SNAPSHOT_UNSUPPORTED",
+                "a memory: database cannot be snapshotted to a file; use a sqlite: database");
+  }
 
  private:
   MemoryMetaStore meta_;

@@ -297,6 +297,20 @@ Result<std::optional<Task>> SqliteJobStore::get(int64_t id) {
   return db_.snapshot([&](Connection& c) { return load(c, id); });
 }
 
+// Why claim() is safe across processes. Every process that opens the file has its own
+// connection (its threads share it under SqliteDatabase's mutex); claim() runs inside
+// db_.write(), i.e. BEGIN IMMEDIATE ... COMMIT. BEGIN IMMEDIATE
+// takes SQLite's RESERVED lock on the database file at once, and SQLite lets one connection, in
+// any process, hold it at a time: a second claimer waits in BEGIN IMMEDIATE (busy timeout) until
+// the first has committed, or fails with STORAGE_BUSY and changes nothing. So the running count
+// per kind, the SELECT of the first due task and the UPDATE that makes it running happen with no
+// other write in between, and the next claimer starts from a snapshot in which the task is
+// already running: no task is handed out twice and no kind exceeds its cap. (A deferred BEGIN
+// would not do: two readers could both choose the task before either upgrades to a writer.)
+// WAL readers never block this and never see the half-done claim. The UPDATE records worker and
+// attempts; settle() and renew() accept the run only if both still match (and, for a rescue,
+// only if the lease is still expired), in their own IMMEDIATE transactions, so a run rescued
+// and claimed again cannot be settled by the worker that lost it.
 Result<std::optional<Task>> SqliteJobStore::claim(const jobs::ClaimRequest& request) {
   return db_.write([&](Connection& c) -> Result<std::optional<Task>> {
     std::map<std::string, int64_t, std::less<>> running;

@@ -5,9 +5,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
 
+#include "cairn/core/encoding.hpp"
+#include "cairn/core/env.hpp"
 #include "core/internal/private_files.hpp"
 #include "storage/sqlite/meta_store.hpp"
 #include "storage/sqlite/migrations.hpp"
@@ -77,12 +80,13 @@ Error error_from_sqlite(int rc, sqlite3* db, std::string_view doing) {
 
 Statement::~Statement() {
   if (stmt_ == nullptr) return;
-  if (owned_) {
+  if (checked_out_ == nullptr) {
     sqlite3_finalize(stmt_);
     return;
   }
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);
+  *checked_out_ = false;
 }
 
 Statement& Statement::bind(int index, std::string_view text) {
@@ -166,23 +170,26 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& path,
 }
 
 Connection::~Connection() {
-  for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+  for (auto& [sql, cached] : cache_) sqlite3_finalize(cached.stmt);
   sqlite3_close_v2(db_);
 }
 
 Result<Statement> Connection::prepare(std::string_view sql) {
   auto it = cache_.find(std::string(sql));
-  if (it != cache_.end() && sqlite3_stmt_busy(it->second) == 0) return Statement(it->second, db_);
-  bool cached = it == cache_.end();
+  if (it != cache_.end() && !it->second.checked_out) {
+    it->second.checked_out = true;
+    return Statement(it->second.stmt, db_, &it->second.checked_out);
+  }
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
                               SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
   if (rc != SQLITE_OK) return fail(error_from_sqlite(rc, db_, "preparing a statement"));
-  // The cached copy is in use further up the stack (a nested query with the same SQL): this one
-  // gets its own statement, finalized after use, so neither resets the other mid-iteration.
-  if (!cached) return Statement(stmt, db_, /*owned=*/true);
-  cache_.emplace(std::string(sql), stmt);
-  return Statement(stmt, db_);
+  // The cached copy is held further up the stack (a nested use of the same SQL, running or done):
+  // this one gets its own statement, finalized after use, so neither rebinds, resets or clears
+  // the other's statement.
+  if (it != cache_.end()) return Statement(stmt, db_, nullptr);
+  auto inserted = cache_.emplace(std::string(sql), CachedStatement{stmt, true}).first;
+  return Statement(stmt, db_, &inserted->second.checked_out);
 }
 
 Status Connection::exec(std::string_view sql) {
@@ -215,9 +222,11 @@ Result<std::string> Connection::pragma_text(std::string_view pragma) {
 
 // SqliteDatabase
 
-SqliteDatabase::SqliteDatabase(std::string uri, std::unique_ptr<Connection> connection,
-                               int64_t schema_version)
+SqliteDatabase::SqliteDatabase(std::string uri, std::string path, OpenOptions options,
+                               std::unique_ptr<Connection> connection, int64_t schema_version)
     : Database(Backend::kSqlite, std::move(uri)),
+      path_(std::move(path)),
+      options_(options),
       connection_(std::move(connection)),
       schema_version_(schema_version),
       meta_(std::make_unique<SqliteMetaStore>(*this)) {}
@@ -253,7 +262,149 @@ Result<std::shared_ptr<SqliteDatabase>> SqliteDatabase::open(std::string uri,
   CAIRN_TRY(connection->exec("PRAGMA synchronous = FULL"));
   CAIRN_ASSIGN_OR_RETURN(int64_t version, migrate(*connection));
   return std::shared_ptr<SqliteDatabase>(
-      new SqliteDatabase(std::move(uri), std::move(connection), version));
+      new SqliteDatabase(std::move(uri), path, options, std::move(connection), version));
+}
+
+// Snapshots
+//
+// snapshot_to() never writes `path` until the copy is whole and on disk: VACUUM INTO fills a
+// temporary file next to it (created 0600 first: VACUUM INTO accepts an empty file and would
+// otherwise create one with the umask's mode), the copy is switched to a rollback journal so it
+// is one self-contained file, fsynced, then renamed into place and the directory fsynced.
+// VACUUM INTO runs on a connection of its own inside one read transaction: WAL lets the
+// database's own connection go on writing meanwhile, and the copy sees one committed state.
+
+namespace {
+
+Unexpected<Error> snapshot_failed(const std::string& what, int err) {
+  return fail(ErrorCode::kUnavailable, "STORAGE_SNAPSHOT_FAILED",
+              what + ": " + std::system_category().message(err));
+}
+
+Unexpected<Error> snapshot_path_invalid(std::string message) {
+  return fail(ErrorCode::kInvalidArgument, "STORAGE_SNAPSHOT_PATH_INVALID", std::move(message));
+}
+
+// Refuses a target that would overwrite the live database or cannot be a file.
+Status check_snapshot_target(const std::string& target, const std::string& database) {
+  if (target.empty()) return snapshot_path_invalid("a snapshot needs a file path");
+  if (target.find('\0') != std::string::npos) {
+    return snapshot_path_invalid("the snapshot path contains a NUL byte");
+  }
+  std::error_code ec;
+  if (std::filesystem::is_directory(target, ec)) {
+    return snapshot_path_invalid("the snapshot path is a directory: " + target);
+  }
+  auto canonical_target = std::filesystem::weakly_canonical(target, ec);
+  if (ec) return snapshot_failed("cannot resolve " + target, ec.value());
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    auto own = std::filesystem::weakly_canonical(database + suffix, ec);
+    if (!ec && own == canonical_target) {
+      return snapshot_path_invalid("a snapshot cannot replace the database's own files");
+    }
+  }
+  return ok_status();
+}
+
+// fsyncs the file or directory at `path`.
+Status sync_path(const std::string& path, bool directory) {
+  int fd = ::open(path.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
+  if (fd < 0) return snapshot_failed("cannot open " + path, errno);
+  if (::fsync(fd) != 0) {
+    int err = errno;
+    ::close(fd);
+    return snapshot_failed("cannot sync " + path, err);
+  }
+  ::close(fd);
+  return ok_status();
+}
+
+// Removes a temporary file (and any companion SQLite made for it) unless released.
+class TempFile {
+ public:
+  explicit TempFile(std::string path) : path_(std::move(path)) {}
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  ~TempFile() {
+    if (path_.empty()) return;
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+      ::unlink((path_ + suffix).c_str());
+    }
+  }
+  const std::string& path() const { return path_; }
+  void release() { path_.clear(); }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace
+
+Status SqliteDatabase::snapshot_to(const std::string& path) {
+  CAIRN_TRY(check_snapshot_target(path, path_));
+  std::filesystem::path target(path);
+  std::string dir = target.has_parent_path() ? target.parent_path().string() : ".";
+  Bytes nonce(8);
+  Env::system().random_bytes(nonce);
+  TempFile tmp(path + "." + encoding::hex_encode(nonce) + ".tmp");
+  int fd = ::open(tmp.path().c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+  if (fd < 0) return snapshot_failed("cannot create " + tmp.path(), errno);
+  ::close(fd);
+  {
+    CAIRN_ASSIGN_OR_RETURN(std::unique_ptr<Connection> source, Connection::open(path_, options_));
+    CAIRN_ASSIGN_OR_RETURN(Statement vacuum, source->prepare("VACUUM INTO ?1"));
+    vacuum.bind(1, tmp.path());
+    CAIRN_TRY(vacuum.run());
+  }
+  {
+    // One self-contained file: no -wal needed to read it, whatever mode VACUUM INTO left.
+    CAIRN_ASSIGN_OR_RETURN(std::unique_ptr<Connection> copy, Connection::open(tmp.path(), {}));
+    CAIRN_ASSIGN_OR_RETURN(std::string journal, copy->pragma_text("journal_mode = DELETE"));
+    if (journal != "delete") {
+      return fail(ErrorCode::kUnavailable, "STORAGE_SNAPSHOT_FAILED",
+                  "cannot take the snapshot out of WAL mode (SQLite reports '" + journal + "')");
+    }
+  }
+  CAIRN_TRY(sync_path(tmp.path(), false));
+  if (::rename(tmp.path().c_str(), path.c_str()) != 0) {
+    return snapshot_failed("cannot rename the snapshot to " + path, errno);
+  }
+  tmp.release();
+  return sync_path(dir, true);
+}
+
+Result<SnapshotInfo> inspect_snapshot(const std::string& path) {
+  {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return open_failed("cannot open " + path, errno);
+    char header[16] = {};
+    ssize_t n = ::read(fd, header, sizeof header);
+    ::close(fd);
+    if (n != static_cast<ssize_t>(sizeof header) ||
+        std::memcmp(header, "SQLite format 3\0", sizeof header) != 0) {
+      return fail(ErrorCode::kFailedPrecondition, "STORAGE_NOT_A_DATABASE",
+                  path + " is not an SQLite database");
+    }
+  }
+  // Reads only. A read-write connection all the same, so that a file left in WAL mode opens too.
+  CAIRN_ASSIGN_OR_RETURN(std::unique_ptr<Connection> c, Connection::open(path, {}));
+  CAIRN_TRY(check_application(*c));
+  Result<std::string> integrity = c->pragma_text("integrity_check");
+  if (!integrity) return fail(integrity.error());
+  if (*integrity != "ok") {
+    return fail(ErrorCode::kDataLoss, "STORAGE_CORRUPT", path + " fails SQLite's integrity check");
+  }
+  SnapshotInfo info;
+  CAIRN_ASSIGN_OR_RETURN(info.schema_version, applied_version(*c));
+  if (info.schema_version <= 0) {
+    return fail(ErrorCode::kFailedPrecondition, "STORAGE_NOT_CAIRN_DATABASE",
+                path + " holds no cairn schema");
+  }
+  CAIRN_ASSIGN_OR_RETURN(Statement meta, c->prepare("SELECT value FROM cairn_meta WHERE key = ?1"));
+  meta.bind(1, kInstanceIdKey);
+  CAIRN_ASSIGN_OR_RETURN(bool row, meta.step());
+  if (row) info.instance_id = meta.column_text(0);
+  return info;
 }
 
 }  // namespace cairn::storage::sqlite

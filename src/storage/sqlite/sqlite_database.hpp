@@ -20,6 +20,7 @@
 #include <string_view>
 #include <type_traits>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "cairn/storage/database.hpp"
@@ -33,13 +34,15 @@ Error error_from_sqlite(int rc, sqlite3* db, std::string_view doing);
 // and clears its bindings, ready for the next user. Bind indexes start at 1, column indexes at 0.
 class Statement {
  public:
-  // `owned`: finalize the statement on destruction instead of returning it to the cache.
-  Statement(sqlite3_stmt* stmt, sqlite3* db, bool owned = false)
-      : stmt_(stmt), db_(db), owned_(owned) {}
+  // `checked_out`: the cache's in-use flag for `stmt`, cleared on destruction so that the cache
+  // can hand the statement out again; nullptr for a statement the Statement owns, which it
+  // finalizes on destruction instead.
+  Statement(sqlite3_stmt* stmt, sqlite3* db, bool* checked_out)
+      : stmt_(stmt), db_(db), checked_out_(checked_out) {}
   Statement(Statement&& other) noexcept
       : stmt_(std::exchange(other.stmt_, nullptr)),
         db_(other.db_),
-        owned_(other.owned_),
+        checked_out_(std::exchange(other.checked_out_, nullptr)),
         bind_rc_(other.bind_rc_) {}
   Statement& operator=(Statement&&) = delete;
   Statement(const Statement&) = delete;
@@ -69,7 +72,7 @@ class Statement {
   }
   sqlite3_stmt* stmt_;
   sqlite3* db_;
-  bool owned_;
+  bool* checked_out_;  // nullptr: owned, finalized on destruction
   int bind_rc_ = SQLITE_OK;
 };
 
@@ -98,12 +101,23 @@ class Connection {
   int64_t changes() const { return sqlite3_changes64(db_); }
 
  private:
+  // A cached statement and whether a live Statement holds it. The flag, not sqlite3_stmt_busy(),
+  // decides whether the statement can be handed out: a statement that has run to completion is
+  // not "busy" to SQLite, yet its holder may still read its columns, rebind or rerun it.
+  struct CachedStatement {
+    sqlite3_stmt* stmt = nullptr;
+    bool checked_out = false;
+  };
   explicit Connection(sqlite3* db) : db_(db) {}
   sqlite3* db_;
-  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+  // Node-based: the address of each entry's flag is stable while Statements point at it.
+  std::unordered_map<std::string, CachedStatement> cache_;
 };
 
 class SqliteMetaStore;
+
+// storage::inspect_snapshot() for an SQLite file (see database.hpp).
+Result<SnapshotInfo> inspect_snapshot(const std::string& path);
 
 class SqliteDatabase final : public Database {
  public:
@@ -114,6 +128,8 @@ class SqliteDatabase final : public Database {
 
   int64_t schema_version() const override { return schema_version_; }
   MetaStore& meta() override;
+  // VACUUM INTO on a second connection (see database.hpp).
+  Status snapshot_to(const std::string& path) override;
 
   // Runs f(Connection&) with exclusive use of the connection and returns what f returns.
   template <class F>
@@ -162,8 +178,11 @@ class SqliteDatabase final : public Database {
     }
   };
 
-  SqliteDatabase(std::string uri, std::unique_ptr<Connection> connection, int64_t schema_version);
+  SqliteDatabase(std::string uri, std::string path, OpenOptions options,
+                 std::unique_ptr<Connection> connection, int64_t schema_version);
 
+  std::string path_;  // the database file, for the snapshot connection
+  OpenOptions options_;
   std::mutex mu_;
   std::unique_ptr<Connection> connection_;
   int64_t schema_version_;

@@ -1,4 +1,4 @@
-#include "cairn/secrets/types.hpp"
+#include "cairn/secrets/roles.hpp"
 
 namespace cairn::secrets {
 

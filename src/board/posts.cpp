@@ -1,4 +1,4 @@
-#include "cairn/board/model.hpp"
+#include "cairn/board/posts.hpp"
 
 #include <algorithm>
 #include <array>
