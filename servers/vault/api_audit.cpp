@@ -15,7 +15,6 @@ namespace {
 using internal::Caller;
 using internal::format_time;
 using internal::require_superadmin;
-using internal::with_caller;
 using nlohmann::json;
 
 json entry_json(const audit::Entry& e) {

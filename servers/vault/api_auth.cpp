@@ -18,7 +18,6 @@ using internal::body_of;
 using internal::Caller;
 using internal::format_time;
 using internal::string_field;
-using internal::with_caller;
 using nlohmann::json;
 
 // ---- Sign-in
