@@ -20,7 +20,7 @@ CTEST_FLAGS = --output-on-failure --test-output-size-passed 1000000 --test-outpu
 all: build
 
 deps:
-	@sh scripts/install-deps.sh
+	@sh scripts/install-deps.sh $(BUILD)
 
 configure: deps
 	@cmake -S . -B $(BUILD) -G $(GENERATOR) -DPython_EXECUTABLE=$(PYTHON) \

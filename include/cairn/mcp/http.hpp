@@ -13,6 +13,7 @@
 // DNS rebinding protection). Transport-level refusals carry a JSON-RPC error with id null.
 //
 // Example:
+//   mcp::Server mcp_server({.info = {.name = "cairn-control"}});
 //   net::Router router;
 //   mcp::HttpTransport mcp_http(mcp_server, {.authorize = [](const net::Request& req)
 //       -> Result<mcp::SessionOptions> { return mcp::SessionOptions{.subject = req.subject}; }});

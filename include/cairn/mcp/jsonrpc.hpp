@@ -4,17 +4,18 @@
 //
 // Example:
 //   mcp::jsonrpc::Decoded in = mcp::jsonrpc::decode(R"({"jsonrpc":"2.0","id":7,"method":"ping"})");
-//   if (in.error) return send(mcp::jsonrpc::make_error(nullptr, *in.error));  // parse error, ...
-//   for (const mcp::jsonrpc::Incoming& m : in.items)
-//     if (m.kind == mcp::jsonrpc::Kind::kRequest)
-//       send(mcp::jsonrpc::make_result(m.id, nlohmann::json::object()));      // id 7 echoed
+//   if (in.error) use(mcp::jsonrpc::encode(mcp::jsonrpc::make_error(nullptr, *in.error)));
+//   for (const mcp::jsonrpc::Incoming& m : in.items) {
+//     if (m.kind == mcp::jsonrpc::Kind::kRequest)   // id 7 echoed: {"jsonrpc":"2.0","id":7,...}
+//       use(mcp::jsonrpc::encode(mcp::jsonrpc::make_result(m.id, nlohmann::json::object())));
+//   }
 //
 // Rules kept here once: a request id is a string or an integer and is echoed exactly as sent
 // (7 stays 7, "7" stays "7"); a notification (no "id") is never answered; a message over the
-// size cap is refused before it is parsed (-32600); text that is not JSON, or not valid UTF-8, is
-// a parse error (-32700) answered with id null. Every error object carries
-// `data: {"reason": "MCP_..."}`, a stable reason listed in docs/errors.md, beside the numeric
-// code and a message for people.
+// size cap is refused before it is parsed (-32600); text that is not JSON, not valid UTF-8 or
+// nested deeper than kMaxNestingDepth is a parse error (-32700) answered with id null. Every error
+// object carries `data: {"reason": "MCP_..."}`, a stable reason listed in docs/errors.md, beside
+// the numeric code and a message for people.
 //
 // Thread-safety: pure functions of their arguments.
 #pragma once
@@ -39,6 +40,11 @@ inline constexpr int kResourceNotFound = -32002;
 
 // The largest message accepted by default: 1 MiB.
 inline constexpr std::size_t kDefaultMaxMessageBytes = std::size_t{1} << 20;
+
+// Text nested deeper than this (arrays and objects) is refused as a parse error before it is
+// parsed: nlohmann's copy, dump and comparison recurse, so a 1 MiB run of '[' would otherwise
+// overflow the stack later, far from the input.
+inline constexpr std::size_t kMaxNestingDepth = 256;
 
 // A JSON-RPC error object: {"code", "message", "data"}. `reason` is put into data.reason.
 struct ErrorObject {

@@ -4,16 +4,19 @@
 // Server::notify_resource_updated).
 //
 // Example:
+//   mcp::Server server;
 //   mcp::Resource head;
 //   head.uri = "cairn://audit/head";
 //   head.name = "audit-head";
 //   head.mime_type = "application/json";
-//   head.read = [&](std::string_view uri, const mcp::Context&)
+//   head.read = [](std::string_view uri, const mcp::Context&)
 //       -> Result<std::vector<mcp::ResourceContents>> {
-//     return std::vector<mcp::ResourceContents>{{.uri = std::string(uri), .mime_type =
-//         "application/json", .text = head_json()}};
+//     mcp::ResourceContents body{.uri = std::string(uri), .mime_type = "application/json"};
+//     body.text = R"({"size":0})";
+//     return std::vector<mcp::ResourceContents>{body};
 //   };
 //   CAIRN_TRY(server.add_resource(std::move(head)));
+//   server.notify_resource_updated("cairn://audit/head");  // to sessions subscribed to it
 //
 // A read that fails with NOT_FOUND is answered -32002 (MCP's resource-not-found code); other
 // errors as -32603 (-32602 for INVALID_ARGUMENT) carrying their code and reason.

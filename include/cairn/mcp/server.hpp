@@ -7,16 +7,26 @@
 // Example:
 //   mcp::Server server({.info = {.name = "cairn-board", .version = "0.4.0"},
 //                       .instructions = "Feedback posts, votes and comments."});
-//   CAIRN_TRY(server.add_tool(make_list_posts_tool(engine)));
+//   mcp::Tool list_posts{.name = "list_posts", .read_only = true};
+//   list_posts.handler = [](const nlohmann::json&, const mcp::Context&) -> Result<nlohmann::json> {
+//     return nlohmann::json{{"posts", nlohmann::json::array()}};
+//   };
+//   CAIRN_TRY(server.add_tool(std::move(list_posts)));
 //   std::shared_ptr<mcp::Session> session = server.open_session({.subject = "local"});
-//   std::string reply = session->handle(R"({"jsonrpc":"2.0","id":1,"method":"initialize",...})");
+//   std::string reply = session->handle(R"({"jsonrpc":"2.0","id":1,"method":"initialize",
+//       "params":{"protocolVersion":"2025-06-18","capabilities":{},
+//                 "clientInfo":{"name":"demo","version":"1"}}})");
+//   session->handle(R"({"jsonrpc":"2.0","method":"notifications/initialized"})");  // answers ""
+//   reply = session->handle(R"({"jsonrpc":"2.0","id":2,"method":"tools/call",
+//       "params":{"name":"list_posts","arguments":{}}})");
 //
 // The lifecycle: before `initialize` only `ping` is answered (anything else: -32600
 // MCP_NOT_INITIALIZED); `initialize` negotiates the version (the client's when it is one of
 // kProtocolVersions, else the newest) and answers protocolVersion, capabilities, serverInfo and
 // instructions; tools/* and resources/* are answered once the client has sent
-// notifications/initialized. `ping`, `logging/setLevel` and `notifications/cancelled` (which sets
-// the cancel flag of the named call in flight; its answer is then not sent) work throughout.
+// notifications/initialized; `logging/setLevel` once initialize has been answered. `ping` and
+// `notifications/cancelled` (which sets the cancel flag of the named call in flight; its answer is
+// then not sent) work throughout.
 // Batches are accepted only under 2025-03-26, the one version whose JSON-RPC allows them.
 // Prompts are not implemented: the capability is not announced and prompts/* is -32601.
 //

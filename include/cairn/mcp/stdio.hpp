@@ -4,8 +4,12 @@
 //
 // Example:
 //   mcp::Server server({.info = {.name = "cairn-board"}});
-//   CAIRN_TRY(server.add_tool(...));
-//   return mcp::serve_stdio(server, {.subject = "local"}).has_value() ? 0 : 1;  // until EOF
+//   mcp::Tool ping{.name = "ping_board", .read_only = true};
+//   ping.handler = [](const nlohmann::json&, const mcp::Context&) -> Result<nlohmann::json> {
+//     return nlohmann::json{{"ok", true}};
+//   };
+//   CAIRN_TRY(server.add_tool(std::move(ping)));
+//   CAIRN_TRY(mcp::serve_stdio(server, {.subject = "local"}));  // returns at end of input
 //
 // Lines are read in order and accepted in order (Session::accept), so the lifecycle and
 // notifications/cancelled see what the client sent when it sent it; tool handlers then run on

@@ -4,6 +4,7 @@
 // tool error (`isError: true`) whose text is "<CODE> <REASON>: <message>".
 //
 // Example:
+//   mcp::Server server;
 //   mcp::Tool echo;
 //   echo.name = "echo";
 //   echo.description = "Answers with the text it was given.";
