@@ -9,10 +9,13 @@
 // Invariants and lock order: Impl::mu guards `sessions`, `workers`, `handlers_running` and
 // `closed`. It is never held while calling into a Session that may run handlers (accept, run) or
 // block, nor while calling Session::set_sink or Session::close; it may be held while closing an
-// EventStream (which takes only the stream's own mutex). Once `closed` is set no session is
-// registered and no worker is started, so close() can join the workers there are and then wait
-// for the route handlers still running (JSON answers run tools on the request's thread); hence
-// close() must not be called from a tool handler served by this transport.
+// EventStream (which takes only the stream's own mutex). Impl::sink_mu (taken before mu, never
+// the other way round) serializes "store a session's GET stream, then point its sink there"
+// against other GETs, DELETE and close(), so the sink always names the stream stored last. Once
+// `closed` is set no session is registered and no worker is started, so close() can join the
+// workers there are and then wait for the route handlers still running (JSON answers run tools on
+// the request's thread); hence close() must not be called from a tool handler served by this
+// transport.
 #include <algorithm>
 #include <atomic>
 #include <cctype>
@@ -28,6 +31,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -44,6 +48,9 @@ using Clock = std::chrono::steady_clock;
 constexpr int kTransportError = -32000;  // JSON-RPC "server error": refusals by the transport
 constexpr std::string_view kSessionHeader = "Mcp-Session-Id";
 constexpr std::string_view kVersionHeader = "MCP-Protocol-Version";
+// Worker threads answering POSTs with an event stream at once; beyond, the call runs on the
+// request's own thread (the stream then carries the finished answer).
+constexpr std::size_t kMaxStreamWorkers = 64;
 
 std::string lower(std::string_view text) {
   std::string out(text);
@@ -147,6 +154,7 @@ struct HttpTransport::Impl {
   const HttpOptions options;
 
   mutable std::mutex mu;
+  std::mutex sink_mu;  // see the file comment: taken before mu
   bool closed = false;
   int handlers_running = 0;               // route handlers between entry and return
   std::condition_variable handlers_done;  // handlers_running dropped to 0
@@ -193,7 +201,7 @@ struct HttpTransport::Impl {
     if (options.authorize) {
       Result<SessionOptions> authorized = call_authorize(req);
       if (!authorized) {
-        res.error(authorized.error());
+        refuse_with(res, authorized.error());
         return std::nullopt;
       }
       caller = std::move(*authorized);
@@ -211,12 +219,33 @@ struct HttpTransport::Impl {
     return caller;
   }
 
+  // An authorize refusal: the error's HTTP status (docs/errors.md) and a JSON-RPC error with id
+  // null whose data.reason is the error's reason; 5xx carry only the status phrase. A 401 names
+  // the scheme (WWW-Authenticate: Bearer).
+  static void refuse_with(net::Response& res, const Error& error) {
+    const int status = http_status(error.code);
+    refuse(res, status, error.reason,
+           status >= 500 ? net::status_phrase(status) : std::string_view(error.message));
+    if (status >= 500) res.server_error = std::make_shared<const Error>(error);
+    if (status == 401) res.headers.set("WWW-Authenticate", "Bearer");
+    if (error.retry_after.count() > 0) {
+      res.headers.set("Retry-After", std::to_string((error.retry_after.count() + 999) / 1000));
+    }
+  }
+
   Result<SessionOptions> call_authorize(const net::Request& req) const {
     try {
       return options.authorize(req);
     } catch (const std::exception&) {
       return fail(ErrorCode::kInternal, "MCP_INTERNAL_ERROR", "the authorize hook threw");
     }
+  }
+
+  // True when a request acting with `caller` may use a session opened with `opened`: the same
+  // subject, scopes and mode (a narrower or wider token is another caller: 404).
+  static bool same_options(const SessionOptions& opened, const SessionOptions& caller) {
+    return opened.subject == caller.subject && opened.scopes == caller.scopes &&
+           opened.mode == caller.mode;
   }
 
   // The session the request names, checked against `caller` and the version header; nullptr
@@ -232,7 +261,7 @@ struct HttpTransport::Impl {
     {
       std::lock_guard lock(mu);
       auto it = sessions.find(*id);
-      if (it != sessions.end() && it->second.options.subject == caller.subject &&
+      if (it != sessions.end() && same_options(it->second.options, caller) &&
           !it->second.session->closed()) {
         it->second.last_used = Clock::now();
         session = it->second.session;
@@ -276,8 +305,9 @@ struct HttpTransport::Impl {
   // Sends `accepted`'s answer: JSON on this thread, or an event stream (sse) whose deferred part
   // runs on a worker. 202 when there is nothing to answer. `refused`: the body as a whole could
   // not be taken (not JSON, too large, an empty batch), answered 400 with the JSON-RPC error.
-  void answer(const net::Request& req, net::Response& res, Accepted accepted,
-              bool refused = false) {
+  // `counted` (the request's InFlight, if any) is kept until the deferred part is done.
+  void answer(const net::Request& req, net::Response& res, Accepted accepted, bool refused = false,
+              std::shared_ptr<InFlight> counted = nullptr) {
     if (accepted.reply.empty() && !accepted.run) {
       res.status = 202;
       res.body.clear();
@@ -285,7 +315,7 @@ struct HttpTransport::Impl {
     }
     const int status = refused ? 400 : 200;
     if (status == 200 && options.sse_responses && accepts(req, "text/event-stream")) {
-      answer_with_stream(res, std::move(accepted));
+      answer_with_stream(res, std::move(accepted), std::move(counted));
       return;
     }
     std::string text = std::move(accepted.reply);
@@ -298,7 +328,10 @@ struct HttpTransport::Impl {
     res.json_text(std::move(text), status);
   }
 
-  void answer_with_stream(net::Response& res, Accepted accepted) {
+  // The deferred part runs on a worker thread, or on this thread when kMaxStreamWorkers are busy
+  // or no thread can be started (the stream then carries the finished answer).
+  void answer_with_stream(net::Response& res, Accepted accepted,
+                          std::shared_ptr<InFlight> counted) {
     auto stream = std::make_shared<net::EventStream>();
     res.events = stream;
     if (!accepted.run) {
@@ -306,7 +339,11 @@ struct HttpTransport::Impl {
       stream->close();
       return;
     }
-    auto job = [stream, reply = std::move(accepted.reply), run = std::move(accepted.run)]() {
+    // Shared, so that it survives a thread that could not be started. `counted` is dropped when
+    // the answer is out (not when the last copy of the job goes, which may be under `mu`).
+    auto job = std::make_shared<std::function<void()>>([stream, reply = std::move(accepted.reply),
+                                                        run = std::move(accepted.run),
+                                                        counted = std::move(counted)]() mutable {
       std::string text;
       try {
         text = merge_replies(reply, run());
@@ -315,18 +352,30 @@ struct HttpTransport::Impl {
       }
       if (!text.empty()) stream->send("message", text);
       stream->close();
-    };
-    std::lock_guard lock(mu);
-    if (closed) {
-      stream->close();
-      return;
-    }
-    reap_workers_locked();
-    Worker& worker = workers.emplace_back();
-    worker.thread = std::thread([job = std::move(job), done = worker.done] {
-      job();
-      done->store(true);
+      counted.reset();
     });
+    {
+      std::lock_guard lock(mu);
+      if (closed) {
+        stream->close();
+        return;
+      }
+      reap_workers_locked();
+      if (workers.size() < kMaxStreamWorkers) {
+        Worker& worker = workers.emplace_back();
+        try {
+          worker.thread = std::thread([job, done = worker.done]() mutable {
+            (*job)();
+            job.reset();
+            done->store(true);
+          });
+          return;
+        } catch (const std::system_error&) {
+          workers.pop_back();  // no thread: answer on this one
+        }
+      }
+    }
+    (*job)();
   }
 
   void reap_workers_locked() {
@@ -344,39 +393,70 @@ struct HttpTransport::Impl {
 
   enum class Registration { kRegistered, kLimitReached, kClosed };
 
-  // Registers an initialized session, after ending idle ones when the limit is reached.
+  // Registers an initialized session. When the caller's subject already has
+  // max_sessions_per_subject sessions, its least recently used one without a request in flight is
+  // ended first; when max_sessions are open, sessions idle longer than session_idle_timeout are
+  // ended, then (if still full) the least recently used one without a request in flight. Refused
+  // (kLimitReached) only when every candidate is busy.
   Registration register_session(const std::shared_ptr<Session>& session,
                                 const SessionOptions& caller) {
-    std::vector<std::shared_ptr<Session>> idle;
-    std::vector<std::shared_ptr<net::EventStream>> streams;
+    std::vector<Entry> ended;
     Registration result = Registration::kClosed;
     {
       std::lock_guard lock(mu);
       if (!closed) {
         result = Registration::kLimitReached;
-        if (sessions.size() >= options.max_sessions) {
+        const auto evict_lru = [&](const std::function<bool(const Entry&)>& among) {
+          auto oldest = sessions.end();
+          for (auto it = sessions.begin(); it != sessions.end(); ++it) {
+            if (it->second.requests_in_flight != 0 || !among(it->second)) continue;
+            if (oldest == sessions.end() || it->second.last_used < oldest->second.last_used) {
+              oldest = it;
+            }
+          }
+          if (oldest == sessions.end()) return false;
+          ended.push_back(std::move(oldest->second));
+          sessions.erase(oldest);
+          return true;
+        };
+        const auto own = [&](const Entry& e) { return e.options.subject == caller.subject; };
+        std::size_t mine = static_cast<std::size_t>(std::count_if(
+            sessions.begin(), sessions.end(), [&](const auto& item) { return own(item.second); }));
+        bool room = true;
+        if (options.max_sessions_per_subject != 0 && mine >= options.max_sessions_per_subject) {
+          room = evict_lru(own);
+        }
+        if (room && sessions.size() >= options.max_sessions) {
           const Clock::time_point now = Clock::now();
           for (auto it = sessions.begin(); it != sessions.end();) {
             const Entry& e = it->second;
             bool streaming = e.stream && !e.stream->closed();
             if (!streaming && e.requests_in_flight == 0 &&
                 now - e.last_used > options.session_idle_timeout) {
-              idle.push_back(e.session);
-              if (e.stream) streams.push_back(e.stream);
+              ended.push_back(std::move(it->second));
               it = sessions.erase(it);
             } else {
               ++it;
             }
           }
+          if (sessions.size() >= options.max_sessions) {
+            evict_lru([](const Entry&) { return true; });
+          }
         }
-        if (sessions.size() < options.max_sessions) {
+        if (room && sessions.size() < options.max_sessions) {
           sessions.emplace(session->id(), Entry{session, caller, Clock::now(), nullptr, 0});
           result = Registration::kRegistered;
         }
       }
     }
-    for (const auto& s : idle) s->close();
-    for (const auto& s : streams) s->close();
+    if (!ended.empty()) {
+      std::lock_guard sink_lock(sink_mu);
+      for (const Entry& e : ended) e.session->set_sink(nullptr);
+    }
+    for (const Entry& e : ended) {
+      e.session->close();
+      if (e.stream) e.stream->close();
+    }
     return result;
   }
 
@@ -396,10 +476,10 @@ struct HttpTransport::Impl {
     }
     std::shared_ptr<Session> session = find_session(req, res, *caller);
     if (!session) return;
-    InFlight counted(*this, session->id());
+    auto counted = std::make_shared<InFlight>(*this, session->id());
     jsonrpc::Decoded decoded = jsonrpc::decode(req.body, server.options().max_message_bytes);
     const bool refused = decoded.error.has_value();
-    answer(req, res, session->accept(std::move(decoded)), refused);
+    answer(req, res, session->accept(std::move(decoded)), refused, std::move(counted));
   }
 
   void initialize(const net::Request& req, net::Response& res, const SessionOptions& caller) {
@@ -454,6 +534,7 @@ struct HttpTransport::Impl {
       return;
     }
     auto stream = std::make_shared<net::EventStream>();
+    std::lock_guard sink_lock(sink_mu);
     {
       std::lock_guard lock(mu);
       auto it = sessions.find(session->id());
@@ -490,7 +571,10 @@ struct HttpTransport::Impl {
         sessions.erase(it);
       }
     }
-    session->set_sink(nullptr);
+    {
+      std::lock_guard sink_lock(sink_mu);
+      session->set_sink(nullptr);
+    }
     session->close();
     if (stream) stream->close();
     res.status = 200;
@@ -507,7 +591,10 @@ struct HttpTransport::Impl {
       running.swap(workers);
     }
     for (auto& [id, entry] : ended) {
-      entry.session->set_sink(nullptr);
+      {
+        std::lock_guard sink_lock(sink_mu);
+        entry.session->set_sink(nullptr);
+      }
       entry.session->close();
       if (entry.stream) entry.stream->close();
     }

@@ -92,24 +92,44 @@ Result<std::vector<TemplatePiece>> parse_template(std::string_view text) {
   return pieces;
 }
 
-// A part matches one or more characters other than '/'; tries the shortest first and backtracks
-// (templates are the server's own and short, so the search stays small).
-bool match_from(const std::vector<TemplatePiece>& pieces, std::size_t index, std::string_view uri,
-                std::map<std::string, std::string, std::less<>>& parts) {
-  if (index == pieces.size()) return uri.empty();
-  const TemplatePiece& piece = pieces[index];
-  if (!piece.is_part) {
-    if (uri.substr(0, piece.text.size()) != piece.text) return false;
-    return match_from(pieces, index + 1, uri.substr(piece.text.size()), parts);
-  }
-  std::size_t limit = std::min(uri.find('/'), uri.size());
-  for (std::size_t length = 1; length <= limit; ++length) {
-    if (match_from(pieces, index + 1, uri.substr(length), parts)) {
-      parts[piece.text] = std::string(uri.substr(0, length));
-      return true;
+// Matches in one pass, without backtracking: a part followed by a literal ends at the first
+// occurrence of that literal (at least one character in), except that a template's last literal
+// is anchored at the end of the URI; a part at the end takes the rest. A part never spans '/'.
+// Work is O(uri size x literal size) for each piece.
+bool match_pieces(const std::vector<TemplatePiece>& pieces, std::string_view uri,
+                  std::map<std::string, std::string, std::less<>>& parts) {
+  std::size_t pos = 0;
+  for (std::size_t index = 0; index < pieces.size(); ++index) {
+    const TemplatePiece& piece = pieces[index];
+    std::string_view rest = uri.substr(pos);
+    if (!piece.is_part) {
+      if (!rest.starts_with(piece.text)) return false;
+      pos += piece.text.size();
+      continue;
     }
+    const std::size_t slash = std::min(rest.find('/'), rest.size());
+    std::size_t length = 0;
+    if (index + 1 == pieces.size()) {
+      length = rest.size();  // the last part takes the rest
+    } else {
+      const std::string& next = pieces[index + 1].text;  // parts never sit side by side
+      if (index + 2 == pieces.size()) {
+        // The last literal: anchored at the end.
+        if (rest.size() < next.size() || !rest.ends_with(next)) return false;
+        length = rest.size() - next.size();
+      } else {
+        // Only the window the part may cover (it stops at the first '/').
+        std::string_view window = rest.substr(0, std::min(rest.size(), slash + next.size()));
+        std::size_t found = window.size() > 1 ? window.find(next, 1) : std::string_view::npos;
+        if (found == std::string_view::npos) return false;
+        length = found;
+      }
+    }
+    if (length == 0 || length > slash) return false;
+    parts[piece.text] = std::string(rest.substr(0, length));
+    pos += length;
   }
-  return false;
+  return pos == uri.size();
 }
 
 }  // namespace
@@ -117,7 +137,10 @@ bool match_from(const std::vector<TemplatePiece>& pieces, std::size_t index, std
 bool match_template(const std::vector<TemplatePiece>& pieces, std::string_view uri,
                     std::map<std::string, std::string, std::less<>>& parts) {
   parts.clear();
-  return match_from(pieces, 0, uri, parts);
+  if (uri.size() > kMaxTemplateUriBytes) return false;
+  if (match_pieces(pieces, uri, parts)) return true;
+  parts.clear();
+  return false;
 }
 
 std::string_view negotiate_version(std::string_view requested) noexcept {

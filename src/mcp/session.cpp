@@ -28,6 +28,8 @@ using nlohmann::json;
 
 // The longest decimal offset a cursor may spell (fits in 64 bits).
 constexpr std::size_t kMaxCursorDigits = 18;
+// The most resources/subscribe URIs one session may hold.
+constexpr std::size_t kMaxSubscriptions = 1000;
 
 // What one message came to: an answer now, work that produces it later, or nothing.
 struct Outcome {
@@ -403,6 +405,9 @@ class Dispatcher {
     std::string key = id.dump();
     auto flag = std::make_shared<std::atomic<bool>>(false);
     std::lock_guard<std::mutex> lock(state_.mutex);
+    // close() sets closed_ under this mutex: a call registered after it walked in_flight starts
+    // cancelled.
+    if (session_.closed()) flag->store(true);
     state_.in_flight[key] = flag;
     return {std::move(key), std::move(flag)};
   }
@@ -457,8 +462,14 @@ class Dispatcher {
       } catch (...) {
         ErrorObject error =
             rpc_error(jsonrpc::kInternalError, "MCP_INTERNAL_ERROR", "internal error");
-        if (dialect->rewrite_error) dialect->rewrite_error(error);
-        response = jsonrpc::make_error(id, error);
+        try {
+          if (dialect->rewrite_error) dialect->rewrite_error(error);
+        } catch (...) {  // NOLINT(bugprone-empty-catch): the error is sent as it was
+        }
+        try {
+          response = jsonrpc::make_error(id, error);
+        } catch (...) {  // NOLINT(bugprone-empty-catch): no answer; the call still finishes
+        }
       }
       finish_call(*state, key, flag);
       return response;
@@ -472,32 +483,9 @@ class Dispatcher {
       return refuse(item.id, invalid_params("resources/read needs params.uri, a string"));
     }
     std::string uri = uri_it->get_ref<const std::string&>();
-    const std::vector<std::string>& scopes = session_.options().scopes;
     ReadFn read;
     std::string mime;
-    auto exact = registry_.resource_index.find(std::string_view(uri));
-    if (exact != registry_.resource_index.end() &&
-        holds_all(scopes, registry_.resources[exact->second].resource.scopes)) {
-      const Resource& resource = registry_.resources[exact->second].resource;
-      read = [&resource, uri](const Context& ctx) { return resource.read(uri, ctx); };
-      mime = resource.mime_type;
-    } else {
-      std::map<std::string, std::string, std::less<>> parts;
-      for (const RegisteredTemplate& entry : registry_.templates) {
-        if (!holds_all(scopes, entry.resource_template.scopes)) continue;
-        if (!match_template(entry.pieces, uri, parts)) continue;
-        const ResourceTemplate& resource_template = entry.resource_template;
-        read = [&resource_template, uri, parts = std::move(parts)](const Context& ctx) {
-          return resource_template.read(uri, parts, ctx);
-        };
-        mime = resource_template.mime_type;
-        break;
-      }
-    }
-    if (!read) {
-      return refuse(item.id, rpc_error(jsonrpc::kResourceNotFound, "MCP_RESOURCE_NOT_FOUND",
-                                       "Resource not found: " + uri, json{{"uri", uri}}));
-    }
+    if (!resolve(uri, &read, &mime)) return not_found(item.id, uri);
     auto [key, flag] = register_call(item.id);
     Outcome out;
     out.deferred = [self = session_.shared_from_this(), state = &state_, read = std::move(read),
@@ -536,19 +524,67 @@ class Dispatcher {
     return out;
   }
 
+  // Whether this session can read `uri` (a fixed resource or a template match it may see); when
+  // so and `read` is given, sets the reader and its default MIME type.
+  bool resolve(const std::string& uri, ReadFn* read, std::string* mime) const {
+    const std::vector<std::string>& scopes = session_.options().scopes;
+    auto exact = registry_.resource_index.find(std::string_view(uri));
+    if (exact != registry_.resource_index.end() &&
+        holds_all(scopes, registry_.resources[exact->second].resource.scopes)) {
+      const Resource& resource = registry_.resources[exact->second].resource;
+      if (read != nullptr) {
+        *read = [&resource, uri](const Context& ctx) { return resource.read(uri, ctx); };
+        *mime = resource.mime_type;
+      }
+      return true;
+    }
+    std::map<std::string, std::string, std::less<>> parts;
+    for (const RegisteredTemplate& entry : registry_.templates) {
+      if (!holds_all(scopes, entry.resource_template.scopes)) continue;
+      if (!match_template(entry.pieces, uri, parts)) continue;
+      const ResourceTemplate& resource_template = entry.resource_template;
+      if (read != nullptr) {
+        *read = [&resource_template, uri, parts = std::move(parts)](const Context& ctx) {
+          return resource_template.read(uri, parts, ctx);
+        };
+        *mime = resource_template.mime_type;
+      }
+      return true;
+    }
+    return false;
+  }
+
+  Outcome not_found(const json& id, const std::string& uri) const {
+    return refuse(id, rpc_error(jsonrpc::kResourceNotFound, "MCP_RESOURCE_NOT_FOUND",
+                                "Resource not found: " + uri, json{{"uri", uri}}));
+  }
+
+  // resources/subscribe takes only a URI this session could read, at most kMaxSubscriptions of
+  // them; resources/unsubscribe takes any URI (one not subscribed is a no-op).
   Outcome subscribe(const Incoming& item, bool add) {
     auto uri = item.params.is_object() ? item.params.find("uri") : item.params.end();
     if (uri == item.params.end() || !uri->is_string()) {
       return refuse(item.id, invalid_params(item.method + " needs params.uri, a string"));
     }
+    if (add && !resolve(uri->get_ref<const std::string&>(), nullptr, nullptr)) {
+      return not_found(item.id, uri->get_ref<const std::string&>());
+    }
+    bool full = false;
     {
       std::lock_guard<std::mutex> lock(state_.mutex);
       if (add) {
-        state_.subscriptions.insert(uri->get<std::string>());
+        const std::string& text = uri->get_ref<const std::string&>();
+        full = state_.subscriptions.size() >= kMaxSubscriptions &&
+               state_.subscriptions.count(text) == 0;
+        if (!full) state_.subscriptions.insert(text);
       } else {
         auto it = state_.subscriptions.find(uri->get_ref<const std::string&>());
         if (it != state_.subscriptions.end()) state_.subscriptions.erase(it);
       }
+    }
+    if (full) {
+      return refuse(item.id, invalid_params("too many subscriptions: a session may hold at most " +
+                                            std::to_string(kMaxSubscriptions)));
     }
     return answer(item.id, json::object());
   }
@@ -700,8 +736,9 @@ void Session::log(LogLevel level, std::string_view logger, const nlohmann::json&
 }
 
 void Session::close() {
-  closed_.store(true);
+  // closed_ is set under the mutex, so register_call either sees it or is walked below.
   std::lock_guard<std::mutex> lock(state_->mutex);
+  closed_.store(true);
   for (auto& [key, flag] : state_->in_flight) flag->store(true);
   state_->sink.reset();
 }

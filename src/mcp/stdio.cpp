@@ -1,11 +1,12 @@
 // The stdio transport (stdio.hpp). The caller's thread reads the input, splits it into lines and
 // hands each to Session::accept in arrival order; tool and resource handlers run on a small pool
-// of workers that write their own answers.
+// of workers that write their own answers, while the reading goes on.
 //
 // Invariants: every byte written to output_fd goes through LineWriter::write, one whole message
 // and its newline under the writer's mutex, so answers from workers and notifications never
-// interleave. The reader waits only for input or for a free worker; workers never wait for the
-// reader. Lock order: CallPool::mu_ is never held while writing (LineWriter::mu_).
+// interleave. The reader waits only for input or for room in the queue of accepted calls; workers
+// never wait for the reader. Lock order: CallPool::mu_ is never held while writing
+// (LineWriter::mu_).
 #include "cairn/mcp/stdio.hpp"
 
 #include <poll.h>
@@ -15,6 +16,7 @@
 #include <atomic>
 #include <cerrno>
 #include <condition_variable>
+#include <cstdint>
 #include <cstring>
 #include <deque>
 #include <exception>
@@ -160,15 +162,20 @@ class LineSplitter {
 };
 
 // Reads, accepts and runs calls with leader/follower threads. One thread at a time -- the leader
-// -- reads the input and accepts its lines in order. When a line needs a handler, the leader
-// hands the reading over to an idle thread and runs the call itself, so a call's answer never
-// waits for a thread to wake up; calls that come together in one read go to idle threads.
+// -- reads the input and accepts its lines in order. When a line needs a handler and a worker slot
+// is free, the leader gives up the reading and runs the call itself, so a call's answer never
+// waits for a thread to wake up; the leader takes the reading back when the call is done, or, if
+// the call lasts, watch() wakes an idle thread to read on. Calls that come together in one read go
+// to idle threads through jobs_. When every slot is taken the call waits in jobs_ and the leader
+// reads on, so pings and notifications/cancelled for the running calls are still seen at once;
+// the leader waits only when jobs_ holds kMaxQueuedCalls calls.
 //
-// Invariants (under mu_): at most one leader (has_leader_); `calls_` counts the calls accepted
-// and not yet answered (queued, held by the leader, or running) and never exceeds `limit_` -- the
-// leader waits for a free slot before it accepts the next line's call, as stdio.hpp promises;
-// threads_ holds at most limit_ + 1 threads (the runners and a leader). Only the leader touches
-// splitter_ and buffer_.
+// Invariants (under mu_): at most one leader (has_leader_); running_ counts the calls being run
+// and never exceeds limit_; jobs_ holds accepted calls not yet started (at most kMaxQueuedCalls,
+// plus the last one at end of input); threads_ holds exactly limit_ + 1 threads, all started
+// before the first read (limit_ is lowered to fit when fewer could be started), so whenever the
+// leader starts a call there is a thread left over to read, and a queued call always finds a
+// thread once a slot frees. Only the leader touches splitter_, buffer_ and held_.
 class StdioLoop {
  public:
   StdioLoop(Session& session, LineWriter& writer, int input_fd, std::size_t max_bytes,
@@ -177,7 +184,7 @@ class StdioLoop {
         writer_(writer),
         input_fd_(input_fd),
         max_bytes_(max_bytes),
-        limit_(std::max(1U, max_calls)),
+        limit_(std::clamp(max_calls, 1U, kMaxWorkers)),
         splitter_(max_bytes),
         buffer_(kReadChunkBytes, '\0') {}
   StdioLoop(const StdioLoop&) = delete;
@@ -187,22 +194,83 @@ class StdioLoop {
   // read, or 0.
   int serve() {
     std::vector<std::thread> threads;
+    bool inline_only = false;
     {
       std::unique_lock lock(mu_);
-      if (!spawn_locked()) {
-        lock.unlock();
-        return lead_inline();
+      // The threads wait on mu_ until this loop is done, so limit_ is settled before they look.
+      for (std::size_t i = 0; i <= limit_; ++i) {
+        try {
+          threads_.emplace_back([this] { thread_main(); });
+        } catch (const std::system_error&) {
+          break;  // serve with the threads there are
+        }
       }
-      done_.wait(lock, [&] { return input_done_ && !has_leader_ && calls_ == 0; });
-      finished_ = true;
+      if (threads_.size() < 2) {  // no thread to run calls beside a reader
+        inline_only = true;
+        finished_ = true;
+      } else {
+        limit_ = static_cast<unsigned>(threads_.size() - 1);
+        watch(lock);
+        finished_ = true;
+      }
       threads.swap(threads_);
     }
     wake_.notify_all();
     for (std::thread& t : threads) t.join();
-    return read_error_;
+    return inline_only ? lead_inline() : read_error_;
   }
 
  private:
+  // The most calls run at once, whatever StdioOptions asks (one thread each is started up front).
+  static constexpr unsigned kMaxWorkers = 256;
+  // At most this many accepted calls wait for a free slot; then the reader waits too.
+  static constexpr std::size_t kMaxQueuedCalls = 64;
+
+  // A leader that runs a call frees the leadership without waking anyone: a call answered soon
+  // costs no thread switch (the usual one-call-at-a-time case). watch() looks every kWatchMillis
+  // and wakes an idle thread to read on when the same hand-off is still pending, so input that
+  // comes while a longer call runs is read a tick or two later at most. After kIdleTicks ticks
+  // without a hand-off it sleeps until the next one.
+  static constexpr int kWatchMillis = 1;
+  static constexpr int kIdleTicks = 200;
+
+  bool all_done_locked() const {
+    return input_done_ && !has_leader_ && running_ == 0 && jobs_.empty();
+  }
+
+  // The caller's thread, while the others serve; returns once everything is done.
+  void watch(std::unique_lock<std::mutex>& lock) {
+    std::uint64_t seen = hand_offs_;
+    bool seen_pending = false;
+    int quiet = 0;
+    for (;;) {
+      if (all_done_locked()) return;
+      if (hand_off_pending_ && seen_pending && seen == hand_offs_) {  // it outlasted a tick
+        hand_off_pending_ = false;
+        if (!has_leader_ && !input_done_) {
+          lock.unlock();
+          wake_.notify_one();
+          lock.lock();
+        }
+        continue;
+      }
+      quiet = hand_offs_ == seen ? quiet + 1 : 0;
+      seen = hand_offs_;
+      seen_pending = hand_off_pending_;
+      if (quiet > kIdleTicks && !hand_off_pending_) {
+        watcher_asleep_ = true;
+        done_.wait(lock, [&] { return all_done_locked() || !watcher_asleep_; });
+        watcher_asleep_ = false;
+        quiet = 0;
+        seen_pending = false;
+        continue;
+      }
+      lock.unlock();
+      ::poll(nullptr, 0, kWatchMillis);
+      lock.lock();
+    }
+  }
+
   // No thread could be started: read and run everything on the caller's thread.
   int lead_inline() {
     inline_only_ = true;
@@ -218,22 +286,27 @@ class StdioLoop {
   void thread_main() {
     for (;;) {
       std::function<std::string()> job;
+      bool room = false;  // the leader waits for room in jobs_
       {
         std::unique_lock lock(mu_);
-        ++idle_;
-        wake_.wait(lock,
-                   [&] { return finished_ || !jobs_.empty() || (!has_leader_ && !input_done_); });
-        --idle_;
-        if (!jobs_.empty()) {
+        wake_.wait(lock, [&] {
+          return finished_ || startable_locked() || (!has_leader_ && !input_done_);
+        });
+        if (finished_) return;
+        if (startable_locked()) {
           job = std::move(jobs_.front());
           jobs_.pop_front();
+          ++running_;
+          room = room_wanted_;
         } else if (!has_leader_ && !input_done_) {
           has_leader_ = true;
+          hand_off_pending_ = false;  // the call was short, or watch() woke this thread
         } else {
-          return;  // finished_
+          return;  // unreachable: the wait ends only for one of the above
         }
       }
       if (job) {
+        if (room) room_.notify_one();
         run(job);
       } else {
         while (lead()) {
@@ -242,22 +315,26 @@ class StdioLoop {
     }
   }
 
-  // Runs one call, writes its answer and frees its slot.
+  bool startable_locked() const { return !jobs_.empty() && running_ < limit_; }
+
+  // Runs one call (its slot taken already), writes its answer and frees the slot.
   void run(const std::function<std::string()>& job) {
     std::string answer;
     try {
       answer = job();
-    } catch (const std::exception&) {
+    } catch (...) {
       // The session turns handler exceptions into answers; this is only out of memory and the
       // like, with no id left to answer.
     }
     if (!answer.empty()) writer_.write(answer);
+    bool all_done = false;
     {
       std::lock_guard lock(mu_);
-      --calls_;
+      --running_;
+      all_done = input_done_ && !has_leader_ && running_ == 0 && jobs_.empty();
     }
-    wake_.notify_all();
-    done_.notify_all();
+    // No wake_: this thread goes back to thread_main and takes a queued call itself.
+    if (all_done) done_.notify_all();
   }
 
   // Reads one chunk and accepts its lines. True to go on leading; false once leadership was
@@ -296,25 +373,51 @@ class StdioLoop {
     held_ = nullptr;
     if (!ended && !mine) return true;
     bool keep_leading = false;
+    bool wake_watcher = false;
     {
       std::lock_guard lock(mu_);
       if (ended) {
         input_done_ = true;
         has_leader_ = false;
-      } else if (inline_only_ || (idle_ <= jobs_.size() && !spawn_locked())) {
-        keep_leading = true;  // nobody to take over the reading: run the call, then read on
+      } else if (inline_only_) {
+        keep_leading = true;  // run the call, then read on
       } else {
-        has_leader_ = false;
+        keep_leading = running_ >= limit_;  // no slot: queue the call and read on
+        if (!keep_leading) {
+          has_leader_ = false;
+          hand_off_pending_ = true;
+          ++hand_offs_;
+          wake_watcher = watcher_asleep_;
+          watcher_asleep_ = false;
+        }
+      }
+      if (mine && !inline_only_) {
+        if (running_ < limit_) {
+          ++running_;
+        } else {
+          jobs_.push_back(std::move(mine));
+          mine = nullptr;
+        }
       }
     }
-    wake_.notify_all();
-    done_.notify_all();
-    if (mine) run(mine);
+    if (ended) {
+      wake_.notify_all();
+      done_.notify_all();
+    } else if (wake_watcher) {
+      done_.notify_all();  // the leadership is free: watch() wakes a reader if the call lasts
+    }
+    if (mine) {
+      if (inline_only_) {
+        run_inline(mine);
+      } else {
+        run(mine);
+      }
+    }
     return keep_leading;
   }
 
   // Accepts a line; a call it brings is held for the leader to run after the chunk, and one held
-  // already goes to an idle thread first.
+  // already is queued for another thread first.
   void take_line(std::string_view line) {
     Accepted accepted = session_.accept(line);
     if (!accepted.reply.empty()) writer_.write(accepted.reply);
@@ -338,48 +441,53 @@ class StdioLoop {
     if (held_) {
       std::function<std::string()> earlier = std::move(held_);
       held_ = nullptr;
-      std::unique_lock lock(mu_);
-      if (!inline_only_ && (idle_ > jobs_.size() || spawn_locked())) {
-        jobs_.push_back(std::move(earlier));
-        lock.unlock();
-        wake_.notify_all();
+      if (inline_only_) {
+        run_inline(earlier);
       } else {
-        lock.unlock();
-        run(earlier);  // no thread to give it to
+        {
+          std::unique_lock lock(mu_);
+          room_wanted_ = true;
+          room_.wait(lock, [&] { return jobs_.size() < kMaxQueuedCalls; });
+          room_wanted_ = false;
+          jobs_.push_back(std::move(earlier));
+        }
+        wake_.notify_one();
       }
-    }
-    {
-      std::unique_lock lock(mu_);
-      done_.wait(lock, [&] { return calls_ < limit_; });
-      ++calls_;
     }
     held_ = std::move(job);
   }
 
-  // Starts a thread unless limit_ + 1 run already; false when none could be started.
-  bool spawn_locked() {
-    if (threads_.size() > limit_) return true;  // one of them will be free soon
+  // Inline mode: the only thread runs the call and writes its answer.
+  void run_inline(const std::function<std::string()>& job) {
+    std::string answer;
     try {
-      threads_.emplace_back([this] { thread_main(); });
-    } catch (const std::system_error&) {
-      return !threads_.empty();
+      answer = job();
+    } catch (...) {  // as in run()
     }
-    return true;
+    if (!answer.empty()) writer_.write(answer);
   }
 
   Session& session_;
   LineWriter& writer_;
   const int input_fd_;
   const std::size_t max_bytes_;
-  const unsigned limit_;
 
   std::mutex mu_;
-  std::condition_variable wake_;  // a job was queued, the leadership is free, or finished_
-  std::condition_variable done_;  // a call finished, or the input ended
+  // Idle threads wait here: notified once per queued call and per freed leadership, and all at
+  // once when the input ends or finished_.
+  std::condition_variable wake_;
+  // watch() waits here: the input ended, the last call finished, or a hand-off while it sleeps.
+  std::condition_variable done_;
+  std::condition_variable room_;  // a queued call started while room_wanted_
+  bool room_wanted_ = false;      // the leader waits on room_
+  // The leadership was given up for a call and no thread has taken it yet (see watch()).
+  bool hand_off_pending_ = false;
+  std::uint64_t hand_offs_ = 0;  // how many times the leadership was given up for a call
+  bool watcher_asleep_ = false;  // watch() waits on done_ for the next hand-off
   std::deque<std::function<std::string()>> jobs_;
   std::vector<std::thread> threads_;
-  unsigned calls_ = 0;    // accepted and not yet answered
-  std::size_t idle_ = 0;  // threads waiting on wake_ (jobs_.size() of them are spoken for)
+  unsigned limit_;        // calls run at once; settled in serve() before any thread looks
+  unsigned running_ = 0;  // calls being run
   bool has_leader_ = false;
   bool input_done_ = false;
   bool finished_ = false;

@@ -491,10 +491,12 @@ TEST_F(HttpTransportTest, AuthorizeHookRefusalIsUnauthenticated) {
   start(options);
   net::ClientResponse res = post(init_request());
   EXPECT_EQ(res.status, 401);
-  std::optional<Error> error = net::parse_error_body(res.body);
-  ASSERT_TRUE(error.has_value()) << res.body;
-  EXPECT_EQ(error->code, ErrorCode::kUnauthenticated);
-  EXPECT_EQ(error->reason, "TEST_NO_CREDENTIALS");
+  EXPECT_EQ(res.headers.get("WWW-Authenticate").value_or(""), "Bearer");
+  json reply = parse(res.body);
+  EXPECT_TRUE(reply.contains("id") && reply["id"].is_null()) << res.body;
+  EXPECT_EQ(reply["error"]["code"], -32000) << res.body;
+  EXPECT_EQ(reason_of(reply), "TEST_NO_CREDENTIALS") << res.body;
+  EXPECT_EQ(reply["error"]["message"], "who are you?") << res.body;
   EXPECT_EQ(transport_->session_count(), 0U);
 
   std::string id = open_session("alice");
@@ -518,18 +520,159 @@ TEST_F(HttpTransportTest, SessionOfAnotherSubjectIsNotFound) {
   EXPECT_EQ(post(jsonrpc::make_request(3, "ping"), with_session(id, "alice")).status, 200);
 }
 
-TEST_F(HttpTransportTest, SessionLimitRefusesAnotherInitialize) {
+// A tool "hold" that blocks until `release` is set (or the call is cancelled); `started` counts
+// the calls that began.
+void add_hold_tool(Server& server, std::atomic<bool>& release, std::atomic<int>& started) {
+  Tool hold;
+  hold.name = "hold";
+  hold.handler = [&](const json&, const Context& ctx) -> Result<json> {
+    started.fetch_add(1);
+    for (int i = 0; i < 10000 && !release.load() && !ctx.cancelled(); ++i) {
+      std::this_thread::sleep_for(1ms);
+    }
+    return json{{"held", true}};
+  };
+  ASSERT_TRUE(server.add_tool(std::move(hold)));
+}
+
+// Calls "hold" on session `id` from another connection, on a thread.
+std::thread call_hold(uint16_t port, const std::string& id, net::ClientResponse& answer) {
+  return std::thread([port, id, &answer] {
+    Result<net::HttpClient> other =
+        net::HttpClient::connect("http://127.0.0.1:" + std::to_string(port));
+    ASSERT_TRUE(other.has_value());
+    net::Headers headers;
+    headers.set("Mcp-Session-Id", id);
+    headers.set("Accept", "application/json, text/event-stream");
+    Result<net::ClientResponse> res = other->post_json(
+        "/mcp",
+        jsonrpc::make_request(9, "tools/call", {{"name", "hold"}, {"arguments", json::object()}})
+            .dump(),
+        headers);
+    if (res) answer = *res;
+  });
+}
+
+void wait_for(const std::atomic<int>& count, int at_least) {
+  for (int i = 0; i < 5000 && count.load() < at_least; ++i) std::this_thread::sleep_for(1ms);
+}
+
+TEST_F(HttpTransportTest, SessionLimitRefusesInitializeWhenEverySessionIsBusy) {
+  std::atomic<bool> release{false};
+  std::atomic<int> started{0};
   HttpOptions options;
   options.max_sessions = 1;
-  start(options);
+  start(options, 0, [&](Server& server) { add_hold_tool(server, release, started); });
   std::string first = open_session();
+  net::ClientResponse held;
+  std::thread caller = call_hold(http_->port(), first, held);
+  wait_for(started, 1);
+  ASSERT_EQ(started.load(), 1);
   net::ClientResponse res = post(init_request());
+  release.store(true);
+  caller.join();
   EXPECT_EQ(res.status, 503);
   EXPECT_EQ(reason_of(parse(res.body)), "MCP_SESSION_LIMIT");
   EXPECT_FALSE(res.headers.contains("Mcp-Session-Id"));
   EXPECT_EQ(transport_->session_count(), 1U);
   EXPECT_EQ(mcp_->session_count(), 1U);
+  EXPECT_EQ(parse(held.body)["result"]["structuredContent"]["held"], true) << held.body;
   EXPECT_EQ(post(jsonrpc::make_request(2, "ping"), with_session(first)).status, 200);
+}
+
+TEST_F(HttpTransportTest, SessionLimitEndsTheLeastRecentlyUsedSession) {
+  HttpOptions options;
+  options.max_sessions = 2;
+  start(options);
+  std::string a = open_session("alice");
+  std::string b = open_session("bob");
+  EXPECT_EQ(post(jsonrpc::make_request(2, "ping"), with_session(a, "alice")).status, 200);
+  std::string c = open_session("carol");  // full: bob's session is the least recently used
+  ASSERT_FALSE(c.empty());
+  EXPECT_EQ(transport_->session_count(), 2U);
+  net::ClientResponse gone = post(jsonrpc::make_request(3, "ping"), with_session(b, "bob"));
+  EXPECT_EQ(gone.status, 404);
+  EXPECT_EQ(reason_of(parse(gone.body)), "MCP_SESSION_NOT_FOUND");
+  EXPECT_EQ(post(jsonrpc::make_request(4, "ping"), with_session(a, "alice")).status, 200);
+  EXPECT_EQ(post(jsonrpc::make_request(5, "ping"), with_session(c, "carol")).status, 200);
+}
+
+TEST_F(HttpTransportTest, PerSubjectLimitEndsThatSubjectsOldestSession) {
+  HttpOptions options;
+  options.max_sessions_per_subject = 2;
+  start(options);
+  std::string a1 = open_session("alice");
+  std::string b1 = open_session("bob");
+  std::string a2 = open_session("alice");
+  std::string a3 = open_session("alice");
+  ASSERT_FALSE(a3.empty());
+  EXPECT_EQ(transport_->session_count(), 3U);
+  EXPECT_EQ(post(jsonrpc::make_request(2, "ping"), with_session(a1, "alice")).status, 404);
+  EXPECT_EQ(post(jsonrpc::make_request(3, "ping"), with_session(a2, "alice")).status, 200);
+  EXPECT_EQ(post(jsonrpc::make_request(4, "ping"), with_session(a3, "alice")).status, 200);
+  EXPECT_EQ(post(jsonrpc::make_request(5, "ping"), with_session(b1, "bob")).status, 200);
+}
+
+TEST_F(HttpTransportTest, StreamedCallKeepsItsSessionBusy) {
+  std::atomic<bool> release{false};
+  std::atomic<int> started{0};
+  HttpOptions options;
+  options.max_sessions = 1;
+  options.sse_responses = true;
+  start(options, 0, [&](Server& server) { add_hold_tool(server, release, started); });
+  net::ClientResponse init = post(init_request());
+  std::string first(init.headers.get("Mcp-Session-Id").value_or(""));
+  ASSERT_FALSE(first.empty());
+  EXPECT_EQ(
+      post(jsonrpc::make_notification("notifications/initialized"), with_session(first)).status,
+      202);
+  net::ClientResponse held;
+  std::thread caller = call_hold(http_->port(), first, held);
+  wait_for(started, 1);
+  ASSERT_EQ(started.load(), 1);
+  // The call runs on a worker after its POST handler returned; the session is still busy.
+  net::ClientResponse res = post(init_request());
+  release.store(true);
+  caller.join();
+  EXPECT_EQ(res.status, 503);
+  EXPECT_EQ(reason_of(parse(res.body)), "MCP_SESSION_LIMIT");
+  std::vector<json> events = event_data(held.body);
+  ASSERT_EQ(events.size(), 1U) << held.body;
+  EXPECT_EQ(events[0]["result"]["structuredContent"]["held"], true);
+}
+
+TEST_F(HttpTransportTest, RequestWithOtherScopesOrModeIsNotFound) {
+  HttpOptions options;
+  options.authorize = [](const net::Request& req) -> Result<SessionOptions> {
+    SessionOptions session;
+    session.subject = req.subject;
+    session.scopes = {std::string(req.header("X-Test-Scope").value_or("*"))};
+    session.mode = req.header("X-Test-Read-Only") ? Mode::kReadOnly : Mode::kReadWrite;
+    return session;
+  };
+  start(options);
+  net::Headers init_headers;
+  init_headers.set("X-Test-Subject", "alice");
+  init_headers.set("X-Test-Scope", "jobs:write");
+  net::ClientResponse init = post(init_request(), init_headers);
+  std::string id(init.headers.get("Mcp-Session-Id").value_or(""));
+  ASSERT_FALSE(id.empty());
+
+  net::Headers narrower = with_session(id, "alice");
+  narrower.set("X-Test-Scope", "jobs:read");
+  net::ClientResponse res = post(jsonrpc::make_request(2, "ping"), narrower);
+  EXPECT_EQ(res.status, 404);
+  EXPECT_EQ(reason_of(parse(res.body)), "MCP_SESSION_NOT_FOUND");
+
+  net::Headers read_only = with_session(id, "alice");
+  read_only.set("X-Test-Scope", "jobs:write");
+  read_only.set("X-Test-Read-Only", "1");
+  EXPECT_EQ(post(jsonrpc::make_request(3, "ping"), read_only).status, 404);
+
+  net::Headers same = with_session(id, "alice");
+  same.set("X-Test-Scope", "jobs:write");
+  EXPECT_EQ(post(jsonrpc::make_request(4, "ping"), same).status, 200);
+  EXPECT_EQ(transport_->session_count(), 1U);
 }
 
 TEST_F(HttpTransportTest, SessionLimitFirstEndsIdleSessions) {

@@ -897,6 +897,24 @@ TEST_F(SessionTest, DialectThatThrowsIsAnInternalError) {
   EXPECT_EQ(reason_of(reply), "MCP_INTERNAL_ERROR");
 }
 
+TEST_F(SessionTest, CallRegisteredAfterCloseStartsCancelled) {
+  // The dialect closes the session after accept() checked closed(), before the call registers:
+  // the call must start cancelled, as close() could not see it.
+  Dialect dialect;
+  dialect.dispatch = [](const jsonrpc::Incoming& message, Session& session,
+                        std::optional<json>&) -> bool {
+    if (message.method == "tools/call") session.close();
+    return false;
+  };
+  server_.set_dialect(std::move(dialect));
+  std::shared_ptr<Session> session = ready();
+  Accepted accepted = session->accept(
+      request(7, "tools/call", {{"name", "echo"}, {"arguments", {{"text", "hi"}}}}));
+  EXPECT_TRUE(session->closed());
+  ASSERT_TRUE(accepted.run);
+  EXPECT_EQ(accepted.run(), "");
+}
+
 // --- resources -----------------------------------------------------------------------------------
 
 class ResourceTest : public ::testing::Test {
@@ -1106,6 +1124,51 @@ TEST_F(ResourceTest, ReadRunsTheReaderInRun) {
   ASSERT_TRUE(accepted.run);
   session->accept(notification("notifications/cancelled", {{"requestId", 1}}));
   EXPECT_EQ(accepted.run(), "");
+}
+
+TEST_F(ResourceTest, SubscribesOnlyToUrisTheSessionCanRead) {
+  std::shared_ptr<Session> session = ready();
+  auto subscribe = [](Session& on, std::string_view uri) {
+    return parse(on.handle(request(4, "resources/subscribe", {{"uri", uri}})));
+  };
+  EXPECT_EQ(subscribe(*session, "cairn://fixed/a")["result"], json::object());
+  EXPECT_EQ(subscribe(*session, "cairn://jobs/1/log.txt")["result"], json::object());
+  for (std::string_view uri : {"cairn://nothing", "cairn://secret", "cairn://x/y"}) {
+    json reply = subscribe(*session, uri);
+    EXPECT_EQ(code_of(reply), -32002) << uri;
+    EXPECT_EQ(reason_of(reply), "MCP_RESOURCE_NOT_FOUND") << uri;
+    EXPECT_EQ(reply["error"]["data"]["uri"], uri);
+  }
+  std::shared_ptr<Session> admin = ready({"admin"});
+  EXPECT_EQ(subscribe(*admin, "cairn://secret")["result"], json::object());
+  EXPECT_EQ(subscribe(*admin, "cairn://x/y")["result"], json::object());
+  // Unsubscribing from a URI never subscribed is a no-op.
+  json reply = parse(session->handle(request(5, "resources/unsubscribe", {{"uri", "cairn://no"}})));
+  EXPECT_EQ(reply["result"], json::object());
+}
+
+TEST_F(ResourceTest, CapsSubscriptionsPerSession) {
+  std::shared_ptr<Session> session = ready();
+  auto call = [&](std::string_view method, int n) {
+    return parse(session->handle(
+        request(n, method, {{"uri", "cairn://jobs/" + std::to_string(n) + "/log.txt"}})));
+  };
+  for (int n = 0; n < 1000; ++n) {
+    ASSERT_EQ(call("resources/subscribe", n)["result"], json::object()) << n;
+  }
+  json over = call("resources/subscribe", 1000);
+  EXPECT_EQ(code_of(over), -32602);
+  EXPECT_EQ(reason_of(over), "MCP_INVALID_PARAMS");
+  EXPECT_EQ(over["error"]["message"], "too many subscriptions: a session may hold at most 1000");
+  // Subscribing again to one it holds is fine; after an unsubscribe there is room again.
+  EXPECT_EQ(call("resources/subscribe", 7)["result"], json::object());
+  EXPECT_EQ(call("resources/unsubscribe", 7)["result"], json::object());
+  EXPECT_EQ(call("resources/subscribe", 1000)["result"], json::object());
+  // The cap is per session.
+  std::shared_ptr<Session> other = ready();
+  json reply = parse(
+      other->handle(request(1, "resources/subscribe", {{"uri", "cairn://jobs/5000/log.txt"}})));
+  EXPECT_EQ(reply["result"], json::object());
 }
 
 }  // namespace

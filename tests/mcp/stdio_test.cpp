@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "cairn/mcp/jsonrpc.hpp"
 
@@ -419,16 +420,95 @@ TEST(StdioTest, NeverRunsMoreCallsThanAllowed) {
   }
   io.send(jsonrpc::make_request(4, "ping"));
   ASSERT_TRUE(eventually([&] { return gate.started.load() == 2; }));
-  // The reader waits for a free worker, so the third call has not started and the ping that
-  // follows it has not been answered.
-  EXPECT_FALSE(io.read_line(300).has_value());
+  // Both workers are busy: the third call waits in the queue, but the reader goes on, so the
+  // ping that follows it is answered at once.
+  json pong = io.read_message();
+  EXPECT_EQ(pong["id"], 4) << pong;
+  EXPECT_TRUE(pong["result"].is_object()) << pong;
   EXPECT_EQ(gate.started.load(), 2);
   gate.open.store(true);
   int answered = 0;
-  for (int i = 0; i < 4; ++i) answered += io.read_message().contains("id") ? 1 : 0;
-  EXPECT_EQ(answered, 4);
+  for (int i = 0; i < 3; ++i) answered += io.read_message().contains("id") ? 1 : 0;
+  EXPECT_EQ(answered, 3);
+  EXPECT_EQ(gate.started.load(), 3);
   EXPECT_EQ(gate.most_running.load(), 2);
   io.close_input();
+  EXPECT_TRUE(io.join().has_value());
+}
+
+TEST(StdioTest, CancelReachesARunningCallWhileEveryWorkerIsBusy) {
+  Gate gate;
+  auto server = make_server(gate, jsonrpc::kDefaultMaxMessageBytes);
+  StdioHarness io(*server, 1);
+  io.handshake();
+  io.send(
+      jsonrpc::make_request(1, "tools/call", {{"name", "slow"}, {"arguments", json::object()}}));
+  ASSERT_TRUE(eventually([&] { return gate.started.load() == 1; }));
+  // The only worker is busy; this call waits in the queue.
+  io.send(
+      jsonrpc::make_request(2, "tools/call", {{"name", "echo"}, {"arguments", {{"text", "b"}}}}));
+  io.send(jsonrpc::make_notification("notifications/cancelled", {{"requestId", 1}}));
+  // The gate stays shut: only the cancel can end call 1.
+  ASSERT_TRUE(eventually([&] { return gate.finished.load() == 1; }));
+  EXPECT_TRUE(gate.saw_cancel.load());
+  json answer = io.read_message();
+  EXPECT_EQ(answer["id"], 2) << answer;
+  EXPECT_EQ(answer["result"]["structuredContent"]["text"], "b") << answer;
+  io.close_input();
+  EXPECT_TRUE(io.join().has_value());
+  EXPECT_FALSE(io.read_line(100).has_value());  // no answer for id 1
+}
+
+TEST(StdioTest, QueuedCallCancelledBeforeItStartsIsNotAnswered) {
+  Gate gate;
+  auto server = make_server(gate, jsonrpc::kDefaultMaxMessageBytes);
+  StdioHarness io(*server, 1);
+  io.handshake();
+  io.send(
+      jsonrpc::make_request(1, "tools/call", {{"name", "slow"}, {"arguments", json::object()}}));
+  ASSERT_TRUE(eventually([&] { return gate.started.load() == 1; }));
+  io.send(
+      jsonrpc::make_request(2, "tools/call", {{"name", "slow"}, {"arguments", json::object()}}));
+  io.send(jsonrpc::make_notification("notifications/cancelled", {{"requestId", 2}}));
+  io.send(jsonrpc::make_request(3, "ping"));
+  EXPECT_EQ(io.read_message()["id"], 3);  // read while call 1 runs and call 2 waits
+  gate.open.store(true);
+  json answer = io.read_message();
+  EXPECT_EQ(answer["id"], 1) << answer;
+  io.close_input();
+  EXPECT_TRUE(io.join().has_value());
+  EXPECT_FALSE(io.read_line(100).has_value());  // no answer for id 2
+  EXPECT_EQ(gate.most_running.load(), 1);
+}
+
+TEST(StdioTest, ManyQueuedCallsAreAllAnswered) {
+  Gate gate;
+  auto server = make_server(gate, jsonrpc::kDefaultMaxMessageBytes);
+  StdioHarness io(*server, 2);
+  io.handshake();
+  // More calls than workers and queue together: the reader waits for room, then goes on.
+  constexpr int kCalls = 200;
+  std::thread writer([&] {
+    for (int id = 1; id <= kCalls; ++id) {
+      io.send(jsonrpc::make_request(
+          id, "tools/call", {{"name", "echo"}, {"arguments", {{"text", std::to_string(id)}}}}));
+    }
+    io.close_input();
+  });
+  std::vector<bool> seen(kCalls + 1, false);
+  int answered = 0;
+  for (int i = 0; i < kCalls; ++i) {
+    json answer = io.read_message();
+    if (!answer.contains("id") || !answer["id"].is_number_integer()) break;
+    int id = answer["id"].get<int>();
+    ASSERT_TRUE(id >= 1 && id <= kCalls) << answer;
+    EXPECT_FALSE(seen[id]) << id;
+    EXPECT_EQ(answer["result"]["structuredContent"]["text"], std::to_string(id)) << answer;
+    seen[id] = true;
+    ++answered;
+  }
+  writer.join();
+  EXPECT_EQ(answered, kCalls);
   EXPECT_TRUE(io.join().has_value());
 }
 

@@ -8,9 +8,11 @@
 //   DELETE  ends the session (200); later requests naming it get 404.
 // `initialize` (sent without a session) opens a session and the answer carries its
 // Mcp-Session-Id header; every later request must send it (missing: 400, unknown or ended: 404,
-// belonging to another subject: 404). The MCP-Protocol-Version header, when sent, must be a
-// supported version and the session's (else 400). An Origin header must be allowed (else 403:
-// DNS rebinding protection). Transport-level refusals carry a JSON-RPC error with id null.
+// belonging to another caller -- another subject, or other scopes or mode from authorize: 404).
+// The MCP-Protocol-Version header, when sent, must be a supported version and the session's (else
+// 400). An Origin header must be allowed (else 403: DNS rebinding protection). Transport-level
+// refusals, an authorize refusal included, carry a JSON-RPC error with id null and data.reason
+// (a 401 also WWW-Authenticate: Bearer).
 //
 // Example:
 //   mcp::Server mcp_server({.info = {.name = "cairn-control"}});
@@ -47,15 +49,22 @@ struct HttpOptions {
   std::vector<std::string> allowed_origins;
   // Who a request acts for, called for every request after the server's middleware ran (so
   // Request::subject is set). Returns the session options, or an error: UNAUTHENTICATED (401)
-  // or PERMISSION_DENIED (403). A session keeps the options of its initialize request; later
-  // requests must come from the same subject. Null: subject = Request::subject, scopes {"*"},
-  // read-write.
+  // or PERMISSION_DENIED (403), answered with the error's status and a JSON-RPC error (id null,
+  // data.reason = the error's reason). A session keeps the options of its initialize request;
+  // a later request whose options differ (subject, scopes or mode) is answered 404
+  // MCP_SESSION_NOT_FOUND, as for a session of another subject. Null: subject =
+  // Request::subject, scopes {"*"}, read-write.
   std::function<Result<SessionOptions>(const net::Request& request)> authorize;
   // Answer POSTed requests with an SSE stream (when the Accept header allows it) instead of JSON.
   bool sse_responses = false;
-  // Sessions at once; initialize beyond this first ends sessions idle longer than
-  // session_idle_timeout, then is refused with 503.
+  // Sessions at once. An initialize beyond this first ends sessions idle longer than
+  // session_idle_timeout, then the least recently used session with no request in flight (GET
+  // streams do not count); refused with 503 only when every session has a request in flight.
   std::size_t max_sessions = 1000;
+  // Sessions at once for one subject (all anonymous callers share subject ""); an initialize
+  // beyond it first ends that subject's least recently used session with no request in flight
+  // (none: 503). 0: no per-subject limit.
+  std::size_t max_sessions_per_subject = 100;
   std::chrono::seconds session_idle_timeout{3600};
 };
 

@@ -21,6 +21,10 @@
 // A read that fails with NOT_FOUND is answered -32002 (MCP's resource-not-found code); other
 // errors as -32603 (-32602 for INVALID_ARGUMENT) carrying their code and reason.
 //
+// resources/subscribe takes only a URI the session could read (a resource, or a template match,
+// whose scopes it holds), else -32002 MCP_RESOURCE_NOT_FOUND; a session holds at most 1000
+// subscriptions (beyond: -32602 MCP_INVALID_PARAMS). resources/unsubscribe takes any URI.
+//
 // Thread-safety: readers run on the transport's threads, several at once. Ownership: the server
 // owns registered resources.
 #pragma once
@@ -61,6 +65,10 @@ struct Resource {
 
 // Resources whose URIs follow a template: literal text and {name} parts, each matching one or
 // more characters other than '/' ("cairn://jobs/{id}"). The reader gets the matched parts.
+// Matching takes one pass, without backtracking: a part followed by a literal ends where that
+// literal first occurs ("posts/{id}.{fmt}" reads "posts/7.tar.gz" as id 7, fmt tar.gz), except
+// that the template's last literal is anchored at the end of the URI. A URI longer than 4096
+// bytes matches no template (answered as not found).
 struct ResourceTemplate {
   std::string uri_template;
   std::string name;

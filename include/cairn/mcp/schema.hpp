@@ -40,7 +40,7 @@ namespace cairn::mcp {
 inline constexpr std::size_t kMaxSchemaDepth = 64;
 // A string checked against a `pattern` may be at most this long (std::regex backtracks
 // recursively).
-inline constexpr std::size_t kMaxPatternSubjectBytes = std::size_t{16} * 1024;
+inline constexpr std::size_t kMaxPatternSubjectBytes = std::size_t{4} * 1024;
 
 // Where a value breaks its schema, and how.
 struct SchemaViolation {

@@ -154,7 +154,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // notifications/message with `level`, `logger` and `data`, when `level` is at or above the
   // level the client set with logging/setLevel (kInfo until then).
   void log(LogLevel level, std::string_view logger, const nlohmann::json& data);
-  // Sets the cancel flag of every call in flight and stops sending (the session is over).
+  // Sets the cancel flag of every call in flight and stops sending (the session is over). A call
+  // that accept() registers while or after close() runs starts cancelled (its run answers "").
   void close();
   bool closed() const noexcept { return closed_.load(); }
 
@@ -195,7 +196,8 @@ class Server {
 
   // A new session acting for `options`.
   std::shared_ptr<Session> open_session(SessionOptions options = {});
-  // Sends notifications/resources/updated {uri} to every open session subscribed to `uri`.
+  // Sends notifications/resources/updated {uri} to every open session subscribed to `uri` (a
+  // session subscribes only to URIs it can read, at most 1000 of them: resource.hpp).
   void notify_resource_updated(std::string_view uri);
   // Sessions opened and not yet closed or destroyed.
   std::size_t session_count() const;

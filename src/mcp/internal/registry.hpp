@@ -70,8 +70,14 @@ struct Server::Registry {
   std::vector<std::weak_ptr<Session>> sessions;
 };
 
+// The longest URI matched against a resource template; a longer one matches none (resources/read
+// and resources/subscribe answer it as not found).
+inline constexpr std::size_t kMaxTemplateUriBytes = 4096;
+
 // Matches `uri` against a template's pieces; fills `parts` and returns true on a match. Each part
-// takes one or more characters other than '/'.
+// takes one or more characters other than '/'. One pass, no backtracking: a part followed by a
+// literal ends at that literal's first occurrence, except before the template's last literal,
+// which is anchored at the end of the URI; a URI over kMaxTemplateUriBytes never matches.
 bool match_template(const std::vector<TemplatePiece>& pieces, std::string_view uri,
                     std::map<std::string, std::string, std::less<>>& parts);
 

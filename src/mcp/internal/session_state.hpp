@@ -1,9 +1,10 @@
 // Session::State (server.hpp): one session's lifecycle and calls in flight. Shared by
 // session.cpp (which owns it) and server.cpp (resource-update notifications, the session id).
 //
-// Thread-safety: every field is guarded by `mutex`. Lock order: Server::Registry::mutex is never
-// taken while holding a State::mutex, and no State::mutex is held while calling a sink or a
-// handler.
+// Thread-safety: every field is guarded by `mutex`; Session::close() also sets Session::closed_
+// under it, so a call registered in in_flight is either cancelled by close() or starts cancelled.
+// Lock order: Server::Registry::mutex is never taken while holding a State::mutex, and no
+// State::mutex is held while calling a sink or a handler.
 #pragma once
 
 #include <atomic>
@@ -26,7 +27,8 @@ struct Session::State {
   bool initialized = false;      // notifications/initialized came after it
   nlohmann::json client_info;    // null before initialize
   LogLevel level = LogLevel::kInfo;
-  std::set<std::string, std::less<>> subscriptions;  // resource URIs
+  // Resource URIs this session could read when it subscribed; at most 1000 (session.cpp).
+  std::set<std::string, std::less<>> subscriptions;
   // Calls in flight, keyed by their id's dump(): their cancel flags.
   std::unordered_map<std::string, std::shared_ptr<std::atomic<bool>>> in_flight;
   std::shared_ptr<const Session::Sink> sink;
