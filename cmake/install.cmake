@@ -1,16 +1,17 @@
 # cairn's install rules (included from the top-level CMakeLists.txt when CAIRN_INSTALL is ON):
-# headers, the libraries cairn::cairn, cairn::net, cairn::mcp and cairn::cairn_c, the CMake package and the
+# headers, the libraries cairn::cairn, cairn::net, cairn::mcp, cairn::process and cairn::cairn_c, the CMake package and the
 # pkg-config file. Programs are installed by their own directories. What is installed is sized like
 # a release: debug info is split off into <libdir>/debug (CAIRN_SPLIT_DEBUG_INFO) or stripped.
 include(CMakePackageConfigHelpers)
 install(DIRECTORY include/cairn DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(FILES capi/include/cairn.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(TARGETS cairn cairn_net cairn_mcp cairn_c EXPORT cairnTargets
+install(TARGETS cairn cairn_net cairn_mcp cairn_process cairn_c EXPORT cairnTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 set_target_properties(cairn_net PROPERTIES EXPORT_NAME net)
 set_target_properties(cairn_mcp PROPERTIES EXPORT_NAME mcp)
+set_target_properties(cairn_process PROPERTIES EXPORT_NAME process)
 install(EXPORT cairnTargets NAMESPACE cairn:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/cairn)
 configure_package_config_file(cmake/cairnConfig.cmake.in
   ${CMAKE_CURRENT_BINARY_DIR}/cairnConfig.cmake

@@ -182,6 +182,8 @@ void bind_audit(py::module_& m, py::class_<PyEngine>& engine_class);
 void bind_auth(py::module_& m, py::class_<PyEngine>& engine_class);
 
 // Binds cairn._core.secrets and the property Engine.secrets.
+// engine.records: JSON records in named collections (records.cpp).
+void bind_records(py::module_& m, py::class_<PyEngine>& engine_class);
 void bind_secrets(py::module_& m, py::class_<PyEngine>& engine_class);
 
 // Binds cairn._core.board and the property Engine.board.

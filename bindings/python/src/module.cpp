@@ -195,6 +195,7 @@ PYBIND11_MODULE(_core, m) {
   cairn::python::bind_auth(m, engine_class);
   cairn::python::bind_secrets(m, engine_class);
   cairn::python::bind_board(m, engine_class);
+  cairn::python::bind_records(m, engine_class);
   cairn::python::bind_jobs(m);
   cairn::python::bind_job_scheduler(m, engine_class);
   cairn::python::bind_content(m);
