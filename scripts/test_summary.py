@@ -1,7 +1,8 @@
 """Prints how many tests each suite ran, from CTest's JUnit report.
 
-CTest counts one test per GoogleTest case; the C programs, pytest, and the check scripts each
-run as one CTest test and print their own "N passed, N failed" line, which this reads back.
+CTest counts one test per GoogleTest case; the C programs, pytest, the node:test interop suites
+and the check scripts each run as one CTest test and print their own counts ("N passed, N
+failed", or node's "# pass N" / "# fail N"), which this reads back.
 The last line is the grand total in the plain form "N passed, N failed".
 """
 
@@ -9,9 +10,12 @@ import re
 import sys
 import xml.etree.ElementTree as ET
 
-SUITES = [("cpp", "C++"), ("c", "C"), ("python", "Python"), ("install", "install"),
-          ("lint", "lint"), ("build", "build")]
+SUITES = [("cpp", "C++"), ("c", "C"), ("python", "Python"), ("mcp", "interop"),
+          ("install", "install"), ("lint", "lint"), ("build", "build")]
 COUNTS = re.compile(r"(?:^|\s)(\d+) passed(?:, (\d+) failed)?")
+# node --test (the interop suites, named mcp.interop.*) ends with TAP comments "# pass N", "# fail N".
+NODE_PASS = re.compile(r"^# pass (\d+)$", re.M)
+NODE_FAIL = re.compile(r"^# fail (\d+)$", re.M)
 PYTEST_FAILED = re.compile(r"(\d+) failed")
 
 root = ET.parse(sys.argv[1]).getroot()
@@ -23,8 +27,15 @@ for case in root.iter("testcase"):
         key = "lint"
     failed_case = case.find("failure") is not None or case.get("status") == "fail"
     output = "".join(case.findtext(tag) or "" for tag in ("system-out", "system-err"))
-    found = list(COUNTS.finditer(output)) if key != "cpp" else []
-    if found:
+    found = list(COUNTS.finditer(output)) if key not in ("cpp", "mcp") else []
+    node_pass = NODE_PASS.findall(output) if key == "mcp" else []
+    if node_pass:
+        passed = int(node_pass[-1])
+        node_fail = NODE_FAIL.findall(output)
+        failed = int(node_fail[-1]) if node_fail else 0
+        if failed_case and failed == 0:
+            failed = 1
+    elif found:
         passed = int(found[-1].group(1))
         failed = int(found[-1].group(2) or 0)
         if key == "python":
