@@ -17,6 +17,7 @@ PACKAGES="
   libgtest-dev libgmock-dev libbenchmark-dev wrk nginx-light
   python3 python3-dev pybind11-dev python3-pytest python3-pip python3-setuptools python3-wheel
   python3-cryptography python3-jwt python3-argon2 python3-croniter python3-aiosmtpd
+  python3-websockets
 "
 
 missing=""

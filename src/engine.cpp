@@ -28,6 +28,8 @@ struct Engine::State {
   std::unique_ptr<secrets::SecretsService> secrets;
   std::unique_ptr<board::BoardStore> board_store;
   std::unique_ptr<board::BoardService> board;
+  std::unique_ptr<records::RecordStore> records_store;
+  std::unique_ptr<records::RecordsService> records;
   // Last: destroyed (workers stopped) before anything its handlers may use.
   std::unique_ptr<jobs::JobStore> job_store;
   std::unique_ptr<jobs::Scheduler> jobs;
@@ -143,6 +145,8 @@ Result<std::unique_ptr<Engine>> Engine::open(std::string_view uri, const EngineO
   }
   state->board_store = storage::internal::make_board_store(*state->database);
   state->board = std::make_unique<board::BoardService>(*state->board_store, *state->env);
+  state->records_store = storage::internal::make_records_store(*state->database);
+  state->records = std::make_unique<records::RecordsService>(*state->records_store, *state->env);
   state->job_store = storage::internal::make_job_store(*state->database);
   CAIRN_ASSIGN_OR_RETURN(state->jobs,
                          jobs::Scheduler::create(*state->job_store, *state->env, options.jobs));
@@ -171,6 +175,7 @@ Result<secrets::SecretsService*> Engine::secrets() noexcept {
   return state_->secrets.get();
 }
 board::BoardService& Engine::board() noexcept { return *state_->board; }
+records::RecordsService& Engine::records() noexcept { return *state_->records; }
 jobs::Scheduler& Engine::jobs() noexcept { return *state_->jobs; }
 
 const char* version() noexcept { return CAIRN_VERSION_STRING; }

@@ -413,6 +413,58 @@ CAIRN_API cairn_status cairn_crypto_public_key_verify(int* out_valid,
 /** Releases a public key. NULL is ok. */
 CAIRN_API void cairn_crypto_public_key_free(cairn_crypto_public_key* key);
 
+/* Field cipher: single database values encrypted under a per-column-family key
+ *
+ * The key is HKDF-SHA256 of the 32-byte master key (no salt, info = the family name); a
+ * ciphertext is 0x01 | 12-byte random nonce | AES-256-GCM ciphertext | 16-byte tag (29 bytes
+ * more than the plaintext). Associated data is mandatory and should name the value's table, row
+ * id and column (cairn_crypto_field_aad() builds it), so a value copied onto another row fails to
+ * decrypt. A cipher handle is immutable and thread-safe; it wipes its key when freed. */
+
+typedef struct cairn_crypto_field_cipher cairn_crypto_field_cipher;
+
+/**
+ * A cipher for family (1 to 128 bytes, e.g. "tundra:v1:site:env_var") under the master_key_len
+ * (32) raw bytes of master_key, which are not kept (release with cairn_crypto_field_cipher_free()).
+ * Errors: CAIRN_INVALID_ARGUMENT / CRYPTO_KEY_INVALID (not 32 bytes), CRYPTO_FIELD_FAMILY_INVALID.
+ */
+CAIRN_API cairn_status cairn_crypto_field_cipher_new(cairn_crypto_field_cipher** out,
+                                                     const uint8_t* master_key,
+                                                     size_t master_key_len, const char* family);
+/** Releases a cipher and wipes its key. NULL is ok. */
+CAIRN_API void cairn_crypto_field_cipher_free(cairn_crypto_field_cipher* cipher);
+/**
+ * Encrypts plaintext (may be empty) bound to aad; *out / *out_len hold the ciphertext (release
+ * with cairn_free()). Errors: CAIRN_INVALID_ARGUMENT / CRYPTO_FIELD_AAD_REQUIRED (aad_len 0),
+ * CRYPTO_MESSAGE_TOO_LARGE.
+ */
+CAIRN_API cairn_status cairn_crypto_field_cipher_encrypt(uint8_t** out, size_t* out_len,
+                                                         const cairn_crypto_field_cipher* cipher,
+                                                         const uint8_t* plaintext,
+                                                         size_t plaintext_len, const uint8_t* aad,
+                                                         size_t aad_len);
+/**
+ * Decrypts a ciphertext of cairn_crypto_field_cipher_encrypt() made with the same master key,
+ * family and aad; *out / *out_len hold the plaintext (a secret: cairn_crypto_secret_free()).
+ * Errors: CAIRN_INVALID_ARGUMENT / CRYPTO_FIELD_AAD_REQUIRED; CAIRN_DATA_LOSS /
+ * CRYPTO_FIELD_CIPHERTEXT_TOO_SHORT (under 29 bytes); CAIRN_FAILED_PRECONDITION /
+ * CRYPTO_FIELD_VERSION_UNSUPPORTED (first byte not 0x01); CAIRN_DATA_LOSS /
+ * CRYPTO_FIELD_DECRYPT_FAILED (another row's aad, another key or family, a changed byte). On error
+ * *out is NULL and nothing was decrypted.
+ */
+CAIRN_API cairn_status cairn_crypto_field_cipher_decrypt(uint8_t** out, size_t* out_len,
+                                                         const cairn_crypto_field_cipher* cipher,
+                                                         const uint8_t* ciphertext,
+                                                         size_t ciphertext_len, const uint8_t* aad,
+                                                         size_t aad_len);
+/**
+ * The associated data naming a value's place, in *out / *out_len (cairn_free()): for each of
+ * table, row_id and column, its length as 4 bytes big-endian, then its bytes. Errors:
+ * CAIRN_INVALID_ARGUMENT / CRYPTO_FIELD_AAD_REQUIRED (an empty part).
+ */
+CAIRN_API cairn_status cairn_crypto_field_aad(uint8_t** out, size_t* out_len, const char* table,
+                                              const char* row_id, const char* column);
+
 /* Audit: RFC 6962 Merkle functions over raw leaf data
  *
  * Leaves are passed as count pointers and lengths (the 0x00 leaf prefix is added inside); a pointer
@@ -1839,6 +1891,96 @@ CAIRN_API cairn_status cairn_board_merge(char** out_json, cairn_engine* engine,
 CAIRN_API cairn_status cairn_board_recount(int64_t* out_votes, int64_t* out_comments,
                                            cairn_engine* engine, const char* post_id);
 
+/* ---- Records: JSON records in named collections --------------------------------------------
+ * (see include/cairn/records/service.hpp and docs/records.md)
+ *
+ * The small document store a program builds its own entities on. A collection is declared once
+ * with its unique and indexed fields (top-level fields holding text, integers or booleans); only
+ * indexed fields may be filtered or ordered by. JSON goes in and out as text; this layer only
+ * translates it, every rule is the engine's:
+ *   spec:    {"unique": ["name", ...], "indexes": ["folder", ...]} (either member may be left out)
+ *   where:   {"field": value, ...}, each value text, an integer or a boolean; every condition must
+ *            hold (field == value)
+ *   record:  {"id", "version", "value" (the record's JSON object, compact), "created_at_micros",
+ *            "updated_at_micros"} (times: microseconds since the Unix epoch)
+ *   page:    {"items": [record, ...], "next_cursor": null (the last page) or text}
+ *   writes:  [{"id": "a", "value": {...}, "expected_version": null or n (may be left out)}, ...]
+ * A JSON argument that is not valid JSON or not of the shape above is CAIRN_INVALID_ARGUMENT /
+ * CAPI_JSON_INVALID. Versions: 1 when a record is created, +1 per write. expected_version (a
+ * pointer, NULL: write whatever is there) makes a write compare-and-swap: 0 means "must not
+ * exist", n "must be at version n"; otherwise CAIRN_ABORTED / RECORDS_VERSION_CONFLICT and nothing
+ * changes. Every call is atomic. Errors of every call on a collection: CAIRN_NOT_FOUND /
+ * RECORDS_COLLECTION_NOT_FOUND, CAIRN_INVALID_ARGUMENT / RECORDS_COLLECTION_NAME_INVALID,
+ * CAPI_NULL_ARGUMENT; CAIRN_UNAVAILABLE / STORAGE_BUSY. On error every out-parameter is NULL (or
+ * 0). All functions are thread-safe. */
+
+/** Declares collection (1-64 bytes of [a-z0-9_], starting with a letter) with spec_json (NULL: no
+ * unique or indexed fields). Declaring it again with the same spec, in any order, does nothing.
+ * Errors: RECORDS_FIELD_NAME_INVALID, RECORDS_SPEC_INVALID; CAIRN_FAILED_PRECONDITION /
+ * RECORDS_COLLECTION_SPEC_MISMATCH (declared before with another spec). */
+CAIRN_API cairn_status cairn_records_define(cairn_engine* engine, const char* collection,
+                                            const char* spec_json);
+/** The spec collection was declared with, as JSON in *out_json ({"unique", "indexes"}). */
+CAIRN_API cairn_status cairn_records_spec(char** out_json, cairn_engine* engine,
+                                          const char* collection);
+/** Every declared collection's name, sorted, as a JSON array in *out_json. */
+CAIRN_API cairn_status cairn_records_collections(char** out_json, cairn_engine* engine);
+
+/** Creates or replaces record id (1-128 bytes of [A-Za-z0-9._:@-]) with value_json (a JSON
+ * object); its new version in *out_version. Errors: RECORDS_ID_INVALID, RECORDS_VALUE_INVALID
+ * (not a JSON object), RECORDS_VALUE_TOO_LARGE, RECORDS_FIELD_VALUE_INVALID (an indexed field
+ * holding an object, an array, a fraction or over-long text); CAIRN_ABORTED /
+ * RECORDS_VERSION_CONFLICT; CAIRN_ALREADY_EXISTS / RECORDS_UNIQUE_VIOLATION (the message names the
+ * field). */
+CAIRN_API cairn_status cairn_records_put(int64_t* out_version, cairn_engine* engine,
+                                         const char* collection, const char* id,
+                                         const char* value_json, const int64_t* expected_version);
+/** Record id as JSON in *out_json, or NULL (with CAIRN_OK) when there is none. Errors:
+ * RECORDS_ID_INVALID. */
+CAIRN_API cairn_status cairn_records_get(char** out_json, cairn_engine* engine,
+                                         const char* collection, const char* id);
+/** Deletes record id for good (the id may be used again, from version 1). Errors:
+ * RECORDS_ID_INVALID; CAIRN_NOT_FOUND / RECORDS_RECORD_NOT_FOUND; CAIRN_ABORTED /
+ * RECORDS_VERSION_CONFLICT. */
+CAIRN_API cairn_status cairn_records_delete(cairn_engine* engine, const char* collection,
+                                            const char* id, const int64_t* expected_version);
+
+/** What cairn_records_list() lists. Fields are only appended. */
+typedef struct cairn_records_list_options {
+  uint32_t version;       /**< CAIRN_RECORDS_LIST_OPTIONS_VERSION */
+  const char* where_json; /**< NULL: every record */
+  /** NULL or "created_at" (the default), "updated_at", "id", or an indexed field; ties are
+   * broken by id. Records without the field come first (ascending). */
+  const char* order_by;
+  int descending;     /**< non-zero: the other way round */
+  int32_t limit;      /**< 1..1000 (RECORDS_LIMIT_INVALID) */
+  const char* cursor; /**< "next_cursor" of the previous page; NULL: the first page */
+} cairn_records_list_options;
+
+#define CAIRN_RECORDS_LIST_OPTIONS_VERSION 1
+#define CAIRN_RECORDS_LIST_OPTIONS_INIT \
+  { CAIRN_RECORDS_LIST_OPTIONS_VERSION, NULL, NULL, 0, 100, NULL }
+
+/** One page of the collection's records matching options->where_json, in options->order_by
+ * order, as JSON in *out_json ({"items", "next_cursor"}); options may be NULL for the defaults.
+ * Cursors are stable: records written while a listing is paged through are neither repeated nor
+ * skipped unless their sort key changed. Errors: RECORDS_FIELD_NOT_INDEXED (a where or order_by
+ * field that is not indexed), RECORDS_LIMIT_INVALID, RECORDS_CURSOR_INVALID (not a cursor of
+ * this listing), CAPI_OPTIONS_VERSION_UNSUPPORTED. */
+CAIRN_API cairn_status cairn_records_list(char** out_json, cairn_engine* engine,
+                                          const char* collection,
+                                          const cairn_records_list_options* options);
+/** How many records match where_json (NULL: all of them) in *out_count. Errors:
+ * RECORDS_FIELD_NOT_INDEXED. */
+CAIRN_API cairn_status cairn_records_count(int64_t* out_count, cairn_engine* engine,
+                                           const char* collection, const char* where_json);
+/** Writes every record of writes_json (see above) into collection at once, or none of them; their
+ * new versions, in order, as a JSON array in *out_json. Errors: as cairn_records_put() (the first
+ * failing record decides; its id is in the message); RECORDS_BATCH_INVALID (no records, over
+ * 1000, or an id twice). */
+CAIRN_API cairn_status cairn_records_put_many(char** out_json, cairn_engine* engine,
+                                              const char* collection, const char* writes_json);
+
 /* Persistent tasks (engine.jobs) */
 
 /**
@@ -1987,6 +2129,43 @@ CAIRN_API cairn_status cairn_jobs_scheduler_subscribe(uint64_t* out_id, cairn_en
  * another thread may still be running (after cairn_jobs_scheduler_stop() and with no other thread
  * calling the engine, none is). */
 CAIRN_API cairn_status cairn_jobs_scheduler_unsubscribe(cairn_engine* engine, uint64_t id);
+
+/** How cairn_jobs_scheduler_list() selects a page of tasks. Fields are only ever appended;
+ * initialise with CAIRN_JOBS_LIST_OPTIONS_INIT. NULL fields do not filter. */
+typedef struct cairn_jobs_list_options {
+  uint32_t version;       /**< CAIRN_JOBS_LIST_OPTIONS_VERSION */
+  const char* kind;       /**< only tasks of this kind */
+  const char* state;      /**< only tasks in this state: a name cairn_jobs_scheduler_counts uses */
+  const char* key_prefix; /**< only tasks whose key starts with these bytes (% and _ literal) */
+  int32_t limit;          /**< tasks per page, 1..1000 (the INIT macro: 100) */
+  const char* cursor;     /**< the previous page's next_cursor (same filter); NULL: first page */
+} cairn_jobs_list_options;
+
+#define CAIRN_JOBS_LIST_OPTIONS_VERSION 1
+#define CAIRN_JOBS_LIST_OPTIONS_INIT \
+  { CAIRN_JOBS_LIST_OPTIONS_VERSION, NULL, NULL, NULL, 100, NULL }
+
+/**
+ * A page of tasks in ascending id order as a JSON object in *out_json (free with cairn_free):
+ * {"items": [task, ...], "next_cursor": text or null}, each task as cairn_jobs_scheduler_get
+ * gives it; next_cursor is null when no further task matched when the page was read. Pass it
+ * back, with the same filter, for the next page: walking to the end sees every task that matched
+ * throughout once, tasks added meanwhile included. options NULL: the first 100 tasks of any kind.
+ * Errors: CAIRN_INVALID_ARGUMENT / JOB_LIST_INVALID (limit outside 1..1000, a key prefix over 256
+ * bytes or not UTF-8), JOB_STATE_INVALID, JOB_KIND_INVALID, JOB_CURSOR_INVALID (malformed or made
+ * for another filter), CAPI_OPTIONS_VERSION_UNSUPPORTED.
+ */
+CAIRN_API cairn_status cairn_jobs_scheduler_list(char** out_json, cairn_engine* engine,
+                                                 const cairn_jobs_list_options* options);
+
+/**
+ * How many tasks are in each state now, as a JSON object in *out_json (free with cairn_free):
+ * {"pending", "scheduled", "blocked", "running", "lease_expired", "done", "failed",
+ * "cancelled"}. "pending" counts every pending task, "scheduled" (due later) and "blocked" (a
+ * dependency is pending or running; blocked wins over scheduled) among them; "running" counts
+ * every running task, "lease_expired" (its worker stopped renewing the lease) among them.
+ */
+CAIRN_API cairn_status cairn_jobs_scheduler_counts(char** out_json, cairn_engine* engine);
 
 #ifdef __cplusplus
 }

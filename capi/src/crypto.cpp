@@ -1,8 +1,9 @@
-// The C ABI's crypto: hashes, MACs, HKDF, AES-GCM, randomness, signatures.
+// The C ABI's crypto: hashes, MACs, HKDF, AES-GCM, randomness, signatures, the field cipher.
 #include <cstring>
 #include <variant>
 
 #include "cairn/crypto/aead.hpp"
+#include "cairn/crypto/field_cipher.hpp"
 #include "cairn/crypto/hash.hpp"
 #include "cairn/crypto/mac.hpp"
 #include "cairn/crypto/password.hpp"
@@ -24,6 +25,10 @@ namespace crypto = cairn::crypto;
 
 struct cairn_crypto_hasher {
   std::variant<crypto::Sha256, crypto::Sha384, crypto::Sha3_256> state;
+};
+
+struct cairn_crypto_field_cipher {
+  crypto::FieldCipher cipher;
 };
 
 namespace {
@@ -389,5 +394,57 @@ cairn_status cairn_crypto_public_key_verify(int* out_valid, const cairn_crypto_p
 }
 
 void cairn_crypto_public_key_free(cairn_crypto_public_key* key) { delete key; }
+
+cairn_status cairn_crypto_field_cipher_new(cairn_crypto_field_cipher** out,
+                                           const uint8_t* master_key, size_t master_key_len,
+                                           const char* family) {
+  return entry(CAIRN_CAPI_OUT(out), CAIRN_CAPI_IN(bytes(master_key, master_key_len), family), [&] {
+    auto cipher = crypto::FieldCipher::create(view(master_key, master_key_len), family);
+    if (!cipher) return set_error(cipher.error());
+    *out = new cairn_crypto_field_cipher{std::move(*cipher)};
+    return set_ok();
+  });
+}
+
+void cairn_crypto_field_cipher_free(cairn_crypto_field_cipher* cipher) { delete cipher; }
+
+cairn_status cairn_crypto_field_cipher_encrypt(uint8_t** out, size_t* out_len,
+                                               const cairn_crypto_field_cipher* cipher,
+                                               const uint8_t* plaintext, size_t plaintext_len,
+                                               const uint8_t* aad, size_t aad_len) {
+  return entry(CAIRN_CAPI_OUT(out, out_len),
+               CAIRN_CAPI_IN(cipher, bytes(plaintext, plaintext_len), bytes(aad, aad_len)), [&] {
+                 auto sealed =
+                     cipher->cipher.encrypt(view(plaintext, plaintext_len), view(aad, aad_len));
+                 if (!sealed) return set_error(sealed.error());
+                 copy_bytes(*sealed, out, out_len);
+                 return set_ok();
+               });
+}
+
+cairn_status cairn_crypto_field_cipher_decrypt(uint8_t** out, size_t* out_len,
+                                               const cairn_crypto_field_cipher* cipher,
+                                               const uint8_t* ciphertext, size_t ciphertext_len,
+                                               const uint8_t* aad, size_t aad_len) {
+  return entry(CAIRN_CAPI_OUT(out, out_len),
+               CAIRN_CAPI_IN(cipher, bytes(ciphertext, ciphertext_len), bytes(aad, aad_len)), [&] {
+                 auto plaintext =
+                     cipher->cipher.decrypt(view(ciphertext, ciphertext_len), view(aad, aad_len));
+                 if (!plaintext) return set_error(plaintext.error());
+                 copy_bytes(*plaintext, out, out_len);
+                 crypto::secure_wipe(*plaintext);
+                 return set_ok();
+               });
+}
+
+cairn_status cairn_crypto_field_aad(uint8_t** out, size_t* out_len, const char* table,
+                                    const char* row_id, const char* column) {
+  return entry(CAIRN_CAPI_OUT(out, out_len), CAIRN_CAPI_IN(table, row_id, column), [&] {
+    auto aad = crypto::field_aad(table, row_id, column);
+    if (!aad) return set_error(aad.error());
+    copy_bytes(*aad, out, out_len);
+    return set_ok();
+  });
+}
 
 }  // extern "C"

@@ -97,6 +97,46 @@ cairn::Result<jobs::EnqueueOptions> options_of(const cairn_jobs_enqueue_options*
   return o;
 }
 
+Json page_json(const jobs::TaskPage& page) {
+  Json items = Json::array();
+  for (const jobs::Task& t : page.items) items.push_back(task_json(t));
+  return {{"items", std::move(items)}, {"next_cursor", text_or_null(page.next_cursor)}};
+}
+
+// Keyed by the ListState names, in their order.
+Json counts_json(const jobs::TaskCounts& counts) {
+  Json out = Json::object();
+  for (jobs::ListState state : jobs::kListStates) {
+    out[std::string(jobs::to_string(state))] = counts.of(state);
+  }
+  return out;
+}
+
+// The filter, limit and cursor of `in` (NULL: the defaults); the rules on them are the
+// scheduler's.
+struct ListArguments {
+  jobs::TaskFilter filter;
+  int32_t limit = jobs::kDefaultListLimit;
+  std::string cursor;
+};
+
+cairn::Result<ListArguments> list_arguments(const cairn_jobs_list_options* in) {
+  ListArguments out;
+  if (in == nullptr) return out;
+  if (in->version < 1 || in->version > CAIRN_JOBS_LIST_OPTIONS_VERSION) {
+    return cairn::fail(cairn::ErrorCode::kInvalidArgument, "CAPI_OPTIONS_VERSION_UNSUPPORTED",
+                       "unknown cairn_jobs_list_options version");
+  }
+  if (in->kind != nullptr) out.filter.kind = in->kind;
+  if (in->state != nullptr) {
+    CAIRN_ASSIGN_OR_RETURN(out.filter.state, jobs::parse_list_state(in->state));
+  }
+  if (in->key_prefix != nullptr) out.filter.key_prefix = in->key_prefix;
+  out.limit = in->limit;
+  if (in->cursor != nullptr) out.cursor = in->cursor;
+  return out;
+}
+
 // The entry point on the engine's scheduler.
 template <class Body>
 cairn_status on_jobs(cairn::capi::Check outs, cairn::capi::Check ins, cairn_engine* engine,
@@ -239,4 +279,19 @@ cairn_status cairn_jobs_scheduler_unsubscribe(cairn_engine* engine, uint64_t id)
     s.unsubscribe(id);
     return set_ok();
   });
+}
+
+cairn_status cairn_jobs_scheduler_list(char** out_json, cairn_engine* engine,
+                                       const cairn_jobs_list_options* options) {
+  return on_jobs(CAIRN_CAPI_OUT(out_json), CAIRN_CAPI_IN(engine), engine,
+                 [&](Scheduler& s) -> cairn_status {
+                   auto a = list_arguments(options);
+                   if (!a) return set_error(a.error());
+                   return put_json(out_json, s.list(a->filter, a->limit, a->cursor), page_json);
+                 });
+}
+
+cairn_status cairn_jobs_scheduler_counts(char** out_json, cairn_engine* engine) {
+  return on_jobs(CAIRN_CAPI_OUT(out_json), CAIRN_CAPI_IN(engine), engine,
+                 [&](Scheduler& s) { return put_json(out_json, s.counts(), counts_json); });
 }

@@ -41,6 +41,7 @@
 #include "cairn/core/env.hpp"
 #include "cairn/core/result.hpp"
 #include "cairn/jobs/scheduler.hpp"
+#include "cairn/records/service.hpp"
 #include "cairn/secrets/master_key.hpp"
 #include "cairn/secrets/service.hpp"
 #include "cairn/storage/database.hpp"
@@ -120,6 +121,10 @@ class Engine {
 
   // The feedback board: projects, posts, votes, comments, statuses, ranking, search, merging.
   board::BoardService& board() noexcept;
+
+  // JSON records in declared collections: the document store a server keeps its own entities in
+  // (see records/service.hpp).
+  records::RecordsService& records() noexcept;
 
   // The persistent task scheduler on this database. Its workers start only when asked
   // (jobs().start()); destroying the Engine stops them first.

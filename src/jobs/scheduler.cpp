@@ -42,6 +42,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -91,7 +92,115 @@ Status check_kind(std::string_view kind) {
 
 using RunKey = std::pair<int64_t, int32_t>;  // (task id, attempt)
 
+constexpr std::array<std::string_view, kListStates.size()> kListStateNames{
+    "pending", "scheduled", "blocked", "running", "lease_expired", "done", "failed", "cancelled"};
+
+// ---- List cursors
+//
+// A cursor is base64url("j1:" id ":" digest): the id of the last task of the page and a digest of
+// the filter it was made for, so that a cursor passed with another filter is refused instead of
+// silently starting somewhere meaningless. It is not a secret and not a capability: a forged
+// cursor only chooses where a listing the caller may make anyway starts.
+
+// FNV-1a (64 bits) of the filter, each field tagged so that absent and empty differ.
+uint64_t filter_digest(const TaskFilter& filter) {
+  uint64_t h = 14695981039346656037ULL;
+  auto mix = [&](std::string_view bytes) {
+    for (char c : bytes) {
+      h ^= static_cast<unsigned char>(c);
+      h *= 1099511628211ULL;
+    }
+  };
+  auto field = [&](char tag, const std::optional<std::string>& value) {
+    const char marker[2] = {tag, static_cast<char>(value ? 1 : 0)};
+    mix(std::string_view(marker, 2));
+    if (value) {
+      mix(std::to_string(value->size()));
+      mix(":");
+      mix(*value);
+    }
+  };
+  field('k', filter.kind);
+  field('s', filter.state ? std::optional<std::string>(std::string(to_string(*filter.state)))
+                          : std::nullopt);
+  field('p', filter.key_prefix);
+  return h;
+}
+
+std::string encode_cursor(int64_t last_id, const TaskFilter& filter) {
+  std::string text = "j1:" + std::to_string(last_id) + ":" + std::to_string(filter_digest(filter));
+  return encoding::b64url_encode(as_bytes(text));
+}
+
+Unexpected<Error> cursor_invalid(std::string message) {
+  return fail(ErrorCode::kInvalidArgument, "JOB_CURSOR_INVALID", std::move(message));
+}
+
+// The id a cursor continues after.
+Result<int64_t> decode_cursor(std::string_view cursor, const TaskFilter& filter) {
+  constexpr std::size_t kMaxCursorSize = 64;
+  if (cursor.size() > kMaxCursorSize) return cursor_invalid("not a task list cursor");
+  Result<Bytes> raw = encoding::b64url_decode(cursor);
+  if (!raw) return cursor_invalid("not a task list cursor");
+  std::string_view text(reinterpret_cast<const char*>(raw->data()), raw->size());
+  if (text.substr(0, 3) != "j1:") return cursor_invalid("not a task list cursor");
+  text.remove_prefix(3);
+  const std::size_t colon = text.find(':');
+  if (colon == std::string_view::npos) return cursor_invalid("not a task list cursor");
+  int64_t id = 0;
+  uint64_t digest = 0;
+  std::string_view id_text = text.substr(0, colon);
+  std::string_view digest_text = text.substr(colon + 1);
+  auto [id_end, id_ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
+  auto [digest_end, digest_ec] =
+      std::from_chars(digest_text.data(), digest_text.data() + digest_text.size(), digest);
+  if (id_ec != std::errc() || id_end != id_text.data() + id_text.size() || id <= 0 ||
+      digest_ec != std::errc() || digest_end != digest_text.data() + digest_text.size()) {
+    return cursor_invalid("not a task list cursor");
+  }
+  if (digest != filter_digest(filter)) {
+    return cursor_invalid("the cursor was made for another filter (kind, state or key prefix)");
+  }
+  return id;
+}
+
 }  // namespace
+
+std::string_view to_string(ListState state) noexcept {
+  auto index = static_cast<std::size_t>(state);
+  return index < kListStateNames.size() ? kListStateNames[index] : "unknown";
+}
+
+Result<ListState> parse_list_state(std::string_view text) {
+  for (std::size_t i = 0; i < kListStateNames.size(); ++i) {
+    if (kListStateNames[i] == text) return kListStates[i];
+  }
+  return fail(ErrorCode::kInvalidArgument, "JOB_STATE_INVALID",
+              "unknown task state (expected pending, scheduled, blocked, running, lease_expired, "
+              "done, failed or cancelled)");
+}
+
+int64_t TaskCounts::of(ListState state) const noexcept {
+  switch (state) {
+    case ListState::kPending:
+      return pending;
+    case ListState::kScheduled:
+      return scheduled;
+    case ListState::kBlocked:
+      return blocked;
+    case ListState::kRunning:
+      return running;
+    case ListState::kLeaseExpired:
+      return lease_expired;
+    case ListState::kDone:
+      return done;
+    case ListState::kFailed:
+      return failed;
+    case ListState::kCancelled:
+      return cancelled;
+  }
+  return 0;
+}
 
 std::string_view to_string(TaskEventType type) noexcept {
   static constexpr std::array<std::string_view, 6> kNames{"queued", "started", "retrying",
@@ -570,6 +679,39 @@ Result<int64_t> Scheduler::purge_finished(std::chrono::milliseconds older_than,
     if (batch < kPurgeBatch) return purged;
   }
 }
+
+Result<TaskPage> Scheduler::list(const TaskFilter& filter, int32_t limit, std::string_view cursor) {
+  if (limit < 1 || limit > kMaxListLimit) {
+    return fail(ErrorCode::kInvalidArgument, "JOB_LIST_INVALID",
+                "limit must be from 1 to " + std::to_string(kMaxListLimit));
+  }
+  if (filter.kind) CAIRN_TRY(check_kind(*filter.kind));
+  if (filter.key_prefix &&
+      (filter.key_prefix->size() > kMaxKeySize || !encoding::is_valid_utf8(*filter.key_prefix))) {
+    return fail(ErrorCode::kInvalidArgument, "JOB_LIST_INVALID",
+                "a key prefix is at most 256 bytes of UTF-8");
+  }
+  TaskQuery query;
+  if (!cursor.empty()) {
+    CAIRN_ASSIGN_OR_RETURN(query.after_id, decode_cursor(cursor, filter));
+  }
+  query.kind = filter.kind.value_or("");
+  query.state = filter.state;
+  query.key_prefix = filter.key_prefix.value_or("");
+  // One task more than asked for tells whether another page follows.
+  query.limit = limit + 1;
+  query.now = state_->env.now();
+  CAIRN_ASSIGN_OR_RETURN(std::vector<Task> tasks, state_->store.list(query));
+  TaskPage page;
+  if (tasks.size() > static_cast<std::size_t>(limit)) {
+    tasks.resize(static_cast<std::size_t>(limit));
+    page.next_cursor = encode_cursor(tasks.back().id, filter);
+  }
+  page.items = std::move(tasks);
+  return page;
+}
+
+Result<TaskCounts> Scheduler::counts() { return state_->store.counts(state_->env.now()); }
 
 Result<int32_t> Scheduler::run_pending(std::optional<int32_t> max_tasks) {
   CAIRN_TRY(state_->rescue());

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "cairn/net/form.hpp"
+
 namespace cairn::net {
 namespace {
 
@@ -55,19 +57,14 @@ std::string_view Request::param(std::string_view name) const {
   return it == params.end() ? std::string_view() : std::string_view(it->second);
 }
 
+// One query grammar: form.hpp's parser. A malformed query has no parameters here; a handler that
+// must tell the client so calls query_params(req) for the error.
 std::optional<std::string> Request::query_param(std::string_view name) const {
-  std::string_view rest = query;
-  while (!rest.empty()) {
-    std::size_t amp = rest.find('&');
-    std::string_view pair = rest.substr(0, amp);
-    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
-    std::size_t eq = pair.find('=');
-    auto key = percent_decode(pair.substr(0, eq), true);
-    if (!key || *key != name) continue;
-    if (eq == std::string_view::npos) return std::string();
-    return percent_decode(pair.substr(eq + 1), true);
-  }
-  return std::nullopt;
+  Result<FormData> pairs = parse_form(query);
+  if (!pairs) return std::nullopt;
+  std::optional<std::string_view> value = pairs->get(name);
+  if (!value) return std::nullopt;
+  return std::string(*value);
 }
 
 std::optional<std::string> percent_decode(std::string_view text, bool plus_as_space) {

@@ -5,12 +5,14 @@
 #include "storage/memory/board_store.hpp"
 #include "storage/memory/jobs_store.hpp"
 #include "storage/memory/policy_store.hpp"
+#include "storage/memory/records_store.hpp"
 #include "storage/memory/secrets_store.hpp"
 #include "storage/sqlite/audit_store.hpp"
 #include "storage/sqlite/auth_store.hpp"
 #include "storage/sqlite/board_store.hpp"
 #include "storage/sqlite/jobs_store.hpp"
 #include "storage/sqlite/policy_store.hpp"
+#include "storage/sqlite/records_store.hpp"
 #include "storage/sqlite/secrets_store.hpp"
 #include "storage/sqlite/sqlite_database.hpp"
 
@@ -56,6 +58,13 @@ std::unique_ptr<jobs::JobStore> make_job_store(Database& db) {
     return std::make_unique<sqlite::SqliteJobStore>(static_cast<sqlite::SqliteDatabase&>(db));
   }
   return std::make_unique<memory::MemoryJobStore>();
+}
+
+std::unique_ptr<records::RecordStore> make_records_store(Database& db) {
+  if (db.backend() == Backend::kSqlite) {
+    return std::make_unique<sqlite::SqliteRecordStore>(static_cast<sqlite::SqliteDatabase&>(db));
+  }
+  return std::make_unique<memory::MemoryRecordStore>();
 }
 
 }  // namespace cairn::storage::internal

@@ -251,7 +251,116 @@ static void test_encodings(void) {
   }
 }
 
+/* tests/data/field_cipher.json, "env var of site 42". */
+static const char kFieldMasterHex[] =
+    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+static const char kFieldCiphertextHex[] =
+    "01000102030405060708090a0bbd1ff26cf362030b8ae7e5f844c320e83961264c5fdede99755ccd9256baa4"
+    "1f3575b17ef935b04994c93ce561edda28";
+static const char kFieldPlaintext[] = "\"DATABASE_URL=postgres://db/app\"";
+
+static cairn_crypto_field_cipher* field_cipher(const char* family) {
+  cairn_crypto_field_cipher* cipher = NULL;
+  size_t master_len = 0;
+  uint8_t* master = unhex(kFieldMasterHex, &master_len);
+  CHECK(cairn_crypto_field_cipher_new(&cipher, master, master_len, family) == CAIRN_OK);
+  cairn_free(master);
+  return cipher;
+}
+
+static void test_field_cipher_vector(void) {
+  cairn_crypto_field_cipher* cipher = field_cipher("tundra:v1:site:env_var");
+  uint8_t *aad = NULL, *plain = NULL, *sealed = NULL;
+  size_t aad_len = 0, plain_len = 0, sealed_len = 0, ct_len = 0;
+  uint8_t* ct = unhex(kFieldCiphertextHex, &ct_len);
+  CHECK(cairn_crypto_field_aad(&aad, &aad_len, "sites", "42", "env_var") == CAIRN_OK);
+  CHECK_STR_EQ(hex(aad, aad_len), "00000005736974657300000002343200000007656e765f766172");
+  CHECK(cairn_crypto_field_cipher_decrypt(&plain, &plain_len, cipher, ct, ct_len, aad, aad_len) ==
+        CAIRN_OK);
+  CHECK(plain_len == strlen(kFieldPlaintext) && memcmp(plain, kFieldPlaintext, plain_len) == 0);
+  cairn_crypto_secret_free(plain);
+  plain = NULL;
+
+  CHECK(cairn_crypto_field_cipher_encrypt(&sealed, &sealed_len, cipher, (const uint8_t*)"hunter2",
+                                          7, aad, aad_len) == CAIRN_OK);
+  CHECK(sealed_len == 29 + 7 && sealed != NULL && sealed[0] == 0x01);
+  CHECK(cairn_crypto_field_cipher_decrypt(&plain, &plain_len, cipher, sealed, sealed_len, aad,
+                                          aad_len) == CAIRN_OK);
+  CHECK(plain_len == 7 && memcmp(plain, "hunter2", 7) == 0);
+  cairn_crypto_secret_free(plain);
+  cairn_free(sealed);
+  sealed = NULL;
+  /* An empty plaintext is a value too. */
+  CHECK(cairn_crypto_field_cipher_encrypt(&sealed, &sealed_len, cipher, NULL, 0, aad, aad_len) ==
+        CAIRN_OK);
+  CHECK(sealed_len == 29);
+  cairn_free(sealed);
+  cairn_free(aad);
+  cairn_free(ct);
+  cairn_crypto_field_cipher_free(cipher);
+}
+
+static void test_field_cipher_refusals(void) {
+  cairn_crypto_field_cipher* cipher = field_cipher("tundra:v1:site:env_var");
+  cairn_crypto_field_cipher* other_family = field_cipher("tundra:v1:plugin:settings");
+  cairn_crypto_field_cipher* bad = NULL;
+  uint8_t *row42 = NULL, *row43 = NULL, *plain = NULL, *out = NULL;
+  size_t row42_len = 0, row43_len = 0, plain_len = 0, out_len = 0, ct_len = 0;
+  uint8_t* ct = unhex(kFieldCiphertextHex, &ct_len);
+  uint8_t master[32] = {0};
+  CHECK(cairn_crypto_field_aad(&row42, &row42_len, "sites", "42", "env_var") == CAIRN_OK);
+  CHECK(cairn_crypto_field_aad(&row43, &row43_len, "sites", "43", "env_var") == CAIRN_OK);
+
+  /* Copied onto row 43, or read under another family: DATA_LOSS, no plaintext. */
+  CHECK(cairn_crypto_field_cipher_decrypt(&plain, &plain_len, cipher, ct, ct_len, row43,
+                                          row43_len) == CAIRN_DATA_LOSS);
+  CHECK_STR_EQ(cairn_error_last()->reason, "CRYPTO_FIELD_DECRYPT_FAILED");
+  CHECK(plain == NULL && plain_len == 0);
+  CHECK(cairn_crypto_field_cipher_decrypt(&plain, &plain_len, other_family, ct, ct_len, row42,
+                                          row42_len) == CAIRN_DATA_LOSS);
+  CHECK_STR_EQ(cairn_error_last()->reason, "CRYPTO_FIELD_DECRYPT_FAILED");
+
+  /* Mandatory aad, short ciphertexts, other versions. */
+  CHECK(cairn_crypto_field_cipher_decrypt(&plain, &plain_len, cipher, ct, ct_len, NULL, 0) ==
+        CAIRN_INVALID_ARGUMENT);
+  CHECK_STR_EQ(cairn_error_last()->reason, "CRYPTO_FIELD_AAD_REQUIRED");
+  CHECK(cairn_crypto_field_cipher_encrypt(&out, &out_len, cipher, (const uint8_t*)"x", 1, NULL,
+                                          0) == CAIRN_INVALID_ARGUMENT);
+  CHECK_STR_EQ(cairn_error_last()->reason, "CRYPTO_FIELD_AAD_REQUIRED");
+  CHECK(out == NULL);
+  CHECK(cairn_crypto_field_cipher_decrypt(&plain, &plain_len, cipher, ct, 28, row42, row42_len) ==
+        CAIRN_DATA_LOSS);
+  CHECK_STR_EQ(cairn_error_last()->reason, "CRYPTO_FIELD_CIPHERTEXT_TOO_SHORT");
+  ct[0] = 0x02;
+  CHECK(cairn_crypto_field_cipher_decrypt(&plain, &plain_len, cipher, ct, ct_len, row42,
+                                          row42_len) == CAIRN_FAILED_PRECONDITION);
+  CHECK_STR_EQ(cairn_error_last()->reason, "CRYPTO_FIELD_VERSION_UNSUPPORTED");
+  CHECK(cairn_crypto_field_aad(&out, &out_len, "sites", "", "env_var") == CAIRN_INVALID_ARGUMENT);
+  CHECK_STR_EQ(cairn_error_last()->reason, "CRYPTO_FIELD_AAD_REQUIRED");
+
+  /* Bad master keys and families. */
+  CHECK(cairn_crypto_field_cipher_new(&bad, master, 31, "f") == CAIRN_INVALID_ARGUMENT);
+  CHECK_STR_EQ(cairn_error_last()->reason, "CRYPTO_KEY_INVALID");
+  CHECK(bad == NULL);
+  CHECK(cairn_crypto_field_cipher_new(&bad, master, 32, "") == CAIRN_INVALID_ARGUMENT);
+  CHECK_STR_EQ(cairn_error_last()->reason, "CRYPTO_FIELD_FAMILY_INVALID");
+  CHECK(cairn_crypto_field_cipher_new(&bad, master, 32, NULL) == CAIRN_INVALID_ARGUMENT);
+  CHECK_STR_EQ(cairn_error_last()->reason, "CAPI_NULL_ARGUMENT");
+  CHECK(cairn_crypto_field_cipher_encrypt(&out, &out_len, NULL, NULL, 0, row42, row42_len) ==
+        CAIRN_INVALID_ARGUMENT);
+  CHECK_STR_EQ(cairn_error_last()->reason, "CAPI_NULL_ARGUMENT");
+  cairn_crypto_field_cipher_free(NULL);
+
+  cairn_free(ct);
+  cairn_free(row42);
+  cairn_free(row43);
+  cairn_crypto_field_cipher_free(other_family);
+  cairn_crypto_field_cipher_free(cipher);
+}
+
 CAIRN_TEST_MAIN({"hashes", test_hashes}, {"streaming and batch", test_streaming_and_batch},
                 {"HMAC and HKDF", test_hmac_and_hkdf}, {"AES-256-GCM", test_aes_gcm},
                 {"signatures", test_signatures}, {"Ed25519 RFC 8032", test_ed25519_rfc8032},
-                {"bad keys", test_bad_keys}, {"encodings", test_encodings})
+                {"bad keys", test_bad_keys}, {"encodings", test_encodings},
+                {"field cipher vector", test_field_cipher_vector},
+                {"field cipher refusals", test_field_cipher_refusals})

@@ -316,6 +316,159 @@ static void test_purge_sqlite(void) {
   purge_flow(uri);
 }
 
+/* Lists one page of `options` into *json (freed first); 1 on success. */
+static int list_page(fixture* f, const cairn_jobs_list_options* options, char** json) {
+  cairn_free(*json);
+  *json = NULL;
+  return cairn_jobs_scheduler_list(json, f->engine, options) == CAIRN_OK;
+}
+
+typedef struct lease_probe {
+  fixture* f;
+  char* counts; /* cairn_jobs_scheduler_counts while the run's lease had run out */
+} lease_probe;
+
+/* Outlives its lease: moves the fake clock past it and counts the tasks meanwhile. */
+static cairn_status outlive_lease(void* ctx, cairn_jobs_task_context* run, const char* input,
+                                  size_t len) {
+  lease_probe* p = (lease_probe*)ctx;
+  (void)run;
+  (void)input;
+  (void)len;
+  cairn_env_fake_advance(p->f->env, 31 * SECOND); /* the engine's lease is 30 s */
+  if (cairn_jobs_scheduler_counts(&p->counts, p->f->engine) != CAIRN_OK) p->counts = NULL;
+  return CAIRN_OK;
+}
+
+/* Filters, literal key prefixes, pages walked with their cursors, and the count of every state
+ * (the rules themselves are specified in tests/jobs/listing_conformance_test.cpp). */
+static void listing_flow(const char* uri) {
+  fixture f;
+  int calls = 0, items = 0, pages = 0;
+  int64_t id = 0, dep = 0;
+  int32_t ran = 0;
+  char* json = NULL;
+  char cursor[128];
+  lease_probe probe;
+  cairn_jobs_enqueue_options keyed = CAIRN_JOBS_ENQUEUE_OPTIONS_INIT;
+  cairn_jobs_list_options list = CAIRN_JOBS_LIST_OPTIONS_INIT;
+  const cairn_jobs_list_options defaults = CAIRN_JOBS_LIST_OPTIONS_INIT;
+  if (!open_engine(&f, uri)) {
+    CHECK(0);
+    return;
+  }
+  probe.f = &f;
+  probe.counts = NULL;
+  CHECK(cairn_jobs_scheduler_counts(&json, f.engine) == CAIRN_OK);
+  CHECK(has(json, "\"pending\":0") && has(json, "\"lease_expired\":0"));
+  CHECK(list_page(&f, NULL, &json));
+  CHECK(has(json, "\"items\":[]") && has(json, "\"next_cursor\":null"));
+
+  keyed.key = "a%1";
+  CHECK(cairn_jobs_scheduler_enqueue(&dep, f.engine, "a", "", 0, &keyed) == CAIRN_OK);
+  keyed.key = "a_1";
+  CHECK(cairn_jobs_scheduler_enqueue(&id, f.engine, "a", "", 0, &keyed) == CAIRN_OK);
+  keyed.key = "ax1";
+  CHECK(cairn_jobs_scheduler_enqueue(&id, f.engine, "a", "", 0, &keyed) == CAIRN_OK);
+  keyed.key = "a%2";
+  CHECK(cairn_jobs_scheduler_enqueue(&id, f.engine, "b", "", 0, &keyed) == CAIRN_OK);
+  keyed.key = NULL;
+  keyed.depends_on = &dep;
+  keyed.depends_on_count = 1;
+  CHECK(cairn_jobs_scheduler_enqueue(&id, f.engine, "b", "", 0, &keyed) == CAIRN_OK); /* blocked */
+  CHECK(cairn_jobs_scheduler_register(f.engine, "upper", upper, &calls, 0) == CAIRN_OK);
+  CHECK(cairn_jobs_scheduler_enqueue(&id, f.engine, "upper", "x", 1, NULL) == CAIRN_OK);
+  CHECK(cairn_jobs_scheduler_run_pending(&ran, f.engine, -1) == CAIRN_OK && ran == 1);
+
+  list.kind = "a";
+  CHECK(list_page(&f, &list, &json));
+  CHECK(count_of(json, "\"kind\":\"a\"") == 3 && count_of(json, "\"id\":") == 3);
+  CHECK(has(json, "\"next_cursor\":null"));
+  list = defaults;
+  list.key_prefix = "a%";
+  CHECK(list_page(&f, &list, &json));
+  CHECK(count_of(json, "\"id\":") == 2 && has(json, "\"key\":\"a%1\"") &&
+        has(json, "\"key\":\"a%2\""));
+  list.key_prefix = "a_";
+  CHECK(list_page(&f, &list, &json));
+  CHECK(count_of(json, "\"id\":") == 1 && has(json, "\"key\":\"a_1\""));
+  list = defaults;
+  list.state = "done";
+  list.kind = "upper";
+  CHECK(list_page(&f, &list, &json));
+  CHECK(count_of(json, "\"id\":") == 1 && has(json, "\"output\":\"X\""));
+  list = defaults;
+  list.state = "blocked";
+  CHECK(list_page(&f, &list, &json));
+  CHECK(count_of(json, "\"id\":") == 1 && has(json, "\"depends_on\":[1]"));
+
+  /* Two at a time, to the end. */
+  list = defaults;
+  list.limit = 2;
+  for (pages = 0; pages < 10; pages++) {
+    CHECK(list_page(&f, &list, &json));
+    items += count_of(json, "\"id\":");
+    if (has(json, "\"next_cursor\":null")) break;
+    json_str(json, "next_cursor", cursor, sizeof cursor);
+    CHECK(cursor[0] != '\0');
+    list.cursor = cursor;
+  }
+  CHECK(pages == 2 && items == 6);
+  /* A cursor with another filter, and bad arguments. */
+  list = defaults;
+  list.limit = 1;
+  CHECK(list_page(&f, &list, &json));
+  json_str(json, "next_cursor", cursor, sizeof cursor);
+  list.cursor = cursor;
+  list.kind = "a";
+  CHECK(cairn_jobs_scheduler_list(&json, f.engine, &list) == CAIRN_INVALID_ARGUMENT);
+  CHECK_REASON("JOB_CURSOR_INVALID");
+  CHECK(json == NULL);
+  list = defaults;
+  list.limit = 0;
+  CHECK(cairn_jobs_scheduler_list(&json, f.engine, &list) == CAIRN_INVALID_ARGUMENT);
+  CHECK_REASON("JOB_LIST_INVALID");
+  list.limit = 1001;
+  CHECK(cairn_jobs_scheduler_list(&json, f.engine, &list) == CAIRN_INVALID_ARGUMENT);
+  CHECK_REASON("JOB_LIST_INVALID");
+  list = defaults;
+  list.state = "waiting";
+  CHECK(cairn_jobs_scheduler_list(&json, f.engine, &list) == CAIRN_INVALID_ARGUMENT);
+  CHECK_REASON("JOB_STATE_INVALID");
+  list = defaults;
+  list.version = 99;
+  CHECK(cairn_jobs_scheduler_list(&json, f.engine, &list) == CAIRN_INVALID_ARGUMENT);
+  CHECK_REASON("CAPI_OPTIONS_VERSION_UNSUPPORTED");
+  CHECK(cairn_jobs_scheduler_list(NULL, f.engine, NULL) == CAIRN_INVALID_ARGUMENT);
+  CHECK_REASON("CAPI_NULL_ARGUMENT");
+  CHECK(cairn_jobs_scheduler_counts(&json, NULL) == CAIRN_INVALID_ARGUMENT);
+  CHECK_REASON("CAPI_NULL_ARGUMENT");
+
+  /* Counts, with a run outliving its lease. */
+  CHECK(cairn_jobs_scheduler_register(f.engine, "slow", outlive_lease, &probe, 0) == CAIRN_OK);
+  CHECK(cairn_jobs_scheduler_enqueue(&id, f.engine, "slow", "", 0, NULL) == CAIRN_OK);
+  CHECK(cairn_jobs_scheduler_run_pending(&ran, f.engine, -1) == CAIRN_OK && ran == 1);
+  CHECK(probe.counts != NULL);
+  CHECK(json_int(probe.counts, "running") == 1 && json_int(probe.counts, "lease_expired") == 1);
+  CHECK(json_int(probe.counts, "pending") == 5 && json_int(probe.counts, "blocked") == 1);
+  CHECK(json_int(probe.counts, "scheduled") == 0 && json_int(probe.counts, "done") == 1);
+  CHECK(json_int(probe.counts, "failed") == 0 && json_int(probe.counts, "cancelled") == 0);
+  cairn_free(probe.counts);
+  CHECK(cairn_jobs_scheduler_counts(&json, f.engine) == CAIRN_OK);
+  CHECK(json_int(json, "running") == 0 && json_int(json, "lease_expired") == 0);
+  CHECK(json_int(json, "done") == 2);
+  cairn_free(json);
+  close_engine(&f);
+}
+
+static void test_listing_memory(void) { listing_flow("memory:"); }
+
+static void test_listing_sqlite(void) {
+  char uri[128];
+  snprintf(uri, sizeof uri, "sqlite:%s/listing.db", temp_dir);
+  listing_flow(uri);
+}
+
 /* Every option field crosses, and its errors with code and reason (the rules themselves are
  * specified in tests/jobs/scheduler_conformance_test.cpp). */
 static void test_bad_input(void) {
@@ -373,14 +526,15 @@ static void test_bad_input(void) {
 
 int main(void) {
   static const harness_test tests[] = {
-      {"scheduler_memory", test_memory},   {"scheduler_sqlite", test_sqlite},
-      {"purge_memory", test_purge_memory}, {"purge_sqlite", test_purge_sqlite},
-      {"bad_input", test_bad_input},
+      {"scheduler_memory", test_memory},       {"scheduler_sqlite", test_sqlite},
+      {"purge_memory", test_purge_memory},     {"purge_sqlite", test_purge_sqlite},
+      {"bad_input", test_bad_input},           {"listing_memory", test_listing_memory},
+      {"listing_sqlite", test_listing_sqlite},
   };
   int rc;
-  const char* files[] = {"jobs.db",    "jobs.db-wal",    "jobs.db-shm",
-                         "restart.db", "restart.db-wal", "restart.db-shm",
-                         "purge.db",   "purge.db-wal",   "purge.db-shm"};
+  const char* files[] = {"jobs.db",        "jobs.db-wal",    "jobs.db-shm",    "restart.db",
+                         "restart.db-wal", "restart.db-shm", "purge.db",       "purge.db-wal",
+                         "purge.db-shm",   "listing.db",     "listing.db-wal", "listing.db-shm"};
   size_t i;
   snprintf(temp_dir, sizeof temp_dir, "/tmp/cairn-jobs-c-XXXXXX");
   if (mkdtemp(temp_dir) == NULL) return 1;

@@ -201,8 +201,40 @@ def check_content_ids():
         run(f"content_id_vectors.json duration {v['value']!r}", f)
 
 
+def check_field_cipher():
+    # The field cipher's layout (include/cairn/crypto/field_cipher.hpp): the key by HKDF twice
+    # (cryptography's HKDF and RFC 5869 spelled out with hmac), the aad rebuilt from its parts,
+    # the ciphertext by AESGCM, and another row's aad must be refused.
+    for v in load("field_cipher.json")["vectors"]:
+        def f(v=v):
+            master, family = unhex(v["master_key_hex"]), v["family"].encode("utf-8")
+            key = HKDF(hashes.SHA256(), 32, None, family).derive(master)
+            prk = hmac.new(bytes(32), master, hashlib.sha256).digest()
+            okm = hmac.new(prk, family + b"\x01", hashlib.sha256).digest()
+            if not (key == okm == unhex(v["key_hex"]) and len(master) == 32):
+                return False
+            aad = unhex(v["aad_hex"])
+            if "table" in v:
+                parts = [v[k].encode("utf-8") for k in ("table", "row_id", "column")]
+                if aad != b"".join(len(p).to_bytes(4, "big") + p for p in parts):
+                    return False
+            nonce, pt = unhex(v["nonce_hex"]), unhex(v["plaintext_hex"])
+            ct = unhex(v["ciphertext_hex"])
+            g = AESGCM(key)
+            if len(nonce) != 12 or ct != b"\x01" + nonce + g.encrypt(nonce, pt, aad):
+                return False
+            if len(ct) != 29 + len(pt) or g.decrypt(ct[1:13], ct[13:], aad) != pt:
+                return False
+            try:
+                g.decrypt(ct[1:13], ct[13:], aad + b"x")
+                return False
+            except InvalidTag:
+                return True
+        run(f"field_cipher.json {v['name']}", f)
+
+
 for check in (check_sha, check_hmac, check_hkdf, check_gcm, check_ed25519,
-              check_es256, check_base64, check_content_ids):
+              check_es256, check_base64, check_content_ids, check_field_cipher):
     try:
         check()
     except Exception as e:  # e.g. a missing or unparsable file

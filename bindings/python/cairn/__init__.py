@@ -15,6 +15,7 @@ one.
 """
 
 from . import _core, access, audit, auth, board, content, crypto, encoding, errors, jobs, secrets
+from . import records
 from .errors import (
     AbortedError,
     AlreadyExistsError,
@@ -128,5 +129,6 @@ __all__ = [
     "jobs",
     "latest_schema_version",
     "open",
+    "records",
     "secrets",
 ]

@@ -11,6 +11,7 @@ from . import (
     encoding as encoding,
     errors as errors,
     jobs as jobs,
+    records as records,
     secrets as secrets,
 )
 from ._core import (

@@ -55,6 +55,29 @@ instead (``.input``, ``.attempt``, ``.cancelled``).
 Several processes may share one SQLite database: each task runs once at a time, and a task whose
 process died is rescued when its lease runs out.
 
+``engine.jobs.list()`` pages through the tasks, filtered by kind, state and key prefix, and
+``engine.jobs.counts()`` counts them per state::
+
+    page = jobs.list(kind="thumbnail", state="failed", limit=50)
+    while True:
+        for task in page.items:             # ascending ids
+            print(task.id, task.errors[-1])
+        if page.next_cursor is None:
+            break
+        page = jobs.list(kind="thumbnail", state="failed", limit=50, cursor=page.next_cursor)
+
+    jobs.counts()   # {"pending": 3, "scheduled": 1, "blocked": 1, "running": 2,
+                    #  "lease_expired": 0, "done": 40, "failed": 2, "cancelled": 0}
+
+``state`` is one of the ``counts()`` keys: the five task states, and ``scheduled`` (pending, due
+later), ``blocked`` (pending, a dependency is pending or running; blocked wins over scheduled)
+and ``lease_expired`` (running, but its worker stopped renewing the lease). ``pending`` and
+``running`` count those refinements too. ``key_prefix`` matches the dedup key's first bytes
+(``%`` and ``_`` are plain characters). A cursor is opaque and works only with the filters it
+came with (InvalidArgumentError, JOB_CURSOR_INVALID); ``limit`` is 1 to 1000
+(JOB_LIST_INVALID). Walking the pages to the end sees every matching task once, tasks added
+meanwhile included.
+
 Times are aware datetimes (``run_at``, ``Task.created_at``, ``TaskEvent.at``; a naive datetime is
 a TypeError); durations are float seconds (``delay``, ``timeout``, ``RetryPolicy.min_delay``; a
 ``timedelta`` is accepted wherever a duration goes in).
@@ -64,6 +87,7 @@ from ._core import jobs as _jobs
 
 Dag = _jobs.Dag
 DagNode = _jobs.DagNode
+Page = _jobs.Page
 RetryPolicy = _jobs.RetryPolicy
 Scheduler = _jobs.Scheduler
 Task = _jobs.Task
@@ -73,5 +97,5 @@ backoff = _jobs.backoff
 check_cron = _jobs.check_cron
 cron_next = _jobs.cron_next
 
-__all__ = ["Dag", "DagNode", "RetryPolicy", "Scheduler", "Task", "TaskContext", "TaskEvent",
-           "backoff", "check_cron", "cron_next"]
+__all__ = ["Dag", "DagNode", "Page", "RetryPolicy", "Scheduler", "Task", "TaskContext",
+           "TaskEvent", "backoff", "check_cron", "cron_next"]

@@ -1,7 +1,8 @@
-// cairn._core.crypto: hashes, HMAC, HKDF, AES-256-GCM, randomness, signatures.
+// cairn._core.crypto: hashes, HMAC, HKDF, AES-256-GCM, randomness, signatures, the field cipher.
 #include <pybind11/stl.h>
 
 #include "cairn/crypto/aead.hpp"
+#include "cairn/crypto/field_cipher.hpp"
 #include "cairn/crypto/hash.hpp"
 #include "cairn/crypto/mac.hpp"
 #include "cairn/crypto/random.hpp"
@@ -68,6 +69,95 @@ void bind_hasher(py::module_& m, const char* name) {
             return to_py_bytes(copy.finish());
           },
           "The digest of everything given so far.");
+}
+
+// A field cipher's master key: a str is the hex form, anything bytes-like the 32 raw bytes. The
+// str's UTF-8 is read in place, so no copy of the key is left behind here.
+crypto::FieldCipher field_cipher(const py::object& master_key, const std::string& family) {
+  if (py::isinstance<py::str>(master_key)) {
+    Py_ssize_t size = 0;
+    const char* text = PyUnicode_AsUTF8AndSize(master_key.ptr(), &size);
+    if (text == nullptr) throw py::error_already_set();
+    return unwrap(crypto::FieldCipher::from_hex({text, static_cast<size_t>(size)}, family));
+  }
+  BytesArg bytes;
+  if (PyObject_CheckBuffer(master_key.ptr()) == 0 || !bytes.load(master_key.ptr())) {
+    throw py::type_error("master_key must be 32 bytes or a str of 64 hex characters, not " +
+                         std::string(py::str(py::type::handle_of(master_key).attr("__name__"))));
+  }
+  return unwrap(crypto::FieldCipher::create(bytes.view(), family));
+}
+
+// A field's associated data: bytes as given, or a (table, row_id, column) tuple of str built by
+// crypto::field_aad().
+Bytes field_aad_arg(const py::object& aad) {
+  if (py::isinstance<py::tuple>(aad)) {
+    auto parts = aad.cast<py::tuple>();
+    if (parts.size() != 3 || !py::isinstance<py::str>(parts[0]) ||
+        !py::isinstance<py::str>(parts[1]) || !py::isinstance<py::str>(parts[2])) {
+      throw py::type_error("aad must be bytes or a (table, row_id, column) tuple of str");
+    }
+    return unwrap(crypto::field_aad(parts[0].cast<std::string>(), parts[1].cast<std::string>(),
+                                    parts[2].cast<std::string>()));
+  }
+  BytesArg bytes;
+  if (PyObject_CheckBuffer(aad.ptr()) == 0 || !bytes.load(aad.ptr())) {
+    throw py::type_error("aad must be bytes or a (table, row_id, column) tuple of str, not " +
+                         std::string(py::str(py::type::handle_of(aad).attr("__name__"))));
+  }
+  ByteView view = bytes.view();
+  return {view.begin(), view.end()};
+}
+
+void bind_field_cipher(py::module_& m) {
+  using crypto::FieldCipher;
+  py::class_<FieldCipher>(m, "FieldCipher",
+                          "Encrypts single database values under a per-column-family key "
+                          "(HKDF-SHA256 of the master key, info = family): 0x01 | nonce | "
+                          "AES-256-GCM ciphertext | tag, bound to mandatory associated data. "
+                          "Immutable; safe to share between threads.")
+      .def(py::init(&field_cipher), py::arg("master_key"), py::arg("family"),
+           "master_key: 32 bytes or 64 hex characters; family: 1 to 128 bytes of UTF-8.")
+      .def_property_readonly("family", &FieldCipher::family)
+      .def(
+          "encrypt",
+          [](const FieldCipher& c, const BytesArg& plaintext, const py::object& aad) {
+            Bytes bound = field_aad_arg(aad);
+            Result<Bytes> sealed = [&] {
+              py::gil_scoped_release release;
+              return c.encrypt(plaintext.view(), bound);
+            }();
+            return to_py_bytes(unwrap(std::move(sealed)));
+          },
+          py::arg("plaintext"), py::arg("aad"),
+          "The ciphertext of plaintext bound to aad (bytes, or a (table, row_id, column) tuple).")
+      .def(
+          "decrypt",
+          [](const FieldCipher& c, const BytesArg& ciphertext, const py::object& aad) {
+            Bytes bound = field_aad_arg(aad);
+            Result<Bytes> plaintext = [&] {
+              py::gil_scoped_release release;
+              return c.decrypt(ciphertext.view(), bound);
+            }();
+            Bytes value = unwrap(std::move(plaintext));
+            py::bytes out = to_py_bytes(value);
+            crypto::secure_wipe(value);
+            return out;
+          },
+          py::arg("ciphertext"), py::arg("aad"),
+          "The plaintext; DataLossError (CRYPTO_FIELD_DECRYPT_FAILED) for another row's aad, "
+          "another key or family, or a changed byte.")
+      .def("__repr__", [](const FieldCipher& c) {
+        return "<cairn.crypto.FieldCipher family=" + std::string(py::repr(py::str(c.family()))) +
+               ">";
+      });
+  m.def(
+      "field_aad",
+      [](const std::string& table, const std::string& row_id, const std::string& column) {
+        return to_py_bytes(unwrap(crypto::field_aad(table, row_id, column)));
+      },
+      py::arg("table"), py::arg("row_id"), py::arg("column"),
+      "The associated data FieldCipher builds from a (table, row_id, column) tuple.");
 }
 
 }  // namespace
@@ -235,6 +325,8 @@ void bind_crypto(py::module_& root) {
       },
       py::arg("alg"), py::arg("raw"),
       "A public key from 32 raw Ed25519 bytes or an uncompressed EC point.");
+
+  bind_field_cipher(m);
 }
 
 }  // namespace cairn::python

@@ -210,6 +210,18 @@ void bind_job_scheduler(py::module_& core, py::class_<PyEngine>& engine_class) {
                std::to_string(e.task_id) + ">";
       });
 
+  py::class_<jobs::TaskPage>(m, "Page",
+                             "One page of engine.jobs.list(): tasks in ascending id order and the "
+                             "cursor of the next page (None at the end).")
+      .def_readonly("items", &jobs::TaskPage::items)
+      .def_property_readonly("next_cursor",
+                             [](const jobs::TaskPage& p) { return text_or_none(p.next_cursor); })
+      .def("__len__", [](const jobs::TaskPage& p) { return p.items.size(); })
+      .def(
+          "__iter__",
+          [](const jobs::TaskPage& p) { return py::make_iterator(p.items.begin(), p.items.end()); },
+          py::keep_alive<0, 1>());
+
   py::class_<PyScheduler>(
       m, "Scheduler",
       "engine.jobs: persistent tasks with priorities, dedup keys, dependencies, retries, cron "
@@ -272,6 +284,41 @@ void bind_job_scheduler(py::module_& core, py::class_<PyEngine>& engine_class) {
             return s.call([&](Scheduler& x) { return x.get(id); });
           },
           py::arg("task_id"), "The task; NotFoundError (JOB_TASK_NOT_FOUND) when there is none.")
+      .def(
+          "list",
+          [](PyScheduler& s, const std::optional<std::string>& kind,
+             const std::optional<std::string>& state, const std::optional<std::string>& key_prefix,
+             int32_t limit, const std::optional<std::string>& cursor) {
+            jobs::TaskFilter filter;
+            filter.kind = kind;
+            if (state) filter.state = unwrap(jobs::parse_list_state(*state));
+            filter.key_prefix = key_prefix;
+            return s.call([&](Scheduler& x) { return x.list(filter, limit, cursor.value_or("")); });
+          },
+          py::arg("kind") = py::none(), py::arg("state") = py::none(),
+          py::arg("key_prefix") = py::none(), py::arg("limit") = jobs::kDefaultListLimit,
+          py::arg("cursor") = py::none(),
+          "A Page of tasks in ascending id order: .items and .next_cursor (None at the end; pass "
+          "it back as cursor, with the same filters, for the next page). kind: exact; state: a "
+          "name counts() uses; key_prefix: the bytes the dedup key starts with ('%' and '_' "
+          "literal). limit: 1 to 1000. InvalidArgumentError: JOB_LIST_INVALID (limit, "
+          "key_prefix), JOB_STATE_INVALID, JOB_KIND_INVALID, JOB_CURSOR_INVALID (malformed, or "
+          "made for other filters).")
+      .def(
+          "counts",
+          [](PyScheduler& s) {
+            jobs::TaskCounts counts = s.call([](Scheduler& x) { return x.counts(); });
+            py::dict out;
+            for (jobs::ListState state : jobs::kListStates) {
+              out[py::str(name_of(jobs::to_string(state)))] = counts.of(state);
+            }
+            return out;
+          },
+          "How many tasks are in each state now: a dict keyed 'pending', 'scheduled', 'blocked', "
+          "'running', 'lease_expired', 'done', 'failed', 'cancelled'. 'pending' counts every "
+          "pending task, 'scheduled' (due later) and 'blocked' (waiting on a dependency; blocked "
+          "wins over scheduled) among them; 'running' counts every running task, "
+          "'lease_expired' (its worker stopped renewing the lease) among them.")
       .def(
           "cancel",
           [](PyScheduler& s, int64_t id) {

@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     encode_dss_signature,
 )
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 import cairn
 from cairn import crypto, encoding
@@ -265,3 +266,109 @@ def test_bad_keys_and_algorithms():
         crypto.sha256("text is not bytes")
     key = crypto.generate_key("Ed25519")
     assert not key.verify(b"m", b"short")
+
+
+# FieldCipher: one key per column family, values bound to (table, row id, column)
+
+FIELD_VECTORS = vectors("field_cipher.json")["vectors"]
+MASTER = bytes(range(32))
+FAMILY = "tundra:v1:site:env_var"
+ROW_42 = ("sites", "42", "env_var")
+
+
+def family_key(master, family):
+    return HKDF(hashes.SHA256(), 32, None, family.encode()).derive(master)
+
+
+def reference_aad(table, row_id, column):
+    return b"".join(len(p.encode()).to_bytes(4, "big") + p.encode() for p in (table, row_id, column))
+
+
+@pytest.mark.parametrize("v", FIELD_VECTORS, ids=lambda v: v["name"])
+def test_field_cipher_decrypts_the_vectors(v):
+    cipher = crypto.FieldCipher(bytes.fromhex(v["master_key_hex"]), v["family"])
+    assert cipher.family == v["family"]
+    aad = bytes.fromhex(v["aad_hex"])
+    ciphertext = bytes.fromhex(v["ciphertext_hex"])
+    assert cipher.decrypt(ciphertext, aad) == bytes.fromhex(v["plaintext_hex"])
+    if "table" in v:
+        place = (v["table"], v["row_id"], v["column"])
+        assert crypto.field_aad(*place) == aad
+        assert cipher.decrypt(ciphertext, place) == bytes.fromhex(v["plaintext_hex"])
+
+
+def test_field_cipher_interoperates_with_cryptography_both_ways():
+    key = family_key(MASTER, FAMILY)
+    aad = reference_aad(*ROW_42)
+    cipher = crypto.FieldCipher(MASTER, FAMILY)
+    for plaintext in (b"", b"x", b'{"token":"t0p"}', bytes(range(256)) * 5):
+        ours = cipher.encrypt(plaintext, ROW_42)
+        assert len(ours) == 29 + len(plaintext) and ours[0] == 1
+        assert AESGCM(key).decrypt(ours[1:13], ours[13:], aad) == plaintext
+        nonce = crypto.random_bytes(12)
+        theirs = b"\x01" + nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
+        assert cipher.decrypt(theirs, ROW_42) == plaintext
+        assert cipher.decrypt(bytearray(theirs), memoryview(aad)) == plaintext
+
+
+def test_field_cipher_takes_the_master_key_as_hex_too():
+    sealed = crypto.FieldCipher(MASTER, FAMILY).encrypt(b"v", ROW_42)
+    for text in (MASTER.hex(), MASTER.hex().upper()):
+        assert crypto.FieldCipher(text, FAMILY).decrypt(sealed, ROW_42) == b"v"
+    with pytest.raises(cairn.InvalidArgumentError) as info:
+        crypto.FieldCipher(MASTER.hex()[:-1] + "g", FAMILY)
+    assert info.value.reason == "CRYPTO_KEY_INVALID"
+    with pytest.raises(cairn.InvalidArgumentError) as info:
+        crypto.FieldCipher(MASTER[:31], FAMILY)
+    assert info.value.reason == "CRYPTO_KEY_INVALID"
+    with pytest.raises(TypeError):
+        crypto.FieldCipher(12345, FAMILY)
+
+
+def test_field_value_copied_onto_another_row_is_data_loss():
+    cipher = crypto.FieldCipher(MASTER, FAMILY)
+    sealed = cipher.encrypt(b"row 42's secret", ROW_42)
+    for other in (("sites", "43", "env_var"), ("sites", "42", "env_vars"), ("site", "42", "env_var"),
+                  ("sites", "4", "2env_var"), reference_aad(*ROW_42) + b"x"):
+        with pytest.raises(cairn.DataLossError) as info:
+            cipher.decrypt(sealed, other)
+        assert info.value.reason == "CRYPTO_FIELD_DECRYPT_FAILED"
+    for other_cipher in (crypto.FieldCipher(MASTER, "tundra:v1:plugin:settings"),
+                         crypto.FieldCipher(bytes(32), FAMILY)):
+        with pytest.raises(cairn.DataLossError) as info:
+            other_cipher.decrypt(sealed, ROW_42)
+        assert info.value.reason == "CRYPTO_FIELD_DECRYPT_FAILED"
+
+
+def test_field_cipher_refuses_bad_input():
+    cipher = crypto.FieldCipher(MASTER, FAMILY)
+    sealed = cipher.encrypt(b"", ROW_42)
+    cases = [
+        (lambda: cipher.encrypt(b"x", b""), cairn.InvalidArgumentError, "CRYPTO_FIELD_AAD_REQUIRED"),
+        (lambda: cipher.decrypt(sealed, b""), cairn.InvalidArgumentError,
+         "CRYPTO_FIELD_AAD_REQUIRED"),
+        (lambda: cipher.encrypt(b"x", ("sites", "", "env_var")), cairn.InvalidArgumentError,
+         "CRYPTO_FIELD_AAD_REQUIRED"),
+        (lambda: cipher.decrypt(sealed[:28], ROW_42), cairn.DataLossError,
+         "CRYPTO_FIELD_CIPHERTEXT_TOO_SHORT"),
+        (lambda: cipher.decrypt(b"\x02" + sealed[1:], ROW_42), cairn.FailedPreconditionError,
+         "CRYPTO_FIELD_VERSION_UNSUPPORTED"),
+        (lambda: crypto.FieldCipher(MASTER, ""), cairn.InvalidArgumentError,
+         "CRYPTO_FIELD_FAMILY_INVALID"),
+        (lambda: crypto.FieldCipher(MASTER, "f" * 129), cairn.InvalidArgumentError,
+         "CRYPTO_FIELD_FAMILY_INVALID"),
+    ]
+    for call, error, reason in cases:
+        with pytest.raises(error) as info:
+            call()
+        assert info.value.reason == reason
+    assert crypto.FieldCipher(MASTER, "f" * 128).family == "f" * 128
+    for bad_aad in (("sites", "42"), ("sites", 42, "env_var"), "sites/42/env_var", None):
+        with pytest.raises(TypeError):
+            cipher.encrypt(b"x", bad_aad)
+
+
+def test_field_cipher_repr_shows_no_key_material():
+    text = repr(crypto.FieldCipher(MASTER.hex(), FAMILY))
+    assert FAMILY in text
+    assert MASTER.hex()[:8] not in text and family_key(MASTER, FAMILY).hex()[:8] not in text

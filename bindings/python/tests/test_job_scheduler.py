@@ -399,3 +399,127 @@ def test_every_scheduler_call_and_task_field_crosses(engine, clock):
     with pytest.raises(cairn.InvalidArgumentError) as info:
         s.purge_finished(-1)
     assert info.value.reason == "JOB_PURGE_INVALID"
+
+
+# ---- Listing and counting (the rules: tests/jobs/listing_conformance_test.cpp)
+
+STATES = ["pending", "scheduled", "blocked", "running", "lease_expired", "done", "failed",
+          "cancelled"]
+
+
+def ids(page):
+    return [t.id for t in page.items]
+
+
+def test_list_filters_by_kind_state_and_literal_key_prefix(engine):
+    s = engine.jobs
+    assert (ids(s.list()), s.list().next_cursor) == ([], None)
+    pct = s.enqueue("alpha", "1", key="a%1")
+    und = s.enqueue("alpha", "2", key="a_1")
+    plain = s.enqueue("alpha", "3", key="ax1")
+    beta = s.enqueue("beta", key="a%2")
+    s.register("run", lambda text: text.upper())
+    done = s.enqueue("run", "x", key="r")
+    assert s.run_pending() == 1
+
+    page = s.list()
+    assert isinstance(page, jobs.Page) and page.next_cursor is None and len(page) == 5
+    assert [t.id for t in page] == [pct, und, plain, beta, done]
+    assert all(isinstance(t, jobs.Task) for t in page.items)
+    assert page.items[0] == s.get(pct) and page.items[4].output == "X"
+    assert ids(s.list("alpha")) == [pct, und, plain]
+    assert ids(s.list(kind="beta")) == [beta]
+    assert ids(s.list(state="done")) == [done]
+    assert ids(s.list(state="pending", kind="alpha")) == [pct, und, plain]
+    assert ids(s.list(key_prefix="a%")) == [pct, beta]
+    assert ids(s.list(key_prefix="a_")) == [und]
+    assert ids(s.list(key_prefix="%")) == []
+    assert ids(s.list(kind="alpha", key_prefix="a%")) == [pct]
+    assert ids(s.list(kind="alpha", key_prefix="a%", state="done")) == []
+
+
+def test_pages_walk_to_the_end_while_tasks_are_added(engine):
+    s = engine.jobs
+    expected = [s.enqueue("page") for _ in range(12)]
+    for _ in range(3):
+        s.enqueue("other")
+    seen, cursor = [], None
+    for round_ in range(20):
+        page = s.list(kind="page", limit=5, cursor=cursor)
+        seen += ids(page)
+        if page.next_cursor is None:
+            break
+        assert len(page) == 5 and isinstance(page.next_cursor, str)
+        cursor = page.next_cursor
+        if round_ < 2:
+            expected.append(s.enqueue("page"))
+    assert seen == expected
+
+
+def test_list_refuses_bad_limits_states_and_foreign_cursors(engine):
+    s = engine.jobs
+    for _ in range(3):
+        s.enqueue("k", key=None)
+    cursor = s.list(kind="k", limit=1).next_cursor
+    assert cursor is not None
+    assert len(s.list(kind="k", limit=10, cursor=cursor)) == 2
+    cases = [
+        (dict(limit=0), "JOB_LIST_INVALID"),
+        (dict(limit=1001), "JOB_LIST_INVALID"),
+        (dict(key_prefix="p" * 257), "JOB_LIST_INVALID"),
+        (dict(state="waiting"), "JOB_STATE_INVALID"),
+        (dict(state="Pending"), "JOB_STATE_INVALID"),
+        (dict(kind=""), "JOB_KIND_INVALID"),
+        (dict(cursor="nonsense!"), "JOB_CURSOR_INVALID"),
+        (dict(cursor=cursor), "JOB_CURSOR_INVALID"),               # made for kind="k"
+        (dict(kind="other", cursor=cursor), "JOB_CURSOR_INVALID"),
+        (dict(kind="k", state="pending", cursor=cursor), "JOB_CURSOR_INVALID"),
+    ]
+    for kwargs, reason in cases:
+        with pytest.raises(cairn.InvalidArgumentError) as info:
+            s.list(**kwargs)
+        assert info.value.reason == reason, kwargs
+    assert len(s.list(limit=1000)) == 3
+
+
+def test_counts_every_state_and_a_run_past_its_lease(engine, clock):
+    s = engine.jobs
+    assert s.counts() == {name: 0 for name in STATES}
+    s.register("ok", lambda text: "")
+
+    def bad(text):
+        raise cairn.InvalidArgumentError("no", reason="TEST_BAD_INPUT")
+
+    s.register("bad", bad)
+    done = s.enqueue("ok")
+    failed = s.enqueue("bad")
+    cancelled = s.enqueue("ok", depends_on=[failed])
+    assert s.run_pending() == 2
+    ready = s.enqueue("idle")
+    later = s.enqueue("idle", delay=3600)
+    blocked = s.enqueue("idle", depends_on=[ready])
+    seen = {}
+
+    def slow(text):
+        clock[0] += 31  # the lease is 30 s: this run outlives it
+        seen["counts"] = s.counts()
+        seen["lapsed"] = ids(s.list(state="lease_expired"))
+        seen["running"] = ids(s.list(state="running"))
+        return "late"
+
+    s.register("slow", slow)
+    slow_id = s.enqueue("slow")
+    assert s.run_pending() == 1
+    assert seen["counts"] == {"pending": 3, "scheduled": 1, "blocked": 1, "running": 1,
+                              "lease_expired": 1, "done": 1, "failed": 1, "cancelled": 1}
+    assert seen["lapsed"] == seen["running"] == [slow_id]
+    counts = s.counts()
+    assert list(counts) == STATES
+    assert counts == {"pending": 3, "scheduled": 1, "blocked": 1, "running": 0,
+                      "lease_expired": 0, "done": 2, "failed": 1, "cancelled": 1}
+    expected = {"pending": [ready, later, blocked], "scheduled": [later], "blocked": [blocked],
+                "running": [], "lease_expired": [], "done": [done, slow_id], "failed": [failed],
+                "cancelled": [cancelled]}
+    for name in STATES:
+        assert ids(s.list(state=name)) == expected[name], name
+        assert counts[name] == len(expected[name])

@@ -11,6 +11,12 @@
 //   CAIRN_ASSIGN_OR_RETURN(int64_t id, jobs.enqueue("thumbnail", options));
 //   CAIRN_TRY(jobs.start());      // worker threads: 1 high, 2 medium, 1 low
 //   CAIRN_ASSIGN_OR_RETURN(jobs::Task done, jobs.wait(id, std::chrono::seconds(30)));
+//   jobs::TaskFilter failed;       // list() pages through tasks, counts() counts them
+//   failed.kind = "thumbnail";
+//   failed.state = jobs::ListState::kFailed;
+//   CAIRN_ASSIGN_OR_RETURN(jobs::TaskPage page, jobs.list(failed, 50));
+//   CAIRN_ASSIGN_OR_RETURN(jobs::TaskCounts counts, jobs.counts());
+//   use(done, page.items, page.next_cursor, counts.lease_expired);
 //
 // Tasks live in the engine's database, so pending work resumes after a restart with every
 // property it was given (retry policy included). Running tasks hold a lease that their worker
@@ -153,6 +159,24 @@ struct TaskEvent {
 
 using EventCallback = std::function<void(const TaskEvent&)>;
 
+// Tasks list() returns per page: at most kMaxListLimit, kDefaultListLimit unless asked.
+inline constexpr int32_t kDefaultListLimit = 100;
+inline constexpr int32_t kMaxListLimit = 1000;
+
+// Which tasks list() returns; every field given must match.
+struct TaskFilter {
+  std::optional<std::string> kind;        // exact
+  std::optional<ListState> state;         // a state or a refinement of one (see ListState)
+  std::optional<std::string> key_prefix;  // bytes the dedup key starts with ('%' and '_' too)
+};
+
+// A page of list(): tasks in ascending id order, and the cursor of the next page (empty when
+// there was no further matching task when the page was read).
+struct TaskPage {
+  std::vector<Task> items;
+  std::string next_cursor;
+};
+
 class Scheduler {
  public:
   // `store` and `env` are borrowed and must outlive the scheduler. Errors: INVALID_ARGUMENT /
@@ -198,6 +222,22 @@ class Scheduler {
   // INVALID_ARGUMENT / JOB_PURGE_INVALID (older_than negative or over 100 years),
   // JOB_KIND_INVALID; UNAVAILABLE / STORAGE_BUSY.
   Result<int64_t> purge_finished(std::chrono::milliseconds older_than, std::string_view kind = {});
+
+  // Up to `limit` tasks matching `filter`, in ascending id order, starting after the task that
+  // ended the page `cursor` came with (empty: from the first). Walking the pages to the end sees
+  // every task that matched throughout, once: ids only grow, so tasks added meanwhile come on
+  // later pages, never between visited ones; a task whose state changes during the walk is seen
+  // at most once. The cursor is opaque text, valid only with the filter it was made for.
+  // Errors: INVALID_ARGUMENT / JOB_LIST_INVALID (limit outside 1..kMaxListLimit, a key prefix
+  // over 256 bytes or not UTF-8), JOB_KIND_INVALID, JOB_CURSOR_INVALID (malformed, or made for
+  // another filter); UNAVAILABLE / STORAGE_BUSY.
+  Result<TaskPage> list(const TaskFilter& filter = {}, int32_t limit = kDefaultListLimit,
+                        std::string_view cursor = {});
+
+  // How many tasks are in each ListState now (pending counts scheduled and blocked ones too;
+  // running counts lease_expired ones). A lease_expired task's worker stopped renewing it: the
+  // keeper (or run_pending) rescues it on its next pass. Errors: UNAVAILABLE / STORAGE_BUSY.
+  Result<TaskCounts> counts();
 
   // Runs due tasks of the registered kinds on the calling thread, one after another, until none
   // is due or `max_tasks` ran; returns how many ran. Rescues expired leases first. For tests and

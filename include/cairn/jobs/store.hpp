@@ -12,6 +12,7 @@
 // Times and retry decisions come from the caller (the Scheduler), never from the store.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -89,6 +90,54 @@ struct Transition {
   bool changed = false;            // cancel(): false when the task had already finished
 };
 
+// What list() selects and counts() counts: the five task states, and three refinements of them
+// that depend on the time (`now`) and on other tasks. A refinement is counted in its state too.
+enum class ListState {
+  kPending,       // every pending task (scheduled and blocked ones included)
+  kScheduled,     // pending, not blocked, run_at after now
+  kBlocked,       // pending, with a dependency that is pending or running
+  kRunning,       // every running task (lease_expired ones included)
+  kLeaseExpired,  // running, its lease ended before now: the worker stopped renewing it
+  kDone,
+  kFailed,
+  kCancelled,
+};
+
+// Every ListState, in the order above.
+inline constexpr std::array<ListState, 8> kListStates{
+    ListState::kPending,      ListState::kScheduled, ListState::kBlocked, ListState::kRunning,
+    ListState::kLeaseExpired, ListState::kDone,      ListState::kFailed,  ListState::kCancelled};
+
+// "pending", "scheduled", "blocked", "running", "lease_expired", "done", "failed", "cancelled".
+std::string_view to_string(ListState state) noexcept;
+// Errors: INVALID_ARGUMENT / JOB_STATE_INVALID.
+Result<ListState> parse_list_state(std::string_view text);
+
+// The tasks in each ListState at one moment (one snapshot of the store).
+struct TaskCounts {
+  int64_t pending = 0;
+  int64_t scheduled = 0;
+  int64_t blocked = 0;
+  int64_t running = 0;
+  int64_t lease_expired = 0;
+  int64_t done = 0;
+  int64_t failed = 0;
+  int64_t cancelled = 0;
+
+  // The count of `state`.
+  int64_t of(ListState state) const noexcept;
+};
+
+// One page of list(): tasks with an id above after_id that match every filter given, in id order.
+struct TaskQuery {
+  std::string kind;                // exact; empty: any
+  std::optional<ListState> state;  // none: any
+  std::string key_prefix;          // bytes the key starts with, taken literally; empty: any
+  int64_t after_id = 0;
+  int32_t limit = 100;  // > 0
+  Timestamp now;        // for kScheduled and kLeaseExpired
+};
+
 class JobStore {
  public:
   virtual ~JobStore() = default;
@@ -146,6 +195,13 @@ class JobStore {
   // depends_on. Errors: UNAVAILABLE / STORAGE_BUSY.
   virtual Result<int64_t> purge_finished(Timestamp finished_before, std::string_view kind,
                                          int32_t limit) = 0;
+
+  // Up to query.limit tasks matching `query`, with their dependencies and errors, ids ascending,
+  // read from one snapshot. Errors: UNAVAILABLE / STORAGE_BUSY.
+  virtual Result<std::vector<Task>> list(const TaskQuery& query) = 0;
+
+  // The tasks in each ListState at `now`, from one snapshot. Errors: UNAVAILABLE / STORAGE_BUSY.
+  virtual Result<TaskCounts> counts(Timestamp now) = 0;
 };
 
 }  // namespace cairn::jobs

@@ -76,7 +76,8 @@ struct Request {
 
   // The path parameter `name` ("" when the route has none of that name).
   std::string_view param(std::string_view name) const;
-  // The first query parameter `name`, percent-decoded ('+' as space), or nullopt.
+  // The first query parameter `name`, percent-decoded ('+' as space), or nullopt -- also when the
+  // query as a whole is malformed (see net::query_params in form.hpp for the error).
   std::optional<std::string> query_param(std::string_view name) const;
   std::optional<std::string_view> header(std::string_view name) const { return headers.get(name); }
 };

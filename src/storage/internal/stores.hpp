@@ -9,6 +9,7 @@
 #include "cairn/auth/store.hpp"
 #include "cairn/board/store.hpp"
 #include "cairn/jobs/store.hpp"
+#include "cairn/records/store.hpp"
 #include "cairn/secrets/store.hpp"
 #include "cairn/storage/database.hpp"
 
@@ -31,5 +32,8 @@ std::unique_ptr<board::BoardStore> make_board_store(Database& db);
 
 // The job store of `db`, borrowing it.
 std::unique_ptr<jobs::JobStore> make_job_store(Database& db);
+
+// The records store of `db`, borrowing it.
+std::unique_ptr<records::RecordStore> make_records_store(Database& db);
 
 }  // namespace cairn::storage::internal

@@ -36,6 +36,29 @@ bool MemoryJobStore::due(const Task& task) const {
   return true;
 }
 
+bool MemoryJobStore::in_state(const Task& task, jobs::ListState state, Timestamp now) const {
+  using jobs::ListState;
+  switch (state) {
+    case ListState::kPending:
+      return task.state == TaskState::kPending;
+    case ListState::kScheduled:
+      return task.state == TaskState::kPending && task.run_at > now && due(task);
+    case ListState::kBlocked:
+      return task.state == TaskState::kPending && !due(task);
+    case ListState::kRunning:
+      return task.state == TaskState::kRunning;
+    case ListState::kLeaseExpired:
+      return task.state == TaskState::kRunning && task.lease_expires < now;
+    case ListState::kDone:
+      return task.state == TaskState::kDone;
+    case ListState::kFailed:
+      return task.state == TaskState::kFailed;
+    case ListState::kCancelled:
+      return task.state == TaskState::kCancelled;
+  }
+  return false;
+}
+
 void MemoryJobStore::cancel_dependents(int64_t id, Timestamp now, std::vector<int64_t>& cancelled) {
   std::vector<int64_t> frontier{id};
   while (!frontier.empty()) {
@@ -343,6 +366,51 @@ Result<int64_t> MemoryJobStore::purge_finished(Timestamp finished_before, std::s
     tasks_.erase(it);
   }
   return static_cast<int64_t>(doomed.size());
+}
+
+Result<std::vector<Task>> MemoryJobStore::list(const jobs::TaskQuery& query) {
+  std::lock_guard lock(mu_);
+  std::vector<Task> out;
+  for (auto it = tasks_.upper_bound(query.after_id);
+       it != tasks_.end() && static_cast<int32_t>(out.size()) < query.limit; ++it) {
+    const Task& t = it->second;
+    if (!query.kind.empty() && t.kind != query.kind) continue;
+    if (!query.key_prefix.empty() && !t.key.starts_with(query.key_prefix)) continue;
+    if (query.state && !in_state(t, *query.state, query.now)) continue;
+    out.push_back(t);
+  }
+  return out;
+}
+
+Result<jobs::TaskCounts> MemoryJobStore::counts(Timestamp now) {
+  std::lock_guard lock(mu_);
+  jobs::TaskCounts c;
+  for (const auto& [id, t] : tasks_) {
+    switch (t.state) {
+      case TaskState::kPending:
+        ++c.pending;
+        if (!due(t)) {
+          ++c.blocked;
+        } else if (t.run_at > now) {
+          ++c.scheduled;
+        }
+        break;
+      case TaskState::kRunning:
+        ++c.running;
+        if (t.lease_expires < now) ++c.lease_expired;
+        break;
+      case TaskState::kDone:
+        ++c.done;
+        break;
+      case TaskState::kFailed:
+        ++c.failed;
+        break;
+      case TaskState::kCancelled:
+        ++c.cancelled;
+        break;
+    }
+  }
+  return c;
 }
 
 }  // namespace cairn::storage::memory

@@ -25,9 +25,12 @@ class MemoryJobStore final : public jobs::JobStore {
                                                const std::vector<std::string>& kinds) override;
   Result<int64_t> purge_finished(Timestamp finished_before, std::string_view kind,
                                  int32_t limit) override;
+  Result<std::vector<jobs::Task>> list(const jobs::TaskQuery& query) override;
+  Result<jobs::TaskCounts> counts(Timestamp now) override;
 
  private:
   bool due(const jobs::Task& task) const;
+  bool in_state(const jobs::Task& task, jobs::ListState state, Timestamp now) const;
   void cancel_dependents(int64_t id, Timestamp now, std::vector<int64_t>& cancelled);
 
   std::mutex mu_;

@@ -1,6 +1,7 @@
 #include "storage/sqlite/jobs_store.hpp"
 
 #include <charconv>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "storage/internal/jobs_rules.hpp"
@@ -170,6 +171,46 @@ void bind_retry(Statement& s, int index, const std::optional<jobs::RetryPolicy>&
   } else {
     s.bind_null(index);
   }
+}
+
+// "a pending task waits on a dependency that is pending or running", for a task aliased t.
+constexpr const char* kBlocked =
+    "EXISTS (SELECT 1 FROM jobs_dependencies d JOIN jobs_tasks p ON p.id = d.dep_id "
+    "WHERE d.task_id = t.id AND p.state IN ('pending', 'running'))";
+
+// The condition on a task aliased t for `state`; ?2 is now.
+std::string state_condition(jobs::ListState state) {
+  using jobs::ListState;
+  switch (state) {
+    case ListState::kPending:
+      return "t.state = 'pending'";
+    case ListState::kScheduled:
+      return std::string("t.state = 'pending' AND t.run_at > ?2 AND NOT ") + kBlocked;
+    case ListState::kBlocked:
+      return std::string("t.state = 'pending' AND ") + kBlocked;
+    case ListState::kRunning:
+      return "t.state = 'running'";
+    case ListState::kLeaseExpired:
+      return "t.state = 'running' AND t.lease_expires < ?2";
+    case ListState::kDone:
+      return "t.state = 'done'";
+    case ListState::kFailed:
+      return "t.state = 'failed'";
+    case ListState::kCancelled:
+      return "t.state = 'cancelled'";
+  }
+  return "0";
+}
+
+// The smallest byte string above every string that starts with `prefix`, or nullopt when there
+// is none (the prefix is all 0xff bytes). Keys compare bytewise (BINARY collation; on PostgreSQL
+// the column needs COLLATE "C"), so key >= prefix AND key < this selects exactly the keys that
+// start with prefix, with no LIKE pattern for '%' or '_' to leak into.
+std::optional<std::string> prefix_successor(std::string prefix) {
+  while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xff) prefix.pop_back();
+  if (prefix.empty()) return std::nullopt;
+  prefix.back() = static_cast<char>(static_cast<unsigned char>(prefix.back()) + 1);
+  return prefix;
 }
 
 }  // namespace
@@ -536,6 +577,114 @@ Result<int64_t> SqliteJobStore::purge_finished(Timestamp finished_before, std::s
       CAIRN_TRY(d.run());
     }
     return static_cast<int64_t>(ids.size());
+  });
+}
+
+Result<std::vector<Task>> SqliteJobStore::list(const jobs::TaskQuery& query) {
+  // The statement has only the conditions asked for, so that each is a plain comparison an index
+  // can serve; the parameters keep fixed numbers: ?1 after_id, ?2 now, ?3 limit, ?4 kind,
+  // ?5 key prefix, ?6 its successor.
+  std::string sql = std::string(kTaskColumns) + "t WHERE t.id > ?1";
+  if (!query.kind.empty()) sql += " AND t.kind = ?4";
+  std::optional<std::string> successor;
+  if (!query.key_prefix.empty()) {
+    sql += " AND t.key >= ?5";
+    successor = prefix_successor(query.key_prefix);
+    if (successor) sql += " AND t.key < ?6";
+  }
+  if (query.state) sql += " AND " + state_condition(*query.state);
+  sql += " ORDER BY t.id LIMIT ?3";
+  return db_.snapshot([&](Connection& c) -> Result<std::vector<Task>> {
+    CAIRN_ASSIGN_OR_RETURN(Statement s, c.prepare(sql));
+    s.bind(1, query.after_id).bind(3, static_cast<int64_t>(query.limit));
+    if (query.state == jobs::ListState::kScheduled ||
+        query.state == jobs::ListState::kLeaseExpired) {
+      s.bind(2, to_unix_micros(query.now));
+    }
+    if (!query.kind.empty()) s.bind(4, query.kind);
+    if (!query.key_prefix.empty()) s.bind(5, query.key_prefix);
+    if (successor) s.bind(6, *successor);
+    std::vector<Task> tasks;
+    while (true) {
+      CAIRN_ASSIGN_OR_RETURN(bool row, s.step());
+      if (!row) break;
+      CAIRN_ASSIGN_OR_RETURN(Task t, read_task(s));
+      tasks.push_back(std::move(t));
+    }
+    if (tasks.empty()) return tasks;
+    // Dependencies and errors of the whole page in two statements, not two per task.
+    std::map<int64_t, std::size_t> index;
+    std::vector<int64_t> ids;
+    for (std::size_t i = 0; i < tasks.size(); ++i) {
+      index.emplace(tasks[i].id, i);
+      ids.push_back(tasks[i].id);
+    }
+    const std::string page = nlohmann::json(ids).dump();
+    CAIRN_ASSIGN_OR_RETURN(
+        Statement deps, c.prepare("SELECT task_id, dep_id FROM jobs_dependencies WHERE task_id IN "
+                                  "(SELECT value FROM json_each(?1)) ORDER BY task_id, dep_id"));
+    deps.bind(1, page);
+    while (true) {
+      CAIRN_ASSIGN_OR_RETURN(bool row, deps.step());
+      if (!row) break;
+      tasks[index.at(deps.column_int64(0))].depends_on.push_back(deps.column_int64(1));
+    }
+    CAIRN_ASSIGN_OR_RETURN(Statement errors,
+                           c.prepare("SELECT task_id, error FROM jobs_errors WHERE task_id IN "
+                                     "(SELECT value FROM json_each(?1)) ORDER BY task_id, seq"));
+    errors.bind(1, page);
+    while (true) {
+      CAIRN_ASSIGN_OR_RETURN(bool row, errors.step());
+      if (!row) break;
+      tasks[index.at(errors.column_int64(0))].errors.push_back(errors.column_text(1));
+    }
+    return tasks;
+  });
+}
+
+Result<jobs::TaskCounts> SqliteJobStore::counts(Timestamp now) {
+  return db_.read([&](Connection& c) -> Result<jobs::TaskCounts> {
+    // One statement, so one snapshot. CASE evaluates the dependency check for pending tasks only.
+    CAIRN_ASSIGN_OR_RETURN(
+        Statement s,
+        c.prepare(std::string("SELECT t.state, count(*), "
+                              "sum(CASE WHEN t.state = 'pending' AND ") +
+                  kBlocked +
+                  " THEN 1 ELSE 0 END), "
+                  "sum(CASE WHEN t.state = 'pending' AND t.run_at > ?1 AND NOT " +
+                  kBlocked +
+                  " THEN 1 ELSE 0 END), "
+                  "sum(CASE WHEN t.state = 'running' AND t.lease_expires < ?1 THEN 1 ELSE 0 END) "
+                  "FROM jobs_tasks t GROUP BY t.state"));
+    s.bind(1, to_unix_micros(now));
+    jobs::TaskCounts out;
+    while (true) {
+      CAIRN_ASSIGN_OR_RETURN(bool row, s.step());
+      if (!row) break;
+      CAIRN_ASSIGN_OR_RETURN(TaskState state, jobs::parse_task_state(s.column_text(0)));
+      const int64_t n = s.column_int64(1);
+      switch (state) {
+        case TaskState::kPending:
+          out.pending = n;
+          out.blocked = s.column_int64(2);
+          out.scheduled = s.column_int64(3);
+          break;
+        case TaskState::kRunning:
+          out.running = n;
+          out.lease_expired = s.column_int64(4);
+          break;
+        case TaskState::kDone:
+          out.done = n;
+          break;
+        case TaskState::kFailed:
+          out.failed = n;
+          break;
+        case TaskState::kCancelled:
+          out.cancelled = n;
+          break;
+      }
+    }
+    return out;
   });
 }
 

@@ -28,6 +28,8 @@ class SqliteJobStore final : public jobs::JobStore {
                                                const std::vector<std::string>& kinds) override;
   Result<int64_t> purge_finished(Timestamp finished_before, std::string_view kind,
                                  int32_t limit) override;
+  Result<std::vector<jobs::Task>> list(const jobs::TaskQuery& query) override;
+  Result<jobs::TaskCounts> counts(Timestamp now) override;
 
  private:
   SqliteDatabase& db_;
