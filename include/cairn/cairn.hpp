@@ -23,6 +23,7 @@
 #include "cairn/core/error.hpp"
 #include "cairn/core/result.hpp"
 #include "cairn/crypto/aead.hpp"
+#include "cairn/crypto/field_cipher.hpp"
 #include "cairn/crypto/hash.hpp"
 #include "cairn/crypto/mac.hpp"
 #include "cairn/crypto/password.hpp"

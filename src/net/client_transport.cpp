@@ -4,6 +4,7 @@
 // outlives the stack frame it captured by reference.
 #include "net/internal/client_transport.hpp"
 
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 #include <poll.h>
@@ -174,6 +175,35 @@ Result<std::unique_ptr<Transport>> open_tcp(asio::io_context& io, asio::ssl::con
   return c;
 }
 
+// Loads ClientOptions::certificate_file and private_key_file into `context`, when given.
+Status use_client_certificate(asio::ssl::context& context, const ClientOptions& options) {
+  auto invalid = [](const std::string& why) {
+    ERR_clear_error();
+    return fail(ErrorCode::kInvalidArgument, "NET_TLS_CONFIG_INVALID", why);
+  };
+  if (options.certificate_file.empty() && options.private_key_file.empty()) return ok_status();
+  if (options.certificate_file.empty() || options.private_key_file.empty()) {
+    return invalid("a client certificate needs both certificate_file and private_key_file");
+  }
+  asio::error_code ec;
+  context.use_certificate_chain_file(options.certificate_file, ec);
+  if (ec) {
+    return invalid("cannot use the client certificate " + options.certificate_file + ": " +
+                   ec.message());
+  }
+  context.use_private_key_file(options.private_key_file, asio::ssl::context::pem, ec);
+  if (ec) {
+    return invalid("cannot use the client private key " + options.private_key_file + ": " +
+                   ec.message());
+  }
+  // As on the server: a key of another type than the certificate is taken without complaint
+  // and would fail every handshake.
+  if (SSL_CTX_check_private_key(context.native_handle()) != 1) {
+    return invalid("the client private key does not belong to the client certificate");
+  }
+  return ok_status();
+}
+
 }  // namespace
 
 bool run_until(asio::io_context& io, const bool& done, Clock::time_point deadline,
@@ -218,6 +248,7 @@ Result<std::unique_ptr<asio::ssl::context>> make_tls_context(const ClientOptions
                                  : "cannot use the CA file " + ca_file + ": ") +
                     ec.message());
   }
+  CAIRN_TRY(use_client_certificate(*context, options));
   return context;
 }
 

@@ -2,6 +2,9 @@
 // order, and timers enforce the request and idle limits. Every step of a connection runs on its
 // own strand, so a connection needs no lock; the server reaches it only through posted calls.
 #include <http_parser.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <array>
@@ -111,6 +114,34 @@ void serialize(const Request& req, Response& res, bool close, std::string& out) 
   if (req.method != "HEAD" && !no_body) out += res.body;
 }
 
+// The client certificate of a finished handshake, when the client sent one and it verified.
+// With SSL_VERIFY_PEER a certificate that fails verification already failed the handshake; the
+// verify result is checked anyway so that no unverified certificate ever reaches a handler.
+std::optional<PeerCertificate> verified_client_certificate(SSL* ssl) {
+  std::unique_ptr<X509, decltype(&X509_free)> cert(SSL_get1_peer_certificate(ssl), &X509_free);
+  if (!cert || SSL_get_verify_result(ssl) != X509_V_OK) return std::nullopt;
+  PeerCertificate out;
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  if (X509_digest(cert.get(), EVP_sha256(), digest.data(), &length) != 1) return std::nullopt;
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.sha256.reserve(std::size_t{length} * 2);
+  for (unsigned int i = 0; i < length; ++i) {
+    out.sha256 += kHex[digest[i] >> 4];
+    out.sha256 += kHex[digest[i] & 0xF];
+  }
+  X509_NAME* subject = X509_get_subject_name(cert.get());
+  int index = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
+  if (index >= 0) {
+    ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, index));
+    unsigned char* utf8 = nullptr;
+    int n = ASN1_STRING_to_UTF8(&utf8, data);
+    if (n >= 0) out.subject_cn.assign(reinterpret_cast<const char*>(utf8), std::size_t(n));
+    OPENSSL_free(utf8);
+  }
+  return out;
+}
+
 template <class Stream>
 class Connection final : public ConnectionBase,
                          public std::enable_shared_from_this<Connection<Stream>> {
@@ -138,6 +169,7 @@ class Connection final : public ConnectionBase,
       arm_timer(Clock::now() + server_->options.limits.request_timeout);
       stream_.async_handshake(asio::ssl::stream_base::server, [self](const asio::error_code& ec) {
         if (ec) return self->close();
+        self->peer_certificate_ = verified_client_certificate(self->stream_.native_handle());
         self->read();
       });
     } else {
@@ -496,6 +528,8 @@ class Connection final : public ConnectionBase,
     req.version_minor = p->http_minor;
     req.remote = c->remote_;
     req.client_address = std::string(address_of(c->remote_));
+    req.client_certificate = c->peer_certificate_;
+    req.peer_credentials = c->peer_credentials_;
     std::string_view target = req.target;
     std::size_t q = target.find('?');
     std::string_view raw_path = target.substr(0, q);
@@ -570,6 +604,10 @@ class Connection final : public ConnectionBase,
   // with exactly this string however the peer's address reads later (after a reset it reads
   // as unknown).
   std::string counted_address_;
+  // Who is at the other end, found once (at accept, or after the TLS handshake) and copied into
+  // each request.
+  std::optional<PeerCredentials> peer_credentials_;
+  std::optional<PeerCertificate> peer_certificate_;
 
  private:
   http_parser parser_{};
@@ -613,12 +651,14 @@ std::string remote_of(const Socket& socket) {
 
 template <class Stream>
 void launch(const std::shared_ptr<Server::Impl>& server, Stream stream, std::string remote,
-            const std::string& counted_address) {
+            const std::string& counted_address,
+            std::optional<PeerCredentials> credentials = std::nullopt) {
   server->accepted.fetch_add(1);
   server->open_connections.fetch_add(1);
   auto connection =
       std::make_shared<Connection<Stream>>(server, std::move(stream), std::move(remote));
   connection->counted_address_ = counted_address;
+  connection->peer_credentials_ = credentials;
   server->add_connection(connection);
   connection->start();
 }
@@ -645,7 +685,16 @@ void serve_tls(const std::shared_ptr<Server::Impl>& server, asio::ip::tcp::socke
 
 void serve_unix(const std::shared_ptr<Server::Impl>& server,
                 asio::local::stream_protocol::socket socket) {
-  launch(server, std::move(socket), "unix", std::string());
+  // Taken at accept: the kernel records the peer's credentials when it connected, so a later
+  // setuid or exec in the peer does not change them (and a dead peer's pid may be reused).
+  std::optional<PeerCredentials> credentials;
+  ucred cred{};
+  socklen_t length = sizeof cred;
+  if (::getsockopt(socket.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &length) == 0 &&
+      length == sizeof cred) {
+    credentials = PeerCredentials{cred.uid, cred.gid, cred.pid};
+  }
+  launch(server, std::move(socket), "unix", std::string(), credentials);
 }
 
 void refuse_connection(const std::shared_ptr<Server::Impl>& server, asio::ip::tcp::socket socket) {

@@ -35,6 +35,40 @@ bool unix_socket_stale(const std::string& path) {
   return ec == asio::error::connection_refused;
 }
 
+// Asks clients for certificates and verifies them against tls.client_ca_file, when set.
+Status configure_client_certificates(asio::ssl::context& context, const TlsOptions& tls) {
+  auto invalid = [](const std::string& why) {
+    ERR_clear_error();
+    return fail(ErrorCode::kInvalidArgument, "NET_TLS_CONFIG_INVALID", why);
+  };
+  if (tls.client_ca_file.empty()) {
+    if (tls.require_client_certificate) {
+      return invalid("require_client_certificate needs a client_ca_file to verify against");
+    }
+    return ok_status();
+  }
+  SSL_CTX* ctx = context.native_handle();
+  const char* file = tls.client_ca_file.c_str();
+  // The trust anchors for verifying, and the same names sent in the CertificateRequest so that a
+  // client holding several certificates picks one these CAs issued.
+  if (SSL_CTX_load_verify_locations(ctx, file, nullptr) != 1) {
+    return invalid("cannot use the client CA file " + tls.client_ca_file);
+  }
+  STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(file);
+  if (names == nullptr) {
+    return invalid("the client CA file " + tls.client_ca_file + " holds no PEM certificate");
+  }
+  SSL_CTX_set_client_CA_list(ctx, names);  // takes ownership
+  int mode = SSL_VERIFY_PEER;
+  if (tls.require_client_certificate) mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+  SSL_CTX_set_verify(ctx, mode, nullptr);
+  // OpenSSL refuses to resume a session on a verifying server without a session ID context
+  // (SSL_R_SESSION_ID_CONTEXT_UNINITIALIZED); resumed sessions keep their verified certificate.
+  static constexpr unsigned char kSessionContext[] = "cairn-net";
+  SSL_CTX_set_session_id_context(ctx, kSessionContext, sizeof kSessionContext - 1);
+  return ok_status();
+}
+
 }  // namespace
 
 // ---- Server
@@ -120,6 +154,7 @@ Status Server::listen_tls(std::string_view host, uint16_t port, const TlsOptions
     return fail(ErrorCode::kInvalidArgument, "NET_TLS_CONFIG_INVALID",
                 "the TLS private key does not belong to the certificate");
   }
+  CAIRN_TRY(configure_client_certificates(*context, tls));
   CAIRN_TRY(listen_tcp(host, port));
   impl_->listener_is_tls.back() = true;
   impl_->tls_contexts.back() = std::move(context);

@@ -15,7 +15,8 @@ import cairn
 
 PACKAGE = pathlib.Path(cairn.__file__).resolve().parent
 MODULES = ["cairn", "cairn.access", "cairn.audit", "cairn.auth", "cairn.board", "cairn.content",
-           "cairn.crypto", "cairn.encoding", "cairn.errors", "cairn.jobs", "cairn.secrets"]
+           "cairn.crypto", "cairn.encoding", "cairn.errors", "cairn.jobs", "cairn.records",
+           "cairn.secrets"]
 
 
 def stub_path(name):
@@ -101,6 +102,7 @@ def test_every_engine_service_is_reachable(engine):
     assert isinstance(engine.auth, cairn.auth.AuthService)
     assert isinstance(engine.board, cairn.board.BoardService)
     assert isinstance(engine.jobs, cairn.jobs.Scheduler)
+    assert isinstance(engine.records, cairn.records.RecordsService)
     with pytest.raises(cairn.FailedPreconditionError) as info:
         engine.secrets
     assert info.value.reason == "SECRETS_MASTER_KEY_MISSING"
@@ -109,10 +111,11 @@ def test_every_engine_service_is_reachable(engine):
 def test_every_service_follows_the_engine_lifetime():
     engine = cairn.open("memory:", master_key=bytes(32))
     services = [engine.access, engine.audit, engine.auth, engine.board, engine.jobs,
-                engine.secrets]
+                engine.secrets, engine.records]
     calls = [lambda: services[0].policy("t"), lambda: services[1].size(),
              lambda: services[2].users(), lambda: services[3].projects(),
-             lambda: services[4].get(1), lambda: services[5].orgs("ada@example.com")]
+             lambda: services[4].get(1), lambda: services[5].orgs("ada@example.com"),
+             lambda: services[6].collections()]
     engine.close()
     for call in calls:
         with pytest.raises(cairn.FailedPreconditionError) as info:

@@ -16,7 +16,11 @@
 // system resolver, which cannot be interrupted: a hung DNS lookup can outlast connect_timeout.)
 //
 // TLS: TLS 1.2 or later; the server's certificate is verified against ClientOptions::ca_file
-// (or the system's CA store) and must name the URL's host (DNS name or IP address).
+// (or the system's CA store) and must name the URL's host (DNS name or IP address). A client
+// certificate (ClientOptions::certificate_file, private_key_file) is sent when the server asks.
+// A server that refuses it fails the handshake (NET_TLS_FAILED) under TLS 1.2; under TLS 1.3 the
+// server decides after the client's handshake has completed, so the refusal shows on the first
+// request instead (NET_CONNECTION_LOST).
 //
 // Thread-safety: an HttpClient is used by one thread at a time; use one client per thread (they
 // are cheap) or lock around it. Distinct clients are independent.
@@ -46,6 +50,10 @@ struct ClientOptions {
   std::string ca_file;
   // Verify the server's certificate chain and host name (https:// only). Turn off only in tests.
   bool verify_peer = true;
+  // A client certificate (the chain, leaf first) and its private key, PEM, presented to servers
+  // that ask for one (https:// only; ignored otherwise). Both or neither.
+  std::string certificate_file;
+  std::string private_key_file;
   // The largest response (status line, headers and decoded body together) accepted.
   std::size_t max_response_bytes = std::size_t{64} * 1024 * 1024;
 };
@@ -65,7 +73,9 @@ class HttpClient {
   //   unix:/path/to/api.sock    a unix-domain stream socket (Host: localhost is sent)
   // Returns the connected client. Errors: INVALID_ARGUMENT / NET_URL_INVALID (another scheme, a
   // path or query after the authority, a bad port, an empty host or socket path);
-  // INVALID_ARGUMENT / NET_TLS_CONFIG_INVALID (ca_file unreadable or not PEM); UNAVAILABLE /
+  // INVALID_ARGUMENT / NET_TLS_CONFIG_INVALID (ca_file unreadable or not PEM; certificate_file
+  // or private_key_file unreadable, only one of them given, or a key that does not match the
+  // certificate); UNAVAILABLE /
   // NET_CONNECT_FAILED (unresolvable name, refused, unreachable, no such socket);
   // DEADLINE_EXCEEDED / NET_TIMEOUT (connect_timeout passed); UNAVAILABLE / NET_TLS_FAILED (the
   // handshake failed: certificate not trusted, wrong host name, no common protocol version).

@@ -1,6 +1,7 @@
 // HTTP/1.1 messages as cairn::net's server and client see them: a Request with its headers,
-// body and matched path parameters, a Response to fill in, and the JSON helpers every reference
-// server uses (including the common error body of docs/errors.md).
+// body, matched path parameters and peer (client certificate, unix credentials), a Response to
+// fill in, and the JSON helpers every reference server uses (including the common error body of
+// docs/errors.md).
 //
 // Example:
 //   net::Handler get_post = [&](const net::Request& req, net::Response& res) {
@@ -52,6 +53,24 @@ class Headers {
 // True when `a` and `b` are equal ignoring ASCII case.
 bool iequals(std::string_view a, std::string_view b) noexcept;
 
+// A TLS client's certificate, verified against TlsOptions::client_ca_file during the handshake.
+struct PeerCertificate {
+  // The subject's first commonName as UTF-8 ("" when the subject has none). Informational: two
+  // CAs may issue the same CN, so authorization should rest on the CA file and the fingerprint.
+  std::string subject_cn;
+  // SHA-256 of the certificate's DER encoding, 64 lower-case hex digits (what `openssl x509
+  // -fingerprint -sha256` prints, without the colons).
+  std::string sha256;
+};
+
+// The process at the other end of a unix-domain socket, as the kernel reported it when the
+// connection was accepted (SO_PEERCRED): the credentials it had when it connected.
+struct PeerCredentials {
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  int32_t pid = 0;
+};
+
 // A request as the server hands it to a handler.
 struct Request {
   std::string method;  // "GET"
@@ -73,6 +92,11 @@ struct Request {
   std::string route;  // the matched pattern ("/api/orgs/{org}"), for logs and metrics
   // Set by authentication middleware: who is calling ("" when anonymous).
   std::string subject;
+  // Set by the server, once per connection and the same for each of its requests: the client's
+  // verified certificate on a TLS listener with a client_ca_file (nullopt when none was sent),
+  // and the peer process on a unix-socket listener (nullopt on TCP and TLS).
+  std::optional<PeerCertificate> client_certificate;
+  std::optional<PeerCredentials> peer_credentials;
 
   // The path parameter `name` ("" when the route has none of that name).
   std::string_view param(std::string_view name) const;

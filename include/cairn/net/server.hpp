@@ -3,8 +3,9 @@
 // `Expect: 100-continue`; limits on header bytes and count (431), body size (413, before the body
 // is read when Content-Length says so), request time (408: a slow client cannot hold a
 // connection by trickling bytes), idle keep-alive connections (closed) and connection count
-// (503). Listeners on TCP (IPv4 and IPv6) and unix-domain sockets (0600 in a 0700 directory; a
-// stale socket file is replaced only when no live server answers on it).
+// (503). Listeners on TCP (IPv4 and IPv6), TLS (optionally verifying client certificates) and
+// unix-domain sockets (0600 in a 0700 directory; a stale socket file is replaced only when no
+// live server answers on it; the peer's uid, gid and pid reach handlers).
 //
 // Example:
 //   net::Router router;
@@ -98,6 +99,14 @@ struct ServerStats {
 struct TlsOptions {
   std::string certificate_file;  // the chain, leaf first
   std::string private_key_file;
+  // PEM file of the CA certificates that sign client certificates. Set: the server asks every
+  // client for a certificate; one that is sent must chain to these CAs or the handshake fails.
+  // A verified certificate reaches handlers as Request::client_certificate. Empty: no client
+  // certificates are asked for. (Initialized, so TlsOptions{cert, key} stays warning-free.)
+  std::string client_ca_file{};
+  // With client_ca_file: a client that sends no certificate fails the handshake too. Without
+  // client_ca_file this is a configuration error (nothing to verify against).
+  bool require_client_certificate = false;
 };
 
 class Server {
@@ -115,7 +124,8 @@ class Server {
   // NET_LISTEN_FAILED (in use, not permitted).
   Status listen_tcp(std::string_view host, uint16_t port);
   // As listen_tcp, with TLS. Errors: as listen_tcp; INVALID_ARGUMENT / NET_TLS_CONFIG_INVALID
-  // (unreadable or mismatched certificate and key).
+  // (unreadable or mismatched certificate and key; a client_ca_file that cannot be read or holds
+  // no PEM certificate; require_client_certificate without client_ca_file).
   Status listen_tls(std::string_view host, uint16_t port, const TlsOptions& tls);
   // Listens on the unix-domain socket `path`: its directory is created 0700 when missing, the
   // socket is 0600. An existing socket file nobody answers on is replaced. Errors:

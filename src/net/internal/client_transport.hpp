@@ -44,7 +44,8 @@ bool run_until(asio::io_context& io, const bool& done, Clock::time_point deadlin
 Unexpected<Error> timed_out(std::string_view what, std::chrono::milliseconds limit);
 
 // The TLS client context for `options`: TLS 1.2 or later, peer verification against
-// options.ca_file (or the system's store) unless options.verify_peer is false.
+// options.ca_file (or the system's store) unless options.verify_peer is false, and the client
+// certificate and key of options.certificate_file / private_key_file when given.
 // Errors: INVALID_ARGUMENT / NET_TLS_CONFIG_INVALID.
 [[nodiscard]] Result<std::unique_ptr<asio::ssl::context>> make_tls_context(
     const ClientOptions& options);

@@ -85,6 +85,12 @@ Result<Current> current(Connection& c, std::string_view collection, std::string_
   return Current{s.column_int64(0), s.column_int64(1)};
 }
 
+// Field rows are keyed by their record's seq and the field's position in the collection's sorted
+// field list (migration 12): the rows of record `seq` are keys [first_field_key(seq),
+// first_field_key(seq + 1)).
+constexpr int64_t kFieldSlots = static_cast<int64_t>(records::kMaxIndexedFields);
+constexpr int64_t first_field_key(int64_t seq) { return seq * kFieldSlots; }
+
 // SQL text and the values to bind, built together so that parameter numbers stay in step.
 class QueryBuilder {
  public:
@@ -225,24 +231,12 @@ Result<std::vector<int64_t>> SqliteRecordStore::put(std::string_view collection,
       if (row.expected_version && *row.expected_version != actual) {
         return version_conflict(prefix, row.id, row.expected_version, actual);
       }
-      for (const records::FieldEntry& f : row.fields) {
-        if (!f.unique || !f.value) continue;
-        CAIRN_ASSIGN_OR_RETURN(
-            Statement taken,
-            c.prepare("SELECT 1 FROM record_fields WHERE collection = ?1 AND field = ?2 AND "
-                      "kind = ?3 AND int_value = ?4 AND text_value = ?5 AND is_unique = 1 AND "
-                      "kind <> 0 AND id <> ?6"));
-        taken.bind(1, collection).bind(2, f.field);
-        bind_columns(taken, 3, columns_of(f.value));
-        taken.bind(6, row.id);
-        CAIRN_ASSIGN_OR_RETURN(bool clash, taken.step());
-        if (clash) {
-          return fail(
-              ErrorCode::kAlreadyExists, "RECORDS_UNIQUE_VIOLATION",
-              prefix + "another record has the same value of unique field '" + f.field + "'");
-        }
+      if (row.fields.size() > records::kMaxIndexedFields) {
+        return fail(ErrorCode::kInternal, "STORAGE_ERROR",
+                    "a record has more indexed fields than the store has room for");
       }
       if (actual == 0) {
+        // Plain INSERT ... RETURNING: portable, and the same statement the PostgreSQL store uses.
         CAIRN_ASSIGN_OR_RETURN(
             Statement insert,
             c.prepare("INSERT INTO records (collection, id, version, value, created_at, "
@@ -250,7 +244,49 @@ Result<std::vector<int64_t>> SqliteRecordStore::put(std::string_view collection,
         insert.bind(1, collection).bind(2, row.id).bind(3, row.value).bind(4, now);
         CAIRN_TRY(insert.step());
         seq = insert.column_int64(0);
-      } else {
+      }
+      for (std::size_t i = 0; i < row.fields.size(); ++i) {
+        const records::FieldEntry& f = row.fields[i];
+        const int64_t key = first_field_key(seq) + static_cast<int64_t>(i);
+        const Columns value = columns_of(f.value);
+        const int64_t is_unique = f.unique ? 1 : 0;
+        if (actual != 0) {
+          // An unchanged value needs no write (so no index rows are rewritten for it).
+          CAIRN_ASSIGN_OR_RETURN(Statement old,
+                                 c.prepare("SELECT kind, int_value, text_value, is_unique "
+                                           "FROM record_fields WHERE key = ?1"));
+          old.bind(1, key);
+          CAIRN_ASSIGN_OR_RETURN(bool found, old.step());
+          if (found && old.column_int64(0) == value.kind &&
+              old.column_int64(1) == value.int_value && old.column_text(2) == value.text_value &&
+              old.column_int64(3) == is_unique) {
+            continue;
+          }
+        }
+        CAIRN_ASSIGN_OR_RETURN(
+            Statement field,
+            c.prepare("INSERT INTO record_fields (key, collection, field, id, seq, kind, "
+                      "int_value, text_value, is_unique) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+                      "?9) ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, "
+                      "int_value = excluded.int_value, text_value = excluded.text_value, "
+                      "is_unique = excluded.is_unique"));
+        field.bind(1, key).bind(2, collection).bind(3, f.field).bind(4, row.id).bind(5, seq);
+        bind_columns(field, 6, value);
+        field.bind(9, is_unique);
+        // record_fields_unique does the unique check (no SELECT before the write): the only
+        // constraint this statement can break is that index, and only for a unique field's present
+        // value. A failed statement leaves the transaction to be rolled back, as every error here
+        // does (PostgreSQL aborts it; SQLite undoes the statement).
+        if (Status written = field.run(); !written) {
+          if (f.unique && f.value && written.error().reason == "STORAGE_CONSTRAINT") {
+            return fail(
+                ErrorCode::kAlreadyExists, "RECORDS_UNIQUE_VIOLATION",
+                prefix + "another record has the same value of unique field '" + f.field + "'");
+          }
+          return Unexpected<Error>(written.error());
+        }
+      }
+      if (actual != 0) {
         CAIRN_ASSIGN_OR_RETURN(
             Statement update,
             c.prepare("UPDATE records SET version = ?3, value = ?4, updated_at = ?5 "
@@ -261,24 +297,6 @@ Result<std::vector<int64_t>> SqliteRecordStore::put(std::string_view collection,
             .bind(4, row.value)
             .bind(5, now);
         CAIRN_TRY(update.run());
-      }
-      for (const records::FieldEntry& f : row.fields) {
-        // Unchanged values are left alone: no index pages are rewritten for them.
-        CAIRN_ASSIGN_OR_RETURN(
-            Statement field,
-            c.prepare("INSERT INTO record_fields (collection, field, id, kind, int_value, "
-                      "text_value, is_unique, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
-                      "ON CONFLICT (collection, field, id) DO UPDATE SET kind = excluded.kind, "
-                      "int_value = excluded.int_value, text_value = excluded.text_value, "
-                      "is_unique = excluded.is_unique "
-                      "WHERE record_fields.kind <> excluded.kind OR "
-                      "record_fields.int_value <> excluded.int_value OR "
-                      "record_fields.text_value <> excluded.text_value OR "
-                      "record_fields.is_unique <> excluded.is_unique"));
-        field.bind(1, collection).bind(2, f.field).bind(3, row.id);
-        bind_columns(field, 4, columns_of(f.value));
-        field.bind(7, int64_t{f.unique ? 1 : 0}).bind(8, seq);
-        CAIRN_TRY(field.run());
       }
       versions.push_back(actual + 1);
     }
@@ -299,7 +317,7 @@ Result<std::optional<Record>> SqliteRecordStore::get(std::string_view collection
 
 Status SqliteRecordStore::remove(std::string_view collection, std::string_view id,
                                  std::optional<int64_t> expected_version,
-                                 std::span<const std::string> fields) {
+                                 std::span<const std::string> /*fields*/) {
   return db_.write([&](Connection& c) -> Status {
     CAIRN_ASSIGN_OR_RETURN(Current now_at, current(c, collection, id));
     const int64_t actual = now_at.version;
@@ -314,13 +332,11 @@ Status SqliteRecordStore::remove(std::string_view collection, std::string_view i
                            c.prepare("DELETE FROM records WHERE collection = ?1 AND id = ?2"));
     del.bind(1, collection).bind(2, id);
     CAIRN_TRY(del.run());
-    for (const std::string& f : fields) {
-      CAIRN_ASSIGN_OR_RETURN(
-          Statement s,
-          c.prepare("DELETE FROM record_fields WHERE collection = ?1 AND field = ?2 AND id = ?3"));
-      s.bind(1, collection).bind(2, f).bind(3, id);
-      CAIRN_TRY(s.run());
-    }
+    // The record's field rows are a key range: `fields` is not needed to find them.
+    CAIRN_ASSIGN_OR_RETURN(Statement s,
+                           c.prepare("DELETE FROM record_fields WHERE key >= ?1 AND key < ?2"));
+    s.bind(1, first_field_key(now_at.seq)).bind(2, first_field_key(now_at.seq + 1));
+    CAIRN_TRY(s.run());
     return ok_status();
   });
 }
@@ -377,10 +393,13 @@ Result<records::ListedRecords> SqliteRecordStore::list(std::string_view collecti
         if (query.sort == SortBy::kField) {
           // One lookup for the last record's key, rather than three more result columns on
           // every row (they cost more than this, measured).
-          CAIRN_ASSIGN_OR_RETURN(Statement k,
-                                 c.prepare("SELECT kind, int_value, text_value FROM record_fields "
-                                           "WHERE collection = ?1 AND field = ?2 AND id = ?3"));
+          CAIRN_ASSIGN_OR_RETURN(
+              Statement k,
+              c.prepare("SELECT f.kind, f.int_value, f.text_value FROM records r "
+                        "JOIN record_fields f ON f.key >= r.seq * ?4 AND f.key < (r.seq + 1) * ?4 "
+                        "WHERE r.collection = ?1 AND r.id = ?3 AND f.field = ?2"));
           k.bind(1, collection).bind(2, query.field).bind(3, out.records.back().id);
+          k.bind(4, kFieldSlots);
           CAIRN_ASSIGN_OR_RETURN(bool found, k.step());
           if (found) key = field_key(k, 0);
         }
