@@ -21,6 +21,7 @@
 #include "cairn/core/encoding.hpp"
 #include "cairn/core/env.hpp"
 #include "cairn/core/error.hpp"
+#include "cairn/core/json_text.hpp"
 #include "cairn/core/result.hpp"
 #include "cairn/crypto/aead.hpp"
 #include "cairn/crypto/field_cipher.hpp"

@@ -7,6 +7,8 @@
 #include <string>
 #include <utility>
 
+#include "cairn/core/json_text.hpp"
+
 namespace cairn::mcp::jsonrpc {
 namespace {
 
@@ -25,34 +27,6 @@ ErrorObject make_error_object(int code, const char* reason, std::string message)
 
 ErrorObject invalid_request(std::string message) {
   return make_error_object(kInvalidRequest, "MCP_INVALID_REQUEST", std::move(message));
-}
-
-// True when the brackets of `text`, outside strings, nest deeper than `limit`. A cheap scan;
-// malformed text is left for the parser to describe.
-bool nested_too_deep(std::string_view text, std::size_t limit) {
-  std::size_t depth = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (const char c : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > limit) return true;
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return false;
 }
 
 // A SAX handler that builds nothing and keeps the parser's explanation of the first error.
@@ -246,7 +220,7 @@ Decoded decode(std::string_view text, std::size_t max_bytes) {
                           "message too large (max " + std::to_string(max_bytes) + " bytes)");
     return out;
   }
-  if (nested_too_deep(text, kMaxNestingDepth)) {
+  if (json_nested_deeper_than(text, kMaxNestingDepth)) {
     out.error = make_error_object(
         kParseError, "MCP_PARSE_ERROR",
         "Parse error: nested deeper than " + std::to_string(kMaxNestingDepth) + " levels");

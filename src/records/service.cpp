@@ -16,6 +16,7 @@
 #include <unordered_map>
 
 #include "cairn/core/encoding.hpp"
+#include "cairn/core/json_text.hpp"
 #include "cairn/crypto/hash.hpp"
 #include "cairn/records/store.hpp"
 
@@ -102,34 +103,6 @@ bool is_indexed(const CollectionInfo& info, std::string_view field) {
   return std::binary_search(info.fields.begin(), info.fields.end(), field);
 }
 
-// True when the brackets of `text`, outside strings, nest deeper than `limit`. Malformed text is
-// left for the parser to describe.
-bool nested_too_deep(std::string_view text, std::size_t limit) {
-  std::size_t depth = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (const char c : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > limit) return true;
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return false;
-}
-
 // The indexed value of `field` in the object `object`: nullopt when absent or null.
 Result<std::optional<FieldValue>> field_value(const json& object, const std::string& field) {
   auto it = object.find(field);
@@ -176,7 +149,7 @@ Result<json> parse_object(std::string_view text) {
     return fail(ErrorCode::kInvalidArgument, "RECORDS_VALUE_TOO_LARGE",
                 "the record is over " + std::to_string(kMaxRecordBytes) + " bytes");
   }
-  if (nested_too_deep(text, kMaxJsonDepth)) {
+  if (json_nested_deeper_than(text, kMaxJsonDepth)) {
     return fail(ErrorCode::kInvalidArgument, "RECORDS_VALUE_INVALID",
                 "the value nests deeper than " + std::to_string(kMaxJsonDepth) + " levels");
   }
