@@ -10,10 +10,10 @@ import re
 import sys
 import xml.etree.ElementTree as ET
 
-SUITES = [("cpp", "C++"), ("c", "C"), ("python", "Python"), ("mcp", "interop"),
+SUITES = [("cpp", "C++"), ("c", "C"), ("python", "Python"), ("interop", "interop"),
           ("install", "install"), ("lint", "lint"), ("build", "build")]
 COUNTS = re.compile(r"(?:^|\s)(\d+) passed(?:, (\d+) failed)?")
-# node --test (the interop suites, named mcp.interop.*) ends with TAP comments "# pass N", "# fail N".
+# node --test (the interop suites, named mcp.interop.* and interop.*) ends with TAP comments "# pass N", "# fail N".
 NODE_PASS = re.compile(r"^# pass (\d+)$", re.M)
 NODE_FAIL = re.compile(r"^# fail (\d+)$", re.M)
 PYTEST_FAILED = re.compile(r"(\d+) failed")
@@ -23,12 +23,14 @@ totals = {key: [0, 0] for key, _ in SUITES}
 for case in root.iter("testcase"):
     name = case.get("name", "")
     key = name.split(".", 1)[0]
+    if key == "mcp":
+        key = "interop"
     if key not in totals:
         key = "lint"
     failed_case = case.find("failure") is not None or case.get("status") == "fail"
     output = "".join(case.findtext(tag) or "" for tag in ("system-out", "system-err"))
-    found = list(COUNTS.finditer(output)) if key not in ("cpp", "mcp") else []
-    node_pass = NODE_PASS.findall(output) if key == "mcp" else []
+    found = list(COUNTS.finditer(output)) if key not in ("cpp", "interop") else []
+    node_pass = NODE_PASS.findall(output) if key == "interop" else []
     if node_pass:
         passed = int(node_pass[-1])
         node_fail = NODE_FAIL.findall(output)

@@ -38,6 +38,7 @@
 #include "cairn/core/error.hpp"
 #include "cairn/core/result.hpp"
 #include "cairn/net/http.hpp"
+#include "cairn/net/websocket_client.hpp"
 
 namespace cairn::net {
 
@@ -123,6 +124,16 @@ class HttpClient {
                                                 const Headers& headers = {});
   [[nodiscard]] Result<ClientResponse> patch_json(std::string_view target, std::string_view json,
                                                   const Headers& headers = {});
+
+  // Opens a WebSocket on `target` ("/ws/echo"): sends the opening handshake (GET with Upgrade,
+  // Connection, Sec-WebSocket-Key, Sec-WebSocket-Version: 13, the offered subprotocols and
+  // options.headers) on the kept connection (a new one when none is open) and, on a 101 that
+  // websocket::check_upgrade_response accepts, hands that connection to the returned client. The
+  // HttpClient keeps working: its next request opens a new connection. Errors: the errors of
+  // request(); UNAVAILABLE / WEBSOCKET_HANDSHAKE_FAILED (another status -- the error body's
+  // Error when the server sent one -- or a 101 that fails check_upgrade_response).
+  [[nodiscard]] Result<WebSocketClient> websocket(std::string_view target,
+                                                  WebSocketClientOptions options = {});
 
   // Closes the kept connection, if any (the next request opens a new one).
   void close() noexcept;

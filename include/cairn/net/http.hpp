@@ -29,6 +29,9 @@
 namespace cairn::net {
 
 class EventStream;
+class BodySink;
+class BodySource;
+class WebSocketSession;
 
 // Header fields in arrival order. Names compare case-insensitively (RFC 9110 5.1).
 class Headers {
@@ -81,6 +84,9 @@ struct Request {
   int version_minor = 1;
   Headers headers;
   std::string body;
+  // For a route with RouteOptions::stream_body: the sink the body went into (body.hpp); `body`
+  // is then empty. Null otherwise.
+  std::shared_ptr<BodySink> body_sink;
   // Set by the router: the values of the route's {name} segments, decoded.
   std::map<std::string, std::string, std::less<>> params;
   // Set by the server.
@@ -115,6 +121,12 @@ struct Response {
   // When set, the answer is a stream of server-sent events instead of `body` (see
   // event_stream.hpp): 200, text/event-stream, for as long as the stream and the client live.
   std::shared_ptr<EventStream> events;
+  // When set, the body is read from this source as the client takes it, instead of `body`
+  // (body.hpp): Content-Length when the source knows its size, else chunked.
+  std::shared_ptr<BodySource> body_source;
+  // Set by accept_websocket (websocket_session.hpp) with status 101: after the 101 is written the
+  // connection belongs to this session.
+  std::shared_ptr<WebSocketSession> websocket;
   // The full error behind a 5xx answer (whose body carries only the status phrase), for the
   // server's own log: the access log line of the request includes it. Set by error().
   std::shared_ptr<const Error> server_error;

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "cairn/core/result.hpp"
+#include "cairn/net/body.hpp"
 #include "cairn/net/http.hpp"
 
 namespace cairn::net {
@@ -35,6 +36,12 @@ struct RouteOptions {
   // Largest request body this route accepts (0: the server's limit). Larger bodies are refused
   // with 413 before they are read.
   std::size_t max_body_bytes = 0;
+  // When set, the request body is not collected in Request::body: it goes piece by piece into the
+  // sink this makes once the headers are in (body.hpp), and the handler runs after the last
+  // piece with Request::body_sink set. The middleware (authentication, limits) runs when the
+  // headers are in, before the sink is made: a request it refuses is answered at once and its
+  // body is never read (the handler then runs without running the middleware again).
+  BodySinkFactory stream_body{};
 };
 
 class Router {
