@@ -3,6 +3,8 @@
 #   make quickstart     the tour of the engine's capabilities (examples/quickstart)
 #   make test           every suite (C++, C, Python, install, lint) through CTest, with counts
 #   make test-sanitize  the C++ and C suites built with clang and address,undefined sanitizers
+#   make fuzz           every fuzz target under libFuzzer (clang, address,undefined) for
+#                       FUZZ_SECONDS each (default 60); `make test` replays their corpora
 #   make bench          the benchmark programs (see docs/performance.md)
 #   make lint           clang-format check and clang-tidy over the library
 BUILD ?= build
@@ -15,7 +17,7 @@ GENERATOR ?= Ninja
 CMAKE_FLAGS ?=
 CTEST_FLAGS = --output-on-failure --test-output-size-passed 1000000 --test-output-size-failed 1000000
 
-.PHONY: all deps configure build run quickstart test test-sanitize bench lint install clean
+.PHONY: all deps configure build run quickstart test test-sanitize fuzz bench lint install clean
 
 all: build
 
@@ -49,6 +51,15 @@ test-sanitize:
 	  ctest --parallel $(JOBS) -L '^(cpp|c)$$' $(CTEST_FLAGS) --output-junit test-results.xml; \
 	  rc=$$?; $(PYTHON) ../scripts/test_summary.py test-results.xml; exit $$rc; }
 
+FUZZ_SECONDS ?= 60
+fuzz:
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CMAKE_FLAGS="-DCMAKE_C_COMPILER=clang \
+	  -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCAIRN_FUZZ=ON \
+	  -DCAIRN_SANITIZE=address,undefined -DCAIRN_BUILD_PYTHON=OFF -DCAIRN_BUILD_BENCHMARKS=OFF \
+	  -DCAIRN_BUILD_EXAMPLES=OFF" configure
+	@cmake --build build-fuzz --parallel $(JOBS) --target fuzzers
+	@sh tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
+
 bench: build
 	@for b in $(BUILD)/benchmarks/*_bench; do [ -x "$$b" ] && "$$b"; done; true
 
@@ -60,4 +71,5 @@ install: build
 	@cmake --install $(BUILD)
 
 clean:
-	rm -rf build build-sanitize build.configure.log build-sanitize.configure.log
+	rm -rf build build-sanitize build-fuzz build.configure.log build-sanitize.configure.log \
+	  build-fuzz.configure.log

@@ -3,9 +3,9 @@
 // never yield a frame that breaks the rules it checks, and give the same result however the
 // bytes are chunked. Encoding what it yields must give frames it parses back unchanged.
 //
-// Not wired into CMake yet; build by hand with
-//   clang++-14 -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -I include \
-//     tests/fuzz/websocket_frame_fuzz.cpp src/net/websocket_frame.cpp <cairn sources> -lcrypto
+// The first input byte picks the role (bit 0: server), the cap (bit 1: 64 bytes) and the chunk
+// size (the rest, plus one). Seeds: corpus/websocket_frame/ (the RFC's section 5.7 examples);
+// tokens: websocket_frame.dict. See tests/fuzz/CMakeLists.txt for how it is built and run.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
