@@ -3,6 +3,8 @@
 #   make quickstart     the tour of the engine's capabilities (examples/quickstart)
 #   make test           every suite (C++, C, Python, install, lint) through CTest, with counts
 #   make test-sanitize  the C++ and C suites built with clang and address,undefined sanitizers
+#   make test-tsan      the concurrency-heavy suites (scheduler, DAG, HTTP server, WebSocket,
+#                       audit writer, session cache, records) under ThreadSanitizer
 #   make fuzz           every fuzz target under libFuzzer (clang, address,undefined) for
 #                       FUZZ_SECONDS each (default 60); `make test` replays their corpora
 #   make bench          the benchmark programs (see docs/performance.md)
@@ -17,7 +19,7 @@ GENERATOR ?= Ninja
 CMAKE_FLAGS ?=
 CTEST_FLAGS = --output-on-failure --test-output-size-passed 1000000 --test-output-size-failed 1000000
 
-.PHONY: all deps configure build run quickstart test test-sanitize fuzz bench lint install clean
+.PHONY: all deps configure build run quickstart test test-sanitize test-tsan fuzz bench lint install clean
 
 all: build
 
@@ -51,6 +53,18 @@ test-sanitize:
 	  ctest --parallel $(JOBS) -L '^(cpp|c)$$' $(CTEST_FLAGS) --output-junit test-results.xml; \
 	  rc=$$?; $(PYTHON) ../scripts/test_summary.py test-results.xml; exit $$rc; }
 
+# ThreadSanitizer: the suites where threads meet (see docs/testing.md). Suppressions, each with its
+# reason, live in tests/tsan.supp.
+TSAN_TESTS = ^cpp\.(SchedulerConformance|DagTest|AuditAsyncTest|AuthStoreConformance|RecordsConformance|Server[A-Za-z]*Test|Streaming[A-Za-z]*Test|WebSocket[A-Za-z]*Test|ClientPool[A-Za-z]*Test|HttpTransportTest|SessionTest)\.
+test-tsan:
+	@$(MAKE) --no-print-directory BUILD=build-tsan CMAKE_FLAGS="-DCMAKE_C_COMPILER=clang \
+	  -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCAIRN_SANITIZE=thread \
+	  -DCAIRN_BUILD_PYTHON=OFF -DCAIRN_BUILD_BENCHMARKS=OFF -DCAIRN_BUILD_EXAMPLES=OFF" build
+	@cd build-tsan && { TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 \
+	  suppressions=$(CURDIR)/tests/tsan.supp" ctest --parallel $(JOBS) -R '$(TSAN_TESTS)' \
+	  $(CTEST_FLAGS) --output-junit test-results.xml; \
+	  rc=$$?; $(PYTHON) ../scripts/test_summary.py test-results.xml; exit $$rc; }
+
 FUZZ_SECONDS ?= 60
 fuzz:
 	@$(MAKE) --no-print-directory BUILD=build-fuzz CMAKE_FLAGS="-DCMAKE_C_COMPILER=clang \
@@ -71,5 +85,5 @@ install: build
 	@cmake --install $(BUILD)
 
 clean:
-	rm -rf build build-sanitize build-fuzz build.configure.log build-sanitize.configure.log \
+	rm -rf build build-sanitize build-tsan build-fuzz build.configure.log build-sanitize.configure.log \
 	  build-fuzz.configure.log
