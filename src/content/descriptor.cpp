@@ -183,10 +183,21 @@ Result<Variant> parse_entry(std::string_view entry) {
 }
 
 // The sort key of generation: (size, width, height, name) as Cloudillo orders variants, then the
-// remaining fields so that equal keys still give one canonical text.
-auto sort_key(const Variant& v) {
-  return std::tie(v.size, v.width, v.height, v.name, v.blob_id, v.format, v.duration, v.bitrate,
-                  v.pages);
+// remaining fields so that equal keys still give one canonical text. The text leaves out a zero
+// duration, bitrate or page count, so zero and absent must sort alike: otherwise a parsed
+// descriptor would sort (and so print, and hash) differently from the one that was printed.
+using SortKey = std::tuple<const uint64_t&, const uint32_t&, const uint32_t&, const std::string&,
+                           const std::string&, const std::string&, double, uint32_t, uint32_t>;
+SortKey sort_key(const Variant& v) {
+  return {v.size,
+          v.width,
+          v.height,
+          v.name,
+          v.blob_id,
+          v.format,
+          v.duration.value_or(0.0),
+          v.bitrate.value_or(0),
+          v.pages.value_or(0)};
 }
 
 // The class a candidate counts as when a request names one.

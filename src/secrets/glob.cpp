@@ -21,12 +21,14 @@ bool wildcard_match(std::string_view pattern, std::string_view name) {
   size_t star = std::string_view::npos;
   size_t star_n = 0;
   while (n < name.size()) {
-    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == name[n])) {
-      ++p;
-      ++n;
-    } else if (p < pattern.size() && pattern[p] == '*') {
+    // '*' is tested first: it is a wildcard even where the name has a literal '*' (a name may
+    // hold any character), and taking it as a plain character would lose the backtrack point.
+    if (p < pattern.size() && pattern[p] == '*') {
       star = p++;
       star_n = n;
+    } else if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == name[n])) {
+      ++p;
+      ++n;
     } else if (star != std::string_view::npos) {
       p = star + 1;
       n = ++star_n;

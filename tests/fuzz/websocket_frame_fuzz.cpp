@@ -87,6 +87,7 @@ void round_trip(ws::ParserOptions options, std::string_view data) {
 
 }  // namespace
 
+// NOLINTNEXTLINE(readability-identifier-naming): the name libFuzzer looks for
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, std::size_t size) {
   if (size == 0) return 0;
   // The first byte picks the role, the cap and the chunk size; the rest is the stream.
