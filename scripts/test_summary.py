@@ -10,7 +10,7 @@ import re
 import sys
 import xml.etree.ElementTree as ET
 
-SUITES = [("cpp", "C++"), ("c", "C"), ("python", "Python"), ("interop", "interop"), ("fuzz", "fuzz"),
+SUITES = [("cpp", "C++"), ("c", "C"), ("python", "Python"), ("interop", "interop"), ("fuzz", "fuzz"), ("crash", "crash"),
           ("install", "install"), ("lint", "lint"), ("build", "build")]
 COUNTS = re.compile(r"(?:^|\s)(\d+) passed(?:, (\d+) failed)?")
 # node --test (the interop suites, named mcp.interop.* and interop.*) ends with TAP comments "# pass N", "# fail N".

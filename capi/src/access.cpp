@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cairn/access/check.hpp"
+#include "cairn/core/json_text.hpp"
 #include "engine_handle.hpp"
 #include "entry_point.hpp"
 
@@ -29,6 +30,7 @@ cairn_status bad_attrs() {
 // Parses attrs_json; false when it is not an acceptable object.
 bool attrs_of(const char* json_text, std::map<std::string, acl::Value>& out) {
   if (json_text == nullptr) return true;
+  if (cairn::json_text_refusal(json_text)) return false;
   nlohmann::json j = nlohmann::json::parse(json_text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return false;
   for (const auto& [key, v] : j.items()) {

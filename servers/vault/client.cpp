@@ -18,6 +18,7 @@
 
 #include "cairn/auth/token_file.hpp"
 #include "cairn/core/encoding.hpp"
+#include "cairn/core/json_text.hpp"
 #include "cairn/core/time.hpp"
 #include "cairn/version.h"
 #include "vault/client_internal.hpp"
@@ -117,7 +118,8 @@ json project_file() {
     if (in.is_open()) {
       std::string text;
       text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-      json parsed = json::parse(text, nullptr, false);
+      json parsed = cairn::json_text_refusal(text) ? json(json::value_t::discarded)
+                                                   : json::parse(text, nullptr, false);
       if (parsed.is_discarded() || !parsed.is_object()) {
         usage_error(path + " is not a JSON object", "VAULT_PROJECT_FILE_INVALID");
       }
@@ -305,7 +307,8 @@ std::string Api::call_raw(std::string_view method, const std::string& target, co
 json Api::call(std::string_view method, const std::string& target, const json& body) {
   std::string text = call_raw(method, target, body);
   if (text.empty()) return json::object();
-  json parsed = json::parse(text, nullptr, false);
+  json parsed = cairn::json_text_refusal(text) ? json(json::value_t::discarded)
+                                               : json::parse(text, nullptr, false);
   if (parsed.is_discarded()) {
     fail_with(
         {ErrorCode::kUnavailable, "VAULT_RESPONSE_INVALID", "the server's answer is not JSON"});

@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <array>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "cairn/core/json_text.hpp"
 
 namespace cairn::access {
 namespace {
@@ -251,6 +255,9 @@ bool WeeklyWindow::contains(int64_t unix_seconds) const noexcept {
 }
 
 Result<Policy> Policy::from_json(std::string_view text) {
+  if (std::optional<std::string> why = json_text_refusal(text)) {
+    return invalid("$", "not acceptable JSON: " + *why);
+  }
   json doc = json::parse(text, nullptr, false);
   if (doc.is_discarded()) return invalid("$", "not JSON");
   if (!doc.is_object())

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cairn/core/encoding.hpp"
+#include "cairn/core/json_text.hpp"
 #include "cairn/crypto/mac.hpp"
 
 namespace cairn::audit {
@@ -53,6 +54,9 @@ Result<std::string> canonical_details(const EntryInput& input, ByteView redactio
     return std::string();
   }
   if (input.details.size() > size_t{64} * 1024) return invalid("details exceed 64 KiB");
+  if (std::optional<std::string> why = json_text_refusal(input.details)) {
+    return invalid("details are not acceptable JSON: " + *why);
+  }
   nlohmann::json details = nlohmann::json::parse(input.details, nullptr, false);
   if (details.is_discarded() || !details.is_object()) {
     return invalid("details must be a JSON object");

@@ -18,6 +18,7 @@
 #include "audit/internal/verifier.hpp"
 #include "cairn/audit/log.hpp"
 #include "cairn/core/encoding.hpp"
+#include "cairn/core/json_text.hpp"
 
 namespace cairn::audit {
 namespace {
@@ -30,6 +31,7 @@ json optional_text(const std::string& s) { return s.empty() ? json(nullptr) : js
 // (the export must still be written; verification then reports the entry).
 json details_json(const std::string& details) {
   if (details.empty()) return nullptr;
+  if (json_text_refusal(details)) return json(details);
   json parsed = json::parse(details, nullptr, false);
   return parsed.is_discarded() ? json(details) : parsed;
 }
@@ -246,6 +248,9 @@ Result<ExportedLog> parse_export(std::string_view jsonl) {
   if (lines.empty()) return malformed(1, "the export is empty");
   for (size_t i = 0; i < lines.size(); ++i) {
     auto [number, text] = lines[i];
+    if (std::optional<std::string> why = json_text_refusal(text)) {
+      return malformed(number, "not acceptable JSON: " + *why);
+    }
     json line = json::parse(text, nullptr, false);
     if (line.is_discarded()) return malformed(number, "not JSON");
     if (i + 1 == lines.size()) {

@@ -28,4 +28,12 @@ bool json_nested_deeper_than(std::string_view text, std::size_t limit) noexcept 
   return false;
 }
 
+std::optional<std::string> json_text_refusal(std::string_view text, std::size_t max_depth) {
+  if (text.find('\0') != std::string_view::npos) return std::string("it contains a NUL byte");
+  if (json_nested_deeper_than(text, max_depth)) {
+    return "it nests deeper than " + std::to_string(max_depth) + " levels";
+  }
+  return std::nullopt;
+}
+
 }  // namespace cairn

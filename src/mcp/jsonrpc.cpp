@@ -220,10 +220,8 @@ Decoded decode(std::string_view text, std::size_t max_bytes) {
                           "message too large (max " + std::to_string(max_bytes) + " bytes)");
     return out;
   }
-  if (json_nested_deeper_than(text, kMaxNestingDepth)) {
-    out.error = make_error_object(
-        kParseError, "MCP_PARSE_ERROR",
-        "Parse error: nested deeper than " + std::to_string(kMaxNestingDepth) + " levels");
+  if (std::optional<std::string> why = json_text_refusal(text, kMaxNestingDepth)) {
+    out.error = make_error_object(kParseError, "MCP_PARSE_ERROR", "Parse error: " + *why);
     return out;
   }
   json parsed = json::parse(text, nullptr, false);

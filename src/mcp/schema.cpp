@@ -2,13 +2,14 @@
 // keyword values are already checked and converted (regexes built, bounds read), so validate()
 // only walks the tree. Recursion is bounded by the schema's depth (at most kMaxSchemaDepth);
 // comparisons that walk a value (enum, const, uniqueItems) first check that value's depth
-// without recursion, because nlohmann's operator== and operator< recurse.
+// without recursion, because they recurse (compare_values: numbers by exact value).
 #include "cairn/mcp/schema.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <exception>
+#include <limits>
 #include <map>
 #include <regex>
 #include <string>
@@ -151,6 +152,71 @@ Result<json> read_number(const json& value, const std::string& pointer) {
   if (!value.is_number()) return schema_invalid(pointer, "must be a number");
   return value;
 }
+
+// JSON Schema compares instances by value (2020-12, section 4.2.2): numbers by their
+// mathematical value, whatever their representation. nlohmann's operators cast an unsigned to a
+// signed integer and an integer to a double, so -1 would equal 18446744073709551615 and
+// 9007199254740993 would equal 9007199254740992.0; these compare exactly instead. long double
+// holds every int64, uint64 and double exactly on the platforms cairn builds for.
+static_assert(std::numeric_limits<long double>::digits >= 64,
+              "exact number comparison needs a 64-bit long double mantissa");
+
+long double exact_number(const json& value) {
+  if (value.is_number_unsigned()) return static_cast<long double>(value.get<std::uint64_t>());
+  if (value.is_number_integer()) return static_cast<long double>(value.get<std::int64_t>());
+  return static_cast<long double>(value.get<double>());
+}
+
+// The rank of a value's kind in the order below: null, boolean, number, string, array, object.
+int kind_rank(const json& value) {
+  if (value.is_null()) return 0;
+  if (value.is_boolean()) return 1;
+  if (value.is_number()) return 2;
+  if (value.is_string()) return 3;
+  if (value.is_array()) return 4;
+  return 5;
+}
+
+// A total order on JSON values consistent with schema equality: -1, 0 or 1. Recursive; callers
+// check deeper_than() first.
+int compare_values(const json& a, const json& b) {
+  const int ka = kind_rank(a);
+  const int kb = kind_rank(b);
+  if (ka != kb) return ka < kb ? -1 : 1;
+  switch (ka) {
+    case 0:
+      return 0;
+    case 1:
+      return a.get<bool>() == b.get<bool>() ? 0 : (a.get<bool>() ? 1 : -1);
+    case 2: {
+      const long double x = exact_number(a);
+      const long double y = exact_number(b);
+      return x < y ? -1 : (y < x ? 1 : 0);
+    }
+    case 3: {
+      const int c = a.get_ref<const std::string&>().compare(b.get_ref<const std::string&>());
+      return c < 0 ? -1 : (c > 0 ? 1 : 0);
+    }
+    case 4: {
+      for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) {
+        if (int c = compare_values(a[i], b[i]); c != 0) return c;
+      }
+      return a.size() == b.size() ? 0 : (a.size() < b.size() ? -1 : 1);
+    }
+    default: {
+      // Objects keep their members sorted by key, so a walk in step compares them.
+      auto ia = a.items().begin();
+      auto ib = b.items().begin();
+      for (; ia != a.items().end() && ib != b.items().end(); ++ia, ++ib) {
+        if (int c = ia.key().compare(ib.key()); c != 0) return c < 0 ? -1 : 1;
+        if (int c = compare_values(ia.value(), ib.value()); c != 0) return c;
+      }
+      return a.size() == b.size() ? 0 : (a.size() < b.size() ? -1 : 1);
+    }
+  }
+}
+
+bool same_value(const json& a, const json& b) { return compare_values(a, b) == 0; }
 
 // True when `value` nests deeper than `limit` levels below itself. Iterative.
 bool deeper_than(const json& value, std::size_t limit) {
@@ -533,11 +599,12 @@ Violation validate_array(const Node& node, const json& value, std::string& path,
     // second of each run is that value's first repeat.
     std::vector<std::size_t> order(value.size());
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(),
-                     [&](std::size_t a, std::size_t b) { return value[a] < value[b]; });
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return compare_values(value[a], value[b]) < 0;
+    });
     std::optional<std::size_t> first_repeat;
     for (std::size_t i = 1; i < order.size(); ++i) {
-      if (value[order[i]] == value[order[i - 1]]) {
+      if (same_value(value[order[i]], value[order[i - 1]])) {
         const std::size_t repeat = std::max(order[i], order[i - 1]);
         if (!first_repeat || repeat < *first_repeat) first_repeat = repeat;
       }
@@ -608,11 +675,12 @@ Violation validate_node(const Node& node, const json& value, std::string& path, 
   }
   if (node.enum_values || node.const_value) {
     if (deeper_than(value, kMaxSchemaDepth - depth)) return violation(path, depth_message());
-    if (node.const_value && value != *node.const_value) {
+    if (node.const_value && !same_value(value, *node.const_value)) {
       return violation(path, "must be equal to " + quote_value(*node.const_value));
     }
-    if (node.enum_values && std::find(node.enum_values->begin(), node.enum_values->end(), value) ==
-                                node.enum_values->end()) {
+    if (node.enum_values &&
+        std::none_of(node.enum_values->begin(), node.enum_values->end(),
+                     [&](const json& allowed) { return same_value(value, allowed); })) {
       return violation(path, enum_message(*node.enum_values));
     }
   }

@@ -4,11 +4,13 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "cairn/core/json_text.hpp"
 #include "cairn/net/client.hpp"
 
 namespace cairn::net {
 
 std::optional<Error> parse_error_body(std::string_view body) {
+  if (json_text_refusal(body)) return std::nullopt;
   nlohmann::json doc = nlohmann::json::parse(body.begin(), body.end(), nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) return std::nullopt;
   auto error = doc.find("error");

@@ -83,6 +83,8 @@ std::optional<std::string> percent_decode(std::string_view text, bool plus_as_sp
       i += 2;
     } else if (c == '+' && plus_as_space) {
       out += ' ';
+    } else if (c == '\0') {
+      return std::nullopt;  // a raw NUL is refused like an encoded one
     } else {
       out += c;
     }

@@ -149,9 +149,9 @@ Result<json> parse_object(std::string_view text) {
     return fail(ErrorCode::kInvalidArgument, "RECORDS_VALUE_TOO_LARGE",
                 "the record is over " + std::to_string(kMaxRecordBytes) + " bytes");
   }
-  if (json_nested_deeper_than(text, kMaxJsonDepth)) {
+  if (std::optional<std::string> why = json_text_refusal(text, kMaxJsonDepth)) {
     return fail(ErrorCode::kInvalidArgument, "RECORDS_VALUE_INVALID",
-                "the value nests deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+                "the value is not acceptable JSON: " + *why);
   }
   json value = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (value.is_discarded()) {

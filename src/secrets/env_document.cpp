@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "cairn/core/json_text.hpp"
 #include "cairn/secrets/limits.hpp"
 #include "secrets/internal/service_internal.hpp"
 
@@ -115,6 +116,9 @@ Result<std::vector<std::pair<std::string, std::string>>> parse_dotenv(std::strin
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> parse_json(std::string_view doc) {
+  if (std::optional<std::string> why = json_text_refusal(doc)) {
+    return import_invalid(1, "not acceptable JSON: " + *why);
+  }
   nlohmann::json json = nlohmann::json::parse(doc, nullptr, false);
   if (json.is_discarded() || !json.is_object()) {
     return import_invalid(1, "expected a JSON object of strings");

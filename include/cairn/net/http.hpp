@@ -147,7 +147,7 @@ struct Response {
 // The status phrase of `status` ("Not Found"), or "Unknown".
 std::string_view status_phrase(int status) noexcept;
 
-// `text` with %XX sequences decoded; nullopt for a malformed sequence or a decoded NUL.
+// `text` with %XX sequences decoded; nullopt for a malformed sequence or a NUL (raw or decoded).
 // With `plus_as_space`, '+' becomes ' ' (form and query encoding).
 std::optional<std::string> percent_decode(std::string_view text, bool plus_as_space = false);
 

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "cairn/core/json_text.hpp"
 #include "cairn/core/result.hpp"
 #include "cairn/net/http.hpp"
 
@@ -26,6 +27,10 @@ namespace cairn::net {
 // UTF-8) is INVALID_ARGUMENT / HTTP_BODY_NOT_JSON; with `want_object`, anything but an object is
 // too. The Content-Type is not checked (clients get it wrong too often to be worth a refusal).
 inline Result<nlohmann::json> json_body(const Request& req, bool want_object = true) {
+  if (std::optional<std::string> why = json_text_refusal(req.body)) {
+    return fail(ErrorCode::kInvalidArgument, "HTTP_BODY_NOT_JSON",
+                "the request body is not acceptable JSON: " + *why);
+  }
   nlohmann::json value = nlohmann::json::parse(req.body, nullptr, /*allow_exceptions=*/false);
   if (value.is_discarded()) {
     return fail(ErrorCode::kInvalidArgument, "HTTP_BODY_NOT_JSON",
