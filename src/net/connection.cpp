@@ -1,9 +1,15 @@
 // One HTTP/1.1 connection: http-parser feeds requests, the server's handler answers them in
 // order, and timers enforce the request and idle limits. Every step of a connection runs on its
 // own strand, so a connection needs no lock; the server reaches it only through posted calls.
+// A connection can leave HTTP for good: to an event stream (after its 200) or to a WebSocket
+// session (after a 101; the protocol lives in internal/connection_websocket.hpp).
+// Bodies may stream both ways (body.hpp): a route's request body goes piece by piece into its
+// sink as it is parsed (the middleware runs when the headers are in), and a response body is
+// pumped from its source (sendfile(2) on plain sockets) before the next request is answered.
 #include <http_parser.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -13,8 +19,11 @@
 #include <random>
 
 #include "cairn/core/time.hpp"
+#include "cairn/net/body.hpp"
 #include "cairn/net/event_stream.hpp"
 #include "cairn/net/http.hpp"
+#include "cairn/net/websocket_session.hpp"
+#include "net/internal/connection_websocket.hpp"
 #include "net/internal/server_impl.hpp"
 
 namespace cairn::net {
@@ -72,21 +81,44 @@ bool sendable(const std::string& name, const std::string& value) {
   return name_ok && value.find_first_of(std::string_view("\r\n\0", 3)) == std::string::npos;
 }
 
+bool headers_sendable(const Headers& headers) {
+  return std::all_of(headers.fields().begin(), headers.fields().end(),
+                     [](const auto& field) { return sendable(field.first, field.second); });
+}
+
+// How the body of a response whose head serialize() wrote goes out.
+enum class BodyFraming {
+  kDone,        // already in the output, or there is none (HEAD, 1xx, 204, 304)
+  kLength,      // Response::body_source follows: Content-Length bytes
+  kChunked,     // Response::body_source follows: chunked
+  kUntilClose,  // Response::body_source follows, ended by closing the connection (HTTP/1.0)
+};
+
 // Appends the status line, headers and body of `res` to `out`. The server owns the framing
 // headers (Content-Length, Transfer-Encoding, Connection); a handler's own are dropped, and a
-// header that could split the response turns the answer into a 500.
-void serialize(const Request& req, Response& res, bool close, std::string& out) {
-  for (const auto& [name, value] : res.headers.fields()) {
-    if (!sendable(name, value)) {
-      res = Response();
-      res.error(ErrorCode::kInternal, "HTTP_HANDLER_FAILED", "a handler set an invalid header");
-      break;
-    }
+// header that could split the response turns the answer into a 500. A 101 (a WebSocket
+// upgrade) says Connection: Upgrade, and has no body. A streamed body (Response::body_source)
+// is announced by its size, else chunked (HTTP/1.1) or by Connection: close (HTTP/1.0); the
+// caller sends it, as the result says.
+BodyFraming serialize(const Request& req, Response& res, bool close, std::string& out) {
+  if (!headers_sendable(res.headers)) {
+    res = Response();
+    res.error(ErrorCode::kInternal, "HTTP_HANDLER_FAILED", "a handler set an invalid header");
   }
   res.headers.remove("Content-Length");
   res.headers.remove("Transfer-Encoding");
   res.headers.remove("Connection");
   bool no_body = res.status < 200 || res.status == 204 || res.status == 304;
+  bool send_body = !no_body && req.method != "HEAD";
+  BodyFraming framing = BodyFraming::kDone;
+  std::optional<uint64_t> length = res.body.size();
+  if (res.body_source) {
+    length = res.body_source->size();
+    bool http11 = req.version_major == 1 && req.version_minor >= 1;
+    framing =
+        length ? BodyFraming::kLength : (http11 ? BodyFraming::kChunked : BodyFraming::kUntilClose);
+    if (framing == BodyFraming::kUntilClose && send_body) close = true;
+  }
   out += "HTTP/1.1 ";
   out += std::to_string(res.status);
   out += ' ';
@@ -98,10 +130,12 @@ void serialize(const Request& req, Response& res, bool close, std::string& out) 
     out += value;
     out += "\r\n";
   }
-  if (!no_body) {
+  if (!no_body && length) {
     out += "Content-Length: ";
-    out += std::to_string(res.body.size());
+    out += std::to_string(*length);
     out += "\r\n";
+  } else if (!no_body && framing == BodyFraming::kChunked) {
+    out += "Transfer-Encoding: chunked\r\n";
   }
   out += "Date: ";
   out += http_date();
@@ -109,9 +143,18 @@ void serialize(const Request& req, Response& res, bool close, std::string& out) 
     out += "\r\nX-Request-Id: ";
     out += req.request_id;
   }
-  if (close) out += "\r\nConnection: close";
+  if (close) {
+    out += "\r\nConnection: close";
+  } else if (res.status == 101) {
+    out += "\r\nConnection: Upgrade";
+  }
   out += "\r\n\r\n";
-  if (req.method != "HEAD" && !no_body) out += res.body;
+  if (!send_body) return BodyFraming::kDone;
+  if (!res.body_source) {
+    out += res.body;
+    return BodyFraming::kDone;
+  }
+  return framing;
 }
 
 // The client certificate of a finished handshake, when the client sent one and it verified.
@@ -163,6 +206,14 @@ class Connection final : public ConnectionBase,
     parser_.data = this;
   }
 
+  ~Connection() override {
+    // Every path ends in close(), which finishes the session; this only guards against one that
+    // does not, so the session never keeps a link to a connection that is gone.
+    if (ws_) ws_->on_disconnect();
+  }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
   void start() {
     auto self = this->shared_from_this();
     if constexpr (kTls) {
@@ -180,6 +231,13 @@ class Connection final : public ConnectionBase,
   void drain() override {
     asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
       self->draining_ = true;
+      if (self->ws_) {
+        // Through the session, so that its send_* refuse from now on; the close frame follows.
+        if (!self->closed_) {
+          self->ws_->session().close(websocket::kCloseGoingAway, "server shutting down");
+        }
+        return;
+      }
       if (self->streaming_ || (!self->in_request_ && !self->writing_)) self->close();
     });
   }
@@ -189,12 +247,15 @@ class Connection final : public ConnectionBase,
     closed_ = true;
     timer_.cancel();
     if (events_) events_->detach();
+    current_.body_sink.reset();  // an upload cut short: dropped without finish()
+    body_.reset();
     asio::error_code ignored;
     socket().shutdown(asio::socket_base::shutdown_both, ignored);
     socket().close(ignored);
     server_->open_connections.fetch_sub(1);
     if (!counted_address_.empty()) server_->release_address(counted_address_);
     server_->remove_connection(this);
+    if (ws_) ws_->on_disconnect();  // last: it runs the session's close handler
   }
 
  private:
@@ -217,7 +278,7 @@ class Connection final : public ConnectionBase,
 
   void read() {
     if (closed_ || reading_) return;
-    if (!streaming_ && refusal_status_ == 0) {
+    if (!streaming_ && !ws_ && !lingering_ && refusal_status_ == 0) {
       // Both deadlines are fixed when their phase begins, so trickled bytes (even the blank
       // lines the parser skips between requests) never extend them.
       arm_timer(in_request_ ? request_start_ + server_->options.limits.request_timeout
@@ -240,6 +301,13 @@ class Connection final : public ConnectionBase,
   }
 
   void on_timeout() {
+    if (ws_) return on_websocket_timeout();
+    if (body_) {
+      // A streamed body: the client must take some of it within each idle_timeout.
+      Clock::time_point deadline = body_progress_ + server_->options.limits.idle_timeout;
+      if (Clock::now() < deadline) return arm_timer(deadline);
+      return close();
+    }
     // Writing: the client has not taken its response within the time it had, so it is gone.
     // Neither writing nor in a request: an idle keep-alive connection.
     if (writing_ || !in_request_) return close();
@@ -254,32 +322,68 @@ class Connection final : public ConnectionBase,
     if (ec) return close();         // EOF, reset, or our own close
     if (streaming_) return read();  // an event-stream client has nothing more to say
     if (refusal_status_ != 0 || close_after_write_) return read();  // only draining input now
+    if (ws_) {
+      websocket_step(ws_->on_bytes(std::string_view(buffer_.data(), n), out_));
+      return read();  // a WebSocket reads while it writes
+    }
     std::size_t parsed = http_parser_execute(&parser_, &settings_, buffer_.data(), n);
     bool closing_anyway = HTTP_PARSER_ERRNO(&parser_) == HPE_CLOSED_CONNECTION;
-    if (refusal_status_ == 0 && !closing_anyway &&
-        (HTTP_PARSER_ERRNO(&parser_) != HPE_OK || parser_.upgrade != 0 || parsed != n)) {
-      if (parser_.upgrade != 0) {
-        refuse(501, ErrorCode::kUnimplemented, "HTTP_UPGRADE_UNSUPPORTED",
-               "protocol upgrades are not supported");
-      } else {
-        refuse(400, ErrorCode::kInvalidArgument, "HTTP_REQUEST_MALFORMED",
-               std::string("malformed request: ") +
-                   http_errno_name(static_cast<http_errno>(parser_.http_errno)));
-      }
+    if (upgrade_pending_) {
+      // http-parser stopped after the upgrade request: what follows is in the new protocol.
+      upgrade_leftover_.assign(buffer_.data() + parsed, n - parsed);
+    } else if (refusal_status_ == 0 && !closing_anyway &&
+               (HTTP_PARSER_ERRNO(&parser_) != HPE_OK || parsed != n)) {
+      refuse(400, ErrorCode::kInvalidArgument, "HTTP_REQUEST_MALFORMED",
+             std::string("malformed request: ") +
+                 http_errno_name(static_cast<http_errno>(parser_.http_errno)));
     }
     answer_ready();
     flush();
+    if (ws_) read();
   }
 
   // Answers every complete request, in order; stops after one that closes the connection.
+  // The last one may be a protocol upgrade (http-parser stops after it): a 101 with a WebSocket
+  // session switches the connection, any other answer closes it (what follows the request is
+  // in a protocol we do not speak), as RFC 9110 7.8 allows.
   void answer_ready() {
-    for (auto& [req, keep_alive] : ready_) {
+    if (body_) return;  // a streamed body is going out: the rest wait for end_body()
+    for (std::size_t i = 0; i < ready_.size(); ++i) {
+      auto& [req, keep_alive, admitted] = ready_[i];
       if (close_after_write_) break;
+      bool upgrade = upgrade_pending_ && i + 1 == ready_.size();
       Response res;
       auto started = Clock::now();
-      server_->handle(req, res);
+      server_->handle(req, res, admitted);
       // Decided after the handler: a drain that began while it ran closes this connection.
-      bool close = !keep_alive || draining_ || server_->draining();
+      bool close = !keep_alive || draining_ || server_->draining() || upgrade;
+      if (res.websocket || res.status == 101) {
+        bool draining = draining_ || server_->draining();
+        if (res.websocket && upgrade && res.status == 101 && !draining &&
+            headers_sendable(res.headers)) {
+          start_websocket(req, res);
+          auto latency =
+              std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
+          server_->requests.fetch_add(1);
+          server_->metrics.record(req.method, req.route.empty() ? "unmatched" : req.route, 101,
+                                  latency);
+          log(req, 101, 0, latency);
+          break;  // the connection now belongs to the session
+        }
+        if (res.websocket) res.websocket->finish(WebSocketChannel::kCloseAbnormal, "");
+        res.websocket = nullptr;
+        if (res.status == 101) {
+          res = Response();
+          if (draining) {
+            res.error(ErrorCode::kUnavailable, "HTTP_SERVER_DRAINING",
+                      "the server is shutting down");
+          } else {
+            res.error(ErrorCode::kInternal, "HTTP_HANDLER_FAILED",
+                      "a handler answered 101 without a WebSocket upgrade to take");
+          }
+        }
+      }
+      if (upgrade) linger_after_write_ = true;
       if (res.events &&
           (res.status != 200 || close_after_write_ || draining_ || server_->draining())) {
         res.events->close();  // not taken: its producer must learn at once
@@ -294,15 +398,252 @@ class Connection final : public ConnectionBase,
             res.server_error.get());
         break;  // the connection now belongs to the stream; later requests go unanswered
       }
-      serialize(req, res, close, out_);
+      BodyFraming framing = serialize(req, res, close, out_);
       auto latency = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
       server_->requests.fetch_add(1);
       server_->metrics.record(req.method, req.route.empty() ? "unmatched" : req.route, res.status,
                               latency);
-      log(req, res.status, res.body.size(), latency, res.server_error.get());
-      if (close) close_after_write_ = true;
+      std::size_t bytes = res.body.size();
+      if (res.body_source) bytes = static_cast<std::size_t>(res.body_source->size().value_or(0));
+      log(req, res.status, bytes, latency, res.server_error.get());
+      if (close || framing == BodyFraming::kUntilClose) close_after_write_ = true;
+      if (framing != BodyFraming::kDone) {
+        begin_body(req, res, framing);
+        // The requests after it wait until its last byte is out, so answers stay in order.
+        ready_.erase(ready_.begin(), ready_.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+        return;
+      }
     }
     ready_.clear();
+    upgrade_pending_ = false;
+    upgrade_leftover_.clear();
+  }
+
+  // ---- Streamed response bodies (Response::body_source)
+  //
+  // Between begin_body() and end_body() the connection is writing (writing_ stays set): it reads
+  // no more requests, drain() waits for the body, and on_timeout() closes a client that took none
+  // of it for idle_timeout. One 64 KiB buffer is reused for every piece. A plain TCP or unix
+  // connection sends a file's range with sendfile(2) instead, waiting for the socket to take more
+  // when the kernel says EAGAIN.
+
+  // Bytes a source is asked for at a time, and what one sendfile(2) call may send.
+  static constexpr std::size_t kBodyPieceBytes = std::size_t{64} * 1024;
+  static constexpr std::size_t kSendfileBytes = std::size_t{1} << 20;
+  // sendfile calls per turn before yielding to the other connections on this thread.
+  static constexpr int kSendfileCallsPerTurn = 16;
+
+  struct BodyStream {
+    std::shared_ptr<BodySource> source;
+    bool chunked = false;
+    std::optional<uint64_t> left;  // bytes still owed under a Content-Length
+    bool sendfile = false;
+    std::string request_id;  // for the log line of a source that fails
+  };
+
+  // Takes over res.body_source, whose head serialize() wrote.
+  void begin_body(const Request& req, Response& res, BodyFraming framing) {
+    body_.emplace();
+    body_->source = std::move(res.body_source);
+    body_->chunked = framing == BodyFraming::kChunked;
+    if (framing == BodyFraming::kLength) body_->left = body_->source->size();
+    if constexpr (!kTls) {
+      body_->sendfile = body_->left.has_value() && body_->source->file_descriptor() >= 0;
+    }
+    body_->request_id = req.request_id;
+    body_progress_ = Clock::now();
+  }
+
+  // Sends the next piece of the body (its head is already out).
+  void pump_body() {
+    if (closed_) return;
+    writing_ = true;
+    if (body_->sendfile) return send_file_body();
+    std::size_t want = kBodyPieceBytes;
+    if (body_->left) want = static_cast<std::size_t>(std::min<uint64_t>(want, *body_->left));
+    if (want == 0) return end_body();
+    if (body_buffer_.empty()) body_buffer_.resize(kBodyPieceBytes);
+    Result<std::size_t> n{std::size_t{0}};
+    try {
+      n = body_->source->read(std::span<char>(body_buffer_.data(), want));
+    } catch (...) {
+      n = fail(ErrorCode::kInternal, "HTTP_HANDLER_FAILED", "a body source threw");
+    }
+    if (!n) return body_failed(n.error());
+    std::size_t got = std::min(*n, want);
+    if (got == 0) {
+      // A source that ends before its declared size cannot be framed any more: cut it off.
+      if (body_->left && *body_->left > 0) {
+        return body_failed(Error{ErrorCode::kUnavailable,
+                                 "HTTP_FILE_UNREADABLE",
+                                 "the body source ended before its size",
+                                 {}});
+      }
+      return end_body();
+    }
+    if (body_->left) *body_->left -= got;
+    body_pieces_.clear();
+    if (body_->chunked) {
+      std::array<char, 24> head{};
+      int length = std::snprintf(head.data(), head.size(), "%zx\r\n", got);
+      chunk_head_.assign(head.data(), static_cast<std::size_t>(std::max(length, 0)));
+      body_pieces_.push_back(asio::buffer(chunk_head_));
+    }
+    body_pieces_.push_back(asio::buffer(body_buffer_.data(), got));
+    if (body_->chunked) body_pieces_.push_back(asio::buffer("\r\n", 2));
+    asio::async_write(stream_, body_pieces_,
+                      [self = this->shared_from_this()](const asio::error_code& ec, std::size_t) {
+                        if (ec || self->closed_) return self->close();
+                        self->body_progress_ = Clock::now();
+                        self->pump_body();
+                      });
+  }
+
+  // pump_body() for a range of a file over a plain socket: the kernel copies it.
+  void send_file_body() {
+    if constexpr (!kTls) {
+      asio::error_code ec;
+      if (!socket().non_blocking()) socket().non_blocking(true, ec);
+      if (ec) {
+        body_->sendfile = false;
+        return pump_body();
+      }
+      BodySource& source = *body_->source;
+      uint64_t& left = *body_->left;
+      for (int call = 0; call < kSendfileCallsPerTurn && left > 0; ++call) {
+        auto offset = static_cast<off_t>(source.file_offset());
+        std::size_t n = static_cast<std::size_t>(std::min<uint64_t>(left, kSendfileBytes));
+        ssize_t sent = ::sendfile(socket().native_handle(), source.file_descriptor(), &offset, n);
+        if (sent > 0) {
+          source.consumed(static_cast<uint64_t>(sent));
+          left -= static_cast<uint64_t>(sent);
+          body_progress_ = Clock::now();
+          continue;
+        }
+        if (sent < 0 && errno == EINTR) continue;
+        if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+          socket().async_wait(asio::socket_base::wait_write,
+                              [self = this->shared_from_this()](const asio::error_code& wait_ec) {
+                                if (wait_ec || self->closed_) return self->close();
+                                self->send_file_body();
+                              });
+          return;
+        }
+        if (sent < 0 && (errno == EINVAL || errno == ENOSYS) && call == 0) {
+          body_->sendfile = false;  // a file system without sendfile: copy instead
+          return pump_body();
+        }
+        // 0: the file shrank under us; otherwise the connection failed.
+        return body_failed(
+            Error{ErrorCode::kUnavailable,
+                  "HTTP_FILE_UNREADABLE",
+                  sent == 0 ? "the file ended before the range did" : "sendfile failed",
+                  {}});
+      }
+      if (left == 0) return end_body();
+      asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
+        if (!self->closed_) self->send_file_body();
+      });
+    }
+  }
+
+  // A source failed after the head was sent: the status cannot change, so the connection is
+  // closed early and the client sees a body shorter than announced.
+  void body_failed(const Error& error) {
+    if (server_->options.access_log) {
+      server_->log(R"({"event":"body_source_failed","request_id":)" +
+                   json_quote(body_->request_id) + R"(,"reason":)" + json_quote(error.reason) +
+                   "}");
+    }
+    close();
+  }
+
+  // The body is out: answer the requests that waited behind it, then go on as after any write.
+  void end_body() {
+    bool chunked = body_->chunked;
+    body_.reset();
+    writing_ = false;
+    if (!in_request_) idle_since_ = Clock::now();
+    if (chunked) out_ += "0\r\n\r\n";
+    answer_ready();
+    if (!body_ && pending_refusal_) {
+      auto [req, res] = std::move(*pending_refusal_);
+      pending_refusal_.reset();
+      if (!close_after_write_) serialize(req, res, true, out_);
+      close_after_write_ = true;
+    }
+    if (!out_.empty()) return flush();  // the last chunk, answers, the next body's head
+    after_write();
+  }
+
+  // ---- WebSocket mode
+
+  // Answers 101 and hands the connection to the session; frames that came with the request
+  // are the session's first.
+  void start_websocket(const Request& req, Response& res) {
+    serialize(req, res, false, out_);
+    ws_ = std::make_unique<WebSocketChannel>(res.websocket);
+    std::chrono::milliseconds interval = ws_->options().ping_interval;
+    if (interval.count() > 0) {
+      arm_timer(Clock::now() + interval);
+    } else {
+      ++timer_generation_;
+      timer_.cancel();
+    }
+    std::weak_ptr<Connection> weak = this->shared_from_this();
+    auto executor = stream_.get_executor();
+    WebSocketSession::Link link;
+    link.write = [weak, executor](std::string frames) {
+      asio::post(executor, [weak, frames = std::move(frames)]() mutable {
+        auto self = weak.lock();
+        if (!self || self->closed_ || !self->ws_) return;
+        self->websocket_step(self->ws_->on_frames(frames, self->out_, self->sending_.size()));
+      });
+    };
+    link.close = [weak, executor](uint16_t code, std::string reason) {
+      asio::post(executor, [weak, code, reason = std::move(reason)] {
+        auto self = weak.lock();
+        if (!self || self->closed_ || !self->ws_) return;
+        self->websocket_step(self->ws_->on_close_request(code, reason, self->out_));
+      });
+    };
+    res.websocket->attach(std::move(link));
+    if (!upgrade_leftover_.empty()) websocket_step(ws_->on_bytes(upgrade_leftover_, out_));
+  }
+
+  // Acts on what the WebSocket side decided, then writes what it queued.
+  void websocket_step(WebSocketStep step) {
+    if (closed_) return;
+    switch (step) {
+      case WebSocketStep::kDrop:
+        return close();
+      case WebSocketStep::kClosing:
+        if (!ws_close_timer_) {
+          ws_close_timer_ = true;
+          arm_timer(Clock::now() + ws_->options().close_timeout);
+        }
+        break;
+      case WebSocketStep::kCloseAfterWrite:
+        if (!close_after_write_) {
+          close_after_write_ = true;
+          // Also bounds the wait for a peer that does not take our last frames.
+          arm_timer(Clock::now() + ws_->options().close_timeout);
+        }
+        break;
+      case WebSocketStep::kContinue:
+        break;
+    }
+    flush();
+  }
+
+  // The keep-alive tick, or the end of a wait: for the peer's close, for our last frames to be
+  // taken, or for the peer to close after ours.
+  void on_websocket_timeout() {
+    if (lingering_ || close_after_write_ || ws_->closing()) return close();
+    std::chrono::milliseconds interval = ws_->options().ping_interval;
+    if (interval.count() <= 0) return;
+    arm_timer(Clock::now() + interval);
+    websocket_step(ws_->on_tick(out_, sending_.size()));
   }
 
   // Answers with the headers of an event stream and hands the connection to it.
@@ -343,13 +684,14 @@ class Connection final : public ConnectionBase,
   void flush() {
     if (closed_ || writing_) return;
     if (out_.empty()) {
+      if (body_) return pump_body();
       if (close_after_write_) return close();
       return read();
     }
     writing_ = true;
     // A client gets the idle timeout to take each batch of responses; one that does not read
-    // them is gone (event streams rely on their queue limit instead).
-    if (!streaming_) arm_timer(Clock::now() + server_->options.limits.idle_timeout);
+    // them is gone (event streams and WebSockets rely on their queue limits instead).
+    if (!streaming_ && !ws_) arm_timer(Clock::now() + server_->options.limits.idle_timeout);
     sending_.swap(out_);
     out_.clear();
     asio::async_write(stream_, asio::buffer(sending_),
@@ -358,22 +700,30 @@ class Connection final : public ConnectionBase,
                         self->sending_.clear();
                         if (!self->in_request_) self->idle_since_ = Clock::now();
                         if (ec || self->closed_) return self->close();
-                        // Whatever was queued meanwhile (events, pipelined answers) goes first.
-                        if (!self->out_.empty()) return self->flush();
-                        if (self->refusal_status_ != 0 && self->close_after_write_) {
-                          return self->linger();
-                        }
-                        if (self->close_after_write_ || (self->draining_ && !self->in_request_)) {
-                          return self->close();
-                        }
-                        self->flush();
+                        self->after_write();
                       });
+  }
+
+  // What follows a finished write: more queued bytes, the streamed body whose head was just
+  // written, or the end of the connection.
+  void after_write() {
+    if (closed_) return;
+    // A streamed body whose head was just written goes on; nothing else is queued meanwhile.
+    if (body_) return pump_body();
+    // Whatever was queued meanwhile (events, pipelined answers) goes first.
+    if (!out_.empty()) return flush();
+    if ((refusal_status_ != 0 || linger_after_write_ || ws_) && close_after_write_) {
+      return linger();
+    }
+    if (close_after_write_ || (draining_ && !in_request_ && !ws_)) return close();
+    flush();
   }
 
   // After a refusal: end our side and read (and drop) what the client is still sending for a
   // moment before closing. Closing with unread input makes the kernel reset the connection, and
   // the client may then never see the 413 or 431 it was sent.
   void linger() {
+    lingering_ = true;
     asio::error_code ignored;
     socket().shutdown(asio::socket_base::shutdown_send, ignored);
     arm_timer(Clock::now() + std::chrono::seconds(2));
@@ -382,7 +732,6 @@ class Connection final : public ConnectionBase,
 
   // Answers with an error the server decided on (431, 413, 408, 400, ...) and closes after it.
   void refuse(int status, ErrorCode code, std::string_view reason, const std::string& message) {
-    refusal_status_ = status;
     Request req;
     req.method = current_.method.empty() ? "GET" : current_.method;
     req.path = current_.path;
@@ -390,13 +739,39 @@ class Connection final : public ConnectionBase,
     Response res;
     res.error(code, reason, message);
     res.status = status;
+    res.server_error = nullptr;  // the server's own refusals are logged by their status alone
+    server_->refused.fetch_add(1);
+    refuse_with(std::move(req), std::move(res));
+  }
+
+  // As refuse(), with an error from a streamed body's sink (write, finish, its factory).
+  void refuse_upload(const Error& error) {
+    Request req = current_;
+    req.body_sink = nullptr;
+    Response res;
+    res.error(error);
+    server_->requests.fetch_add(1);
+    server_->metrics.record(req.method, req.route.empty() ? "unmatched" : req.route, res.status,
+                            std::chrono::microseconds(0));
+    refuse_with(std::move(req), std::move(res));
+  }
+
+  // Answers the request being read with `res` and closes after it, without reading the rest of
+  // its body. A streamed body's sink is dropped without finish() (a FileBodySink removes its
+  // file). When an earlier request's streamed body is still going out, the answer waits for it.
+  void refuse_with(Request req, Response res) {
+    refusal_status_ = res.status;
+    current_.body_sink.reset();
+    in_request_ = false;
     // Requests that already completed in this read are still answered, in order.
     answer_ready();
+    log(req, res.status, res.body.size(), std::chrono::microseconds(0), res.server_error.get());
+    if (body_) {
+      pending_refusal_.emplace(std::move(req), std::move(res));
+      return;
+    }
     serialize(req, res, true, out_);
     close_after_write_ = true;
-    in_request_ = false;
-    server_->refused.fetch_add(1);
-    log(req, status, res.body.size(), std::chrono::microseconds(0));
   }
 
   void log(const Request& req, int status, std::size_t bytes, std::chrono::microseconds latency,
@@ -559,22 +934,79 @@ class Connection final : public ConnectionBase,
                 "the request body exceeds " + std::to_string(c->body_limit_) + " bytes");
       return -1;
     }
-    if (auto expect = req.headers.get("Expect")) {
-      if (!iequals(*expect, "100-continue")) {
-        c->refuse(417, ErrorCode::kFailedPrecondition, "HTTP_EXPECTATION_FAILED",
-                  "only Expect: 100-continue is understood");
-        return -1;
-      }
-      if (((has_length && p->content_length > 0) || chunked) && p->http_minor == 1 &&
-          c->ready_.empty()) {
-        c->out_ += "HTTP/1.1 100 Continue\r\n\r\n";
-      }
+    auto expect = req.headers.get("Expect");
+    if (expect && !iequals(*expect, "100-continue")) {
+      c->refuse(417, ErrorCode::kFailedPrecondition, "HTTP_EXPECTATION_FAILED",
+                "only Expect: 100-continue is understood");
+      return -1;
+    }
+    const RouteOptions* route = c->server_->router.options_for(req.method, req.path);
+    if (route != nullptr && route->stream_body && p->upgrade == 0 && !c->begin_upload(*route)) {
+      return -1;
+    }
+    if (expect && ((has_length && p->content_length > 0) || chunked) && p->http_minor == 1 &&
+        c->ready_.empty()) {
+      c->out_ += "HTTP/1.1 100 Continue\r\n\r\n";
     }
     return 0;
   }
 
+  // For a route with RouteOptions::stream_body, once the request's headers are in: the
+  // middleware runs now (a refusal is answered before any body byte is read), then the route's
+  // factory makes the sink the body goes into. False when the request was answered instead.
+  bool begin_upload(const RouteOptions& route) {
+    Response res;
+    if (!server_->admit(current_, res)) {
+      Request req = current_;
+      server_->requests.fetch_add(1);
+      server_->metrics.record(req.method, req.route.empty() ? "unmatched" : req.route, res.status,
+                              std::chrono::microseconds(0));
+      refuse_with(std::move(req), std::move(res));
+      return false;
+    }
+    Result<std::shared_ptr<BodySink>> sink =
+        fail(ErrorCode::kInternal, "HTTP_HANDLER_FAILED", "a body sink factory threw");
+    try {
+      sink = route.stream_body(current_);
+    } catch (...) {  // NOLINT(bugprone-empty-catch): answered as the 500 set above
+    }
+    if (sink && *sink == nullptr) {
+      sink = fail(ErrorCode::kInternal, "HTTP_HANDLER_FAILED", "a body sink factory made no sink");
+    }
+    if (!sink) {
+      refuse_upload(sink.error());
+      return false;
+    }
+    current_.body_sink = std::move(*sink);
+    current_admitted_ = true;
+    streamed_bytes_ = 0;
+    return true;
+  }
+
   static int on_body(http_parser* p, const char* at, std::size_t n) {
     Connection* c = of(p);
+    if (c->current_.body_sink) {
+      if (c->streamed_bytes_ + n > c->body_limit_) {
+        c->refuse(413, ErrorCode::kResourceExhausted, "HTTP_BODY_TOO_LARGE",
+                  "the request body exceeds " + std::to_string(c->body_limit_) + " bytes");
+        return -1;
+      }
+      c->streamed_bytes_ += n;
+      Status written = ok_status();
+      try {
+        written = c->current_.body_sink->write(std::string_view(at, n));
+      } catch (...) {
+        written = fail(ErrorCode::kInternal, "HTTP_HANDLER_FAILED", "a body sink threw");
+      }
+      if (!written) {
+        c->refuse_upload(written.error());
+        return -1;
+      }
+      // A streamed body may take longer than request_timeout as a whole, as long as it keeps
+      // coming: each piece starts a new request_timeout.
+      c->request_start_ = Clock::now();
+      return 0;
+    }
     if (c->current_.body.size() + n > c->body_limit_) {
       c->refuse(413, ErrorCode::kResourceExhausted, "HTTP_BODY_TOO_LARGE",
                 "the request body exceeds " + std::to_string(c->body_limit_) + " bytes");
@@ -588,9 +1020,25 @@ class Connection final : public ConnectionBase,
     Connection* c = of(p);
     if (c->in_value_) c->push_header();  // a last trailer: dropped
     c->in_value_ = false;
-    c->ready_.emplace_back(std::move(c->current_), http_should_keep_alive(p) != 0);
+    if (c->current_.body_sink) {
+      Status finished = ok_status();
+      try {
+        finished = c->current_.body_sink->finish();
+      } catch (...) {
+        finished = fail(ErrorCode::kInternal, "HTTP_HANDLER_FAILED", "a body sink threw");
+      }
+      if (!finished) {
+        c->refuse_upload(finished.error());
+        return -1;
+      }
+    }
+    c->ready_.push_back(
+        ReadyRequest{std::move(c->current_), http_should_keep_alive(p) != 0, c->current_admitted_});
+    c->current_admitted_ = false;
     c->current_ = Request();
     c->in_request_ = false;
+    // http-parser returns right after an upgrade request: it is the last of ready_.
+    if (p->upgrade != 0) c->upgrade_pending_ = true;
     return 0;
   }
 
@@ -624,7 +1072,20 @@ class Connection final : public ConnectionBase,
   std::size_t body_limit_ = 0;
   bool in_request_ = false;
   Clock::time_point request_start_;
-  std::vector<std::pair<Request, bool>> ready_;  // complete requests and their keep-alive
+  // A complete request, whether the connection may stay open after it, and whether it already
+  // went through the middleware (Server::Impl::admit, for a streamed body).
+  struct ReadyRequest {
+    Request req;
+    bool keep_alive = true;
+    bool admitted = false;
+  };
+  std::vector<ReadyRequest> ready_;
+  bool current_admitted_ = false;  // current_ went through admit()
+  uint64_t streamed_bytes_ = 0;    // of current_'s streamed body
+  bool upgrade_pending_ = false;   // the last of ready_ asks for a protocol upgrade
+  std::string upgrade_leftover_;   // the bytes read after it
+  bool linger_after_write_ = false;
+  bool lingering_ = false;
 
   std::string out_;      // to write next
   std::string sending_;  // being written
@@ -635,7 +1096,17 @@ class Connection final : public ConnectionBase,
   bool reading_ = false;
   bool streaming_ = false;
   std::shared_ptr<EventStream> events_;
+  std::unique_ptr<WebSocketChannel> ws_;  // set once the connection speaks WebSocket
+  bool ws_close_timer_ = false;           // the close_timeout wait has begun
   int refusal_status_ = 0;
+  // A refusal that waits for a streamed body to end (refuse_with).
+  std::optional<std::pair<Request, Response>> pending_refusal_;
+  std::optional<BodyStream> body_;  // the streamed body going out, if any
+  std::vector<char> body_buffer_;   // its pieces, reused (allocated at the first one)
+  std::string chunk_head_;          // the size line of the chunk being written
+  std::vector<asio::const_buffer>
+      body_pieces_;                  // what is being written: [size line,] piece[, CRLF]
+  Clock::time_point body_progress_;  // when the client last took some of it
   uint64_t timer_generation_ = 0;
 };
 

@@ -1,6 +1,8 @@
 // What the server does with one parsed request: CORS preflight and headers, routing, middleware,
 // the built-in /health and /metrics pages, the handler; and a handler that throws becomes a 500
-// without details. Connections (connection.cpp) call Server::Impl::handle() for every request.
+// without details. Connections (connection.cpp) call Server::Impl::handle() for every request,
+// and admit() first for a request whose body is streamed (the middleware runs before the body).
+#include <algorithm>
 #include <exception>
 #include <optional>
 #include <string>
@@ -9,6 +11,27 @@
 #include "net/internal/server_impl.hpp"
 
 namespace cairn::net {
+namespace {
+
+// Whether `req` comes from an origin the CORS options allow.
+bool cors_allows(const CorsOptions& cors, const Request& req) {
+  std::optional<std::string_view> origin = req.headers.get("Origin");
+  if (!origin) return false;
+  return std::any_of(
+      cors.allowed_origins.begin(), cors.allowed_origins.end(),
+      [&](const std::string& allowed) { return allowed == "*" || allowed == *origin; });
+}
+
+// Adds the CORS response headers for an allowed origin.
+void add_cors(const CorsOptions& cors, const Request& req, Response& res) {
+  if (!cors_allows(cors, req)) return;
+  bool any = cors.allowed_origins.size() == 1 && cors.allowed_origins[0] == "*";
+  res.headers.set("Access-Control-Allow-Origin",
+                  any ? "*" : std::string(req.headers.get("Origin").value_or("")));
+  if (!any) res.headers.set("Vary", "Origin");
+}
+
+}  // namespace
 
 std::size_t Server::Impl::body_limit(std::string_view method, std::string_view path) const {
   const RouteOptions* route = router.options_for(method, path);
@@ -26,9 +49,9 @@ void Server::Impl::remove_connection(ConnectionBase* c) {
   connections.erase(c);
 }
 
-void Server::Impl::handle(Request& req, Response& res) {
+void Server::Impl::handle(Request& req, Response& res, bool admitted) {
   try {
-    handle_unguarded(req, res);
+    handle_unguarded(req, res, admitted);
   } catch (const std::exception& e) {
     res = Response();
     res.error(ErrorCode::kInternal, "HTTP_HANDLER_FAILED", e.what());
@@ -42,25 +65,34 @@ void Server::Impl::handle(Request& req, Response& res) {
   }
 }
 
-void Server::Impl::handle_unguarded(Request& req, Response& res) {
-  const CorsOptions& cors = options.cors;
-  std::optional<std::string_view> origin = req.headers.get("Origin");
-  bool cors_allowed = false;
-  if (origin && !cors.allowed_origins.empty()) {
-    for (const std::string& allowed : cors.allowed_origins) {
-      if (allowed == "*" || allowed == *origin) cors_allowed = true;
+bool Server::Impl::admit(Request& req, Response& res) {
+  try {
+    Response miss;
+    router.match(req, miss);  // the middleware decides on the matched pattern
+    for (const Middleware& m : middleware) {
+      if (!m(req, res)) {
+        add_cors(options.cors, req, res);
+        return false;
+      }
     }
+    return true;
+  } catch (const std::exception& e) {
+    res = Response();
+    res.error(ErrorCode::kInternal, "HTTP_HANDLER_FAILED", e.what());
+  } catch (...) {
+    res = Response();
+    res.error(ErrorCode::kInternal, "HTTP_HANDLER_FAILED", "a middleware threw");
   }
-  auto add_cors = [&] {
-    if (!cors_allowed) return;
-    bool any = cors.allowed_origins.size() == 1 && cors.allowed_origins[0] == "*";
-    res.headers.set("Access-Control-Allow-Origin", any ? "*" : std::string(*origin));
-    if (!any) res.headers.set("Vary", "Origin");
-  };
+  return false;
+}
+
+void Server::Impl::handle_unguarded(Request& req, Response& res, bool admitted) {
+  const CorsOptions& cors = options.cors;
+  bool cors_allowed = cors_allows(cors, req);
   if (cors_allowed && req.method == "OPTIONS" &&
       req.headers.contains("Access-Control-Request-Method")) {
     res.status = 204;
-    add_cors();
+    add_cors(cors, req, res);
     std::string methods;
     for (const auto& [method, pattern] : router.routes()) {
       if (methods.find(method) == std::string::npos) {
@@ -82,9 +114,9 @@ void Server::Impl::handle_unguarded(Request& req, Response& res) {
   bool metrics_page = match.handler == nullptr && get && req.path == "/metrics";
   if (health || metrics_page) req.route = req.path;
 
-  for (const Middleware& m : middleware) {
-    if (!m(req, res)) {
-      add_cors();
+  for (std::size_t i = 0; !admitted && i < middleware.size(); ++i) {
+    if (!middleware[i](req, res)) {
+      add_cors(cors, req, res);
       return;
     }
   }
@@ -115,7 +147,7 @@ void Server::Impl::handle_unguarded(Request& req, Response& res) {
   } else {
     res = std::move(miss);
   }
-  add_cors();
+  add_cors(cors, req, res);
 }
 
 }  // namespace cairn::net

@@ -9,14 +9,17 @@
 //     CAIRN_ASSIGN_OR_RETURN(auto sink, net::FileBodySink::create("/var/lib/hub/incoming"));
 //     return std::shared_ptr<net::BodySink>(std::move(sink));
 //   };
-//   CAIRN_TRY(router.add("PUT", "/files/{name}", [](const net::Request& req, net::Response& res) {
+//   auto put = [](const net::Request& req, net::Response& res) {
 //     auto* file = static_cast<net::FileBodySink*>(req.body_sink.get());
-//     if (Status s = file->commit("/var/lib/hub/files/" + name_of(req)); !s) return res.error(s.error());
+//     Status saved = file->commit("/var/lib/hub/files/" + name_of(req));
+//     if (!saved) return res.error(saved.error());
 //     res.json_text("{\"size\":" + std::to_string(file->size()) + "}", 201);
-//   }, upload));
-//   CAIRN_TRY(router.add("GET", "/files/{rest...}", [](const net::Request& req, net::Response& res) {
+//   };
+//   CAIRN_TRY(router.add("PUT", "/files/{name}", put, upload));
+//   auto get = [](const net::Request& req, net::Response& res) {
 //     net::serve_from_directory(req, res, "/var/lib/hub/files", req.param("rest"));
-//   }));
+//   };
+//   CAIRN_TRY(router.add("GET", "/files/{rest...}", get));
 //
 // Thread-safety: a sink or source is used by one connection, on one thread at a time.
 #pragma once

@@ -41,6 +41,8 @@ struct RouteOptions {
   // piece with Request::body_sink set. The middleware (authentication, limits) runs when the
   // headers are in, before the sink is made: a request it refuses is answered at once and its
   // body is never read (the handler then runs without running the middleware again).
+  // ServerLimits::request_timeout restarts with each piece that arrives, so an upload may take
+  // longer than it as long as it keeps coming (max_body_bytes still bounds it).
   BodySinkFactory stream_body{};
 };
 

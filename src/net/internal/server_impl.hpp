@@ -75,9 +75,14 @@ class Metrics {
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   Impl(Router r, ServerOptions o) : router(std::move(r)), options(std::move(o)) {}
 
-  // Runs middleware, CORS, /health, /metrics and the router for `req`; fills `res`.
-  void handle(Request& req, Response& res);
-  void handle_unguarded(Request& req, Response& res);
+  // Runs middleware, CORS, /health, /metrics and the router for `req`; fills `res`. With
+  // `admitted`, the request already went through admit() and the middleware does not run again.
+  void handle(Request& req, Response& res, bool admitted = false);
+  void handle_unguarded(Request& req, Response& res, bool admitted);
+  // For a request whose body is streamed (RouteOptions::stream_body), once its headers are in:
+  // routes it and runs the middleware. False when the middleware refused it (or threw), with
+  // `res` filled (CORS headers included); the body is then never read.
+  bool admit(Request& req, Response& res);
   // The body limit for a request line (route option or server limit).
   std::size_t body_limit(std::string_view method, std::string_view path) const;
   void log(std::string_view line) const {
