@@ -323,7 +323,7 @@ class Connection final : public ConnectionBase,
     if (streaming_) return read();  // an event-stream client has nothing more to say
     if (refusal_status_ != 0 || close_after_write_) return read();  // only draining input now
     if (ws_) {
-      websocket_step(ws_->on_bytes(std::string_view(buffer_.data(), n), out_));
+      websocket_step(ws_->on_bytes(std::string_view(buffer_.data(), n), out_, sending_.size()));
       return read();  // a WebSocket reads while it writes
     }
     std::size_t parsed = http_parser_execute(&parser_, &settings_, buffer_.data(), n);
@@ -608,7 +608,8 @@ class Connection final : public ConnectionBase,
       });
     };
     res.websocket->attach(std::move(link));
-    if (!upgrade_leftover_.empty()) websocket_step(ws_->on_bytes(upgrade_leftover_, out_));
+    if (!upgrade_leftover_.empty())
+      websocket_step(ws_->on_bytes(upgrade_leftover_, out_, sending_.size()));
   }
 
   // Acts on what the WebSocket side decided, then writes what it queued.

@@ -44,8 +44,10 @@ class WebSocketChannel {
   bool closing() const { return close_sent_ || close_received_; }
 
   // Bytes read from the peer: messages go to the session, pings are answered, a close frame
-  // is answered (or completes ours), a protocol error sends the parser's close code.
-  WebSocketStep on_bytes(std::string_view bytes, std::string& out) {
+  // is answered (or completes ours), a protocol error sends the parser's close code. `unwritten`
+  // is what the connection holds for the peer besides `out`: pongs count against
+  // max_queued_bytes like any frame, so a peer that pings and never reads is dropped.
+  WebSocketStep on_bytes(std::string_view bytes, std::string& out, std::size_t unwritten) {
     if (failed_ || close_received_) return WebSocketStep::kContinue;  // only draining input
     if (!bytes.empty()) received_since_tick_ = true;
     parser_.feed(bytes);
@@ -64,7 +66,13 @@ class WebSocketChannel {
           if (!close_sent_) session_->deliver(message);
           break;
         case websocket::Opcode::kPing:
-          if (!close_sent_) append(websocket::pong_frame(message.payload), out);
+          if (!close_sent_) {
+            // A pong is at most 127 bytes: checked before it is added, as on_frames does.
+            if (out.size() + unwritten + 2 + message.payload.size() > options().max_queued_bytes) {
+              return drop();
+            }
+            append(websocket::pong_frame(message.payload), out);
+          }
           break;
         case websocket::Opcode::kPong:
           ping_outstanding_ = false;
