@@ -299,17 +299,24 @@ void BM_RecordsList100EngineSql(benchmark::State& state) {
     std::abort();
   }
   sqlite3_exec(db, "PRAGMA cache_size = -65536", nullptr, nullptr, nullptr);
+  // "folder" is field 0 of the collection (fields sorted by name): its id is collection id * 16.
+  sqlite3_stmt* field = nullptr;
+  if (sqlite3_prepare_v2(db, "SELECT id * 16 FROM records_collections WHERE name = 'sessions'", -1,
+                         &field, nullptr) != SQLITE_OK ||
+      sqlite3_step(field) != SQLITE_ROW) {
+    std::abort();
+  }
+  const int64_t folder = sqlite3_column_int64(field, 0);
+  sqlite3_finalize(field);
   sqlite3_stmt* select = nullptr;
   if (sqlite3_prepare_v3(db,
-                         "SELECT r.id, r.version, r.value, r.created_at, r.updated_at"
-                         " FROM record_fields o JOIN records r ON r.seq = o.seq"
-                         " WHERE o.collection = ?1 AND o.field = ?2"
+                         "SELECT o.id, r.version, r.value, r.created_at, r.updated_at"
+                         " FROM record_fields o JOIN records r ON r.seq = o.seq WHERE o.field = ?1"
                          " ORDER BY o.kind, o.int_value, o.text_value, o.id LIMIT 101",
                          -1, SQLITE_PREPARE_PERSISTENT, &select, nullptr) != SQLITE_OK) {
     std::abort();
   }
-  sqlite3_bind_text(select, 1, "sessions", -1, SQLITE_STATIC);
-  sqlite3_bind_text(select, 2, "folder", -1, SQLITE_STATIC);
+  sqlite3_bind_int64(select, 1, folder);
   for (auto _ : state) {
     std::vector<std::pair<std::string, std::string>> rows;
     rows.reserve(101);

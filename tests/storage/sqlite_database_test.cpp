@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include "cairn/engine.hpp"
+#include "cairn/records/service.hpp"
 #include "storage/sqlite/migrations.hpp"
 #include "support/temp_dir.hpp"
 
@@ -382,6 +384,118 @@ TEST(SqliteSnapshotTest, InspectRefusesWhatIsNotAnIntactCairnDatabase) {
     sqlite3_close(db);
   }
   EXPECT_FALSE(inspect_snapshot(bare));
+}
+
+// Records written under migration 12 (collection and field names in every row) read back, list,
+// count and keep their unique constraint once migration 13 has rebuilt the tables with integer
+// collection and field keys.
+TEST(SqliteDatabaseTest, RecordsWrittenUnderMigration12SurviveMigration13) {
+  TempDir dir;
+  std::string path = dir.file("m12.db");
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    auto exec = [&](const std::string& sql) {
+      char* error = nullptr;
+      EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK)
+          << (error != nullptr ? error : "") << "\n"
+          << sql;
+      sqlite3_free(error);
+    };
+    exec("PRAGMA journal_mode = WAL");
+    exec(
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY NOT NULL, name TEXT NOT "
+        "NULL, applied_at INTEGER NOT NULL)");
+    for (const sqlite::Migration& m : sqlite::migrations()) {
+      if (m.version > 12) break;
+      exec("BEGIN; " + std::string(m.sql) + "; INSERT INTO schema_migrations VALUES (" +
+           std::to_string(m.version) + ", '" + std::string(m.name) + "', 0); COMMIT");
+    }
+    // "people": fields age (0), email (1, unique), team (2); "notes": tag (0). Field row keys are
+    // seq * 16 + position, kind 0 absent, 2 integer, 3 string.
+    exec(
+        "INSERT INTO records_collections VALUES"
+        " ('people', '{\"indexes\":[\"age\",\"team\"],\"unique\":[\"email\"]}', 1),"
+        " ('notes', '{\"indexes\":[\"tag\"],\"unique\":[]}', 2);"
+        "INSERT INTO records VALUES"
+        " (1, 'people', 'ann', 3, '{\"age\":30,\"email\":\"ann@x\",\"team\":\"red\"}',"
+        "  1700000000000001, 1700000000000011),"
+        " (2, 'people', 'bob', 1, '{\"email\":\"bob@x\",\"team\":\"blue\"}',"
+        "  1700000000000002, 1700000000000002),"
+        " (3, 'notes', 'n1', 1, '{\"tag\":\"red\"}', 1700000000000003, 1700000000000003);"
+        "INSERT INTO record_fields VALUES"
+        " (16, 'people', 'age', 'ann', 1, 2, 30, '', 0),"
+        " (17, 'people', 'email', 'ann', 1, 3, 0, 'ann@x', 1),"
+        " (18, 'people', 'team', 'ann', 1, 3, 0, 'red', 0),"
+        " (32, 'people', 'age', 'bob', 2, 0, 0, '', 0),"
+        " (33, 'people', 'email', 'bob', 2, 3, 0, 'bob@x', 1),"
+        " (34, 'people', 'team', 'bob', 2, 3, 0, 'blue', 0),"
+        " (48, 'notes', 'tag', 'n1', 3, 3, 0, 'red', 0);");
+    sqlite3_close(db);
+  }
+  auto engine = Engine::open("sqlite:" + path);
+  ASSERT_TRUE(engine) << engine.error().to_string();
+  EXPECT_EQ(raw_query(path, "SELECT max(version) FROM schema_migrations"),
+            std::to_string(sqlite::latest_migration_version()));
+  records::RecordsService& r = (*engine)->records();
+  auto collections = r.collections();
+  ASSERT_TRUE(collections);
+  EXPECT_EQ(*collections, (std::vector<std::string>{"notes", "people"}));
+  auto spec = r.spec("people");
+  ASSERT_TRUE(spec);
+  EXPECT_EQ(spec->unique, std::vector<std::string>{"email"});
+  EXPECT_EQ(spec->indexes, (std::vector<std::string>{"age", "team"}));
+
+  auto ann = r.get("people", "ann");
+  ASSERT_TRUE(ann && *ann);
+  EXPECT_EQ((*ann)->version, 3);
+  EXPECT_EQ((*ann)->value, R"({"age":30,"email":"ann@x","team":"red"})");
+  EXPECT_EQ(to_unix_micros((*ann)->created_at), 1700000000000001);
+  EXPECT_EQ(to_unix_micros((*ann)->updated_at), 1700000000000011);
+
+  auto ids = [](const Result<records::Page>& page) {
+    std::vector<std::string> out;
+    EXPECT_TRUE(page) << page.error().to_string();
+    if (page) {
+      for (const records::Record& rec : page->items) out.push_back(rec.id);
+    }
+    return out;
+  };
+  records::ListOptions by_age;
+  by_age.order_by = "age";
+  EXPECT_EQ(ids(r.list("people", by_age)), (std::vector<std::string>{"bob", "ann"}));
+  records::ListOptions red;
+  red.where = {{"team", records::FieldValue(std::string("red"))}};
+  EXPECT_EQ(ids(r.list("people", red)), std::vector<std::string>{"ann"});
+  records::ListOptions red_tag;
+  red_tag.where = {{"tag", records::FieldValue(std::string("red"))}};
+  EXPECT_EQ(ids(r.list("notes", red_tag)), std::vector<std::string>{"n1"});
+  auto blue = r.count("people", {{"team", records::FieldValue(std::string("blue"))}});
+  ASSERT_TRUE(blue);
+  EXPECT_EQ(*blue, 1);
+  auto notes = r.count("notes");
+  ASSERT_TRUE(notes);
+  EXPECT_EQ(*notes, 1);
+
+  auto clash = r.put("people", "cy", R"({"email":"ann@x"})");
+  ASSERT_FALSE(clash);
+  EXPECT_EQ(clash.error().code, ErrorCode::kAlreadyExists);
+  EXPECT_EQ(clash.error().reason, "RECORDS_UNIQUE_VIOLATION");
+  auto bob = r.put("people", "bob", R"({"age":41,"email":"bob@x","team":"blue"})", 1);
+  ASSERT_TRUE(bob) << bob.error().to_string();
+  EXPECT_EQ(*bob, 2);
+  EXPECT_EQ(ids(r.list("people", by_age)), (std::vector<std::string>{"ann", "bob"}));
+  ASSERT_TRUE(r.remove("people", "ann", 3));
+  auto gone = r.get("people", "ann");
+  ASSERT_TRUE(gone);
+  EXPECT_FALSE(*gone);
+  EXPECT_EQ(raw_query(path, "SELECT count(*) FROM record_fields WHERE key BETWEEN 16 AND 31"), "0");
+  // A collection declared after the migration gets an id of its own.
+  ASSERT_TRUE(r.define("tags", {.unique = {"tag"}, .indexes = {}}));
+  auto tag = r.put("tags", "t1", R"({"tag":"red"})");
+  ASSERT_TRUE(tag) << tag.error().to_string();
+  EXPECT_EQ(ids(r.list("tags", red_tag)), std::vector<std::string>{"t1"});
+  EXPECT_EQ(ids(r.list("notes", red_tag)), std::vector<std::string>{"n1"});
 }
 
 }  // namespace

@@ -13,14 +13,15 @@
 // (base64url of the sort key, the id and a fingerprint of the collection, where, order_by and
 // direction, so a cursor of another listing is refused). remove() deletes for good.
 //
-// SQLite layout (migration 12, no SQLite-only constructs, so PostgreSQL takes it as is):
-// records(seq, collection, id, version, value, created_at, updated_at) and one record_fields row
-// per indexed field per record (kind 0 when absent or null), ordered by the index (collection,
-// field, kind, int_value, text_value, id, seq); seq, the record's integer key, makes the join from
-// a field row to its record one lookup, and a field row's own key is seq * 16 + the field's
-// position in the sorted field list, so a record's field rows are one key range (no other index
-// to maintain on a put). Unique fields are backed by a partial unique index, which also does the
-// unique check of a put.
+// SQLite layout (migrations 12 and 13, no SQLite-only constructs, so PostgreSQL takes it as is):
+// records_collections(id, name, spec, created_at); records(seq, collection -- the collection's
+// integer id --, id, version, value, created_at, updated_at) and one record_fields row per indexed
+// field per record (kind 0 when absent or null) whose `field` is the collection's id * 16 + the
+// field's position in the sorted field list, ordered by the index (field, kind, int_value,
+// text_value, id, seq); seq, the record's integer key, makes the join from a field row to its
+// record one lookup, and a field row's own key is seq * 16 + the field's position, so a record's
+// field rows are one key range (no other index to maintain on a put). Unique fields are backed by
+// a partial unique index, which also does the unique check of a put.
 //
 // Order of indexed values (listings and cursors): absent or null first, then booleans (false,
 // true), then integers, then strings (bytewise, as SQLite's BINARY collation and PostgreSQL's

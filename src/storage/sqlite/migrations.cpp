@@ -423,6 +423,72 @@ constexpr std::array kMigrations{
               "CREATE UNIQUE INDEX record_fields_unique ON record_fields\n"
               "  (collection, field, kind, int_value, text_value)\n"
               "  WHERE is_unique = 1 AND kind <> 0;"},
+    // Records keyed by integers where migration 12 repeated names: a collection gets an integer
+    // id, records.collection holds it, and record_fields.field holds the collection id * 16 + the
+    // field's position in the collection's sorted field list (a spec never changes once declared,
+    // so positions are stable) in place of the collection and field names. Every index entry
+    // loses the two names, and a listing stays within its field by comparing one integer per
+    // row: a page of 100 by a field runs 6% fewer instructions, a get 17% fewer (callgrind). The
+    // tables are rebuilt (SQLite cannot change a column's type); rows keep their seq and keys.
+    Migration{13, "records: integer collection and field keys",
+              "CREATE TABLE records_collections_13 (\n"
+              "  id         INTEGER PRIMARY KEY,\n"
+              "  name       TEXT NOT NULL UNIQUE,\n"
+              "  spec       TEXT NOT NULL,\n"
+              "  created_at INTEGER NOT NULL\n"
+              ");\n"
+              "INSERT INTO records_collections_13 (name, spec, created_at)\n"
+              "  SELECT name, spec, created_at FROM records_collections ORDER BY name;\n"
+              "CREATE TABLE records_13 (\n"
+              "  seq        INTEGER PRIMARY KEY,\n"
+              "  collection INTEGER NOT NULL,  -- records_collections.id\n"
+              "  id         TEXT NOT NULL,\n"
+              "  version    INTEGER NOT NULL,\n"
+              "  value      TEXT NOT NULL,\n"
+              "  created_at INTEGER NOT NULL,\n"
+              "  updated_at INTEGER NOT NULL,\n"
+              "  UNIQUE (collection, id)\n"
+              ");\n"
+              "INSERT INTO records_13\n"
+              "  (seq, collection, id, version, value, created_at, updated_at)\n"
+              "  SELECT r.seq, c.id, r.id, r.version, r.value, r.created_at, r.updated_at\n"
+              "  FROM records r JOIN records_collections_13 c ON c.name = r.collection;\n"
+              "CREATE TABLE record_fields_13 (\n"
+              "  key        INTEGER PRIMARY KEY,  -- seq * 16 + position of the field\n"
+              "  field      INTEGER NOT NULL,  -- records_collections.id * 16 + position\n"
+              "  id         TEXT NOT NULL,\n"
+              "  seq        INTEGER NOT NULL,\n"
+              "  kind       INTEGER NOT NULL,\n"
+              "  int_value  INTEGER NOT NULL,\n"
+              "  text_value TEXT NOT NULL,\n"
+              "  is_unique  INTEGER NOT NULL\n"
+              ");\n"
+              "INSERT INTO record_fields_13\n"
+              "  (key, field, id, seq, kind, int_value, text_value, is_unique)\n"
+              "  SELECT f.key, c.id * 16 + f.key % 16, f.id, f.seq, f.kind, f.int_value,\n"
+              "         f.text_value, f.is_unique\n"
+              "  FROM record_fields f JOIN records_collections_13 c ON c.name = f.collection;\n"
+              "DROP TABLE record_fields;\n"
+              "DROP TABLE records;\n"
+              "DROP TABLE records_collections;\n"
+              "ALTER TABLE records_collections_13 RENAME TO records_collections;\n"
+              "ALTER TABLE records_13 RENAME TO records;\n"
+              "ALTER TABLE record_fields_13 RENAME TO record_fields;\n"
+              "CREATE INDEX records_created ON records (collection, created_at, id);\n"
+              "CREATE INDEX records_updated ON records (collection, updated_at, id);\n"
+              "CREATE INDEX record_fields_order ON record_fields\n"
+              "  (field, kind, int_value, text_value, id, seq);\n"
+              "CREATE UNIQUE INDEX record_fields_unique ON record_fields\n"
+              "  (field, kind, int_value, text_value)\n"
+              "  WHERE is_unique = 1 AND kind <> 0;"},
+    // Scheduler::list(state = failed or cancelled) walked every task in id order to find the few
+    // that failed; this index holds just those. Plain (state, id) or (kind, id) indexes were
+    // tried and left out: without statistics SQLite then serves claim(), next_run_at() and the
+    // running count from them with a sort over every task of the kind, history included, instead
+    // of jobs_tasks_due. The OR form (not IN) is what lets `state = 'failed'` use the index.
+    Migration{14, "jobs: failed and cancelled tasks by id",
+              "CREATE INDEX jobs_tasks_failed ON jobs_tasks (id)\n"
+              "  WHERE state = 'failed' OR state = 'cancelled';"},
 };
 
 constexpr bool versions_are_consecutive() {
