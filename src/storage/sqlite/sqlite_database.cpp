@@ -175,7 +175,7 @@ Connection::~Connection() {
 }
 
 Result<Statement> Connection::prepare(std::string_view sql) {
-  auto it = cache_.find(std::string(sql));
+  auto it = cache_.find(sql);
   if (it != cache_.end() && !it->second.checked_out) {
     it->second.checked_out = true;
     return Statement(it->second.stmt, db_, &it->second.checked_out);
@@ -190,6 +190,11 @@ Result<Statement> Connection::prepare(std::string_view sql) {
   if (it != cache_.end()) return Statement(stmt, db_, nullptr);
   auto inserted = cache_.emplace(std::string(sql), CachedStatement{stmt, true}).first;
   return Statement(stmt, db_, &inserted->second.checked_out);
+}
+
+Status Connection::run_cached(std::string_view sql) {
+  CAIRN_ASSIGN_OR_RETURN(Statement statement, prepare(sql));
+  return statement.run();
 }
 
 Status Connection::exec(std::string_view sql) {

@@ -13,6 +13,7 @@
 
 #include <sqlite3.h>
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -91,6 +92,9 @@ class Connection {
   Result<Statement> prepare(std::string_view sql);
   // Runs one or more statements without caching them (schema changes, pragmas).
   Status exec(std::string_view sql);
+  // Runs one statement through the cache (prepare() then run()): for statements a connection
+  // runs over and over without results, such as BEGIN and COMMIT around every transaction.
+  Status run_cached(std::string_view sql);
   // The value of a pragma that answers with one text row.
   Result<std::string> pragma_text(std::string_view pragma);
 
@@ -111,7 +115,14 @@ class Connection {
   explicit Connection(sqlite3* db) : db_(db) {}
   sqlite3* db_;
   // Node-based: the address of each entry's flag is stable while Statements point at it.
-  std::unordered_map<std::string, CachedStatement> cache_;
+  // Looked up by the caller's string_view, so a cache hit allocates nothing.
+  struct SqlHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view sql) const noexcept {
+      return std::hash<std::string_view>{}(sql);
+    }
+  };
+  std::unordered_map<std::string, CachedStatement, SqlHash, std::equal_to<>> cache_;
 };
 
 class SqliteMetaStore;
@@ -145,11 +156,11 @@ class SqliteDatabase final : public Database {
   auto snapshot(F&& f) -> std::invoke_result_t<F&, Connection&> {
     std::lock_guard lock(mu_);
     if (!connection_->in_autocommit()) (void)connection_->exec("ROLLBACK");
-    CAIRN_TRY(connection_->exec("BEGIN"));
+    CAIRN_TRY(connection_->run_cached("BEGIN"));
     RollbackGuard guard{connection_.get()};
     auto result = f(*connection_);
     if (!result) return result;
-    CAIRN_TRY(connection_->exec("COMMIT"));
+    CAIRN_TRY(connection_->run_cached("COMMIT"));
     guard.connection = nullptr;
     return result;
   }
@@ -161,11 +172,11 @@ class SqliteDatabase final : public Database {
     std::lock_guard lock(mu_);
     // A failed ROLLBACK can leave a transaction open; end it rather than fail every later write.
     if (!connection_->in_autocommit()) (void)connection_->exec("ROLLBACK");
-    CAIRN_TRY(connection_->exec("BEGIN IMMEDIATE"));
+    CAIRN_TRY(connection_->run_cached("BEGIN IMMEDIATE"));
     RollbackGuard guard{connection_.get()};
     auto result = f(*connection_);
     if (!result) return result;
-    CAIRN_TRY(connection_->exec("COMMIT"));
+    CAIRN_TRY(connection_->run_cached("COMMIT"));
     guard.connection = nullptr;
     return result;
   }
