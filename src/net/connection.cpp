@@ -1,12 +1,12 @@
-// One HTTP/1.1 connection: http-parser feeds requests, the server's handler answers them in
-// order, and timers enforce the request and idle limits. Every step of a connection runs on its
-// own strand, so a connection needs no lock; the server reaches it only through posted calls.
+// One HTTP/1.1 connection: its RequestParser (internal/request_parser.hpp) reads requests, the
+// server's handler answers them in order, and timers enforce the request and idle limits.
+// Every step of a connection runs on its own strand, so a connection needs no lock; the server
+// reaches it only through posted calls.
 // A connection can leave HTTP for good: to an event stream (after its 200) or to a WebSocket
 // session (after a 101; the protocol lives in internal/connection_websocket.hpp).
 // Bodies may stream both ways (body.hpp): a route's request body goes piece by piece into its
 // sink as it is parsed (the middleware runs when the headers are in), and a response body is
 // pumped from its source (sendfile(2) on plain sockets) before the next request is answered.
-#include <http_parser.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <sys/sendfile.h>
@@ -16,7 +16,6 @@
 #include <array>
 #include <cstring>
 #include <ctime>
-#include <random>
 
 #include "cairn/core/time.hpp"
 #include "cairn/net/body.hpp"
@@ -24,6 +23,7 @@
 #include "cairn/net/http.hpp"
 #include "cairn/net/websocket_session.hpp"
 #include "net/internal/connection_websocket.hpp"
+#include "net/internal/request_parser.hpp"
 #include "net/internal/server_impl.hpp"
 
 namespace cairn::net {
@@ -47,26 +47,7 @@ const std::string& http_date() {
   return cached;
 }
 
-// Request IDs only need to be unique, not secret: a per-thread PRNG seeded from the OS.
-std::string new_request_id() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  static constexpr char kHex[] = "0123456789abcdef";
-  uint64_t a = rng();
-  uint64_t b = rng();
-  std::string out(32, '0');
-  for (std::size_t i = 0; i < 16; ++i) {
-    out[i] = kHex[(a >> (i * 4)) & 0xF];
-    out[16 + i] = kHex[(b >> (i * 4)) & 0xF];
-  }
-  return out;
-}
-
-bool is_sane_request_id(std::string_view id) {
-  return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '_' || c == '-';
-  });
-}
+using internal::new_request_id;
 
 std::string iso_time_now() { return format_rfc3339(Env::system().now(), TimePrecision::kMillis); }
 
@@ -187,24 +168,17 @@ std::optional<PeerCertificate> verified_client_certificate(SSL* ssl) {
 
 template <class Stream>
 class Connection final : public ConnectionBase,
+                         private internal::RequestSink,
                          public std::enable_shared_from_this<Connection<Stream>> {
  public:
   Connection(std::shared_ptr<Server::Impl> server, Stream stream, std::string remote)
       : server_(std::move(server)),
         stream_(std::move(stream)),
         timer_(stream_.get_executor()),
-        remote_(std::move(remote)) {
-    http_parser_settings_init(&settings_);
-    settings_.on_message_begin = &Connection::on_message_begin;
-    settings_.on_url = &Connection::on_url;
-    settings_.on_header_field = &Connection::on_header_field;
-    settings_.on_header_value = &Connection::on_header_value;
-    settings_.on_headers_complete = &Connection::on_headers_complete;
-    settings_.on_body = &Connection::on_body;
-    settings_.on_message_complete = &Connection::on_message_complete;
-    http_parser_init(&parser_, HTTP_REQUEST);
-    parser_.data = this;
-  }
+        remote_(std::move(remote)),
+        parser_(internal::RequestLimits{server_->options.limits.max_header_bytes,
+                                        server_->options.limits.max_headers},
+                *this) {}
 
   ~Connection() override {
     // Every path ends in close(), which finishes the session; this only guards against one that
@@ -247,7 +221,7 @@ class Connection final : public ConnectionBase,
     closed_ = true;
     timer_.cancel();
     if (events_) events_->detach();
-    current_.body_sink.reset();  // an upload cut short: dropped without finish()
+    parser_.current().body_sink.reset();  // an upload cut short: dropped without finish()
     body_.reset();
     asio::error_code ignored;
     socket().shutdown(asio::socket_base::shutdown_both, ignored);
@@ -271,8 +245,6 @@ class Connection final : public ConnectionBase,
       return stream_;
     }
   }
-
-  static Connection* of(http_parser* p) { return static_cast<Connection*>(p->data); }
 
   // ---- Reading and timers
 
@@ -326,16 +298,11 @@ class Connection final : public ConnectionBase,
       websocket_step(ws_->on_bytes(std::string_view(buffer_.data(), n), out_, sending_.size()));
       return read();  // a WebSocket reads while it writes
     }
-    std::size_t parsed = http_parser_execute(&parser_, &settings_, buffer_.data(), n);
-    bool closing_anyway = HTTP_PARSER_ERRNO(&parser_) == HPE_CLOSED_CONNECTION;
+    // A malformed request is refused from within (on_refused).
+    std::size_t parsed = parser_.feed(buffer_.data(), n);
     if (upgrade_pending_) {
-      // http-parser stopped after the upgrade request: what follows is in the new protocol.
+      // The parser stopped after the upgrade request: what follows is in the new protocol.
       upgrade_leftover_.assign(buffer_.data() + parsed, n - parsed);
-    } else if (refusal_status_ == 0 && !closing_anyway &&
-               (HTTP_PARSER_ERRNO(&parser_) != HPE_OK || parsed != n)) {
-      refuse(400, ErrorCode::kInvalidArgument, "HTTP_REQUEST_MALFORMED",
-             std::string("malformed request: ") +
-                 http_errno_name(static_cast<http_errno>(parser_.http_errno)));
     }
     answer_ready();
     flush();
@@ -734,8 +701,9 @@ class Connection final : public ConnectionBase,
   // Answers with an error the server decided on (431, 413, 408, 400, ...) and closes after it.
   void refuse(int status, ErrorCode code, std::string_view reason, const std::string& message) {
     Request req;
-    req.method = current_.method.empty() ? "GET" : current_.method;
-    req.path = current_.path;
+    const Request& current = parser_.current();
+    req.method = current.method.empty() ? "GET" : current.method;
+    req.path = current.path;
     req.request_id = new_request_id();
     Response res;
     res.error(code, reason, message);
@@ -747,7 +715,7 @@ class Connection final : public ConnectionBase,
 
   // As refuse(), with an error from a streamed body's sink (write, finish, its factory).
   void refuse_upload(const Error& error) {
-    Request req = current_;
+    Request req = parser_.current();
     req.body_sink = nullptr;
     Response res;
     res.error(error);
@@ -762,7 +730,7 @@ class Connection final : public ConnectionBase,
   // file). When an earlier request's streamed body is still going out, the answer waits for it.
   void refuse_with(Request req, Response res) {
     refusal_status_ = res.status;
-    current_.body_sink.reset();
+    parser_.current().body_sink.reset();
     in_request_ = false;
     // Requests that already completed in this read are still answered, in order.
     answer_ready();
@@ -808,157 +776,38 @@ class Connection final : public ConnectionBase,
     server_->log(line);
   }
 
-  // ---- http-parser callbacks (return non-zero to stop parsing)
+  // ---- The parser's hooks (internal::RequestSink)
 
-  int header_limit_check(std::size_t more) {
-    header_bytes_ += more;
-    if (header_bytes_ > server_->options.limits.max_header_bytes) {
-      refuse(431, ErrorCode::kResourceExhausted, "HTTP_HEADERS_TOO_LARGE",
-             "the request line and headers exceed " +
-                 std::to_string(server_->options.limits.max_header_bytes) + " bytes");
-      return -1;
-    }
-    return 0;
+  void on_begin() override {
+    in_request_ = true;
+    request_start_ = Clock::now();
   }
 
-  static int on_message_begin(http_parser* p) {
-    Connection* c = of(p);
-    c->current_ = Request();
-    c->field_.clear();
-    c->value_.clear();
-    c->in_value_ = false;
-    c->headers_done_ = false;
-    c->header_bytes_ = 0;
-    c->in_request_ = true;
-    c->request_start_ = Clock::now();
-    return 0;
+  std::size_t body_limit(const Request& req) override {
+    return server_->body_limit(req.method, req.path);
   }
 
-  static int on_url(http_parser* p, const char* at, std::size_t n) {
-    Connection* c = of(p);
-    c->current_.target.append(at, n);
-    return c->header_limit_check(n);
-  }
-
-  // RFC 9110 5.6.2: a field name is a token.
-  static bool is_token(std::string_view name) {
-    static constexpr std::string_view kExtra = "!#$%&'*+-.^_`|~";
-    return !name.empty() && std::all_of(name.begin(), name.end(), [](char ch) {
-      return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-             kExtra.find(ch) != std::string_view::npos;
-    });
-  }
-
-  void push_header() {
-    while (!value_.empty() && (value_.back() == ' ' || value_.back() == '\t')) value_.pop_back();
-    if (!field_.empty() && !headers_done_) {
-      current_.headers.add(std::move(field_), std::move(value_));
+  bool on_head(Request& req, const internal::RequestHead& head) override {
+    req.remote = remote_;
+    req.client_address = std::string(address_of(remote_));
+    req.client_certificate = peer_certificate_;
+    req.peer_credentials = peer_credentials_;
+    const RouteOptions* route = server_->router.options_for(req.method, req.path);
+    if (route != nullptr && route->stream_body && !head.upgrade && !begin_upload(req, *route)) {
+      return false;
     }
-    field_.clear();
-    value_.clear();
-  }
-
-  static int on_header_field(http_parser* p, const char* at, std::size_t n) {
-    Connection* c = of(p);
-    if (c->in_value_) {
-      c->push_header();
-      c->in_value_ = false;
-    }
-    if (c->field_.empty() && c->current_.headers.size() >= c->server_->options.limits.max_headers) {
-      c->refuse(431, ErrorCode::kResourceExhausted, "HTTP_HEADERS_TOO_MANY",
-                "a request may have at most " +
-                    std::to_string(c->server_->options.limits.max_headers) + " header fields");
-      return -1;
-    }
-    c->field_.append(at, n);
-    return c->header_limit_check(n);
-  }
-
-  static int on_header_value(http_parser* p, const char* at, std::size_t n) {
-    Connection* c = of(p);
-    c->in_value_ = true;
-    c->value_.append(at, n);
-    return c->header_limit_check(n);
-  }
-
-  static int on_headers_complete(http_parser* p) {
-    Connection* c = of(p);
-    c->push_header();
-    c->headers_done_ = true;  // later header callbacks are chunked trailers: ignored
-    c->in_value_ = false;
-    Request& req = c->current_;
-    for (const auto& field : req.headers.fields()) {
-      if (!is_token(field.first)) {
-        c->refuse(400, ErrorCode::kInvalidArgument, "HTTP_REQUEST_MALFORMED",
-                  "a header field name is not a token");
-        return -1;
-      }
-    }
-    if (p->http_major != 1 || p->http_minor > 1) {
-      c->refuse(505, ErrorCode::kUnimplemented, "HTTP_VERSION_UNSUPPORTED",
-                "only HTTP/1.0 and HTTP/1.1 are served");
-      return -1;
-    }
-    req.method = http_method_str(static_cast<http_method>(p->method));
-    req.version_major = p->http_major;
-    req.version_minor = p->http_minor;
-    req.remote = c->remote_;
-    req.client_address = std::string(address_of(c->remote_));
-    req.client_certificate = c->peer_certificate_;
-    req.peer_credentials = c->peer_credentials_;
-    std::string_view target = req.target;
-    std::size_t q = target.find('?');
-    std::string_view raw_path = target.substr(0, q);
-    auto path = percent_decode(raw_path);
-    // Dot segments and encoded slashes would let one path mean another to a prefix check or a
-    // file lookup; no route needs them.
-    bool dots = path && (path->find("/./") != std::string::npos ||
-                         path->find("/../") != std::string::npos || path->ends_with("/.") ||
-                         path->ends_with("/.."));
-    bool encoded_slash = raw_path.find("%2F") != std::string_view::npos ||
-                         raw_path.find("%2f") != std::string_view::npos;
-    if (!path || path->empty() || path->front() != '/' || dots || encoded_slash) {
-      c->refuse(400, ErrorCode::kInvalidArgument, "HTTP_REQUEST_MALFORMED",
-                "the request target is not an absolute path without dot segments");
-      return -1;
-    }
-    req.path = std::move(*path);
-    if (q != std::string_view::npos) req.query = std::string(target.substr(q + 1));
-    auto id = req.headers.get("X-Request-Id");
-    req.request_id = id && is_sane_request_id(*id) ? std::string(*id) : new_request_id();
-
-    c->body_limit_ = c->server_->body_limit(req.method, req.path);
-    bool has_length = (p->flags & F_CONTENTLENGTH) != 0;
-    bool chunked = (p->flags & F_CHUNKED) != 0;
-    if (has_length && p->content_length > c->body_limit_) {
-      c->refuse(413, ErrorCode::kResourceExhausted, "HTTP_BODY_TOO_LARGE",
-                "the request body exceeds " + std::to_string(c->body_limit_) + " bytes");
-      return -1;
-    }
-    auto expect = req.headers.get("Expect");
-    if (expect && !iequals(*expect, "100-continue")) {
-      c->refuse(417, ErrorCode::kFailedPrecondition, "HTTP_EXPECTATION_FAILED",
-                "only Expect: 100-continue is understood");
-      return -1;
-    }
-    const RouteOptions* route = c->server_->router.options_for(req.method, req.path);
-    if (route != nullptr && route->stream_body && p->upgrade == 0 && !c->begin_upload(*route)) {
-      return -1;
-    }
-    if (expect && ((has_length && p->content_length > 0) || chunked) && p->http_minor == 1 &&
-        c->ready_.empty()) {
-      c->out_ += "HTTP/1.1 100 Continue\r\n\r\n";
-    }
-    return 0;
+    // Not while earlier requests of this read wait for their answers: 100 must not come first.
+    if (head.expects_continue && ready_.empty()) out_ += "HTTP/1.1 100 Continue\r\n\r\n";
+    return true;
   }
 
   // For a route with RouteOptions::stream_body, once the request's headers are in: the
   // middleware runs now (a refusal is answered before any body byte is read), then the route's
   // factory makes the sink the body goes into. False when the request was answered instead.
-  bool begin_upload(const RouteOptions& route) {
+  bool begin_upload(Request& current, const RouteOptions& route) {
     Response res;
-    if (!server_->admit(current_, res)) {
-      Request req = current_;
+    if (!server_->admit(current, res)) {
+      Request req = current;
       server_->requests.fetch_add(1);
       server_->metrics.record(req.method, req.route.empty() ? "unmatched" : req.route, res.status,
                               std::chrono::microseconds(0));
@@ -968,7 +817,7 @@ class Connection final : public ConnectionBase,
     Result<std::shared_ptr<BodySink>> sink =
         fail(ErrorCode::kInternal, "HTTP_HANDLER_FAILED", "a body sink factory threw");
     try {
-      sink = route.stream_body(current_);
+      sink = route.stream_body(current);
     } catch (...) {  // NOLINT(bugprone-empty-catch): answered as the 500 set above
     }
     if (sink && *sink == nullptr) {
@@ -978,69 +827,52 @@ class Connection final : public ConnectionBase,
       refuse_upload(sink.error());
       return false;
     }
-    current_.body_sink = std::move(*sink);
+    current.body_sink = std::move(*sink);
     current_admitted_ = true;
-    streamed_bytes_ = 0;
     return true;
   }
 
-  static int on_body(http_parser* p, const char* at, std::size_t n) {
-    Connection* c = of(p);
-    if (c->current_.body_sink) {
-      if (c->streamed_bytes_ + n > c->body_limit_) {
-        c->refuse(413, ErrorCode::kResourceExhausted, "HTTP_BODY_TOO_LARGE",
-                  "the request body exceeds " + std::to_string(c->body_limit_) + " bytes");
-        return -1;
-      }
-      c->streamed_bytes_ += n;
-      Status written = ok_status();
-      try {
-        written = c->current_.body_sink->write(std::string_view(at, n));
-      } catch (...) {
-        written = fail(ErrorCode::kInternal, "HTTP_HANDLER_FAILED", "a body sink threw");
-      }
-      if (!written) {
-        c->refuse_upload(written.error());
-        return -1;
-      }
-      // A streamed body may take longer than request_timeout as a whole, as long as it keeps
-      // coming: each piece starts a new request_timeout.
-      c->request_start_ = Clock::now();
-      return 0;
+  bool on_body_piece(Request& req, std::string_view piece) override {
+    Status written = ok_status();
+    try {
+      written = req.body_sink->write(piece);
+    } catch (...) {
+      written = fail(ErrorCode::kInternal, "HTTP_HANDLER_FAILED", "a body sink threw");
     }
-    if (c->current_.body.size() + n > c->body_limit_) {
-      c->refuse(413, ErrorCode::kResourceExhausted, "HTTP_BODY_TOO_LARGE",
-                "the request body exceeds " + std::to_string(c->body_limit_) + " bytes");
-      return -1;
+    if (!written) {
+      refuse_upload(written.error());
+      return false;
     }
-    c->current_.body.append(at, n);
-    return 0;
+    // A streamed body may take longer than request_timeout as a whole, as long as it keeps
+    // coming: each piece starts a new request_timeout.
+    request_start_ = Clock::now();
+    return true;
   }
 
-  static int on_message_complete(http_parser* p) {
-    Connection* c = of(p);
-    if (c->in_value_) c->push_header();  // a last trailer: dropped
-    c->in_value_ = false;
-    if (c->current_.body_sink) {
-      Status finished = ok_status();
-      try {
-        finished = c->current_.body_sink->finish();
-      } catch (...) {
-        finished = fail(ErrorCode::kInternal, "HTTP_HANDLER_FAILED", "a body sink threw");
-      }
-      if (!finished) {
-        c->refuse_upload(finished.error());
-        return -1;
-      }
+  bool on_body_end(Request& req) override {
+    Status finished = ok_status();
+    try {
+      finished = req.body_sink->finish();
+    } catch (...) {
+      finished = fail(ErrorCode::kInternal, "HTTP_HANDLER_FAILED", "a body sink threw");
     }
-    c->ready_.push_back(
-        ReadyRequest{std::move(c->current_), http_should_keep_alive(p) != 0, c->current_admitted_});
-    c->current_admitted_ = false;
-    c->current_ = Request();
-    c->in_request_ = false;
-    // http-parser returns right after an upgrade request: it is the last of ready_.
-    if (p->upgrade != 0) c->upgrade_pending_ = true;
-    return 0;
+    if (!finished) {
+      refuse_upload(finished.error());
+      return false;
+    }
+    return true;
+  }
+
+  void on_request(Request req, bool keep_alive, bool upgrade) override {
+    ready_.push_back(ReadyRequest{std::move(req), keep_alive, current_admitted_});
+    current_admitted_ = false;
+    in_request_ = false;
+    // The parser stops after an upgrade request: it is the last of ready_.
+    if (upgrade) upgrade_pending_ = true;
+  }
+
+  void on_refused(const internal::Refusal& refusal) override {
+    refuse(refusal.status, refusal.code, refusal.reason, refusal.message);
   }
 
   std::shared_ptr<Server::Impl> server_;
@@ -1059,18 +891,10 @@ class Connection final : public ConnectionBase,
   std::optional<PeerCertificate> peer_certificate_;
 
  private:
-  http_parser parser_{};
-  http_parser_settings settings_{};
+  internal::RequestParser parser_;
   std::array<char, 16 * 1024> buffer_{};
 
-  Request current_;
-  std::string field_;
-  std::string value_;
-  bool in_value_ = false;
-  bool headers_done_ = false;
   Clock::time_point idle_since_ = Clock::now();
-  std::size_t header_bytes_ = 0;
-  std::size_t body_limit_ = 0;
   bool in_request_ = false;
   Clock::time_point request_start_;
   // A complete request, whether the connection may stay open after it, and whether it already
@@ -1081,8 +905,7 @@ class Connection final : public ConnectionBase,
     bool admitted = false;
   };
   std::vector<ReadyRequest> ready_;
-  bool current_admitted_ = false;  // current_ went through admit()
-  uint64_t streamed_bytes_ = 0;    // of current_'s streamed body
+  bool current_admitted_ = false;  // the request being read went through admit()
   bool upgrade_pending_ = false;   // the last of ready_ asks for a protocol upgrade
   std::string upgrade_leftover_;   // the bytes read after it
   bool linger_after_write_ = false;

@@ -2,7 +2,10 @@
 // (uploads far larger than memory), and a response body read from a source as the connection
 // sends it (a file, a range of one, or a generator).
 //
-// Example (an upload route that keeps the body in a file, and a download route):
+// An upload route that keeps the body in a file, and a download route:
+//
+// Example:
+//   net::Router router;
 //   net::RouteOptions upload;
 //   upload.max_body_bytes = std::size_t{512} << 20;            // 413 past 512 MiB
 //   upload.stream_body = [](const net::Request&) -> Result<std::shared_ptr<net::BodySink>> {
@@ -11,7 +14,7 @@
 //   };
 //   auto put = [](const net::Request& req, net::Response& res) {
 //     auto* file = static_cast<net::FileBodySink*>(req.body_sink.get());
-//     Status saved = file->commit("/var/lib/hub/files/" + name_of(req));
+//     Status saved = file->commit("/var/lib/hub/files/" + std::string(req.param("name")));
 //     if (!saved) return res.error(saved.error());
 //     res.json_text("{\"size\":" + std::to_string(file->size()) + "}", 201);
 //   };

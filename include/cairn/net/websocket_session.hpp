@@ -4,6 +4,7 @@
 // session's message handler, and send_text()/send_binary() write from any thread.
 //
 // Example:
+//   net::Router router;
 //   CAIRN_TRY(router.add("GET", "/ws/echo", [](const net::Request& req, net::Response& res) {
 //     auto session = std::make_shared<net::WebSocketSession>();
 //     session->on_message([](net::WebSocketSession& s, const net::websocket::Message& m) {
