@@ -116,7 +116,8 @@ Status Router::add(std::string_view method, std::string_view pattern, Handler ha
   };
   if (!is_token(method)) return invalid("the method must be an upper-case token");
   if (pattern.empty() || pattern.front() != '/') return invalid("patterns start with '/'");
-  Route route{std::string(method), std::string(pattern), {}, std::move(handler), options};
+  Route route{
+      std::string(method), std::string(pattern), {}, std::move(handler), std::move(options)};
   std::vector<std::string_view> parts = split_path(pattern);
   for (std::size_t i = 0; i < parts.size(); ++i) {
     std::string_view p = parts[i];
