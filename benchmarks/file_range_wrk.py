@@ -34,7 +34,6 @@ import argparse
 import http.client
 import os
 import re
-import select
 import shutil
 import signal
 import statistics
@@ -44,8 +43,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from http_wrk import (BenchError, children_cpu_seconds, cpu_seconds,  # noqa: E402
-                      free_port, machine_busy_seconds, on_sigterm, process_tree, stop, to_ms)
+from http_wrk import (BenchError, free_port, launch_nginx, measure_wrk,  # noqa: E402
+                      on_sigterm, process_tree, start_cairn, stop)
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LUA = os.path.join(REPO, "benchmarks", "peers", "range.lua")
@@ -88,37 +87,8 @@ def write_file(path, mib):
             f.write(os.urandom(MIB))
 
 
-def start_cairn(binary, threads, files_dir):
-    """cairn-http-example on 127.0.0.1, a free port it binds itself; returns (process, port)."""
-    proc = subprocess.Popen([binary, "--listen", "127.0.0.1:0", "--threads", str(threads),
-                             "--files", files_dir],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 10
-    seen = b""
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stdout], [], [], 0.2)
-        if ready:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            seen += line
-            m = re.search(rb"listening on http://127\.0\.0\.1:(\d+)", line)
-            if m:
-                return proc, int(m.group(1))
-        elif proc.poll() is not None:
-            break
-    stop(proc)
-    raise BenchError("cairn-http-example did not start: %r" % seen.decode(errors="replace"))
-
-
 def start_nginx(tmp, port, workers):
-    conf = os.path.join(tmp, "nginx.conf")
-    with open(conf, "w") as f:
-        f.write(NGINX_CONF.format(tmp=tmp, port=port, workers=workers,
-                                  user="user root;\n" if os.geteuid() == 0 else ""))
-    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-    return subprocess.Popen([nginx, "-p", tmp, "-c", conf, "-e", os.path.join(tmp, "error.log")],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return launch_nginx(tmp, NGINX_CONF, port, workers)
 
 
 def get_range(port, start, end):
@@ -175,45 +145,23 @@ def to_bytes(text):
 def run_wrk(url, span, size, args, duration, pids):
     cmd = ["wrk", "-t%d" % args.wrk_threads, "-c%d" % args.connections, "-d%ds" % duration,
            "--latency", "-s", LUA, url, "--", str(size), str(span), str(args.wrk_threads)]
-    cpu_before = cpu_seconds(pids)
-    wrk_before = children_cpu_seconds()
-    busy_before = machine_busy_seconds()
-    started = time.monotonic()
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60, check=True)
-    elapsed = time.monotonic() - started
-    cpu = cpu_seconds(pids) - cpu_before
-    wrk_cpu = children_cpu_seconds() - wrk_before
-    others = max(0.0, machine_busy_seconds() - busy_before - cpu - wrk_cpu) / elapsed
-    text = out.stdout
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", text)
+    r = measure_wrk(cmd, duration, pids)
+    text = r.pop("text")
     transfer = re.search(r"Transfer/sec:\s+(\S+)", text)
     total = re.search(r"(\d+) requests in \S+, (\S+) read", text)
-    p50 = re.search(r"^\s+50%\s+(\S+)", text, re.M)
-    p99 = re.search(r"^\s+99%\s+(\S+)", text, re.M)
-    if not (rps and transfer and total and p50 and p99):
-        raise BenchError("cannot read wrk's output:\n" + text + out.stderr)
-    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-    errors = re.search(r"Socket errors: (.*)", text)
-    requests = int(total.group(1))
+    if not (transfer and total):
+        raise BenchError("cannot read wrk's output:\n" + text)
+    requests = r["requests"]
     read = to_bytes(total.group(2))
-    mb_per_s = to_bytes(transfer.group(1)) / MIB
     per_request = read / requests if requests else float("nan")
     # Bytes still in flight when wrk stops are counted as read but not as requests: allow them.
     ceiling = span * 1.05 + 1024 + args.connections * span / max(requests, 1)
     if not span * 0.99 <= per_request <= ceiling:
         raise BenchError("%s: %.0f bytes read per request for %d-byte ranges; not range answers?"
                          % (url, per_request, span))
-    return {
-        "mbps": mb_per_s,
-        "rps": float(rps.group(1)),
-        "p50": to_ms(p50.group(1)),
-        "p99": to_ms(p99.group(1)),
-        "cpu_ms_per_mb": cpu * 1e3 / (read / MIB) if read else float("nan"),
-        "others": others,
-        "non2xx": int(bad.group(1)) if bad else 0,
-        "errors": errors.group(1).strip() if errors else "",
-        "command": " ".join(cmd),
-    }
+    r["mbps"] = to_bytes(transfer.group(1)) / MIB
+    r["cpu_ms_per_mb"] = r["cpu"] * 1e3 / (read / MIB) if read else float("nan")
+    return r
 
 
 def main():
@@ -248,7 +196,7 @@ def main():
         size = args.file_mib * MIB
         write_file(path, args.file_mib)
 
-        cairn, cairn_port = start_cairn(args.binary, args.server_threads, files_dir)
+        cairn, cairn_port = start_cairn(args.binary, args.server_threads, ["--files", files_dir])
         nginx_port = free_port()
         nginx = start_nginx(tmp, nginx_port, args.server_threads)
         wait_until_serving("cairn", cairn_port)

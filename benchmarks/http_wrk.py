@@ -103,10 +103,12 @@ def wait_until_serving(url, expected, deadline_s=10.0):
     raise BenchError("%s did not answer as expected within %.0f s: %s" % (url, deadline_s, last))
 
 
-def start_cairn(binary, threads):
+def start_cairn(binary, threads, extra_args=()):
     """Starts cairn-http-example on 127.0.0.1, any free port (the server binds port 0 itself, so
-    there is no race for the port); returns (process, port)."""
-    proc = subprocess.Popen([binary, "--listen", "127.0.0.1:0", "--threads", str(threads)],
+    there is no race for the port), with `extra_args` (such as --files DIR); returns (process,
+    port)."""
+    proc = subprocess.Popen([binary, "--listen", "127.0.0.1:0", "--threads", str(threads),
+                             *extra_args],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 10
     seen = b""
@@ -122,21 +124,28 @@ def start_cairn(binary, threads):
                 return proc, int(m.group(1))
         elif proc.poll() is not None:
             break
+    stop(proc)
     raise BenchError("cairn-http-example did not start: %r" % seen.decode(errors="replace"))
+
+
+def launch_nginx(tmp, conf_template, port, workers):
+    """nginx with `conf_template` (formatted with tmp, port, workers and user) as its whole
+    configuration, from the prefix `tmp`; returns the master process."""
+    conf = os.path.join(tmp, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(conf_template.format(tmp=tmp, port=port, workers=workers,
+                                     user="user root;\n" if os.geteuid() == 0 else ""))
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    # -e: the error log from the first moment (not the compiled-in /var/log/nginx/error.log).
+    return subprocess.Popen([nginx, "-p", tmp, "-c", conf, "-e", os.path.join(tmp, "error.log")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def start_nginx(tmp, port, workers):
     os.makedirs(os.path.join(tmp, "www"))
     with open(os.path.join(tmp, "www", "plaintext"), "wb") as f:
         f.write(BODY)
-    conf = os.path.join(tmp, "nginx.conf")
-    with open(conf, "w") as f:
-        f.write(NGINX_CONF.format(tmp=tmp, port=port, workers=workers,
-                                  user="user root;\n" if os.geteuid() == 0 else ""))
-    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-    # -e: the error log from the first moment (not the compiled-in /var/log/nginx/error.log).
-    return subprocess.Popen([nginx, "-p", tmp, "-c", conf, "-e", os.path.join(tmp, "error.log")],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return launch_nginx(tmp, NGINX_CONF, port, workers)
 
 
 def stop(proc):
@@ -208,9 +217,11 @@ def to_ms(text):
     return float(m.group(1)) * UNITS_MS[m.group(2)]
 
 
-def run_wrk(url, args, duration, pids):
-    cmd = ["wrk", "-t%d" % args.wrk_threads, "-c%d" % args.connections, "-d%ds" % duration,
-           "--latency", url]
+def measure_wrk(cmd, duration, pids):
+    """Runs the wrk command `cmd` and reads what every benchmark needs from it: a dict with rps,
+    requests, p50 and p99 (ms), the servers' (`pids`) CPU seconds, "others" (what the rest of the
+    machine used meanwhile, in cores: other people's builds show up here), non-2xx answers, socket
+    errors, the command, and wrk's text for figures of its own."""
     cpu_before = cpu_seconds(pids)
     wrk_before = children_cpu_seconds()
     busy_before = machine_busy_seconds()
@@ -219,7 +230,6 @@ def run_wrk(url, args, duration, pids):
     elapsed = time.monotonic() - started
     cpu = cpu_seconds(pids) - cpu_before
     wrk_cpu = children_cpu_seconds() - wrk_before
-    # What the rest of the machine used meanwhile, in cores: other people's builds show up here.
     others = max(0.0, machine_busy_seconds() - busy_before - cpu - wrk_cpu) / elapsed
     text = out.stdout
     rps = re.search(r"Requests/sec:\s+([\d.]+)", text)
@@ -230,17 +240,26 @@ def run_wrk(url, args, duration, pids):
         raise BenchError("cannot read wrk's output:\n" + text + out.stderr)
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
     errors = re.search(r"Socket errors: (.*)", text)
-    requests = int(total.group(1))
     return {
         "rps": float(rps.group(1)),
+        "requests": int(total.group(1)),
         "p50": to_ms(p50.group(1)),
         "p99": to_ms(p99.group(1)),
-        "cpu_us": cpu * 1e6 / requests if requests else float("nan"),
+        "cpu": cpu,
         "others": others,
         "non2xx": int(bad.group(1)) if bad else 0,
         "errors": errors.group(1).strip() if errors else "",
         "command": " ".join(cmd),
+        "text": text,
     }
+
+
+def run_wrk(url, args, duration, pids):
+    cmd = ["wrk", "-t%d" % args.wrk_threads, "-c%d" % args.connections, "-d%ds" % duration,
+           "--latency", url]
+    r = measure_wrk(cmd, duration, pids)
+    r["cpu_us"] = r["cpu"] * 1e6 / r["requests"] if r["requests"] else float("nan")
+    return r
 
 
 def on_sigterm(signum, frame):
