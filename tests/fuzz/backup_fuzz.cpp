@@ -28,6 +28,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -179,6 +180,7 @@ void check_snapshot(const Bytes& bytes) {
     if (reason != again.error().reason) std::abort();
     if (reason != "STORAGE_NOT_A_DATABASE" && reason != "STORAGE_NOT_CAIRN_DATABASE" &&
         reason != "STORAGE_CORRUPT" && reason != "STORAGE_OPEN_FAILED") {
+      std::fprintf(stderr, "inspect_snapshot: unexpected %s\n", info.error().to_string().c_str());
       std::abort();
     }
   }

@@ -386,6 +386,32 @@ TEST(SqliteSnapshotTest, InspectRefusesWhatIsNotAnIntactCairnDatabase) {
   EXPECT_FALSE(inspect_snapshot(bare));
 }
 
+// A file with SQLite's magic whose schema format number (header bytes 44-47) SQLite cannot read is
+// a damaged or foreign file (DATA_LOSS / STORAGE_CORRUPT), for inspection and for opening alike,
+// not an internal error (found by the backup fuzz target). Opening leaves the file as it was.
+TEST(SqliteSnapshotTest, AnUnreadableFileFormatIsCorrupt) {
+  TempDir dir;
+  std::string path = dir.file("format.db");
+  {
+    auto db = open("sqlite:" + dir.file("live.db"));
+    ASSERT_TRUE(db);
+    ASSERT_TRUE((*db)->snapshot_to(path));  // one file, no WAL beside it
+  }
+  ASSERT_TRUE(inspect_snapshot(path));
+  std::string bytes = read_file(path);
+  ASSERT_GT(bytes.size(), 100U);
+  bytes[47] = 9;  // the schema format (bytes 44-47, big-endian): formats 1-4 exist
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+  auto info = inspect_snapshot(path);
+  ASSERT_FALSE(info);
+  EXPECT_EQ(info.error().code, ErrorCode::kDataLoss);
+  EXPECT_EQ(info.error().reason, "STORAGE_CORRUPT");
+  auto db = open("sqlite:" + path);
+  ASSERT_FALSE(db);
+  EXPECT_EQ(db.error().reason, "STORAGE_CORRUPT");
+  EXPECT_EQ(read_file(path), bytes);
+}
+
 // Records written under migration 12 (collection and field names in every row) read back, list,
 // count and keep their unique constraint once migration 13 has rebuilt the tables with integer
 // collection and field keys.

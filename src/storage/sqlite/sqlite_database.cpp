@@ -71,6 +71,14 @@ Error error_from_sqlite(int rc, sqlite3* db, std::string_view doing) {
       return {ErrorCode::kInvalidArgument, "STORAGE_VALUE_TOO_BIG", std::move(message)};
     case SQLITE_CONSTRAINT:
       return {ErrorCode::kFailedPrecondition, "STORAGE_CONSTRAINT", std::move(message)};
+    case SQLITE_ERROR:
+      // A file with SQLite's magic but format fields SQLite cannot read (schema format, file
+      // format versions) fails the schema load with this generic code and this fixed message
+      // (sqlite3InitOne); it is a damaged or foreign file, not an error of ours.
+      if (db != nullptr && std::string_view(sqlite3_errmsg(db)) == "unsupported file format") {
+        return {ErrorCode::kDataLoss, "STORAGE_CORRUPT", std::move(message)};
+      }
+      return {ErrorCode::kInternal, "STORAGE_ERROR", std::move(message)};
     default:
       return {ErrorCode::kInternal, "STORAGE_ERROR", std::move(message)};
   }
