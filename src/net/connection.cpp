@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstring>
 #include <ctime>
 
@@ -48,6 +49,11 @@ const std::string& http_date() {
 }
 
 using internal::new_request_id;
+
+// The connection whose WebSocket frames this thread is delivering to their session (on that
+// connection's strand), if any: frames the session's handler sends meanwhile are taken without a
+// post (Connection::deliver_websocket_bytes).
+thread_local const void* t_delivering_connection = nullptr;
 
 std::string iso_time_now() { return format_rfc3339(Env::system().now(), TimePrecision::kMillis); }
 
@@ -295,7 +301,7 @@ class Connection final : public ConnectionBase,
     if (streaming_) return read();  // an event-stream client has nothing more to say
     if (refusal_status_ != 0 || close_after_write_) return read();  // only draining input now
     if (ws_) {
-      websocket_step(ws_->on_bytes(std::string_view(buffer_.data(), n), out_, sending_.size()));
+      deliver_websocket_bytes(std::string_view(buffer_.data(), n));
       return read();  // a WebSocket reads while it writes
     }
     // A malformed request is refused from within (on_refused).
@@ -560,10 +566,22 @@ class Connection final : public ConnectionBase,
     std::weak_ptr<Connection> weak = this->shared_from_this();
     auto executor = stream_.get_executor();
     WebSocketSession::Link link;
-    link.write = [weak, executor](std::string frames) {
-      asio::post(executor, [weak, frames = std::move(frames)]() mutable {
-        auto self = weak.lock();
-        if (!self || self->closed_ || !self->ws_) return;
+    // Called under the session's lock, so calls are ordered. A send from the session's own
+    // message handler (this thread is in deliver_websocket_bytes for this connection) is taken
+    // as it is, unless posted frames are still ahead of it; every other send is posted.
+    link.write = [weak, executor, raw = this](std::string frames) {
+      // `raw` is only used when this thread is inside it, on its strand: it is alive.
+      if (t_delivering_connection == raw &&
+          raw->ws_posted_writes_.load(std::memory_order_acquire) == 0) {
+        raw->ws_sent_inline_ += frames;
+        return;
+      }
+      auto self = weak.lock();
+      if (!self) return;
+      self->ws_posted_writes_.fetch_add(1, std::memory_order_acq_rel);
+      asio::post(executor, [self = std::move(self), frames = std::move(frames)]() mutable {
+        self->ws_posted_writes_.fetch_sub(1, std::memory_order_acq_rel);
+        if (self->closed_ || !self->ws_) return;
         self->websocket_step(self->ws_->on_frames(frames, self->out_, self->sending_.size()));
       });
     };
@@ -575,8 +593,34 @@ class Connection final : public ConnectionBase,
       });
     };
     res.websocket->attach(std::move(link));
-    if (!upgrade_leftover_.empty())
-      websocket_step(ws_->on_bytes(upgrade_leftover_, out_, sending_.size()));
+    if (!upgrade_leftover_.empty()) deliver_websocket_bytes(upgrade_leftover_);
+  }
+
+  // Bytes read from the peer go to the session; what its handler sent in answer is queued right
+  // after (an echo leaves in the write that follows the read, with no post between).
+  void deliver_websocket_bytes(std::string_view bytes) {
+    struct Delivering {
+      const void* outer;
+      explicit Delivering(const void* self) : outer(t_delivering_connection) {
+        t_delivering_connection = self;
+      }
+      ~Delivering() { t_delivering_connection = outer; }
+      Delivering(const Delivering&) = delete;
+      Delivering& operator=(const Delivering&) = delete;
+    };
+    WebSocketStep step;
+    {
+      Delivering delivering(this);
+      step = ws_->on_bytes(bytes, out_, sending_.size());
+    }
+    if (!ws_sent_inline_.empty()) {
+      if (step != WebSocketStep::kDrop &&
+          ws_->on_frames(ws_sent_inline_, out_, sending_.size()) == WebSocketStep::kDrop) {
+        step = WebSocketStep::kDrop;
+      }
+      ws_sent_inline_.clear();
+    }
+    websocket_step(step);
   }
 
   // Acts on what the WebSocket side decided, then writes what it queued.
@@ -922,6 +966,10 @@ class Connection final : public ConnectionBase,
   std::shared_ptr<EventStream> events_;
   std::unique_ptr<WebSocketChannel> ws_;  // set once the connection speaks WebSocket
   bool ws_close_timer_ = false;           // the close_timeout wait has begun
+  // Frames the session's handler sent while deliver_websocket_bytes ran, and how many sends
+  // from elsewhere are posted and not yet taken (inline frames must not overtake them).
+  std::string ws_sent_inline_;
+  std::atomic<std::size_t> ws_posted_writes_{0};
   int refusal_status_ = 0;
   // A refusal that waits for a streamed body to end (refuse_with).
   std::optional<std::pair<Request, Response>> pending_refusal_;

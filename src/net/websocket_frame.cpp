@@ -18,6 +18,23 @@
 namespace cairn::net::websocket {
 namespace {
 
+// XORs `n` bytes at `data` with `key` repeated (section 5.3), eight bytes at a time: the key is
+// spread over a 64-bit word, which works whatever the byte order since both sides are loaded
+// and stored the same way.
+void apply_mask(char* data, std::size_t n, const MaskKey& key) {
+  uint32_t key32 = 0;
+  std::memcpy(&key32, key.data(), 4);
+  uint64_t key64 = (static_cast<uint64_t>(key32) << 32) | key32;
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t word = 0;
+    std::memcpy(&word, data + i, 8);
+    word ^= key64;
+    std::memcpy(data + i, &word, 8);
+  }
+  for (; i < n; ++i) data[i] = static_cast<char>(static_cast<uint8_t>(data[i]) ^ key[i % 4]);
+}
+
 // Section 1.3: appended to the client's key before hashing.
 constexpr std::string_view kAcceptGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
@@ -256,12 +273,7 @@ Result<std::optional<Frame>> FrameParser::next() {
   frame.opcode = header->opcode;
   frame.fin = header->fin;
   frame.payload.assign(buffer_, offset_ + header->size, length);
-  if (header->masked) {
-    for (std::size_t i = 0; i < length; ++i) {
-      frame.payload[i] =
-          static_cast<char>(static_cast<uint8_t>(frame.payload[i]) ^ header->mask[i % 4]);
-    }
-  }
+  if (header->masked) apply_mask(frame.payload.data(), length, header->mask);
   offset_ += header->size + length;
 
   if (!is_control(frame.opcode)) {
@@ -397,19 +409,24 @@ Result<ClosePayload> parse_close_payload(std::string_view payload) {
 }
 
 Result<std::string> encode_frame(const Frame& frame, std::optional<MaskKey> mask) {
-  auto opcode = static_cast<uint8_t>(frame.opcode);
+  return encode_frame(frame.opcode, frame.payload, frame.fin, mask);
+}
+
+Result<std::string> encode_frame(Opcode opcode_value, std::string_view payload, bool fin,
+                                 std::optional<MaskKey> mask) {
+  auto opcode = static_cast<uint8_t>(opcode_value);
   if (!is_known_opcode(opcode)) {
     return fail(ErrorCode::kInvalidArgument, "WEBSOCKET_FRAME_INVALID",
                 "the opcode " + std::to_string(opcode) + " is reserved");
   }
-  std::size_t length = frame.payload.size();
-  if (is_control(frame.opcode) && (!frame.fin || length > kMaxControlPayload)) {
+  std::size_t length = payload.size();
+  if (is_control(opcode_value) && (!fin || length > kMaxControlPayload)) {
     return fail(ErrorCode::kInvalidArgument, "WEBSOCKET_FRAME_INVALID",
                 "a control frame must be final and carry at most 125 bytes");
   }
   std::string out;
   out.reserve(14 + length);
-  out.push_back(static_cast<char>((frame.fin ? 0x80 : 0x00) | opcode));
+  out.push_back(static_cast<char>((fin ? 0x80 : 0x00) | opcode));
   uint8_t mask_bit = mask ? 0x80 : 0x00;
   if (length < 126) {
     out.push_back(static_cast<char>(mask_bit | length));
@@ -424,15 +441,13 @@ Result<std::string> encode_frame(const Frame& frame, std::optional<MaskKey> mask
     }
   }
   if (!mask) {
-    out += frame.payload;
+    out += payload;
     return out;
   }
   out.append(reinterpret_cast<const char*>(mask->data()), mask->size());
   std::size_t start = out.size();
-  out += frame.payload;
-  for (std::size_t i = 0; i < length; ++i) {
-    out[start + i] = static_cast<char>(static_cast<uint8_t>(out[start + i]) ^ (*mask)[i % 4]);
-  }
+  out += payload;
+  apply_mask(out.data() + start, length, *mask);
   return out;
 }
 

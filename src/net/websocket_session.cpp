@@ -3,8 +3,9 @@
 //
 // Invariants: mu_ guards every member but the handlers, which are set before
 // accept_websocket() and then only run (and are released) on the connection's strand. The link
-// functions only post to that strand, so calling them under mu_ cannot call back into the
-// session; calling them under the lock keeps frames in the order send_* were called. finish()
+// functions only post to that strand or append to the connection's buffer, so calling them under
+// mu_ cannot call back into the session; calling them under the lock keeps frames in the order
+// send_* were called. finish()
 // runs the close handler at most once (finished_), outside the lock.
 #include "cairn/net/websocket_session.hpp"
 
@@ -38,14 +39,12 @@ void WebSocketSession::on_close(CloseHandler handler) {
 
 bool WebSocketSession::send_text(std::string_view text) {
   if (!encoding::is_valid_utf8(text)) return false;
-  Result<std::string> frame =
-      websocket::encode_frame({.opcode = websocket::Opcode::kText, .payload = std::string(text)});
+  Result<std::string> frame = websocket::encode_frame(websocket::Opcode::kText, text);
   return frame && queue(std::move(*frame));
 }
 
 bool WebSocketSession::send_binary(std::string_view data) {
-  Result<std::string> frame =
-      websocket::encode_frame({.opcode = websocket::Opcode::kBinary, .payload = std::string(data)});
+  Result<std::string> frame = websocket::encode_frame(websocket::Opcode::kBinary, data);
   return frame && queue(std::move(*frame));
 }
 

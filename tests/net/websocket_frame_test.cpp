@@ -71,6 +71,30 @@ std::string client_frame(Opcode opcode, std::string_view payload, bool fin = tru
 
 // --- RFC 6455 section 5.7, byte for byte ---
 
+// The masking runs eight bytes at a time with a byte tail: every length around those steps,
+// against the byte-by-byte definition of section 5.3, and back through a server's parser.
+TEST(WebSocketMaskingTest, EveryLengthMatchesSection53AndParsesBack) {
+  for (std::size_t length = 0; length <= 70; ++length) {
+    std::string payload;
+    for (std::size_t i = 0; i < length; ++i) payload.push_back(static_cast<char>(i * 37 + 11));
+    Result<std::string> wire = encode_frame(Opcode::kBinary, payload, true, kKey);
+    ASSERT_TRUE(wire.has_value());
+    std::size_t header = length < 126 ? 6 : 8;
+    ASSERT_EQ(wire->size(), header + length);
+    for (std::size_t i = 0; i < length; ++i) {
+      ASSERT_EQ(static_cast<uint8_t>((*wire)[header + i]),
+                static_cast<uint8_t>(static_cast<uint8_t>(payload[i]) ^ kKey[i % 4]))
+          << "length " << length << " byte " << i;
+    }
+    // The Frame form encodes the same bytes.
+    Result<std::string> from_frame = encode_frame(Frame{Opcode::kBinary, true, payload}, kKey);
+    ASSERT_TRUE(from_frame.has_value());
+    EXPECT_EQ(*from_frame, *wire);
+    MessageParser parser({.role = Role::kServer});
+    EXPECT_EQ(parse_all(parser, *wire), std::vector<std::string>{"2:" + payload});
+  }
+}
+
 TEST(WebSocketRfcExamplesTest, SingleFrameUnmaskedText) {
   std::string wire = unhex("810548656c6c6f");
   MessageParser parser({.role = Role::kClient});

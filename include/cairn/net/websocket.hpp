@@ -244,6 +244,9 @@ Result<ClosePayload> parse_close_payload(std::string_view payload);
 // client's; see random_mask_key). Errors: INVALID_ARGUMENT / WEBSOCKET_FRAME_INVALID for an opcode
 // outside the enumeration, or a control frame that is not final or carries over 125 bytes.
 Result<std::string> encode_frame(const Frame& frame, std::optional<MaskKey> mask = std::nullopt);
+// The same from its parts, without copying `payload` into a Frame first.
+Result<std::string> encode_frame(Opcode opcode, std::string_view payload, bool fin = true,
+                                 std::optional<MaskKey> mask = std::nullopt);
 
 // A new random masking key (section 5.3 wants it unpredictable).
 MaskKey random_mask_key();
