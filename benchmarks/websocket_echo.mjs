@@ -1,14 +1,16 @@
 // Measures cairn's WebSocket server (cairn-http-example's GET /ws/echo) against two peers on
 // the same machine, in the same run: Python's `websockets` (benchmarks/peers/websockets_echo.py)
-// and npm's `ws` (benchmarks/peers/ws_echo.mjs). One client drives all three: npm's `ws` client
-// in this process, the fastest client available here, so it limits every server as little as
-// possible and exactly as much for each.
+// and npm's `ws` (benchmarks/peers/ws_echo.mjs). One client drives all three, exactly alike:
+// by default benchmarks/websocket_load.cpp (--client native), a load client on plain sockets
+// that costs far less per message than any of the servers, so the server limits the rate (wrk's
+// role for HTTP); with --client ws, npm's `ws` client in this process, which at these rates is
+// itself the bottleneck (see --zero-mask).
 //
 //   sh scripts/install-deps.sh build                    # ws into build/npm, python3-websockets
-//   cmake --build build --target cairn-http-example
+//   cmake --build build --target cairn-http-example websocket_load
 //   node benchmarks/websocket_echo.mjs [--binary build/examples/cairn-http-example]
-//       [--build-dir build] [--repeats 3] [--round-trips 20000] [--connections 16]
-//       [--messages 10000] [--window 64] [--timeout 120] [--zero-mask]
+//       [--build-dir build] [--client native|ws] [--repeats 3] [--round-trips 20000]
+//       [--connections 16] [--messages 10000] [--window 64] [--timeout 120] [--zero-mask]
 //
 // Per core: cairn runs with --threads 1, and the peers in their natural shape, one
 // single-threaded process each (asyncio's default loop; node's event loop). permessage-deflate
@@ -25,7 +27,8 @@
 //
 // The client and the servers share the machine's cores. "client" is the client's CPU in cores:
 // near 1.00 it is the bottleneck, and the messages per server CPU-second are the figure to read.
-// --zero-mask makes the client mask every frame with the key 0: the frames are still masked on
+// The native client checks every echo as the ws one does (type, length, order, every byte) and
+// masks with a random key per connection. With --client ws, --zero-mask makes the client mask every frame with the key 0: the frames are still masked on
 // the wire (every server still unmasks them, at the same cost), but ws's client then skips its
 // own XOR over the payload, which is most of its cost at 4 KiB, so the client stops being the
 // bottleneck. (A zero key is predictable, which RFC 6455 section 5.3 forbids for real clients;
@@ -56,6 +59,7 @@ const { values: opts } = parseArgs({
     'window': { type: 'string', default: '64' },
     'timeout': { type: 'string', default: '120' },
     'zero-mask': { type: 'boolean', default: false },
+    'client': { type: 'string', default: 'native' },
   },
 });
 const REPEATS = positive('repeats');
@@ -84,6 +88,11 @@ if (!existsSync(opts.binary)) {
   fail(`no ${opts.binary} (cmake --build build --target cairn-http-example)`);
 }
 const { WebSocket } = createRequire(path.join(buildDir, 'npm', 'package.json'))('ws');
+const LOAD_CLIENT = path.join(buildDir, 'benchmarks', 'websocket_load');
+if (opts.client !== 'native' && opts.client !== 'ws') fail(`--client is native or ws`);
+if (opts.client === 'native' && !existsSync(LOAD_CLIENT)) {
+  fail(`no ${LOAD_CLIENT} (cmake --build ${opts['build-dir']} --target websocket_load)`);
+}
 
 // ---- Child processes: started once, stopped on every way out.
 
@@ -187,17 +196,45 @@ function clientCpu() {
 
 // Runs `body` and returns its result with the elapsed seconds, the server's CPU seconds, the
 // client's CPU in cores and what everything else used meanwhile, in cores.
+// A native client reports its own time and CPU (result.seconds, result.clientCpu).
 async function measured(server, body) {
   const server0 = processCpu(server.child.pid);
   const client0 = clientCpu();
   const busy0 = machineBusy();
   const t0 = process.hrtime.bigint();
   const result = await body();
-  const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  const elapsed = result.seconds ?? wall;
   const serverCpu = processCpu(server.child.pid) - server0;
-  const client = clientCpu() - client0;
-  const others = Math.max(0, machineBusy() - busy0 - serverCpu - client) / elapsed;
+  const client = (clientCpu() - client0) + (result.clientCpu ?? 0);
+  const others = Math.max(0, machineBusy() - busy0 - serverCpu - client) / wall;
   return { ...result, elapsed, serverCpu, clientCores: client / elapsed, others };
+}
+
+// Runs benchmarks/websocket_load.cpp against `server`: { messages, seconds, clientCpu[, p50,
+// p99] } (round trips are timed with one connection and a window of 1).
+function nativeLoad(server, kind, connections, messages, window) {
+  const args = ['--port', String(server.port), '--path', '/ws/echo', '--kind', kind,
+                '--connections', String(connections), '--messages', String(messages),
+                '--window', String(window), '--timeout', String(TIMEOUT_MS / 1000)];
+  return new Promise((resolve, reject) => {
+    const child = spawn(LOAD_CLIENT, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk) => { out += chunk; });
+    child.stderr.on('data', (chunk) => { err += chunk; });
+    child.once('exit', (code, signal) => {
+      children.delete(child);
+      if (code !== 0) {
+        reject(new Error(`websocket_load against ${server.name} (${code ?? signal}): ${err}`));
+        return;
+      }
+      const r = JSON.parse(out);
+      resolve({ messages: r.messages, seconds: r.seconds, clientCpu: r.client_cpu,
+                p50: r.p50_us, p99: r.p99_us });
+    });
+  });
 }
 
 // ---- The client.
@@ -354,13 +391,17 @@ async function checkEcho(server) {
 const PHASES = ['latency', 'text32', 'binary4k'];
 
 async function runPhase(server, phase, scale = 1) {
+  const native = opts.client === 'native';
   if (phase === 'latency') {
     const n = Math.max(1, Math.floor(ROUND_TRIPS * scale));
-    const r = await measured(server, () => roundTrips(server.url, n));
+    const r = await measured(server, () => (native ? nativeLoad(server, 'text32', 1, n, 1)
+                                                   : roundTrips(server.url, n)));
     return { ...r, rate: n / r.elapsed, cpuUs: (r.serverCpu * 1e6) / n };
   }
   const m = Math.max(1, Math.floor(MESSAGES * scale));
-  const r = await measured(server, () => pipelined(server.url, phase, CONNECTIONS, m, WINDOW));
+  const r = await measured(server, () => (native
+      ? nativeLoad(server, phase, CONNECTIONS, m, WINDOW)
+      : pipelined(server.url, phase, CONNECTIONS, m, WINDOW)));
   return { ...r, rate: r.messages / r.elapsed, cpuUs: (r.serverCpu * 1e6) / r.messages };
 }
 
@@ -394,7 +435,9 @@ async function main() {
   console.log(`cairn: ${path.relative(process.cwd(), opts.binary)} --threads 1 (pid ${cairn}); ` +
               `websockets ${websocketsVersion} on Python ${pythonVersion} (pid ${websockets}); ` +
               `ws ${wsVersion} on node ${process.version} (pid ${ws})`);
-  console.log(`client: ws ${wsVersion} in this process; latency: ${ROUND_TRIPS} x 32 B round ` +
+  const clientName = opts.client === 'native' ? 'websocket_load (benchmarks/websocket_load.cpp)'
+                                               : `ws ${wsVersion} in this process`;
+  console.log(`client: ${clientName}; latency: ${ROUND_TRIPS} x 32 B round ` +
               `trips; throughput: ${CONNECTIONS} connections x ${MESSAGES} messages, ` +
               `window ${WINDOW}`);
 
