@@ -664,6 +664,7 @@ static void test_verify_tree(void) {
   char* action_id = NULL;
   char descriptors[1100];
   const uint8_t* swapped[2];
+  uint8_t altered[64];
   if (!make_tree(&t)) {
     CHECK(0);
     free_tree(&t);
@@ -679,9 +680,12 @@ static void test_verify_tree(void) {
   /* Level 6: the token is not the expected action. */
   CHECK(check_tree(&t, t.descriptors_json, 2, NULL, "a1~wrong") == CAIRN_DATA_LOSS);
   CHECK_REASON("CONTENT_HASH_MISMATCH");
-  /* Levels 1-2: a blob's bytes are not its ID's (and blobs are reported first). */
-  swapped[0] = t.blob_data[1];
-  swapped[1] = t.blob_data[0];
+  /* Levels 1-2: a blob's bytes are not its ID's (and blobs are reported first). The altered
+     blob keeps its length, so only its bytes differ. */
+  memcpy(altered, t.blob_data[1], t.blob_lens[1]);
+  altered[0] ^= 1;
+  swapped[0] = t.blob_data[0];
+  swapped[1] = altered;
   CHECK(check_tree(&t, t.descriptors_json, 2, swapped, "a1~wrong") == CAIRN_DATA_LOSS);
   CHECK_REASON("CONTENT_HASH_MISMATCH");
   /* Levels 3-4: the descriptor filed under the file ID is another text. */

@@ -421,6 +421,8 @@ static void listing_flow(const char* uri) {
   json_str(json, "next_cursor", cursor, sizeof cursor);
   list.cursor = cursor;
   list.kind = "a";
+  cairn_free(json);
+  json = (char*)&json; /* not NULL: a failed call must clear it */
   CHECK(cairn_jobs_scheduler_list(&json, f.engine, &list) == CAIRN_INVALID_ARGUMENT);
   CHECK_REASON("JOB_CURSOR_INVALID");
   CHECK(json == NULL);
