@@ -109,7 +109,7 @@ def small_server():
 def assert_bounded(rss):
     print(rss.describe())  # shown with -rP, and on a failure
     assert rss.error is None, rss.describe()
-    assert rss.growth_kib() < BOUND_KIB, rss.describe()
+    assert rss.within(BOUND_KIB), rss.describe()
 
 
 def assert_healthy(example):

@@ -61,7 +61,7 @@ def server(tmp_path):
 def assert_bounded(rss, v):
     print(rss.describe())  # shown with -rP, and on a failure
     assert rss.error is None, rss.describe()
-    assert rss.growth_kib() < BOUND_KIB, rss.describe() + "\n" + v.log()[-2000:]
+    assert rss.within(BOUND_KIB), rss.describe() + "\n" + v.log()[-2000:]
 
 
 def assert_healthy(v):
