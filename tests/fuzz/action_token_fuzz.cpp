@@ -27,6 +27,7 @@
 #include "cairn/content/action.hpp"
 #include "cairn/content/id.hpp"
 #include "cairn/crypto/sign.hpp"
+#include "fuzz/token_edits.hpp"
 
 namespace {
 
@@ -109,31 +110,8 @@ void check_token(std::string_view token) {
 }
 
 void check_edits(uint8_t which, std::string_view edits) {
-  std::string token(kTokens[which % kTokens.size()]);
-  for (std::size_t i = 0; i + 4 <= edits.size() && i / 4 < kMaxEdits; i += 4) {
-    auto op = static_cast<uint8_t>(edits[i]);
-    std::size_t position = (static_cast<std::size_t>(static_cast<uint8_t>(edits[i + 1])) << 8) |
-                           static_cast<uint8_t>(edits[i + 2]);
-    char value = edits[i + 3];
-    switch (op % 4) {
-      case 0:  // replace
-        if (!token.empty()) token[position % token.size()] = value;
-        break;
-      case 1:  // insert
-        token.insert(token.begin() + static_cast<std::ptrdiff_t>(position % (token.size() + 1)),
-                     value);
-        break;
-      case 2:  // delete
-        if (!token.empty()) token.erase(position % token.size(), 1);
-        break;
-      default:  // flip one bit
-        if (!token.empty()) {
-          token[position % token.size()] = static_cast<char>(
-              static_cast<uint8_t>(token[position % token.size()]) ^ (1u << (value & 7)));
-        }
-        break;
-    }
-  }
+  std::string token =
+      cairn::fuzz::edit_token(std::string(kTokens[which % kTokens.size()]), edits, kMaxEdits);
   cairn::Result<content::ActionToken> verified =
       content::verify_action_token(token, fixed_key(), kNow);
   bool unchanged = token == kTokens[which % kTokens.size()];

@@ -31,71 +31,17 @@
 
 #include "cairn/core/json_text.hpp"
 #include "cairn/mcp/jsonrpc.hpp"
+#include "fuzz/json_support.hpp"
 
 namespace {
 
 namespace rpc = cairn::mcp::jsonrpc;
 using json = nlohmann::json;
+using cairn::fuzz::json_depth;
+using cairn::fuzz::same_json;
 
 // Inputs are cut to this size: enough for every shape, and each run stays fast.
 constexpr std::size_t kMaxInputBytes = std::size_t{64} * 1024;
-
-// How deep `value` nests (a scalar 0, "[]" 1), without recursion.
-std::size_t depth_of(const json& value) {
-  std::size_t deepest = 0;
-  std::vector<std::pair<const json*, std::size_t>> stack{{&value, 0}};
-  while (!stack.empty()) {
-    auto [node, depth] = stack.back();
-    stack.pop_back();
-    if (!node->is_structured()) continue;
-    deepest = std::max(deepest, depth + 1);
-    for (const json& child : *node) stack.emplace_back(&child, depth + 1);
-  }
-  return deepest;
-}
-
-// Exact equality of two parsed values: same type family (a signed and an unsigned integer of the
-// same value are equal; an integer and a float never are), the same doubles, members and order.
-// nlohmann's operator== is not used: it calls -1 equal to 18446744073709551615. Recursive, so only
-// called on values at most kMaxNestingDepth deep.
-bool same(const json& a, const json& b) {
-  if (a.is_number_integer() && b.is_number_integer()) {
-    if (a.is_number_unsigned() != b.is_number_unsigned()) {
-      const json& s = a.is_number_unsigned() ? b : a;
-      const json& u = a.is_number_unsigned() ? a : b;
-      return s.get<std::int64_t>() >= 0 &&
-             static_cast<std::uint64_t>(s.get<std::int64_t>()) == u.get<std::uint64_t>();
-    }
-    return a.is_number_unsigned() ? a.get<std::uint64_t>() == b.get<std::uint64_t>()
-                                  : a.get<std::int64_t>() == b.get<std::int64_t>();
-  }
-  if (a.type() != b.type()) return false;
-  switch (a.type()) {
-    case json::value_t::number_float: {
-      const double x = a.get<double>();
-      const double y = b.get<double>();
-      return x == y && std::signbit(x) == std::signbit(y);
-    }
-    case json::value_t::object: {
-      if (a.size() != b.size()) return false;
-      auto i = a.begin();
-      auto j = b.begin();
-      for (; i != a.end(); ++i, ++j) {
-        if (i.key() != j.key() || !same(i.value(), j.value())) return false;
-      }
-      return true;
-    }
-    case json::value_t::array: {
-      if (a.size() != b.size()) return false;
-      for (std::size_t k = 0; k < a.size(); ++k) {
-        if (!same(a[k], b[k])) return false;
-      }
-      return true;
-    }
-    default:
-      return a == b;
-  }
-}
 
 std::string dump(const json& value) {
   return value.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -142,12 +88,12 @@ void check_round_trip(const rpc::Incoming& m) {
   if (again.error || again.batch || again.items.size() != 1) std::abort();
   const rpc::Incoming& b = again.items.front();
   if (b.kind != m.kind || b.method != m.method) std::abort();
-  if (!same(b.id, m.id) || b.id.is_string() != m.id.is_string()) std::abort();
-  if (!same(b.params, m.params) || !same(b.result, m.result)) std::abort();
+  if (!same_json(b.id, m.id) || b.id.is_string() != m.id.is_string()) std::abort();
+  if (!same_json(b.params, m.params) || !same_json(b.result, m.result)) std::abort();
   if (b.error.has_value() != m.error.has_value()) std::abort();
   if (m.error) {
     if (b.error->code != m.error->code || b.error->message != m.error->message ||
-        !same(b.error->to_json(), m.error->to_json())) {
+        !same_json(b.error->to_json(), m.error->to_json())) {
       std::abort();
     }
   }
@@ -225,7 +171,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, std::size_t size) {
     if (!refused_as_parse) std::abort();
     return 0;
   }
-  const bool too_deep = depth_of(parsed) > rpc::kMaxNestingDepth;
+  const bool too_deep = json_depth(parsed) > rpc::kMaxNestingDepth;
   if (too_deep != refused_as_parse) std::abort();
   if (too_deep != cairn::json_nested_deeper_than(text, rpc::kMaxNestingDepth)) std::abort();
   if (too_deep) return 0;

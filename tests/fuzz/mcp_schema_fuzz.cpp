@@ -32,10 +32,12 @@
 #include "cairn/core/json_text.hpp"
 #include "cairn/mcp/jsonrpc.hpp"
 #include "cairn/mcp/schema.hpp"
+#include "fuzz/json_support.hpp"
 
 namespace {
 
 using json = nlohmann::json;
+using cairn::fuzz::json_depth;
 using cairn::mcp::Schema;
 using cairn::mcp::SchemaViolation;
 
@@ -51,19 +53,6 @@ std::optional<json> parse(std::string_view text) {
   json value = json::parse(text, nullptr, false);
   if (value.is_discarded()) return std::nullopt;
   return value;
-}
-
-std::size_t depth_of(const json& value) {
-  std::size_t deepest = 0;
-  std::vector<std::pair<const json*, std::size_t>> stack{{&value, 0}};
-  while (!stack.empty()) {
-    auto [node, depth] = stack.back();
-    stack.pop_back();
-    if (!node->is_structured()) continue;
-    deepest = std::max(deepest, depth + 1);
-    for (const json& child : *node) stack.emplace_back(&child, depth + 1);
-  }
-  return deepest;
 }
 
 // `f` equals the integer `i` (signed or unsigned) exactly.
@@ -199,7 +188,7 @@ const char* type_name(const json& value) {
 void check_known_verdicts(const json& value) {
   expect_accepts(json{{"type", type_name(value)}}, value);
   if (value.is_number_integer()) expect_accepts(json{{"type", "integer"}}, value);
-  if (depth_of(value) > cairn::mcp::kMaxSchemaDepth) return;
+  if (json_depth(value) > cairn::mcp::kMaxSchemaDepth) return;
   expect_accepts(json{{"const", value}}, value);
   expect_accepts(json{{"enum", json::array({value})}}, value);
 

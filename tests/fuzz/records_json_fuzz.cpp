@@ -31,11 +31,14 @@
 
 #include "cairn/engine.hpp"
 #include "cairn/records/service.hpp"
+#include "fuzz/json_support.hpp"
 
 namespace {
 
 namespace records = cairn::records;
 using json = nlohmann::json;
+using cairn::fuzz::json_depth;
+using cairn::fuzz::same_json;
 
 constexpr std::size_t kMaxInputBytes = std::size_t{64} * 1024;
 // The service's own limit on nesting (src/records/service.cpp).
@@ -43,54 +46,6 @@ constexpr std::size_t kMaxJsonDepth = 128;
 constexpr std::string_view kCollection = "things";
 constexpr std::string_view kId = "r1";
 const char* const kIndexed[] = {"name", "state", "n", "flag"};
-
-std::size_t depth_of(const json& value) {
-  std::size_t deepest = 0;
-  std::vector<std::pair<const json*, std::size_t>> stack{{&value, 0}};
-  while (!stack.empty()) {
-    auto [node, depth] = stack.back();
-    stack.pop_back();
-    if (!node->is_structured()) continue;
-    deepest = std::max(deepest, depth + 1);
-    for (const json& child : *node) stack.emplace_back(&child, depth + 1);
-  }
-  return deepest;
-}
-
-// Exact equality: same type family (signed and unsigned integers of one value are equal), same
-// doubles, same members. Recursive: called on values at most kMaxJsonDepth deep.
-bool same(const json& a, const json& b) {
-  if (a.is_number_integer() && b.is_number_integer()) {
-    if (a.is_number_unsigned() != b.is_number_unsigned()) {
-      const json& s = a.is_number_unsigned() ? b : a;
-      const json& u = a.is_number_unsigned() ? a : b;
-      return s.get<std::int64_t>() >= 0 &&
-             static_cast<std::uint64_t>(s.get<std::int64_t>()) == u.get<std::uint64_t>();
-    }
-    return a.is_number_unsigned() ? a.get<std::uint64_t>() == b.get<std::uint64_t>()
-                                  : a.get<std::int64_t>() == b.get<std::int64_t>();
-  }
-  if (a.type() != b.type()) return false;
-  if (a.is_number_float()) {
-    return a.get<double>() == b.get<double>() &&
-           std::signbit(a.get<double>()) == std::signbit(b.get<double>());
-  }
-  if (a.is_object()) {
-    if (a.size() != b.size()) return false;
-    for (auto i = a.begin(), j = b.begin(); i != a.end(); ++i, ++j) {
-      if (i.key() != j.key() || !same(i.value(), j.value())) return false;
-    }
-    return true;
-  }
-  if (a.is_array()) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t k = 0; k < a.size(); ++k) {
-      if (!same(a[k], b[k])) return false;
-    }
-    return true;
-  }
-  return a == b;
-}
 
 // The indexed value of `v` as the service documents it, or nullopt when it may not be indexed.
 std::optional<records::FieldValue> indexed_value(const json& v) {
@@ -152,7 +107,7 @@ bool acceptable(std::string_view text, json* parsed) {
   if (text.find('\0') != std::string_view::npos) return false;
   *parsed = json::parse(text, nullptr, false);
   if (parsed->is_discarded() || !parsed->is_object()) return false;
-  if (depth_of(*parsed) > kMaxJsonDepth) return false;
+  if (json_depth(*parsed) > kMaxJsonDepth) return false;
   if (parsed->dump().size() > records::kMaxRecordBytes) return false;
   for (const char* field : kIndexed) {
     auto it = parsed->find(field);
@@ -196,7 +151,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, std::size_t size) {
   }
   if (after->value != parsed.dump()) std::abort();
   json stored = json::parse(after->value, nullptr, false);
-  if (stored.is_discarded() || !same(stored, parsed)) std::abort();
+  if (stored.is_discarded() || !same_json(stored, parsed)) std::abort();
   for (const char* field : kIndexed) {
     auto it = parsed.find(field);
     if (it == parsed.end() || it->is_null()) continue;
