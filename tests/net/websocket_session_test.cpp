@@ -280,6 +280,14 @@ class WebSocketSessionTest : public ::testing::Test {
       auto session = std::make_shared<WebSocketSession>(session_options);
       session->on_message([](WebSocketSession& s, const Message& m) {
         if (m.payload == "throw") throw std::runtime_error("a handler's bug");
+        if (m.payload == "ordered") {
+          // A send from another thread (posted to the connection) before one from the handler
+          // itself (which may skip the post): the two must still leave in this order.
+          std::thread other([&s] { s.send_text("first"); });
+          other.join();
+          s.send_text("second");
+          return;
+        }
         if (m.opcode == Opcode::kText) {
           s.send_text(m.payload);
         } else {
@@ -596,6 +604,27 @@ TEST_F(WebSocketSessionTest, SendsFromAnotherThreadWhileMessagesFlow) {
   pusher.join();
   EXPECT_EQ(echoes, kCount);
   EXPECT_EQ(pushes, kCount);
+}
+
+// Frames a handler sends while its message is delivered skip the post to the connection, but
+// never overtake frames another thread sent before them.
+TEST_F(WebSocketSessionTest, AHandlersSendsKeepTheirOrderWithSendsFromOtherThreads) {
+  start();
+  auto client = open_tcp();
+  for (int round = 0; round < 20; ++round) {
+    ASSERT_TRUE(client->send_frame(Opcode::kText, "ordered"));
+    std::optional<Message> m = client->next_data();
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->payload, "first") << round;
+    m = client->next_data();
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->payload, "second") << round;
+    // And a plain echo after them: the connection is back to sending inline.
+    ASSERT_TRUE(client->send_frame(Opcode::kText, "after " + std::to_string(round)));
+    m = client->next_data();
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->payload, "after " + std::to_string(round));
+  }
 }
 
 // ---- Protocol errors: the close code, the rule's reason, the close handler, the end
