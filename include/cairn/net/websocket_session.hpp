@@ -30,7 +30,9 @@
 // Thread-safety: send_text, send_binary, ping, close, closed and subprotocol may be called from
 // any thread, concurrently. The handlers run on the server's threads, one at a time per session,
 // in the order the frames arrived; they may call any method of the session (sending from a
-// handler queues the frame and returns at once). Set the handlers before accept_websocket().
+// handler queues the frame and returns at once; what a handler sends while its message is
+// delivered joins the write that follows the read). Frames leave in the order the send_* calls
+// returned, whichever threads made them. Set the handlers before accept_websocket().
 #pragma once
 
 #include <chrono>
