@@ -11,6 +11,7 @@
 #include <exception>
 #include <limits>
 #include <map>
+#include <optional>
 #include <regex>
 #include <string>
 #include <string_view>
@@ -122,6 +123,51 @@ void append_pointer_token(std::string& path, std::string_view token) {
 }
 
 std::string schema_location(const std::string& pointer) { return "#" + pointer; }
+
+// Why `pattern` must not reach std::regex, or nullopt: a repetition count ({n}, {n,}, {n,m}) or
+// back-reference number over kMaxPatternCount (std::regex reads such digit runs into a long
+// without checking, and copies the repeated part once per count), or counts whose product is over
+// kMaxPatternExpansion. Conservative: a digit run after any '{' or '\\' counts, even where the
+// pattern would take it literally.
+std::optional<std::string> pattern_count_refusal(std::string_view pattern) {
+  auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+  std::size_t i = 0;
+  // Reads the digit run at i (possibly empty); false when it is over kMaxPatternCount.
+  auto read_count = [&](std::size_t& value) {
+    value = 0;
+    for (; i < pattern.size() && is_digit(pattern[i]); ++i) {
+      value = value * 10 + static_cast<std::size_t>(pattern[i] - '0');
+      if (value > kMaxPatternCount) return false;
+    }
+    return true;
+  };
+  const std::string limit = std::to_string(kMaxPatternCount);
+  std::size_t expansion = 1;
+  while (i < pattern.size()) {
+    const char c = pattern[i++];
+    std::size_t value = 0;
+    if (c == '\\') {
+      if (!read_count(value)) return "a back-reference number over " + limit;
+      if (i < pattern.size() && !is_digit(pattern[i])) ++i;  // the escaped character
+    } else if (c == '{') {
+      const std::size_t start = i;
+      if (!read_count(value)) return "a repetition count over " + limit;
+      if (i == start) continue;  // a literal '{'
+      std::size_t bound = value;
+      if (i < pattern.size() && pattern[i] == ',') {
+        ++i;
+        const std::size_t upper_start = i;
+        if (!read_count(value)) return "a repetition count over " + limit;
+        if (i > upper_start) bound = value;
+      }
+      expansion *= std::max<std::size_t>(bound, 1);
+      if (expansion > kMaxPatternExpansion) {
+        return "repetition counts that multiply to over " + std::to_string(kMaxPatternExpansion);
+      }
+    }
+  }
+  return std::nullopt;
+}
 
 Unexpected<Error> schema_invalid(const std::string& pointer, const std::string& what) {
   return fail(ErrorCode::kInvalidArgument, "MCP_SCHEMA_INVALID",
@@ -338,6 +384,9 @@ Status compile_keyword(Node& node, const std::string& key, const json& value, st
   if (key == "pattern") {
     if (!value.is_string()) return schema_invalid(where(), "must be a string");
     node.pattern_source = value.get<std::string>();
+    if (std::optional<std::string> why = pattern_count_refusal(node.pattern_source)) {
+      return schema_invalid(where(), *why);
+    }
     try {
       node.pattern.emplace(node.pattern_source, std::regex::ECMAScript);
     } catch (const std::regex_error&) {

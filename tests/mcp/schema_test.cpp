@@ -378,6 +378,25 @@ TEST(SchemaTest, RefusesBadPatterns) {
   EXPECT_NE(schema.error().message.find("/properties/p/pattern"), std::string::npos);
 }
 
+// Counts std::regex would overflow on (found by the mcp_schema fuzz target: UBSan, a signed
+// overflow in libstdc++'s regex compiler) or expand into millions of states are refused when the
+// schema is compiled; ordinary counts and literal braces compile and match.
+TEST(SchemaTest, RefusesPatternCountsPastTheLimits) {
+  for (const char* pattern : {"a{1001}", "a{2,1001}", "a{99999999999999999999}", "(a)\\1001",
+                              "x\\5555555555555555277", "(a{100}){100}{100}", "a{1000}b{101}"}) {
+    SCOPED_TRACE(pattern);
+    Result<Schema> schema = Schema::compile({{"type", "string"}, {"pattern", pattern}});
+    ASSERT_FALSE(schema.has_value());
+    EXPECT_EQ(schema.error().reason, "MCP_SCHEMA_INVALID");
+    EXPECT_NE(schema.error().message.find("/pattern"), std::string::npos);
+  }
+  EXPECT_EQ(check({{"pattern", "^\\d{4}-\\d{2}$"}}, "2026-12"), "ok");
+  EXPECT_EQ(check({{"pattern", "^a{1000}$"}}, std::string(1000, 'a')), "ok");
+  EXPECT_EQ(check({{"pattern", "^(ab){2,}$"}}, "ababab"), "ok");
+  EXPECT_EQ(check({{"pattern", "^(a)\\1$"}}, "aa"), "ok");
+  EXPECT_EQ(check({{"pattern", "^a\\{b$"}}, "a{b"), "ok");
+}
+
 TEST(SchemaTest, CopiesOutliveTheOriginal) {
   Schema a = compiled({{"type", "string"}});
   Schema b = a;

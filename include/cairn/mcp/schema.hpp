@@ -41,6 +41,12 @@ inline constexpr std::size_t kMaxSchemaDepth = 64;
 // A string checked against a `pattern` may be at most this long (std::regex backtracks
 // recursively).
 inline constexpr std::size_t kMaxPatternSubjectBytes = std::size_t{4} * 1024;
+// In a `pattern`, a repetition count ({n}, {n,}, {n,m}) or back-reference number (\n) may be at
+// most this, and the counts multiplied together at most kMaxPatternExpansion: std::regex builds
+// one copy of the repeated part per count (and overflows on long digit runs), so larger ones
+// would let a schema exhaust memory when it is compiled.
+inline constexpr std::size_t kMaxPatternCount = 1000;
+inline constexpr std::size_t kMaxPatternExpansion = 100000;
 
 // Where a value breaks its schema, and how.
 struct SchemaViolation {
@@ -52,7 +58,8 @@ class Schema {
  public:
   // Compiles `schema` (an object, or true/false). Errors: INVALID_ARGUMENT /
   // MCP_SCHEMA_INVALID (not an object or boolean; a keyword with a value of the wrong type; a
-  // pattern that does not compile; nested deeper than kMaxSchemaDepth) and
+  // pattern that does not compile or has counts over kMaxPatternCount / kMaxPatternExpansion;
+  // nested deeper than kMaxSchemaDepth) and
   // MCP_SCHEMA_UNSUPPORTED (a validation keyword this validator does not implement).
   static Result<Schema> compile(const nlohmann::json& schema);
 
