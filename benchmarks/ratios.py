@@ -79,6 +79,16 @@ TIME_PAIRS += [
     ("BM_BoardListTrending/real_time", "BM_BoardTrendingSqlPeer/real_time",
      "top 50 trending of 100,000 posts / 1,000,000 votes vs one hand-written SQL query"),
 ]
+TIME_PAIRS += [
+    ("BM_RecordsPut/real_time", "BM_RecordsPutSqlitePeer/real_time",
+     "records put (new id) vs a plain SQLite insert of the same row (goal <= 1.43, i.e. >= 70%)"),
+    ("BM_RecordsGet/real_time", "BM_RecordsGetSqlitePeer/real_time",
+     "records get vs a plain SQLite point read of the same row (goal <= 1.43, i.e. >= 70%)"),
+    ("BM_RecordsList100/real_time", "BM_RecordsList100SqlitePeer/real_time",
+     "records list of 100 by an indexed field vs plain SQLite on an index (goal <= 1.50)"),
+    ("BM_RecordsList100/real_time", "BM_RecordsList100SqliteBarePeer/real_time",
+     "records list of 100 vs plain SQLite reading only id and value (context)"),
+]
 SPEEDUP_PAIRS = [
     ("BM_AuditAppendBatch/1000/real_time", "BM_AuditAppendBatchSqlitePeer/real_time",
      "audit batch of 1000 (1000 actors) vs plain SQLite batch of the same bytes"),
