@@ -3,8 +3,8 @@
 #   make quickstart     the tour of the engine's capabilities (examples/quickstart)
 #   make test           every suite (C++, C, Python, install, lint) through CTest, with counts
 #   make test-sanitize  the C++ and C suites built with clang and address,undefined sanitizers
-#   make test-tsan      the concurrency-heavy suites (scheduler, DAG, HTTP server, WebSocket,
-#                       audit writer, session cache, records) under ThreadSanitizer
+#   make test-tsan      the concurrency-heavy suites (hash worker pool, scheduler, DAG, HTTP
+#                       server, WebSocket, audit writer, session cache, records) under ThreadSanitizer
 #   make fuzz           every fuzz target under libFuzzer (clang, address,undefined) for
 #                       FUZZ_SECONDS each (default 60); `make test` replays their corpora
 #   make bench          the benchmark programs (see docs/performance.md)
@@ -61,7 +61,7 @@ test-sanitize:
 
 # ThreadSanitizer: the suites where threads meet (see docs/testing.md). Suppressions, each with its
 # reason, live in tests/tsan.supp.
-TSAN_TESTS = ^cpp\.(SchedulerConformance|DagTest|AuditAsyncTest|AuthStoreConformance|RecordsConformance|Server[A-Za-z]*Test|Streaming[A-Za-z]*Test|WebSocket[A-Za-z]*Test|ClientPool[A-Za-z]*Test|HttpTransportTest|SessionTest)\.
+TSAN_TESTS = ^cpp\.(HashTest|WorkerPoolTest|SchedulerConformance|DagTest|AuditAsyncTest|AuthStoreConformance|RecordsConformance|Server[A-Za-z]*Test|Streaming[A-Za-z]*Test|WebSocket[A-Za-z]*Test|ClientPool[A-Za-z]*Test|HttpTransportTest|SessionTest)\.
 test-tsan:
 	@$(MAKE) --no-print-directory BUILD=build-tsan CMAKE_FLAGS="-DCMAKE_C_COMPILER=clang \
 	  -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCAIRN_SANITIZE=thread \

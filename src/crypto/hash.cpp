@@ -103,20 +103,23 @@ Sha3_256Digest sha3_256(ByteView data) noexcept {
 
 void sha256_batch(std::span<const ByteView> inputs, std::span<Sha256Digest> out, unsigned threads) {
   // Waking a worker costs a few microseconds: about the time to hash 4 KiB. Below 16 KiB of work
-  // per part, splitting costs more than it saves.
-  constexpr size_t kMinBytesPerPart = size_t{16} * 1024;
+  // in all, splitting costs more than it saves. Above, the work is cut into parts of about 8 KiB
+  // (several microseconds each) that the threads take in turn, so a worker that joins late
+  // still takes a fair share.
+  constexpr size_t kMinBytesToSplit = size_t{16} * 1024;
+  constexpr size_t kBytesPerPart = size_t{8} * 1024;
   size_t total = 0;
   for (ByteView input : inputs) total += input.size() + 64;  // + per-call overhead, in bytes
   internal::WorkerPool& pool = internal::WorkerPool::instance();
-  unsigned wanted = threads != 0 ? threads : pool.concurrency();
-  auto parts = static_cast<unsigned>(
-      std::min<size_t>({wanted, inputs.size(), std::max<size_t>(1, total / kMinBytesPerPart)}));
-  if (parts <= 1) {
+  const unsigned wanted = threads != 0 ? threads : pool.concurrency();
+  if (wanted <= 1 || inputs.size() <= 1 || total < kMinBytesToSplit) {
     sha256_range(inputs, out);
     return;
   }
-  size_t chunk = (inputs.size() + parts - 1) / parts;
-  pool.run(parts, [&](unsigned part) {
+  const auto parts = static_cast<unsigned>(
+      std::min<size_t>(inputs.size(), (total + kBytesPerPart - 1) / kBytesPerPart));
+  const size_t chunk = (inputs.size() + parts - 1) / parts;
+  pool.run(parts, wanted, [&](unsigned part) {
     size_t begin = std::min(inputs.size(), part * chunk);
     size_t count = std::min(chunk, inputs.size() - begin);
     sha256_range(inputs.subspan(begin, count), out.subspan(begin, count));

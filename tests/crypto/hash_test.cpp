@@ -2,9 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <mutex>
+#include <set>
 #include <thread>
 
+#include "crypto/internal/worker_pool.hpp"
 #include "support/vectors.hpp"
 
 namespace cairn::crypto {
@@ -139,6 +144,28 @@ TEST(HashTest, ConcurrentBatchesShareThePool) {
   }
   for (auto& c : callers) c.join();
   EXPECT_EQ(mismatches.load(), 0);
+}
+
+// The pool hands out parts one at a time: every part runs exactly once, on at most `threads`
+// threads, whether a worker joins at once (back to back, while it still polls), late, or not at
+// all (calls spaced so that it has gone to sleep).
+TEST(WorkerPoolTest, EveryPartRunsOnceOnAtMostTheThreadsAsked) {
+  internal::WorkerPool& pool = internal::WorkerPool::instance();
+  for (int round = 0; round < 300; ++round) {
+    const unsigned parts = 1 + static_cast<unsigned>(round % 97);
+    const unsigned threads = 1 + static_cast<unsigned>(round % 3);
+    std::vector<std::atomic<int>> runs(parts);
+    std::mutex mu;
+    std::set<std::thread::id> seen;
+    pool.run(parts, threads, [&](unsigned part) {
+      runs[part].fetch_add(1);
+      std::lock_guard lock(mu);
+      seen.insert(std::this_thread::get_id());
+    });
+    for (unsigned i = 0; i < parts; ++i) ASSERT_EQ(runs[i].load(), 1) << "round " << round;
+    ASSERT_LE(seen.size(), std::min(threads, pool.concurrency())) << "round " << round;
+    if (round % 50 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
 }
 
 }  // namespace
