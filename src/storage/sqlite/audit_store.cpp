@@ -291,27 +291,28 @@ Result<audit::LogHead> SqliteAuditStore::append(std::string_view log, const Plan
                   "?15)"));
     for (const StoredEntry& s : p.entries) {
       const audit::Entry& e = s.entry;
+      // `p` outlives `insert` (declared before it), so its bytes need no copies.
       insert.bind(1, entry_id(id, e.seq))
           .bind(3, to_unix_micros(e.time))
-          .bind(4, e.actor_type)
-          .bind(5, e.actor_id)
-          .bind(6, e.action)
-          .bind(7, e.resource_type)
-          .bind(8, e.resource_id)
-          .bind(9, e.outcome)
-          .bind(10, e.details)
-          .bind(11, e.ip)
-          .bind(12, e.user_agent)
-          .bind(13, e.request_id)
-          .bind_blob(14, s.leaf)
-          .bind_blob(15, s.link);
+          .bind_unowned(4, e.actor_type)
+          .bind_unowned(5, e.actor_id)
+          .bind_unowned(6, e.action)
+          .bind_unowned(7, e.resource_type)
+          .bind_unowned(8, e.resource_id)
+          .bind_unowned(9, e.outcome)
+          .bind_unowned(10, e.details)
+          .bind_unowned(11, e.ip)
+          .bind_unowned(12, e.user_agent)
+          .bind_unowned(13, e.request_id)
+          .bind_blob_unowned(14, s.leaf)
+          .bind_blob_unowned(15, s.link);
       CAIRN_TRY(insert.run());
       insert.reset();
     }
     CAIRN_ASSIGN_OR_RETURN(Statement node,
                            c.prepare("INSERT INTO audit_nodes (id, hash) VALUES (?1, ?2)"));
     for (const auto& n : p.nodes) {
-      node.bind(1, node_id(id, n.level, n.index)).bind_blob(2, n.hash);
+      node.bind(1, node_id(id, n.level, n.index)).bind_blob_unowned(2, n.hash);
       CAIRN_TRY(node.run());
       node.reset();
     }

@@ -116,6 +116,19 @@ Statement& Statement::bind_blob(int index, std::span<const uint8_t> bytes) {
   return *this;
 }
 
+Statement& Statement::bind_unowned(int index, std::string_view text) {
+  note_bind(
+      sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8));
+  return *this;
+}
+
+Statement& Statement::bind_blob_unowned(int index, std::span<const uint8_t> bytes) {
+  note_bind(bytes.empty()
+                ? sqlite3_bind_zeroblob(stmt_, index, 0)
+                : sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), SQLITE_STATIC));
+  return *this;
+}
+
 Statement& Statement::bind_null(int index) {
   note_bind(sqlite3_bind_null(stmt_, index));
   return *this;

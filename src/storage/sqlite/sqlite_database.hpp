@@ -54,6 +54,11 @@ class Statement {
   Statement& bind(int index, int64_t value);
   Statement& bind_blob(int index, std::span<const uint8_t> bytes);
   Statement& bind_null(int index);
+  // The same without a copy: SQLite reads the caller's bytes when the statement runs. REQUIRES:
+  // they stay alive and unchanged until the statement is rebound at `index` or destroyed. For
+  // bulk writes (an audit batch binds eleven strings per entry, and each copy is an allocation).
+  Statement& bind_unowned(int index, std::string_view text);
+  Statement& bind_blob_unowned(int index, std::span<const uint8_t> bytes);
 
   // Advances to the next row: true when a row is ready, false when the statement is done.
   Result<bool> step();
