@@ -30,6 +30,9 @@ constexpr int kStealRounds = 64;
 // Deques for threads calling run(); callers beyond these run their Dag alone.
 constexpr unsigned kCallerSlots = 8;
 constexpr unsigned kMaxWorkers = 256;
+// Successors pushed by one task between two announcements (see execute()): a parked thread is
+// woken after at most this many pushes, not only after the last of a large fan-out.
+constexpr uint32_t kAnnounceEvery = 64;
 
 std::string describe(const std::exception_ptr& error) {
   try {
@@ -59,7 +62,10 @@ struct Executor::Impl {
 
   void execute(Slot* task, WorkDeque& mine, Ledger& ledger);
   void settle(Ledger& ledger);
+  // Pushes `task` onto `mine` and announces it.
   void push(WorkDeque& mine, Slot* task);
+  // Makes the tasks pushed so far findable: wakes a parked thread when nobody is looking for work.
+  void announce();
   Slot* steal_any(const WorkDeque& mine, uint64_t& rng);
   Slot* find_work(const WorkDeque& mine, const RunState* waiting, uint64_t& rng);
   void leave_thieves();
@@ -126,8 +132,13 @@ void Executor::Impl::wake(bool all) {
 
 void Executor::Impl::push(WorkDeque& mine, Slot* task) {
   mine.push(task);
+  announce();
+}
+
+void Executor::Impl::announce() {
   // Pairs with the parking thread's sleeping/thieves update followed by its look at the deques:
-  // either it sees this task, or this thread sees it parked (or about to) and wakes it.
+  // either it sees the tasks pushed before this, or this thread sees it parked (or about to) and
+  // wakes it.
   std::atomic_thread_fence(std::memory_order_seq_cst);
   if (thieves.load(std::memory_order_relaxed) == 0 &&
       sleeping.load(std::memory_order_relaxed) > 0) {
@@ -193,6 +204,9 @@ void Executor::Impl::execute(Slot* task, WorkDeque& mine, Ledger& ledger) {
       }
       spare = n;
       Slot* const* successors = task->successors;
+      // Pushes are announced once per kAnnounceEvery and once at the end rather than one by one:
+      // the fence and the look at `thieves` and `sleeping` cost more than the push itself.
+      uint32_t unannounced = 0;
       for (uint32_t i = 0; i < n; ++i) {
         Slot* s = successors[i];
         const uint32_t predecessors = s->predecessor_count;
@@ -204,9 +218,14 @@ void Executor::Impl::execute(Slot* task, WorkDeque& mine, Ledger& ledger) {
         if (next == nullptr) {
           next = s;
         } else {
-          push(mine, s);
+          mine.push(s);
+          if (++unannounced == kAnnounceEvery) {
+            announce();
+            unannounced = 0;
+          }
         }
       }
+      if (unannounced != 0) announce();
     }
     ledger.owed += spare;
     task = next;

@@ -26,9 +26,15 @@ class WorkDeque {
   // Owner only.
   void push(Slot* item) {
     int64_t b = bottom_.load(std::memory_order_relaxed);
-    int64_t t = top_.load(std::memory_order_acquire);
     Array* a = array_.load(std::memory_order_relaxed);
-    if (b - t > a->mask) a = grow(a, b, t);
+    // `top_seen_` is a value of top_ read earlier; top_ only grows, so the deque holds at most
+    // b - top_seen_ items. Only when that might fill the array is top_ read again (with acquire,
+    // as the paper reads it on every push): the owner then stops loading the line thieves write
+    // on every steal. Every slot written below lies beyond items whose steal was seen complete.
+    if (b - top_seen_ > a->mask) {
+      top_seen_ = top_.load(std::memory_order_acquire);
+      if (b - top_seen_ > a->mask) a = grow(a, b, top_seen_);
+    }
     a->put(b, item);
     bottom_.store(b + 1, std::memory_order_release);
   }
@@ -106,6 +112,7 @@ class WorkDeque {
   alignas(64) std::atomic<int64_t> top_{0};
   alignas(64) std::atomic<int64_t> bottom_{0};
   alignas(64) std::atomic<Array*> array_{nullptr};
+  int64_t top_seen_ = 0;  // owner only: see push()
   std::vector<std::unique_ptr<Array>> arrays_;
 };
 
