@@ -8,6 +8,7 @@
 #   make fuzz           every fuzz target under libFuzzer (clang, address,undefined) for
 #                       FUZZ_SECONDS each (default 60); `make test` replays their corpora
 #   make bench          the benchmark programs (see docs/performance.md)
+#   make bench-report   every benchmark through benchmarks/ratios.py: docs/bench-report.md
 #   make lint           clang-format check and clang-tidy over the library
 BUILD ?= build
 # The tree `make test` builds and tests is a Release build with warnings as errors, as shipped
@@ -19,7 +20,8 @@ GENERATOR ?= Ninja
 CMAKE_FLAGS ?=
 CTEST_FLAGS = --output-on-failure --test-output-size-passed 1000000 --test-output-size-failed 1000000
 
-.PHONY: all deps configure build run quickstart test test-sanitize test-tsan fuzz bench lint install clean
+.PHONY: all deps configure build run quickstart test test-sanitize test-tsan fuzz bench bench-report \
+  lint install clean
 
 all: build
 
@@ -82,6 +84,11 @@ fuzz:
 
 bench: build
 	@for b in $(BUILD)/benchmarks/*_bench; do [ -x "$$b" ] && "$$b"; done; true
+
+# Every benchmark program, 5 repetitions each, through benchmarks/ratios.py: the ratios with their
+# spread and goals on the terminal, and the table docs/performance.md quotes in docs/bench-report.md.
+bench-report: build
+	@$(PYTHON) benchmarks/ratios.py --markdown docs/bench-report.md $(BUILD)/benchmarks/*_bench
 
 lint: build
 	@sh tests/lint/format_check.sh . clang-format
