@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <iterator>
 #include <map>
+#include <span>
 
 #include "storage/internal/audit_errors.hpp"
 #include "storage/sqlite/rows.hpp"
@@ -127,6 +128,131 @@ Result<Hash> to_hash(const Bytes& bytes) {
   Hash h;
   std::copy(bytes.begin(), bytes.end(), h.begin());
   return h;
+}
+
+// Tree nodes are stored in tiles (migration 15): one audit_tiles row per 16 consecutive nodes of
+// a level, keyed like a node row by the tile's number (index / 16), holding the nodes' hashes in
+// order (32 bytes each; a tile at the right edge of the tree holds fewer and is rewritten as it
+// fills). A batch of 1000 entries writes about 130 tile rows instead of about 2000 node rows,
+// which was a third of an append. Logs written before keep their audit_nodes rows: a position
+// not found in a tile is read from there, and the first tile a newer append completes copies the
+// older nodes it starts with.
+constexpr uint64_t kTileNodes = 16;
+
+// Appends to `out` up to `count` hashes of `level` from `index` on, read from tiles, stopping at
+// the first position no tile holds; returns how many.
+Result<size_t> read_tiled(Connection& c, int64_t log, uint32_t level, uint64_t index, size_t count,
+                          std::vector<Hash>& out) {
+  CAIRN_ASSIGN_OR_RETURN(
+      Statement s,
+      c.prepare("SELECT id - ?3, hashes FROM audit_tiles WHERE id >= ?1 AND id <= ?2 ORDER BY id"));
+  const uint64_t last = index + count - 1;
+  s.bind(1, node_id(log, level, index / kTileNodes))
+      .bind(2, node_id(log, level, last / kTileNodes))
+      .bind(3, node_id(log, level, 0));
+  size_t got = 0;
+  while (got < count) {
+    CAIRN_ASSIGN_OR_RETURN(bool row, s.step());
+    if (!row) break;
+    const auto tile = static_cast<uint64_t>(s.column_int64(0));
+    const uint64_t at = index + got;     // the next position wanted
+    if (tile != at / kTileNodes) break;  // a missing tile
+    const Bytes hashes = s.column_blob(1);
+    if (hashes.empty() || hashes.size() % 32 != 0 || hashes.size() > 32 * kTileNodes) {
+      return fail(ErrorCode::kDataLoss, "STORAGE_CORRUPT", "a stored audit tile is malformed");
+    }
+    const uint64_t held = hashes.size() / 32;
+    for (uint64_t i = at % kTileNodes; i < held && got < count; ++i, ++got) {
+      Hash h;
+      std::copy_n(hashes.begin() + static_cast<std::ptrdiff_t>(32 * i), 32, h.begin());
+      out.push_back(h);
+    }
+    if (held < kTileNodes) break;  // the tree's right edge: nothing after it
+  }
+  return got;
+}
+
+// The same from audit_nodes rows (logs written before migration 15).
+Result<size_t> read_untiled(Connection& c, int64_t log, uint32_t level, uint64_t index,
+                            size_t count, std::vector<Hash>& out) {
+  CAIRN_ASSIGN_OR_RETURN(
+      Statement s, c.prepare("SELECT id - ?3, hash FROM audit_nodes WHERE id >= ?1 AND id < ?2 "
+                             "ORDER BY id"));
+  s.bind(1, node_id(log, level, index))
+      .bind(2, node_id(log, level, index + count))
+      .bind(3, node_id(log, level, 0));
+  size_t got = 0;
+  while (true) {
+    CAIRN_ASSIGN_OR_RETURN(bool row, s.step());
+    if (!row) break;
+    // Stop at a hole: callers index the result by offset from `index`.
+    if (static_cast<uint64_t>(s.column_int64(0)) != index + got) break;
+    CAIRN_ASSIGN_OR_RETURN(Hash h, to_hash(s.column_blob(1)));
+    out.push_back(h);
+    ++got;
+  }
+  return got;
+}
+
+// Up to `count` hashes of `level` from `index` on, from tiles and older node rows, stopping at
+// the first position neither holds.
+Result<std::vector<Hash>> read_nodes(Connection& c, int64_t log, uint32_t level, uint64_t index,
+                                     size_t count) {
+  std::vector<Hash> out;
+  out.reserve(std::min<size_t>(count, 4096));
+  while (out.size() < count) {
+    const uint64_t at = index + out.size();
+    const size_t left = count - out.size();
+    CAIRN_ASSIGN_OR_RETURN(size_t tiled, read_tiled(c, log, level, at, left, out));
+    if (tiled != 0) continue;
+    CAIRN_ASSIGN_OR_RETURN(size_t untiled, read_untiled(c, log, level, at, left, out));
+    if (untiled == 0) break;
+  }
+  return out;
+}
+
+// Writes the nodes an append created (`nodes`: in creation order; each level's in index order,
+// continuing where the level ended) into their tiles.
+Status write_nodes(Connection& c, int64_t log, std::span<const audit::Frontier::NewNode> nodes) {
+  std::map<uint32_t, std::pair<uint64_t, std::vector<const Hash*>>> levels;  // first index, hashes
+  for (const auto& n : nodes) {
+    auto [it, fresh] = levels.try_emplace(n.level);
+    if (fresh) it->second.first = n.index;
+    if (n.index != it->second.first + it->second.second.size()) {
+      return fail(ErrorCode::kInternal, "STORAGE_ERROR", "audit nodes out of order");
+    }
+    it->second.second.push_back(&n.hash);
+  }
+  CAIRN_ASSIGN_OR_RETURN(
+      Statement write,
+      c.prepare("INSERT OR REPLACE INTO audit_tiles (id, hashes) VALUES (?1, ?2)"));
+  Bytes tile;
+  tile.reserve(32 * kTileNodes);
+  for (const auto& [level, run] : levels) {
+    const auto& [first, hashes] = run;
+    uint64_t index = first - first % kTileNodes;  // the first tile's first position
+    tile.clear();
+    if (index != first) {
+      // The tile holds nodes already: read them, to write the tile whole.
+      std::vector<Hash> held;
+      CAIRN_ASSIGN_OR_RETURN(held, read_nodes(c, log, level, index, first - index));
+      if (held.size() != first - index) {
+        return internal::audit_node_missing(level, index + held.size());
+      }
+      for (const Hash& h : held) tile.insert(tile.end(), h.begin(), h.end());
+    }
+    for (size_t i = 0; i < hashes.size(); ++i) {
+      tile.insert(tile.end(), hashes[i]->begin(), hashes[i]->end());
+      if (tile.size() == 32 * kTileNodes || i + 1 == hashes.size()) {
+        write.bind(1, node_id(log, level, index / kTileNodes)).bind_blob_unowned(2, tile);
+        CAIRN_TRY(write.run());
+        write.reset();
+        index += tile.size() / 32;
+        tile.clear();
+      }
+    }
+  }
+  return ok_status();
 }
 
 Result<StoredEntry> read_entry(const Statement& s) {
@@ -309,13 +435,7 @@ Result<audit::LogHead> SqliteAuditStore::append(std::string_view log, const Plan
       CAIRN_TRY(insert.run());
       insert.reset();
     }
-    CAIRN_ASSIGN_OR_RETURN(Statement node,
-                           c.prepare("INSERT INTO audit_nodes (id, hash) VALUES (?1, ?2)"));
-    for (const auto& n : p.nodes) {
-      node.bind(1, node_id(id, n.level, n.index)).bind_blob_unowned(2, n.hash);
-      CAIRN_TRY(node.run());
-      node.reset();
-    }
+    CAIRN_TRY(write_nodes(c, id, p.nodes));
     CAIRN_TRY(update_blocks(c, id, p.entries));
     Bytes peaks;
     for (const Hash& h : p.head.frontier.peaks) peaks.insert(peaks.end(), h.begin(), h.end());
@@ -463,34 +583,18 @@ Result<std::vector<StoredEntry>> SqliteAuditStore::query(std::string_view log,
 Result<Hash> SqliteAuditStore::node(std::string_view log, uint32_t level, uint64_t index) {
   CAIRN_ASSIGN_OR_RETURN(int64_t id, log_id(log));
   return db_.read([&](Connection& c) -> Result<Hash> {
-    CAIRN_ASSIGN_OR_RETURN(Statement s, c.prepare("SELECT hash FROM audit_nodes WHERE id = ?1"));
-    s.bind(1, node_id(id, level, index));
-    CAIRN_ASSIGN_OR_RETURN(bool row, s.step());
-    if (!row) return internal::audit_node_missing(level, index);
-    return to_hash(s.column_blob(0));
+    CAIRN_ASSIGN_OR_RETURN(std::vector<Hash> found, read_nodes(c, id, level, index, 1));
+    if (found.empty()) return internal::audit_node_missing(level, index);
+    return found.front();
   });
 }
 
 Result<std::vector<Hash>> SqliteAuditStore::nodes(std::string_view log, uint32_t level,
                                                   uint64_t index, size_t count) {
   CAIRN_ASSIGN_OR_RETURN(int64_t id, log_id(log));
+  if (count == 0) return std::vector<Hash>();
   return db_.read([&](Connection& c) -> Result<std::vector<Hash>> {
-    CAIRN_ASSIGN_OR_RETURN(
-        Statement s, c.prepare("SELECT id - ?3, hash FROM audit_nodes WHERE id >= ?1 AND id < ?2 "
-                               "ORDER BY id"));
-    s.bind(1, node_id(id, level, index))
-        .bind(2, node_id(id, level, index + count))
-        .bind(3, node_id(id, level, 0));
-    std::vector<Hash> out;
-    while (true) {
-      CAIRN_ASSIGN_OR_RETURN(bool row, s.step());
-      if (!row) break;
-      // Stop at a hole: callers index the result by offset from `index`.
-      if (static_cast<uint64_t>(s.column_int64(0)) != index + out.size()) break;
-      CAIRN_ASSIGN_OR_RETURN(Hash h, to_hash(s.column_blob(1)));
-      out.push_back(h);
-    }
-    return out;
+    return read_nodes(c, id, level, index, count);
   });
 }
 
