@@ -177,6 +177,7 @@ struct AuditLog::State {
       first = head.size();
       Timestamp now = std::max(env.now(), head.last_time);
       plan.entries.reserve(entries.size());
+      plan.nodes.reserve(2 * entries.size() + 64);  // a leaf and, on average, one node above it
       for (Entry& e : entries) {
         e.seq = plan.head.size();
         e.time = now;
@@ -184,8 +185,7 @@ struct AuditLog::State {
         stored.leaf = leaf_hash(encode(e));
         stored.link = chain_link(plan.head.chain_head, stored.leaf);
         plan.head.chain_head = stored.link;
-        auto nodes = plan.head.frontier.append(stored.leaf);
-        plan.nodes.insert(plan.nodes.end(), nodes.begin(), nodes.end());
+        plan.head.frontier.append(stored.leaf, plan.nodes);
         stored.entry = std::move(e);
         plan.entries.push_back(std::move(stored));
       }

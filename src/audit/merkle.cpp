@@ -174,6 +174,11 @@ bool verify_consistency(uint64_t m, uint64_t n, const Hash& root_m, const Hash& 
 
 std::vector<Frontier::NewNode> Frontier::append(const Hash& leaf) {
   std::vector<NewNode> created;
+  append(leaf, created);
+  return created;
+}
+
+void Frontier::append(const Hash& leaf, std::vector<NewNode>& created) {
   created.push_back({0, size, leaf});
   Hash carry = leaf;
   uint64_t index = size;
@@ -188,7 +193,6 @@ std::vector<Frontier::NewNode> Frontier::append(const Hash& leaf) {
   }
   peaks.push_back(carry);
   ++size;
-  return created;
 }
 
 Hash Frontier::root() const {

@@ -81,6 +81,8 @@ struct Frontier {
 
   // Appends a leaf hash; returns the nodes completed by it (the leaf itself first).
   std::vector<NewNode> append(const Hash& leaf);
+  // The same, adding the completed nodes to the end of `created` (no vector per leaf).
+  void append(const Hash& leaf, std::vector<NewNode>& created);
   // The root of the tree the frontier describes (folding the peaks right to left).
   Hash root() const;
 };
