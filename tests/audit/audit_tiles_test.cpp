@@ -2,13 +2,13 @@
 // reads the one-row-per-node layout of logs written before. Roots and proofs are checked against
 // a tree built in memory from the entries' own leaves, not against the store.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <string>
 #include <vector>
 
 #include "cairn/audit/merkle.hpp"
 #include "cairn/engine.hpp"
+#include "support/sqlite_file.hpp"
 #include "support/temp_dir.hpp"
 
 namespace cairn::audit {
@@ -39,26 +39,8 @@ class AuditTilesTest : public ::testing::Test {
     ASSERT_TRUE(engine_->audit().append_batch(batch));
   }
 
-  int64_t count(const std::string& query) {
-    sqlite3* db = nullptr;
-    EXPECT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-    sqlite3_stmt* s = nullptr;
-    EXPECT_EQ(sqlite3_prepare_v2(db, query.c_str(), -1, &s, nullptr), SQLITE_OK) << query;
-    EXPECT_EQ(sqlite3_step(s), SQLITE_ROW);
-    int64_t n = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    sqlite3_close(db);
-    return n;
-  }
-
-  void sql(const std::string& statement) {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-    char* error = nullptr;
-    ASSERT_EQ(sqlite3_exec(db, statement.c_str(), nullptr, nullptr, &error), SQLITE_OK)
-        << (error != nullptr ? error : "");
-    sqlite3_close(db);
-  }
+  int64_t count(const std::string& query) { return cairn::testing::query_int(path_, query); }
+  void sql(const std::string& statement) { cairn::testing::exec_sql(path_, statement); }
 
   // Every root, inclusion proof and a consistency proof of every prefix, against a tree built in
   // memory from the stored entries' leaves; and check() over the whole log.

@@ -1,7 +1,6 @@
 // Tamper detection: damage done to a stored log (through SQL, as an attacker with file access
 // would) or to an export is found, with the right kind and the first bad sequence number.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <fstream>
@@ -10,6 +9,7 @@
 
 #include "cairn/core/encoding.hpp"
 #include "cairn/engine.hpp"
+#include "support/sqlite_file.hpp"
 #include "support/temp_dir.hpp"
 
 namespace cairn::audit {
@@ -41,14 +41,7 @@ class AuditVerifyTest : public ::testing::Test {
   // The row id of entry `seq` of the engine's log (log id 1; see sqlite/audit_store.cpp).
   static std::string row(uint64_t seq) { return std::to_string((int64_t{1} << 40) + int64_t(seq)); }
 
-  void sql(const std::string& statement) {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-    char* error = nullptr;
-    ASSERT_EQ(sqlite3_exec(db, statement.c_str(), nullptr, nullptr, &error), SQLITE_OK)
-        << (error != nullptr ? error : "");
-    sqlite3_close(db);
-  }
+  void sql(const std::string& statement) { cairn::testing::exec_sql(path_, statement); }
 
   VerifyReport expect_damage(Damage damage, uint64_t seq) {
     auto report = engine_->audit().check();

@@ -98,9 +98,7 @@ Statement::~Statement() {
 }
 
 Statement& Statement::bind(int index, std::string_view text) {
-  note_bind(
-      sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
-  return *this;
+  return bind_text(index, text, SQLITE_TRANSIENT);
 }
 
 Statement& Statement::bind(int index, int64_t value) {
@@ -109,23 +107,27 @@ Statement& Statement::bind(int index, int64_t value) {
 }
 
 Statement& Statement::bind_blob(int index, std::span<const uint8_t> bytes) {
-  // A zero-length blob must still be a blob, not NULL: bind_zeroblob keeps that distinction.
-  note_bind(bytes.empty()
-                ? sqlite3_bind_zeroblob(stmt_, index, 0)
-                : sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), SQLITE_TRANSIENT));
-  return *this;
+  return bind_bytes(index, bytes, SQLITE_TRANSIENT);
 }
 
 Statement& Statement::bind_unowned(int index, std::string_view text) {
-  note_bind(
-      sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8));
-  return *this;
+  return bind_text(index, text, SQLITE_STATIC);
 }
 
 Statement& Statement::bind_blob_unowned(int index, std::span<const uint8_t> bytes) {
-  note_bind(bytes.empty()
-                ? sqlite3_bind_zeroblob(stmt_, index, 0)
-                : sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), SQLITE_STATIC));
+  return bind_bytes(index, bytes, SQLITE_STATIC);
+}
+
+Statement& Statement::bind_text(int index, std::string_view text, sqlite3_destructor_type copy) {
+  note_bind(sqlite3_bind_text64(stmt_, index, text.data(), text.size(), copy, SQLITE_UTF8));
+  return *this;
+}
+
+Statement& Statement::bind_bytes(int index, std::span<const uint8_t> bytes,
+                                 sqlite3_destructor_type copy) {
+  // A zero-length blob must still be a blob, not NULL: bind_zeroblob keeps that distinction.
+  note_bind(bytes.empty() ? sqlite3_bind_zeroblob(stmt_, index, 0)
+                          : sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), copy));
   return *this;
 }
 

@@ -73,6 +73,9 @@ class Statement {
   bool column_is_null(int index) const;
 
  private:
+  // `copy`: SQLITE_TRANSIENT (SQLite copies the bytes) or SQLITE_STATIC (it reads the caller's).
+  Statement& bind_text(int index, std::string_view text, sqlite3_destructor_type copy);
+  Statement& bind_bytes(int index, std::span<const uint8_t> bytes, sqlite3_destructor_type copy);
   void note_bind(int rc) {
     if (rc != SQLITE_OK && bind_rc_ == SQLITE_OK) bind_rc_ = rc;
   }
