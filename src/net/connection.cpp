@@ -1,7 +1,8 @@
 // One HTTP/1.1 connection: its RequestParser (internal/request_parser.hpp) reads requests, the
 // server's handler answers them in order, and timers enforce the request and idle limits.
-// Every step of a connection runs on its own strand, so a connection needs no lock; the server
-// reaches it only through posted calls.
+// Every step of a connection runs on its own strand (on a one-thread server, on the io_context,
+// which runs one step at a time), so a connection needs no lock; the server reaches it only
+// through posted calls.
 // A connection can leave HTTP for good: to an event stream (after its 200) or to a WebSocket
 // session (after a 101; the protocol lives in internal/connection_websocket.hpp).
 // Bodies may stream both ways (body.hpp): a route's request body goes piece by piece into its
@@ -225,7 +226,7 @@ class Connection final : public ConnectionBase,
   void close() override {
     if (closed_) return;
     closed_ = true;
-    timer_.cancel();
+    disarm_timer();
     if (events_) events_->detach();
     parser_.current().body_sink.reset();  // an upload cut short: dropped without finish()
     body_.reset();
@@ -269,13 +270,32 @@ class Connection final : public ConnectionBase,
     });
   }
 
+  // Sets the connection's one deadline. The timer is armed lazily: a later deadline than the
+  // armed one (the common case: each request and each write moves it forward) keeps the wait
+  // that is pending, which re-arms itself for the rest when it fires; only an earlier deadline
+  // re-arms it at once. So a busy keep-alive connection touches the timer queue about once per
+  // timeout, not three times per request.
   void arm_timer(Clock::time_point deadline) {
+    deadline_ = deadline;
+    if (timer_armed_ && armed_for_ <= deadline) return;
+    timer_armed_ = true;
+    armed_for_ = deadline;
     timer_.expires_at(deadline);
     timer_.async_wait([self = this->shared_from_this(),
                        generation = ++timer_generation_](const asio::error_code& ec) {
-      if (ec || generation != self->timer_generation_ || self->closed_) return;
+      if (generation != self->timer_generation_) return;  // a newer wait took over
+      self->timer_armed_ = false;
+      if (ec || self->closed_) return;
+      if (Clock::now() < self->deadline_) return self->arm_timer(self->deadline_);
       self->on_timeout();
     });
+  }
+
+  // No deadline until the next arm_timer().
+  void disarm_timer() {
+    ++timer_generation_;
+    timer_armed_ = false;
+    timer_.cancel();
   }
 
   void on_timeout() {
@@ -304,6 +324,7 @@ class Connection final : public ConnectionBase,
       deliver_websocket_bytes(std::string_view(buffer_.data(), n));
       return read();  // a WebSocket reads while it writes
     }
+    now_ = Clock::now();
     // A malformed request is refused from within (on_refused).
     std::size_t parsed = parser_.feed(buffer_.data(), n);
     if (upgrade_pending_) {
@@ -311,7 +332,7 @@ class Connection final : public ConnectionBase,
       upgrade_leftover_.assign(buffer_.data() + parsed, n - parsed);
     }
     answer_ready();
-    flush();
+    flush(now_);
     if (ws_) read();
   }
 
@@ -326,8 +347,10 @@ class Connection final : public ConnectionBase,
       if (close_after_write_) break;
       bool upgrade = upgrade_pending_ && i + 1 == ready_.size();
       Response res;
-      auto started = Clock::now();
+      Clock::time_point started = now_;
       server_->handle(req, res, admitted);
+      now_ = Clock::now();
+      auto latency = std::chrono::duration_cast<std::chrono::microseconds>(now_ - started);
       // Decided after the handler: a drain that began while it ran closes this connection.
       bool close = !keep_alive || draining_ || server_->draining() || upgrade;
       if (res.websocket || res.status == 101) {
@@ -335,8 +358,6 @@ class Connection final : public ConnectionBase,
         if (res.websocket && upgrade && res.status == 101 && !draining &&
             headers_sendable(res.headers)) {
           start_websocket(req, res);
-          auto latency =
-              std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
           server_->requests.fetch_add(1);
           server_->metrics.record(req.method, req.route.empty() ? "unmatched" : req.route, 101,
                                   latency);
@@ -366,13 +387,10 @@ class Connection final : public ConnectionBase,
         }
       } else if (res.events) {
         start_events(req, res);
-        log(req, res.status, 0,
-            std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started),
-            res.server_error.get());
+        log(req, res.status, 0, latency, res.server_error.get());
         break;  // the connection now belongs to the stream; later requests go unanswered
       }
       BodyFraming framing = serialize(req, res, close, out_);
-      auto latency = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
       server_->requests.fetch_add(1);
       server_->metrics.record(req.method, req.route.empty() ? "unmatched" : req.route, res.status,
                               latency);
@@ -533,10 +551,11 @@ class Connection final : public ConnectionBase,
 
   // The body is out: answer the requests that waited behind it, then go on as after any write.
   void end_body() {
+    now_ = Clock::now();  // the requests that waited are timed from here
     bool chunked = body_->chunked;
     body_.reset();
     writing_ = false;
-    if (!in_request_) idle_since_ = Clock::now();
+    if (!in_request_) idle_since_ = now_;
     if (chunked) out_ += "0\r\n\r\n";
     answer_ready();
     if (!body_ && pending_refusal_) {
@@ -560,8 +579,7 @@ class Connection final : public ConnectionBase,
     if (interval.count() > 0) {
       arm_timer(Clock::now() + interval);
     } else {
-      ++timer_generation_;
-      timer_.cancel();
+      disarm_timer();
     }
     std::weak_ptr<Connection> weak = this->shared_from_this();
     auto executor = stream_.get_executor();
@@ -670,7 +688,7 @@ class Connection final : public ConnectionBase,
     }
     out_.append("Date: ").append(http_date()).append("\r\nX-Request-Id: ");
     out_.append(req.request_id).append("\r\nConnection: close\r\n\r\n");
-    timer_.cancel();
+    disarm_timer();
     std::weak_ptr<Connection> weak = this->shared_from_this();
     auto executor = stream_.get_executor();
     events_->attach(
@@ -693,7 +711,10 @@ class Connection final : public ConnectionBase,
         });
   }
 
-  void flush() {
+  void flush() { flush(Clock::now()); }
+
+  // flush() with the clock as the caller last read it (`now`: at most a handler's time ago).
+  void flush(Clock::time_point now) {
     if (closed_ || writing_) return;
     if (out_.empty()) {
       if (body_) return pump_body();
@@ -703,7 +724,7 @@ class Connection final : public ConnectionBase,
     writing_ = true;
     // A client gets the idle timeout to take each batch of responses; one that does not read
     // them is gone (event streams and WebSockets rely on their queue limits instead).
-    if (!streaming_ && !ws_) arm_timer(Clock::now() + server_->options.limits.idle_timeout);
+    if (!streaming_ && !ws_) arm_timer(now + server_->options.limits.idle_timeout);
     sending_.swap(out_);
     out_.clear();
     asio::async_write(stream_, asio::buffer(sending_),
@@ -824,11 +845,14 @@ class Connection final : public ConnectionBase,
 
   void on_begin() override {
     in_request_ = true;
-    request_start_ = Clock::now();
+    request_start_ = now_;  // on_read's reading: the parser runs within it
   }
 
+  // The first call for each request: the route's options are looked up here, once, and
+  // on_head() (which always follows) uses them.
   std::size_t body_limit(const Request& req) override {
-    return server_->body_limit(req.method, req.path);
+    current_route_ = server_->router.options_for(req.method, req.path);
+    return server_->body_limit(current_route_);
   }
 
   bool on_head(Request& req, const internal::RequestHead& head) override {
@@ -836,7 +860,7 @@ class Connection final : public ConnectionBase,
     req.client_address = std::string(address_of(remote_));
     req.client_certificate = peer_certificate_;
     req.peer_credentials = peer_credentials_;
-    const RouteOptions* route = server_->router.options_for(req.method, req.path);
+    const RouteOptions* route = current_route_;
     if (route != nullptr && route->stream_body && !head.upgrade && !begin_upload(req, *route)) {
       return false;
     }
@@ -889,7 +913,7 @@ class Connection final : public ConnectionBase,
     }
     // A streamed body may take longer than request_timeout as a whole, as long as it keeps
     // coming: each piece starts a new request_timeout.
-    request_start_ = Clock::now();
+    request_start_ = now_;
     return true;
   }
 
@@ -907,8 +931,8 @@ class Connection final : public ConnectionBase,
     return true;
   }
 
-  void on_request(Request req, bool keep_alive, bool upgrade) override {
-    ready_.push_back(ReadyRequest{std::move(req), keep_alive, current_admitted_});
+  void on_request(Request&& req, bool keep_alive, bool upgrade) override {
+    ready_.emplace_back(std::move(req), keep_alive, current_admitted_);
     current_admitted_ = false;
     in_request_ = false;
     // The parser stops after an upgrade request: it is the last of ready_.
@@ -938,20 +962,25 @@ class Connection final : public ConnectionBase,
   internal::RequestParser parser_;
   std::array<char, 16 * 1024> buffer_{};
 
-  Clock::time_point idle_since_ = Clock::now();
+  // The clock as this step last read it: on_read() reads it once for the parser's timestamps, and
+  // answer_ready() after each handler.
+  Clock::time_point now_ = Clock::now();
+  Clock::time_point idle_since_ = now_;
   bool in_request_ = false;
   Clock::time_point request_start_;
   // A complete request, whether the connection may stay open after it, and whether it already
   // went through the middleware (Server::Impl::admit, for a streamed body).
   struct ReadyRequest {
+    ReadyRequest(Request&& r, bool k, bool a) : req(std::move(r)), keep_alive(k), admitted(a) {}
     Request req;
     bool keep_alive = true;
     bool admitted = false;
   };
   std::vector<ReadyRequest> ready_;
-  bool current_admitted_ = false;  // the request being read went through admit()
-  bool upgrade_pending_ = false;   // the last of ready_ asks for a protocol upgrade
-  std::string upgrade_leftover_;   // the bytes read after it
+  bool current_admitted_ = false;                // the request being read went through admit()
+  const RouteOptions* current_route_ = nullptr;  // its route's options (body_limit())
+  bool upgrade_pending_ = false;                 // the last of ready_ asks for a protocol upgrade
+  std::string upgrade_leftover_;                 // the bytes read after it
   bool linger_after_write_ = false;
   bool lingering_ = false;
 
@@ -979,6 +1008,10 @@ class Connection final : public ConnectionBase,
   std::vector<asio::const_buffer>
       body_pieces_;                  // what is being written: [size line,] piece[, CRLF]
   Clock::time_point body_progress_;  // when the client last took some of it
+  // The deadline (arm_timer), the one the pending wait is set for, and whether one is pending.
+  Clock::time_point deadline_;
+  Clock::time_point armed_for_;
+  bool timer_armed_ = false;
   uint64_t timer_generation_ = 0;
 };
 

@@ -33,8 +33,7 @@ void add_cors(const CorsOptions& cors, const Request& req, Response& res) {
 
 }  // namespace
 
-std::size_t Server::Impl::body_limit(std::string_view method, std::string_view path) const {
-  const RouteOptions* route = router.options_for(method, path);
+std::size_t Server::Impl::body_limit(const RouteOptions* route) const {
   if (route != nullptr && route->max_body_bytes > 0) return route->max_body_bytes;
   return options.limits.max_body_bytes;
 }

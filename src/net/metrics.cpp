@@ -2,6 +2,8 @@
 // /metrics in the Prometheus text exposition format (version 0.0.4).
 #include <cstdio>
 #include <string>
+#include <string_view>
+#include <tuple>
 
 #include "cairn/net/http.hpp"
 #include "net/internal/server_impl.hpp"
@@ -12,7 +14,11 @@ void Metrics::record(const std::string& method, const std::string& route, int st
                      std::chrono::microseconds latency) {
   double seconds = static_cast<double>(latency.count()) / 1e6;
   std::lock_guard lock(mu_);
-  ++requests_[{method, route, status}];
+  auto key = std::make_tuple(std::string_view(method), std::string_view(route), status);
+  auto it = requests_.find(key);
+  if (it == requests_.end())
+    it = requests_.emplace(std::make_tuple(method, route, status), 0).first;
+  ++it->second;
   for (std::size_t i = 0; i < kBuckets.size(); ++i) {
     if (seconds <= kBuckets[i]) ++bucket_counts_[i];
   }

@@ -96,8 +96,7 @@ void RequestParser::push_header() {
 }
 
 int RequestParser::on_message_begin(http_parser* p) {
-  RequestParser& r = of(p);
-  r.current_ = Request();
+  RequestParser& r = of(p);  // current_ is fresh: made so by the constructor or the last request
   r.field_.clear();
   r.value_.clear();
   r.in_value_ = false;
@@ -239,9 +238,8 @@ int RequestParser::on_message_complete(http_parser* p) {
   // http-parser returns right after an upgrade request: nothing more is read.
   bool upgrade = p->upgrade != 0;
   if (upgrade) r.upgraded_ = true;
-  Request done = std::move(r.current_);
+  r.sink_.on_request(std::move(r.current_), keep_alive, upgrade);
   r.current_ = Request();
-  r.sink_.on_request(std::move(done), keep_alive, upgrade);
   return 0;
 }
 

@@ -21,8 +21,8 @@ struct Route {
   RouteOptions options;
 };
 
-std::vector<std::string_view> split_path(std::string_view path) {
-  std::vector<std::string_view> out;
+void split_path(std::string_view path, std::vector<std::string_view>& out) {
+  out.clear();
   std::size_t start = 1;  // paths start with '/'
   while (start <= path.size()) {
     std::size_t slash = path.find('/', start);
@@ -30,7 +30,25 @@ std::vector<std::string_view> split_path(std::string_view path) {
     out.push_back(path.substr(start, slash - start));
     start = slash + 1;
   }
+}
+
+std::vector<std::string_view> split_path(std::string_view path) {
+  std::vector<std::string_view> out;
+  split_path(path, out);
   return out;
+}
+
+// What a lookup works in, kept per thread so that matching a request allocates nothing: the
+// path's segments, and the ranks of the route being tried and of the best so far.
+struct Scratch {
+  std::vector<std::string_view> parts;
+  std::vector<int> rank;
+  std::vector<int> best_rank;
+};
+
+Scratch& scratch() {
+  thread_local Scratch s;
+  return s;
 }
 
 bool is_token(std::string_view method) {
@@ -79,13 +97,16 @@ struct Router::Impl {
   std::vector<Route> routes;
 
   // The best route for (method, path) and whether any route matched the path at all; `allowed`
-  // collects the methods of routes matching the path.
+  // collects the methods of routes matching the path. The path's segments stay in scratch().parts
+  // until the next lookup on this thread.
   const Route* find(std::string_view method, std::string_view path, std::set<std::string>* allowed,
                     bool* path_matched) const {
-    std::vector<std::string_view> parts = split_path(path);
+    Scratch& s = scratch();
+    const std::vector<std::string_view>& parts = s.parts;
+    std::vector<int>& rank = s.rank;
+    std::vector<int>& best_rank = s.best_rank;
+    split_path(path, s.parts);
     const Route* best = nullptr;
-    std::vector<int> best_rank;
-    std::vector<int> rank;
     bool any = false;
     for (const Route& r : routes) {
       if (!matches(r, parts, rank, nullptr)) continue;
@@ -147,14 +168,15 @@ Status Router::add(std::string_view method, std::string_view pattern, Handler ha
 }
 
 Router::Match Router::match(Request& req, Response& res) const {
-  std::set<std::string> allowed;
   bool path_matched = false;
-  const Route* r = impl_->find(req.method, req.path, &allowed, &path_matched);
+  const Route* r = impl_->find(req.method, req.path, nullptr, &path_matched);
   if (r == nullptr) {
     if (!path_matched) {
       res.error(ErrorCode::kNotFound, "HTTP_ROUTE_NOT_FOUND", "no route for this path");
       return {};
     }
+    std::set<std::string> allowed;  // looked up again only for the 405's Allow header
+    impl_->find(req.method, req.path, &allowed, nullptr);
     if (allowed.contains("GET")) allowed.insert("HEAD");
     std::string allow;
     for (const std::string& m : allowed) {
@@ -167,9 +189,8 @@ Router::Match Router::match(Request& req, Response& res) const {
     res.headers.set("Allow", allow);
     return {};
   }
-  std::vector<int> rank;
   req.params.clear();
-  matches(*r, split_path(req.path), rank, &req.params);
+  matches(*r, scratch().parts, scratch().rank, &req.params);  // the segments find() left
   req.route = r->pattern;
   return {&r->handler, &r->options};
 }

@@ -88,7 +88,7 @@ namespace {
 template <class Acceptor, class Serve>
 void accept_loop(const std::shared_ptr<Server::Impl>& server, Acceptor& acceptor, Serve serve) {
   acceptor.async_accept(
-      asio::make_strand(server->io),
+      server->connection_executor(),
       [server, &acceptor, serve](const asio::error_code& ec, auto socket) mutable {
         if (ec == asio::error::operation_aborted || server->draining()) return;
         if (!ec || ec == asio::error::connection_aborted) {
@@ -252,6 +252,8 @@ Status Server::start(unsigned threads) {
   }
   impl_->started = true;
   std::shared_ptr<Impl> impl = impl_;
+  if (threads == 0) threads = std::max(1U, std::thread::hardware_concurrency());
+  impl->one_thread = threads == 1;
   std::size_t limit = impl->options.limits.max_connections;
   if (limit == 0) limit = derived_max_connections();
   for (std::size_t i = 0; i < impl->tcp_acceptors.size(); ++i) {
@@ -282,7 +284,6 @@ Status Server::start(unsigned threads) {
                   serve_unix(s, std::move(socket));
                 });
   }
-  if (threads == 0) threads = std::max(1U, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < threads; ++i) {
     impl->threads.emplace_back([impl] {
       asio::executor_work_guard<asio::io_context::executor_type> guard(impl->io.get_executor());

@@ -108,7 +108,7 @@ class FuzzSink final : public internal::RequestSink {
     return true;
   }
 
-  void on_request(net::Request req, bool keep_alive, bool upgrade) override {
+  void on_request(net::Request&& req, bool keep_alive, bool upgrade) override {
     check_live();
     check_request(req);
     if (req.body_sink) {

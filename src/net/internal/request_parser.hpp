@@ -65,7 +65,8 @@ class RequestSink {
   virtual bool on_body_end(Request& req) = 0;
   // A complete request; `keep_alive`: the connection may stay open after it. After a request
   // with `upgrade`, the parser reads nothing more.
-  virtual void on_request(Request req, bool keep_alive, bool upgrade) = 0;
+  // The sink takes `req` (moved from); the parser starts the next request afresh.
+  virtual void on_request(Request&& req, bool keep_alive, bool upgrade) = 0;
   // The parser refuses the request being read (current()); it reads nothing more.
   virtual void on_refused(const Refusal& refusal) = 0;
 };

@@ -3,7 +3,8 @@
 //
 // ---- Threads and locks
 //
-// A connection runs every step on its own strand and holds no lock: the server reaches it only
+// A connection runs every step on its own strand (one-thread servers: on the io_context, see
+// connection_executor()) and holds no lock: the server reaches it only
 // through posted calls (drain(), close()). Acceptors live on accept_strand. The shared state is
 // guarded by four mutexes that are all leaves: state_mu (started, stopping, finished, stopper),
 // connections_mu (connections), addresses_mu (open_per_address) and Metrics::mu_. Each is taken
@@ -29,6 +30,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <tuple>
 #include <vector>
@@ -66,7 +68,19 @@ class Metrics {
   static constexpr std::array<double, 12> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                                       0.05,   0.1,   0.25,   0.5,   1,    2.5};
   mutable std::mutex mu_;
-  std::map<std::tuple<std::string, std::string, int>, uint64_t> requests_;
+  // Orders (method, route, status) keys held as strings or as string_views, so that counting
+  // a request looks its key up without copying a string.
+  struct KeyLess {
+    using is_transparent = void;
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
+      return std::tuple<std::string_view, std::string_view, int>(std::get<0>(a), std::get<1>(a),
+                                                                 std::get<2>(a)) <
+             std::tuple<std::string_view, std::string_view, int>(std::get<0>(b), std::get<1>(b),
+                                                                 std::get<2>(b));
+    }
+  };
+  std::map<std::tuple<std::string, std::string, int>, uint64_t, KeyLess> requests_;
   std::array<uint64_t, kBuckets.size()> bucket_counts_{};
   uint64_t latency_count_ = 0;
   double latency_sum_ = 0;
@@ -84,7 +98,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   // `res` filled (CORS headers included); the body is then never read.
   bool admit(Request& req, Response& res);
   // The body limit for a request line (route option or server limit).
-  std::size_t body_limit(std::string_view method, std::string_view path) const;
+  std::size_t body_limit(const RouteOptions* route) const;
   void log(std::string_view line) const {
     if (options.access_log) options.access_log(line);
   }
@@ -106,6 +120,16 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   // Acceptors live on this strand: their handlers and stop()'s close never run at once.
   asio::strand<asio::io_context::executor_type> accept_strand{asio::make_strand(io)};
   std::vector<std::thread> threads;
+  // Whether the server runs on one thread (start(1)); only that thread, and after it the
+  // stopper, ever runs the io_context's handlers.
+  bool one_thread = false;
+  // What a new connection's steps run on: its own strand, so that they never run at once on
+  // two threads; with one thread the io_context itself, which already runs one at a time
+  // (a strand would only add a lock and a queue to every step).
+  asio::any_io_executor connection_executor() {
+    if (one_thread) return io.get_executor();
+    return asio::make_strand(io);
+  }
   std::unique_ptr<asio::signal_set> signals;
   std::mutex state_mu;
   std::condition_variable stopped_cv;
