@@ -26,11 +26,13 @@ bool is_token(std::string_view s, size_t min, size_t max) {
 }
 
 bool is_text(std::string_view s, size_t min, size_t max) {
-  if (s.size() < min || s.size() > max || !encoding::is_valid_utf8(s)) return false;
+  if (s.size() < min || s.size() > max) return false;
+  bool ascii = true;
   for (unsigned char c : s) {
     if (c < 0x20 || c == 0x7f) return false;  // no control characters (newlines in log lines)
+    ascii = ascii && c < 0x80;
   }
-  return true;
+  return ascii || encoding::is_valid_utf8(s);  // ASCII is UTF-8: most text needs no second pass
 }
 
 bool is_ip(const std::string& s) {

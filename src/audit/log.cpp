@@ -162,8 +162,9 @@ struct AuditLog::State {
     std::vector<Entry> entries;
     entries.reserve(inputs.size());
     for (const EntryInput& input : inputs) {
-      CAIRN_ASSIGN_OR_RETURN(Entry e, normalize(input, redaction_key));
-      entries.push_back(std::move(e));
+      Result<Entry> normalized = normalize(input, redaction_key);
+      if (!normalized) return fail(std::move(normalized).error());
+      entries.push_back(std::move(normalized).value());
     }
     uint64_t first = 0;
     auto planner = [&](const LogHead& head) -> Result<AppendPlan> {
@@ -181,13 +182,12 @@ struct AuditLog::State {
       for (Entry& e : entries) {
         e.seq = plan.head.size();
         e.time = now;
-        StoredEntry stored;
+        StoredEntry& stored = plan.entries.emplace_back();
         stored.leaf = leaf_hash(encode(e));
         stored.link = chain_link(plan.head.chain_head, stored.leaf);
         plan.head.chain_head = stored.link;
         plan.head.frontier.append(stored.leaf, plan.nodes);
         stored.entry = std::move(e);
-        plan.entries.push_back(std::move(stored));
       }
       plan.head.last_time = now;
       return plan;

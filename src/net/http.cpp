@@ -68,9 +68,13 @@ std::optional<std::string> Request::query_param(std::string_view name) const {
 }
 
 std::optional<std::string> percent_decode(std::string_view text, bool plus_as_space) {
-  std::string out;
+  // Most paths and values have nothing to decode: they are copied as they are.
+  std::size_t first =
+      text.find_first_of(plus_as_space ? std::string_view("%+\0", 3) : std::string_view("%\0", 2));
+  if (first == std::string_view::npos) return std::string(text);
+  std::string out(text.substr(0, first));
   out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
+  for (std::size_t i = first; i < text.size(); ++i) {
     char c = text[i];
     if (c == '%') {
       if (i + 2 >= text.size()) return std::nullopt;
