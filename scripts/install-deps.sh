@@ -13,7 +13,7 @@ build_dir=${1:-}
 PACKAGES="
   build-essential cmake ninja-build pkg-config clang clang-format clang-tidy binutils
   libsqlite3-dev libssl-dev libfmt-dev nlohmann-json3-dev libasio-dev libhttp-parser-dev
-  libargon2-dev libcli11-dev libpq-dev
+  libargon2-dev libcli11-dev libpq-dev postgresql-15
   libgtest-dev libgmock-dev libbenchmark-dev wrk nginx-light
   python3 python3-dev pybind11-dev python3-pytest python3-pip python3-setuptools python3-wheel
   python3-cryptography python3-jwt python3-argon2 python3-croniter python3-aiosmtpd
@@ -36,6 +36,17 @@ if [ -n "$missing" ]; then
   SUDO=""
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   export DEBIAN_FRONTEND=noninteractive
+  # postgresql-15 is there for its server binaries: the tests start a private server of their
+  # own (scripts/postgres-test-server.sh). Debian would also create and start a system cluster.
+  case "$missing" in
+    *postgresql-15*)
+      if [ ! -f /etc/postgresql-common/createcluster.conf ]; then
+        $SUDO mkdir -p /etc/postgresql-common
+        echo "create_main_cluster = false" | $SUDO tee /etc/postgresql-common/createcluster.conf \
+          >/dev/null
+      fi
+      ;;
+  esac
   $SUDO apt-get update -qq
   # shellcheck disable=SC2086
   $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

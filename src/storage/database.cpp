@@ -77,8 +77,12 @@ Result<std::shared_ptr<Database>> open(std::string_view uri, const OpenOptions& 
     case Backend::kPostgres:
       break;
   }
+  // The PostgreSQL backend (src/storage/postgres) has its database, pool, migrations and
+  // settings, but not yet the domain stores: an engine opened on it would have nowhere durable
+  // for secrets, audit or jobs, so it is not offered here until it does.
   return fail(ErrorCode::kUnimplemented, "STORAGE_BACKEND_UNAVAILABLE",
-              "the PostgreSQL backend is not compiled into this build of cairn");
+              "the PostgreSQL backend is not complete in this build of cairn (it has no domain "
+              "stores yet); use sqlite:<path>");
 }
 
 }  // namespace cairn::storage

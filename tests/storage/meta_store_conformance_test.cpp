@@ -121,7 +121,7 @@ TEST_P(MetaStoreConformance, ValuesSurviveReopenOnPersistentBackends) {
   }
 }
 
-CAIRN_INSTANTIATE_CONFORMANCE(MetaStoreConformance);
+CAIRN_INSTANTIATE_CONFORMANCE_WITH_POSTGRES(MetaStoreConformance);
 
 }  // namespace
 }  // namespace cairn::testing

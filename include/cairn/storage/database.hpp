@@ -5,8 +5,9 @@
 //   sqlite:/abs/file.db      an SQLite file; sqlite:rel/file.db is relative to the working
 //   sqlite:///abs/file.db    directory; missing parent directories are created (mode 0700) and a
 //                            new file is created with mode 0600
-//   postgresql://...         PostgreSQL: not compiled into this build (UNIMPLEMENTED /
-//                            STORAGE_BACKEND_UNAVAILABLE)
+//   postgresql://...         PostgreSQL: not offered yet (UNIMPLEMENTED /
+//                            STORAGE_BACKEND_UNAVAILABLE): the backend is being built
+//                            (src/storage/postgres, docs/storage.md) and has no domain stores
 //
 // SQLite databases run in WAL mode with foreign_keys=ON, a busy timeout and synchronous=FULL (an
 // acknowledged write survives a crash of the process or the machine). Their schema is built by
