@@ -157,10 +157,22 @@ uintmax_t wal_bytes(const std::string& db_path) {
   return ec ? 0 : n;
 }
 
-void set_wal_growth(benchmark::State& state, uintmax_t before, uintmax_t after) {
+// Runs `operation` (true when it succeeded) kSteadyWarmup times untimed, then as the timed loop,
+// and sets the log counters for the database file at `db_path`.
+template <class Operation>
+void run_steady_state(benchmark::State& state, const std::string& db_path, Operation operation) {
+  for (int i = 0; i < kSteadyWarmup; ++i) {
+    if (!operation()) std::abort();
+  }
+  uintmax_t before = wal_bytes(db_path);
+  for (auto _ : state) {
+    if (!operation()) state.SkipWithError("the operation failed");
+  }
+  uintmax_t after = wal_bytes(db_path);
   state.counters["wal_growth_kib"] =
       static_cast<double>(after > before ? after - before : 0) / 1024.0;
   state.counters["wal_kib"] = static_cast<double>(after) / 1024.0;
+  state.SetItemsProcessed(state.iterations());
 }
 
 void BM_JobsPersistentCycle(benchmark::State& state) {
@@ -174,20 +186,11 @@ void BM_JobsPersistentCycle(benchmark::State& state) {
   }
   jobs::EnqueueOptions options;
   options.input = R"({"n":1})";
-  auto cycle = [&] {
+  run_steady_state(state, path, [&] {
     if (!s.enqueue("empty", options)) return false;
     auto ran = s.run_pending(1);
     return ran && *ran == 1;
-  };
-  for (int i = 0; i < kSteadyWarmup; ++i) {
-    if (!cycle()) std::abort();
-  }
-  uintmax_t before = wal_bytes(path);
-  for (auto _ : state) {
-    if (!cycle()) state.SkipWithError("enqueue or run failed");
-  }
-  set_wal_growth(state, before, wal_bytes(path));
-  state.SetItemsProcessed(state.iterations());
+  });
 }
 BENCHMARK(BM_JobsPersistentCycle)->UseRealTime()->Iterations(kSteadyIterations);
 
@@ -206,24 +209,15 @@ void BM_JobsSqliteWriteTxn(benchmark::State& state) {
                      "'{\"n\":1}', 'pending', ?1)",
                      -1, &insert, nullptr);
   int64_t i = 0;
-  auto transaction = [&] {
+  run_steady_state(state, path, [&] {
     sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
     sqlite3_bind_int64(insert, 1, i++);
     bool done = sqlite3_step(insert) == SQLITE_DONE;
     sqlite3_reset(insert);
     return sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK && done;
-  };
-  for (int n = 0; n < kSteadyWarmup; ++n) {
-    if (!transaction()) std::abort();
-  }
-  uintmax_t before = wal_bytes(path);
-  for (auto _ : state) {
-    if (!transaction()) state.SkipWithError("insert failed");
-  }
-  set_wal_growth(state, before, wal_bytes(path));
+  });
   sqlite3_finalize(insert);
   sqlite3_close(db);
-  state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_JobsSqliteWriteTxn)->UseRealTime()->Iterations(kSteadyIterations);
 
